@@ -1,0 +1,120 @@
+//! The `IssueCertificate` use case: claim, call the upstreams, record the
+//! certificate and its event together, and give the claim back on failure.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::ports::{
+    Claim, ClaimRequest, ClaimToken, Clock, CredentialIssuer, CredentialRequest, CertificateRepo, IssuedCertificate,
+    RepoError, UpstreamError,
+};
+use crate::{CertificateEvent, IssueRequest};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssueCommand {
+    pub request: IssueRequest,
+    /// The caller's `Idempotency-Key`, when it sent one.
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssueOutcome {
+    /// The credential service's answer, returned to the caller as is.
+    pub credential: Value,
+    /// True when this is the stored answer of an earlier issuance.
+    pub replayed: bool,
+}
+
+/// Why an issuance did not happen. In every case nothing was recorded and no
+/// event was queued.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IssueError {
+    #[error("a certificate for this learner and course is being issued right now")]
+    InFlight,
+    #[error("this Idempotency-Key was already used with a different request")]
+    KeyReused,
+    #[error(transparent)]
+    Upstream(#[from] UpstreamError),
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+}
+
+/// How long a claim holds by default: longer than both upstream calls with
+/// their retries, so that a live request never loses its claim.
+const DEFAULT_CLAIM_LEASE: Duration = Duration::from_secs(30);
+
+pub struct IssueCertificate {
+    repo: Arc<dyn CertificateRepo>,
+    issuer: Arc<dyn CredentialIssuer>,
+    clock: Arc<dyn Clock>,
+    claim_lease: Duration,
+}
+
+impl IssueCertificate {
+    pub fn new(repo: Arc<dyn CertificateRepo>, issuer: Arc<dyn CredentialIssuer>, clock: Arc<dyn Clock>) -> Self {
+        Self { repo, issuer, clock, claim_lease: DEFAULT_CLAIM_LEASE }
+    }
+
+    pub fn with_claim_lease(mut self, lease: Duration) -> Self {
+        self.claim_lease = lease;
+        self
+    }
+
+    pub async fn issue(&self, command: &IssueCommand) -> Result<IssueOutcome, IssueError> {
+        let request = &command.request;
+        let claim = ClaimRequest {
+            user_id: request.user_id,
+            course_id: &request.course_id,
+            idempotency_key: command.idempotency_key.as_deref(),
+            fingerprint: request.fingerprint(),
+            reissue: request.reissue,
+            lease: self.claim_lease,
+        };
+        let token = match self.repo.claim(claim).await? {
+            Claim::Acquired(token) => token,
+            Claim::AlreadyIssued(credential) => return Ok(IssueOutcome { credential, replayed: true }),
+            Claim::InFlight => return Err(IssueError::InFlight),
+            Claim::KeyReused => return Err(IssueError::KeyReused),
+        };
+        match self.issue_claimed(token, request).await {
+            Ok(credential) => Ok(IssueOutcome { credential, replayed: false }),
+            Err(error) => {
+                self.release(token, &error).await;
+                Err(error)
+            }
+        }
+    }
+
+    async fn issue_claimed(&self, token: ClaimToken, request: &IssueRequest) -> Result<Value, IssueError> {
+        let learner_did = self.issuer.generate_did(request.user_id).await?;
+        let now = self.clock.now();
+        let issued_on = request.issued_on.clone().unwrap_or_else(|| now.format("%B %Y").to_string());
+        let credential = self
+            .issuer
+            .issue_credential(CredentialRequest { learner_did: &learner_did, request, issued_on })
+            .await?;
+        let event = CertificateEvent::certificate_issued(request, &credential.certificate_id, now);
+        self.repo
+            .record_issued(token, IssuedCertificate { request, credential: &credential }, &event)
+            .await?;
+        tracing::info!(
+            user_id = %request.user_id,
+            course_id = %request.course_id,
+            event_id = %event.event_id,
+            "certificate issued"
+        );
+        Ok(credential.body)
+    }
+
+    /// A claim that cannot be released now expires with its lease instead.
+    async fn release(&self, token: ClaimToken, cause: &IssueError) {
+        if matches!(cause, IssueError::Repo(RepoError::ClaimLost)) {
+            return;
+        }
+        if let Err(error) = self.repo.release(token).await {
+            tracing::warn!(%error, "could not release an issuance claim; it expires with its lease");
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! The certificate domain: what it means to issue a course-completion
+//! certificate, independent of HTTP, databases, brokers and upstream APIs.
+//!
+//! The crate promises three things:
+//! - a request that reaches the use case is valid ([`IssueRequest`] can only be
+//!   built through [`IssueRequest::parse`]);
+//! - [`IssueCertificate`] issues at most one credential per learner and course
+//!   (unless asked to re-issue), and records the certificate together with its
+//!   event, or nothing at all;
+//! - [`OutboxRelay`] delivers every recorded event at least once, in order per
+//!   key, through whatever [`CertificatePublisher`] it is given.
+//!
+//! It performs no I/O of its own: every effect goes through a port in [`ports`].
+
+mod event;
+mod issue;
+pub mod ports;
+mod relay;
+mod request;
+
+pub use event::{CertificateEvent, EVENT_TYPE, STATUS_VIEW_CERTIFICATE};
+pub use issue::{IssueCertificate, IssueCommand, IssueError, IssueOutcome};
+pub use relay::{OutboxRelay, RelayPolicy, RelayReport};
+pub use request::{FieldError, IssueRequest, RawIssueRequest, ValidationErrors};

@@ -1,0 +1,188 @@
+//! The ports: what the domain needs from the outside world, and the errors it
+//! understands from each. Adapters implement them; the use case and the relay
+//! only ever see these traits.
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::{CertificateEvent, IssueRequest};
+
+/// Which upstream service a failure came from; named in the HTTP answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upstream {
+    Identity,
+    Credential,
+}
+
+impl fmt::Display for Upstream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Upstream::Identity => "identity service",
+            Upstream::Credential => "credential service",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UpstreamError {
+    #[error("{upstream} answered HTTP {status}")]
+    Rejected { upstream: Upstream, status: u16 },
+    #[error("{upstream} is unreachable: {reason}")]
+    Unreachable { upstream: Upstream, reason: String },
+    #[error("{upstream} did not answer in time")]
+    Timeout { upstream: Upstream },
+    #[error("{upstream} sent an invalid response: {reason}")]
+    InvalidResponse { upstream: Upstream, reason: String },
+}
+
+/// What the credential service needs to issue the learner's credential.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CredentialRequest<'a> {
+    pub learner_did: &'a str,
+    pub request: &'a IssueRequest,
+    /// The text shown on the certificate: the request's `issuedOn` or "November 2026".
+    pub issued_on: String,
+}
+
+/// The credential service's answer: the body is returned to the caller as is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssuedCredential {
+    pub certificate_id: String,
+    pub body: Value,
+}
+
+/// The identity service (learner DIDs) and the credential service.
+#[async_trait]
+pub trait CredentialIssuer: Send + Sync + 'static {
+    async fn generate_did(&self, user_id: Uuid) -> Result<String, UpstreamError>;
+    async fn issue_credential(&self, request: CredentialRequest<'_>) -> Result<IssuedCredential, UpstreamError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RepoError {
+    /// The database cannot be reached or did not answer in time.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Another request took this issuance over after our claim expired.
+    #[error("the claim on this issuance was lost")]
+    ClaimLost,
+    #[error("database error: {0}")]
+    Other(String),
+}
+
+/// Proof that this request holds the issuance of one (userId, courseId).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClaimToken(pub Uuid);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimRequest<'a> {
+    pub user_id: Uuid,
+    pub course_id: &'a str,
+    pub idempotency_key: Option<&'a str>,
+    /// Canonical form of the request, compared when an idempotency key is reused.
+    pub fingerprint: String,
+    pub reissue: bool,
+    /// How long the claim holds before another request may take it over.
+    pub lease: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    /// Go ahead: call the upstreams, then `record_issued` or `release`.
+    Acquired(ClaimToken),
+    /// Issued before: this is the credential service's answer from then.
+    AlreadyIssued(Value),
+    /// Another request is issuing it right now.
+    InFlight,
+    /// The idempotency key was used before with a different request.
+    KeyReused,
+}
+
+/// The certificate as it is recorded once the credential came back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssuedCertificate<'a> {
+    pub request: &'a IssueRequest,
+    pub credential: &'a IssuedCredential,
+}
+
+/// Certificates and their issuance claims.
+#[async_trait]
+pub trait CertificateRepo: Send + Sync + 'static {
+    async fn claim(&self, claim: ClaimRequest<'_>) -> Result<Claim, RepoError>;
+    /// Gives the claim up after a failed issuance; a previous certificate stays.
+    async fn release(&self, token: ClaimToken) -> Result<(), RepoError>;
+    /// Atomically: the certificate row (status `viewCertificate`), the claim
+    /// marked issued with the credential, and the event in the outbox.
+    async fn record_issued(
+        &self,
+        token: ClaimToken,
+        certificate: IssuedCertificate<'_>,
+        event: &CertificateEvent,
+    ) -> Result<(), RepoError>;
+}
+
+/// An event taken from the outbox for delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingEvent {
+    pub id: i64,
+    pub event_id: Uuid,
+    pub user_id: Uuid,
+    pub key: String,
+    pub payload: String,
+    /// Failed deliveries so far.
+    pub attempts: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedDelivery {
+    pub id: i64,
+    pub error: String,
+    /// `None` sends the event to dead-letter.
+    pub retry_at: Option<DateTime<Utc>>,
+}
+
+/// The transactional outbox, as the relay sees it.
+#[async_trait]
+pub trait EventOutbox: Send + Sync + 'static {
+    /// Leases up to `limit` due events, at most one per key and only the oldest
+    /// undelivered of its key, so that keys stay in order across relays.
+    async fn lease_due(&self, limit: usize, lease: Duration) -> Result<Vec<PendingEvent>, RepoError>;
+    async fn mark_published(&self, ids: &[i64]) -> Result<(), RepoError>;
+    async fn mark_failed(&self, failures: &[FailedDelivery]) -> Result<(), RepoError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PublishError {
+    #[error("broker unavailable: {0}")]
+    Unavailable(String),
+    #[error("not acknowledged in time")]
+    Timeout,
+    #[error("rejected by the broker: {0}")]
+    Rejected(String),
+}
+
+/// Sends events to the rest of the platform (Kafka in production).
+#[async_trait]
+pub trait CertificatePublisher: Send + Sync + 'static {
+    /// Sends the events and waits until each is acknowledged or failed; the
+    /// answer has one result per event, in order.
+    async fn publish(&self, events: &[PendingEvent]) -> Vec<Result<(), PublishError>>;
+}
+
+/// The current time, injected so that tests can fix it.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}

@@ -1,0 +1,279 @@
+//! Validation of the issue request, field by field, with every failure reported
+//! at once (the original's class-validator behaviour, with clearer messages).
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// The request body as it arrived: every field optional and of any JSON type,
+/// so that each rule can name the field it rejects.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RawIssueRequest {
+    pub user_id: Option<Value>,
+    pub course_id: Option<Value>,
+    pub course_name: Option<Value>,
+    pub first_name: Option<Value>,
+    pub middle_name: Option<Value>,
+    pub last_name: Option<Value>,
+    pub issuance_date: Option<Value>,
+    pub expiration_date: Option<Value>,
+    pub issued_on: Option<Value>,
+    pub reissue: Option<Value>,
+}
+
+/// A request that passed every rule of the contract.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssueRequest {
+    pub user_id: Uuid,
+    pub course_id: String,
+    pub course_name: String,
+    pub first_name: String,
+    pub middle_name: Option<String>,
+    pub last_name: String,
+    /// Kept exactly as sent: it is echoed to the credential service and the event.
+    pub issuance_date: String,
+    pub expiration_date: String,
+    pub issued_on: Option<String>,
+    /// A deliberate re-issue: a new credential even when one was issued before.
+    pub reissue: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.summary())]
+pub struct ValidationErrors(pub Vec<FieldError>);
+
+impl ValidationErrors {
+    /// One line naming every rejected field, in the original's style
+    /// (`"userId - must be a UUID"`).
+    pub fn summary(&self) -> String {
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|e| format!("{} - {}", e.field, e.message))
+            .collect();
+        parts.join("; ")
+    }
+}
+
+const REQUIRED: &str = "is required";
+const NOT_A_STRING: &str = "must be a string";
+const EMPTY: &str = "must not be empty";
+const NOT_A_UUID: &str = "must be a UUID";
+const NOT_A_DATE: &str = "must be an ISO 8601 date or date-time";
+const NOT_A_BOOLEAN: &str = "must be a boolean";
+
+/// Collects field errors while each field is checked.
+struct Checker(Vec<FieldError>);
+
+impl Checker {
+    fn fail<T>(&mut self, field: &'static str, message: &'static str) -> Option<T> {
+        self.0.push(FieldError { field, message });
+        None
+    }
+
+    fn optional_string(&mut self, field: &'static str, value: Option<Value>) -> Option<Option<String>> {
+        match value {
+            None | Some(Value::Null) => Some(None),
+            Some(Value::String(s)) => Some(Some(s)),
+            Some(_) => self.fail(field, NOT_A_STRING),
+        }
+    }
+
+    fn string(&mut self, field: &'static str, value: Option<Value>) -> Option<String> {
+        match self.optional_string(field, value)? {
+            Some(s) => Some(s),
+            None => self.fail(field, REQUIRED),
+        }
+    }
+
+    fn non_empty(&mut self, field: &'static str, value: Option<Value>) -> Option<String> {
+        let s = self.string(field, value)?;
+        if s.trim().is_empty() {
+            return self.fail(field, EMPTY);
+        }
+        Some(s)
+    }
+
+    fn uuid(&mut self, field: &'static str, value: Option<Value>) -> Option<Uuid> {
+        let s = self.string(field, value)?;
+        match Uuid::try_parse(&s) {
+            Ok(id) => Some(id),
+            Err(_) => self.fail(field, NOT_A_UUID),
+        }
+    }
+
+    fn date(&mut self, field: &'static str, value: Option<Value>) -> Option<String> {
+        let s = self.string(field, value)?;
+        if parse_iso8601(&s).is_none() {
+            return self.fail(field, NOT_A_DATE);
+        }
+        Some(s)
+    }
+
+    fn flag(&mut self, field: &'static str, value: Option<Value>) -> Option<bool> {
+        match value {
+            None | Some(Value::Null) => Some(false),
+            Some(Value::Bool(b)) => Some(b),
+            Some(_) => self.fail(field, NOT_A_BOOLEAN),
+        }
+    }
+}
+
+/// Parses an ISO 8601 date (`2025-10-13`) or date-time, with or without an
+/// offset; a date-time without one is taken as UTC.
+pub fn parse_iso8601(s: &str) -> Option<DateTime<Utc>> {
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return Some(dt.with_timezone(&Utc));
+    }
+    if let Ok(dt) = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f") {
+        return Some(dt.and_utc());
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .map(|d| d.and_time(NaiveTime::MIN).and_utc())
+}
+
+impl IssueRequest {
+    /// Checks every rule of the contract and reports every failure at once.
+    pub fn parse(raw: RawIssueRequest) -> Result<Self, ValidationErrors> {
+        let mut check = Checker(Vec::new());
+        let user_id = check.uuid("userId", raw.user_id);
+        let course_id = check.non_empty("courseId", raw.course_id);
+        let course_name = check.non_empty("courseName", raw.course_name);
+        let first_name = check.string("firstName", raw.first_name);
+        let middle_name = check.optional_string("middleName", raw.middle_name);
+        let last_name = check.string("lastName", raw.last_name);
+        let issuance_date = check.date("issuanceDate", raw.issuance_date);
+        let expiration_date = check.date("expirationDate", raw.expiration_date);
+        let issued_on = check.optional_string("issuedOn", raw.issued_on);
+        let reissue = check.flag("reissue", raw.reissue);
+        match (
+            user_id,
+            course_id,
+            course_name,
+            first_name,
+            middle_name,
+            last_name,
+            issuance_date,
+            expiration_date,
+            issued_on,
+            reissue,
+        ) {
+            (
+                Some(user_id),
+                Some(course_id),
+                Some(course_name),
+                Some(first_name),
+                Some(middle_name),
+                Some(last_name),
+                Some(issuance_date),
+                Some(expiration_date),
+                Some(issued_on),
+                Some(reissue),
+            ) if check.0.is_empty() => Ok(Self {
+                user_id,
+                course_id,
+                course_name,
+                first_name,
+                middle_name,
+                last_name,
+                issuance_date,
+                expiration_date,
+                issued_on,
+                reissue,
+            }),
+            _ => Err(ValidationErrors(check.0)),
+        }
+    }
+
+    /// The instant `issuanceDate` names, stored as the row's `issuedOn`.
+    pub fn issued_at(&self) -> DateTime<Utc> {
+        parse_iso8601(&self.issuance_date).expect("validated in parse")
+    }
+
+    /// What identifies "the same request" for an `Idempotency-Key`: every field
+    /// that changes what is issued, as canonical JSON.
+    pub fn fingerprint(&self) -> String {
+        serde_json::to_string(self).expect("a plain struct always serialises")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn raw(value: Value) -> RawIssueRequest {
+        serde_json::from_value(value).unwrap()
+    }
+
+    fn valid() -> Value {
+        json!({
+            "userId": "af771398-bc1a-4350-b849-907561d25957",
+            "courseId": "do_1", "courseName": "Intro", "firstName": "John",
+            "lastName": "Doe", "issuanceDate": "2025-10-13T00:00:00.000Z",
+            "expirationDate": "2026-10-13"
+        })
+    }
+
+    fn errors_for(patch: Value) -> Vec<FieldError> {
+        let mut body = valid();
+        for (k, v) in patch.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        IssueRequest::parse(raw(body)).unwrap_err().0
+    }
+
+    #[test]
+    fn a_valid_request_parses_with_defaults() {
+        let request = IssueRequest::parse(raw(valid())).unwrap();
+        assert_eq!(request.course_id, "do_1");
+        assert_eq!(request.middle_name, None);
+        assert!(!request.reissue);
+        assert_eq!(request.issued_at().to_rfc3339(), "2025-10-13T00:00:00+00:00");
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_at_once() {
+        let errors = IssueRequest::parse(raw(json!({"userId": "nope", "courseId": ""}))).unwrap_err();
+        let fields: Vec<_> = errors.0.iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            ["userId", "courseId", "courseName", "firstName", "lastName", "issuanceDate", "expirationDate"]
+        );
+        assert!(errors.summary().starts_with("userId - must be a UUID; courseId - must not be empty"));
+    }
+
+    #[test]
+    fn wrong_types_are_named() {
+        let errors = errors_for(json!({"firstName": 3, "middleName": [], "issuedOn": false, "reissue": "yes"}));
+        assert_eq!(
+            errors,
+            [
+                FieldError { field: "firstName", message: NOT_A_STRING },
+                FieldError { field: "middleName", message: NOT_A_STRING },
+                FieldError { field: "issuedOn", message: NOT_A_STRING },
+                FieldError { field: "reissue", message: NOT_A_BOOLEAN },
+            ]
+        );
+    }
+
+    #[test]
+    fn dates_accept_the_iso_forms_and_reject_others() {
+        for ok in ["2025-10-13", "2025-10-13T10:30:00Z", "2025-10-13T10:30:00.5+05:30", "2025-10-13T10:30:00"] {
+            assert!(parse_iso8601(ok).is_some(), "{ok}");
+        }
+        for bad in ["13/10/2025", "2025-13-01", "yesterday", ""] {
+            assert!(parse_iso8601(bad).is_none(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! The use case and the relay driven through in-memory fakes of every port.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use certificate_domain::ports::{
+    CertificateRepo, Claim, ClaimRequest, PublishError, RepoError, Upstream, UpstreamError,
+};
+use certificate_domain::{
+    IssueCertificate, IssueCommand, IssueError, IssueRequest, OutboxRelay, RawIssueRequest, RelayPolicy,
+};
+use certificate_fakes::{FakeCredentialIssuer, FixedClock, InMemoryStore, RecordingPublisher};
+use serde_json::{json, Value};
+
+struct World {
+    store: Arc<InMemoryStore>,
+    issuer: Arc<FakeCredentialIssuer>,
+    publisher: Arc<RecordingPublisher>,
+    use_case: IssueCertificate,
+    relay: OutboxRelay,
+}
+
+fn world() -> World {
+    let store = Arc::new(InMemoryStore::new());
+    let issuer = Arc::new(FakeCredentialIssuer::new());
+    let publisher = Arc::new(RecordingPublisher::new());
+    let clock = Arc::new(FixedClock("2026-11-26T10:00:00Z".parse().unwrap()));
+    let use_case = IssueCertificate::new(store.clone(), issuer.clone(), clock.clone());
+    let policy = RelayPolicy { max_attempts: 2, base_backoff: Duration::ZERO, ..RelayPolicy::default() };
+    let relay = OutboxRelay::new(store.clone(), publisher.clone(), clock, policy);
+    World { store, issuer, publisher, use_case, relay }
+}
+
+fn request(extra: Value) -> IssueRequest {
+    let mut body = json!({
+        "userId": "af771398-bc1a-4350-b849-907561d25957", "courseId": "do_1",
+        "courseName": "Intro", "firstName": "John", "lastName": "Doe",
+        "issuanceDate": "2025-10-13T00:00:00.000Z", "expirationDate": "2026-10-13T00:00:00.000Z"
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    IssueRequest::parse(serde_json::from_value::<RawIssueRequest>(body).unwrap()).unwrap()
+}
+
+fn command(extra: Value) -> IssueCommand {
+    IssueCommand { request: request(extra), idempotency_key: None }
+}
+
+fn certificate_id(credential: &Value) -> &str {
+    credential["credential"]["id"].as_str().unwrap()
+}
+
+#[tokio::test]
+async fn success_records_the_certificate_and_queues_one_event() {
+    let w = world();
+    let outcome = w.use_case.issue(&command(json!({}))).await.unwrap();
+    assert!(!outcome.replayed);
+    assert_eq!(outcome.credential["credential"]["credentialSubject"]["issuedOn"], "November 2026");
+
+    let request = request(json!({}));
+    let stored = w.store.certificate(request.user_id, "do_1").unwrap();
+    assert_eq!(stored.status, "viewCertificate");
+    assert_eq!(stored.certificate_id, certificate_id(&outcome.credential));
+    let events = w.store.events();
+    assert_eq!(events.len(), 1);
+    let payload: Value = serde_json::from_str(&events[0].payload).unwrap();
+    assert_eq!(payload["data"]["certificateId"], stored.certificate_id);
+
+    let report = w.relay.relay_once().await.unwrap();
+    assert_eq!(report.published, 1);
+    assert_eq!(w.publisher.sent()[0].event_id, events[0].event_id);
+    assert_eq!(w.store.pending_count(), 0);
+}
+
+async fn assert_upstream_failure_leaves_nothing(fail: impl FnOnce(&FakeCredentialIssuer), expected: UpstreamError) {
+    let w = world();
+    fail(&w.issuer);
+    let error = w.use_case.issue(&command(json!({}))).await.unwrap_err();
+    assert_eq!(error, IssueError::Upstream(expected));
+    assert_eq!(w.store.certificate_count(), 0);
+    assert!(w.store.events().is_empty());
+    // The claim was released: the next attempt goes through.
+    w.use_case.issue(&command(json!({}))).await.unwrap();
+    assert_eq!(w.issuer.credentials_issued(), 1);
+}
+
+#[tokio::test]
+async fn a_failing_identity_service_stores_nothing() {
+    let error = UpstreamError::Timeout { upstream: Upstream::Identity };
+    assert_upstream_failure_leaves_nothing(|issuer| issuer.fail_next_did(error.clone()), error.clone()).await;
+}
+
+#[tokio::test]
+async fn a_failing_credential_service_stores_nothing() {
+    let error = FakeCredentialIssuer::unavailable(Upstream::Credential);
+    assert_upstream_failure_leaves_nothing(|issuer| issuer.fail_next_credential(error.clone()), error.clone()).await;
+}
+
+#[tokio::test]
+async fn a_failing_repo_fails_the_issuance_before_any_upstream_call() {
+    let w = world();
+    w.store.set_unavailable(true);
+    let error = w.use_case.issue(&command(json!({}))).await.unwrap_err();
+    assert!(matches!(error, IssueError::Repo(RepoError::Unavailable(_))), "{error:?}");
+    assert_eq!(w.issuer.credentials_issued(), 0);
+}
+
+#[tokio::test]
+async fn a_failing_publisher_does_not_fail_the_issuance_and_the_event_is_retried() {
+    let w = world();
+    w.publisher.fail_next(PublishError::Unavailable("broker down".into()), 1);
+    w.use_case.issue(&command(json!({}))).await.unwrap();
+
+    let first = w.relay.relay_once().await.unwrap();
+    assert_eq!((first.published, first.failed), (0, 1));
+    assert_eq!(w.store.pending_count(), 1);
+
+    let second = w.relay.relay_once().await.unwrap();
+    assert_eq!(second.published, 1);
+    assert_eq!(w.publisher.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn an_event_that_keeps_failing_goes_to_dead_letter() {
+    let w = world();
+    w.publisher.fail_next(PublishError::Timeout, 2);
+    w.use_case.issue(&command(json!({}))).await.unwrap();
+    w.relay.relay_once().await.unwrap();
+    let last = w.relay.relay_once().await.unwrap();
+    assert_eq!(last.dead, 1);
+    assert_eq!(w.store.dead_count(), 1);
+    assert_eq!(w.relay.relay_once().await.unwrap().handled(), 0);
+}
+
+#[tokio::test]
+async fn a_repeat_returns_the_stored_credential_without_calling_upstream() {
+    let w = world();
+    let first = w.use_case.issue(&command(json!({}))).await.unwrap();
+    let again = w.use_case.issue(&command(json!({}))).await.unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.credential, first.credential);
+    assert_eq!(w.issuer.credentials_issued(), 1);
+    assert_eq!(w.store.events().len(), 1);
+}
+
+#[tokio::test]
+async fn a_reissue_issues_a_new_credential_and_a_new_event() {
+    let w = world();
+    let first = w.use_case.issue(&command(json!({}))).await.unwrap();
+    let second = w.use_case.issue(&command(json!({"reissue": true}))).await.unwrap();
+    assert_ne!(certificate_id(&first.credential), certificate_id(&second.credential));
+    assert_eq!(w.issuer.credentials_issued(), 2);
+    assert_eq!(w.store.events().len(), 2);
+}
+
+#[tokio::test]
+async fn an_issuance_in_flight_answers_in_flight() {
+    let w = world();
+    let request = request(json!({}));
+    let claim = ClaimRequest {
+        user_id: request.user_id,
+        course_id: &request.course_id,
+        idempotency_key: None,
+        fingerprint: request.fingerprint(),
+        reissue: false,
+        lease: Duration::from_secs(30),
+    };
+    assert!(matches!(w.store.claim(claim).await.unwrap(), Claim::Acquired(_)));
+    assert_eq!(w.use_case.issue(&command(json!({}))).await.unwrap_err(), IssueError::InFlight);
+    assert_eq!(w.issuer.credentials_issued(), 0);
+}
+
+#[tokio::test]
+async fn an_idempotency_key_reused_with_another_body_is_refused() {
+    let w = world();
+    let keyed = |extra| IssueCommand { idempotency_key: Some("key-1".into()), ..command(extra) };
+    w.use_case.issue(&keyed(json!({}))).await.unwrap();
+    assert!(w.use_case.issue(&keyed(json!({}))).await.unwrap().replayed);
+    let error = w.use_case.issue(&keyed(json!({"courseName": "Other"}))).await.unwrap_err();
+    assert_eq!(error, IssueError::KeyReused);
+}

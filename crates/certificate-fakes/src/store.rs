@@ -1,0 +1,252 @@
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use certificate_domain::ports::{
+    CertificateRepo, Claim, ClaimRequest, ClaimToken, EventOutbox, FailedDelivery, IssuedCertificate, PendingEvent,
+    RepoError,
+};
+use certificate_domain::{CertificateEvent, STATUS_VIEW_CERTIFICATE};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use uuid::Uuid;
+
+type LearnerCourse = (Uuid, String);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredCertificate {
+    pub certificate_id: String,
+    pub status: String,
+    pub issued_on: DateTime<Utc>,
+}
+
+struct ClaimRow {
+    token: ClaimToken,
+    pending_until: Option<DateTime<Utc>>,
+    credential: Option<Value>,
+}
+
+impl ClaimRow {
+    fn in_flight(&self, now: DateTime<Utc>) -> bool {
+        self.pending_until.is_some_and(|until| until > now)
+    }
+}
+
+struct OutboxRow {
+    id: i64,
+    event: CertificateEvent,
+    attempts: u32,
+    next_attempt_at: DateTime<Utc>,
+    leased_until: Option<DateTime<Utc>>,
+    published: bool,
+    dead: bool,
+}
+
+impl OutboxRow {
+    fn undelivered(&self) -> bool {
+        !self.published && !self.dead
+    }
+}
+
+#[derive(Default)]
+struct State {
+    claims: HashMap<LearnerCourse, ClaimRow>,
+    keys: HashMap<String, String>,
+    certificates: HashMap<LearnerCourse, StoredCertificate>,
+    outbox: Vec<OutboxRow>,
+    unavailable: bool,
+}
+
+/// Certificates, claims and the outbox in one mutex: the in-memory
+/// counterpart of the Postgres adapter.
+#[derive(Default)]
+pub struct InMemoryStore {
+    state: Mutex<State>,
+}
+
+impl InMemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every call fails with `RepoError::Unavailable` while set, as a database
+    /// that went away would.
+    pub fn set_unavailable(&self, unavailable: bool) {
+        self.state.lock().unwrap().unavailable = unavailable;
+    }
+
+    pub fn certificate(&self, user_id: Uuid, course_id: &str) -> Option<StoredCertificate> {
+        self.state.lock().unwrap().certificates.get(&(user_id, course_id.to_owned())).cloned()
+    }
+
+    pub fn certificate_count(&self) -> usize {
+        self.state.lock().unwrap().certificates.len()
+    }
+
+    /// Every event ever queued, in order.
+    pub fn events(&self) -> Vec<CertificateEvent> {
+        self.state.lock().unwrap().outbox.iter().map(|row| row.event.clone()).collect()
+    }
+
+    pub fn pending_count(&self) -> usize {
+        self.state.lock().unwrap().outbox.iter().filter(|row| row.undelivered()).count()
+    }
+
+    pub fn dead_count(&self) -> usize {
+        self.state.lock().unwrap().outbox.iter().filter(|row| row.dead).count()
+    }
+
+    fn with_state<T>(&self, f: impl FnOnce(&mut State) -> Result<T, RepoError>) -> Result<T, RepoError> {
+        let mut state = self.state.lock().unwrap();
+        if state.unavailable {
+            return Err(RepoError::Unavailable("in-memory store switched off".into()));
+        }
+        f(&mut state)
+    }
+}
+
+fn after(now: DateTime<Utc>, duration: Duration) -> DateTime<Utc> {
+    now + chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
+}
+
+impl State {
+    fn claim(&mut self, request: &ClaimRequest<'_>, now: DateTime<Utc>) -> Claim {
+        if let Some(key) = request.idempotency_key {
+            let fingerprint = self.keys.entry(key.to_owned()).or_insert_with(|| request.fingerprint.clone());
+            if *fingerprint != request.fingerprint {
+                return Claim::KeyReused;
+            }
+        }
+        let token = ClaimToken(Uuid::new_v4());
+        let pending_until = Some(after(now, request.lease));
+        let key = (request.user_id, request.course_id.to_owned());
+        let Some(row) = self.claims.get_mut(&key) else {
+            self.claims.insert(key, ClaimRow { token, pending_until, credential: None });
+            return Claim::Acquired(token);
+        };
+        if row.in_flight(now) {
+            return Claim::InFlight;
+        }
+        match &row.credential {
+            Some(credential) if !request.reissue => Claim::AlreadyIssued(credential.clone()),
+            _ => {
+                row.token = token;
+                row.pending_until = pending_until;
+                Claim::Acquired(token)
+            }
+        }
+    }
+
+    fn claim_mut(&mut self, token: ClaimToken) -> Option<(&LearnerCourse, &mut ClaimRow)> {
+        self.claims.iter_mut().find(|(_, row)| row.token == token)
+    }
+
+    fn lease_due(&mut self, limit: usize, lease: Duration, now: DateTime<Utc>) -> Vec<PendingEvent> {
+        let mut keys_seen = HashSet::new();
+        let mut leased = Vec::new();
+        for row in self.outbox.iter_mut().filter(|row| row.undelivered()) {
+            if !keys_seen.insert(row.event.key.clone()) {
+                continue;
+            }
+            let leased_by_other = row.leased_until.is_some_and(|until| until > now);
+            if leased_by_other || row.next_attempt_at > now || leased.len() == limit {
+                continue;
+            }
+            row.leased_until = Some(after(now, lease));
+            leased.push(PendingEvent {
+                id: row.id,
+                event_id: row.event.event_id,
+                user_id: row.event.user_id,
+                key: row.event.key.clone(),
+                payload: row.event.payload.clone(),
+                attempts: row.attempts,
+            });
+        }
+        leased
+    }
+}
+
+#[async_trait]
+impl CertificateRepo for InMemoryStore {
+    async fn claim(&self, request: ClaimRequest<'_>) -> Result<Claim, RepoError> {
+        self.with_state(|state| Ok(state.claim(&request, Utc::now())))
+    }
+
+    async fn release(&self, token: ClaimToken) -> Result<(), RepoError> {
+        self.with_state(|state| {
+            if let Some((_, row)) = state.claim_mut(token) {
+                row.pending_until = None;
+            }
+            Ok(())
+        })
+    }
+
+    async fn record_issued(
+        &self,
+        token: ClaimToken,
+        certificate: IssuedCertificate<'_>,
+        event: &CertificateEvent,
+    ) -> Result<(), RepoError> {
+        self.with_state(|state| {
+            let (key, row) = state.claim_mut(token).ok_or(RepoError::ClaimLost)?;
+            if row.pending_until.is_none() {
+                return Err(RepoError::ClaimLost);
+            }
+            row.pending_until = None;
+            row.credential = Some(certificate.credential.body.clone());
+            let key = key.clone();
+            state.certificates.insert(
+                key,
+                StoredCertificate {
+                    certificate_id: certificate.credential.certificate_id.clone(),
+                    status: STATUS_VIEW_CERTIFICATE.to_owned(),
+                    issued_on: certificate.request.issued_at(),
+                },
+            );
+            let id = state.outbox.len() as i64 + 1;
+            state.outbox.push(OutboxRow {
+                id,
+                event: event.clone(),
+                attempts: 0,
+                next_attempt_at: event.created_at,
+                leased_until: None,
+                published: false,
+                dead: false,
+            });
+            Ok(())
+        })
+    }
+}
+
+#[async_trait]
+impl EventOutbox for InMemoryStore {
+    async fn lease_due(&self, limit: usize, lease: Duration) -> Result<Vec<PendingEvent>, RepoError> {
+        self.with_state(|state| Ok(state.lease_due(limit, lease, Utc::now())))
+    }
+
+    async fn mark_published(&self, ids: &[i64]) -> Result<(), RepoError> {
+        self.with_state(|state| {
+            for row in state.outbox.iter_mut().filter(|row| ids.contains(&row.id)) {
+                row.published = true;
+                row.leased_until = None;
+            }
+            Ok(())
+        })
+    }
+
+    async fn mark_failed(&self, failures: &[FailedDelivery]) -> Result<(), RepoError> {
+        self.with_state(|state| {
+            for failure in failures {
+                let Some(row) = state.outbox.iter_mut().find(|row| row.id == failure.id) else { continue };
+                row.attempts += 1;
+                row.leased_until = None;
+                match failure.retry_at {
+                    Some(at) => row.next_attempt_at = at,
+                    None => row.dead = true,
+                }
+            }
+            Ok(())
+        })
+    }
+}
