@@ -1,1 +1,51 @@
+//! The actix-web adapter. It promises:
+//! - `POST /certificate/issue` and the original's `POST /v1/tracking/certificate/issue`;
+//! - every answer, good or bad, in the seed's envelope
+//!   (`success`, `statusCode`, `message`, and `data` or `errors`);
+//! - one mapping of domain errors to HTTP statuses, in [`errors`];
+//! - health endpoints whose readiness is whatever [`ReadinessCheck`] says.
 
+mod errors;
+mod health;
+mod routes;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+use certificate_domain::IssueCertificate;
+
+pub use errors::ApiError;
+pub use health::{DependencyStatus, ReadinessCheck};
+
+/// The largest request body accepted; a certificate request is far smaller.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// What the handlers need, shared by every worker.
+#[derive(Clone)]
+pub struct AppState {
+    pub issue: Arc<IssueCertificate>,
+    pub readiness: Arc<dyn ReadinessCheck>,
+}
+
+/// Registers every route on an actix `App`; tests use it with `actix_web::test`.
+pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.app_data(web::Data::new(state))
+            .app_data(routes::json_config())
+            .configure(routes::issue_routes)
+            .configure(health::routes)
+            .default_service(web::to(errors::not_found));
+    }
+}
+
+/// Starts serving on an already bound listener (port 0 in tests).
+pub fn serve(listener: TcpListener, state: AppState, workers: usize) -> std::io::Result<Server> {
+    let server = HttpServer::new(move || App::new().configure(configure(state.clone())))
+        .workers(workers)
+        .disable_signals()
+        .listen(listener)?
+        .run();
+    Ok(server)
+}

@@ -1,0 +1,124 @@
+//! The ureq adapter against a real HTTP server faking both upstreams.
+
+use std::time::Duration;
+
+use certificate_domain::ports::{CredentialIssuer, CredentialRequest, Upstream, UpstreamError};
+use certificate_domain::{IssueRequest, RawIssueRequest};
+use certificate_upstream::{HttpCredentialIssuer, UpstreamConfig};
+use serde_json::json;
+use upstream_fake::{Behaviour, FakeUpstreams, CREDENTIAL_PATH, DID_PATH};
+use uuid::Uuid;
+
+fn issuer_for(base_url: &str) -> HttpCredentialIssuer {
+    HttpCredentialIssuer::new(UpstreamConfig {
+        identity_base_url: base_url.to_owned(),
+        credentials_base_url: format!("{base_url}/"),
+        verification_schema_url: "https://schema.example/v1".into(),
+        verification_schema_name: "CourseCertificate".into(),
+        certificate_issuer_did: "did:upai:issuer".into(),
+        schema_id: "schema-1".into(),
+        connect_timeout: Duration::from_millis(500),
+        timeout: Duration::from_millis(700),
+        retries: 1,
+    })
+}
+
+fn request() -> IssueRequest {
+    let raw: RawIssueRequest = serde_json::from_value(json!({
+        "userId": "af771398-bc1a-4350-b849-907561d25957", "courseId": "do_1",
+        "courseName": "Intro", "firstName": "John", "lastName": "Doe",
+        "issuanceDate": "2025-10-13T00:00:00.000Z", "expirationDate": "2026-10-13T00:00:00.000Z"
+    }))
+    .unwrap();
+    IssueRequest::parse(raw).unwrap()
+}
+
+#[tokio::test]
+async fn both_calls_send_the_contracts_bodies_and_read_the_answers() {
+    let fake = FakeUpstreams::start();
+    let issuer = issuer_for(&fake.base_url());
+    let request = request();
+    let did = issuer.generate_did(request.user_id).await.unwrap();
+    assert!(did.starts_with("did:upai:"));
+    let credential = issuer
+        .issue_credential(CredentialRequest { learner_did: &did, request: &request, issued_on: "November 2026".into() })
+        .await
+        .unwrap();
+    assert_eq!(credential.body["credential"]["id"], credential.certificate_id.as_str());
+
+    let received = fake.received();
+    assert_eq!(received[0].path, DID_PATH);
+    assert_eq!(
+        received[0].body,
+        json!({"content": [{
+            "alsoKnownAs": ["af771398-bc1a-4350-b849-907561d25957"],
+            "services": [{"id": "IdentityHub", "type": "IdentityHub",
+                "serviceEndpoint": {"@context": "schema.identity.foundation/hub",
+                    "@type": "UserServiceEndpoint", "instance": ["did:test:hub.id"]}}],
+            "method": "upai"
+        }]})
+    );
+    assert_eq!(received[1].path, CREDENTIAL_PATH);
+    assert_eq!(
+        received[1].body,
+        json!({
+            "credential": {
+                "@context": ["https://www.w3.org/2018/credentials/v1", "https://schema.example/v1"],
+                "type": ["VerifiableCredential", "CourseCertificate"],
+                "issuer": "did:upai:issuer",
+                "issuanceDate": "2025-10-13T00:00:00.000Z",
+                "expirationDate": "2026-10-13T00:00:00.000Z",
+                "credentialSubject": {
+                    "id": did, "type": "CourseCertificate",
+                    "firstName": "John", "middleName": "", "lastName": "Doe",
+                    "userId": "af771398-bc1a-4350-b849-907561d25957",
+                    "courseId": "do_1", "courseName": "Intro",
+                    "issuedOn": "November 2026", "certificateId": "**Id**"
+                }
+            },
+            "credentialSchemaId": "schema-1",
+            "credentialSchemaVersion": "1.0.0",
+            "tags": []
+        })
+    );
+}
+
+async fn did_error(behaviour: Behaviour) -> (UpstreamError, u64) {
+    let fake = FakeUpstreams::start();
+    fake.set_identity(behaviour);
+    let error = issuer_for(&fake.base_url()).generate_did(Uuid::new_v4()).await.unwrap_err();
+    (error, fake.did_calls())
+}
+
+#[tokio::test]
+async fn an_error_status_is_rejected_and_a_500_is_not_retried() {
+    let (error, calls) = did_error(Behaviour::Status(500)).await;
+    assert_eq!(error, UpstreamError::Rejected { upstream: Upstream::Identity, status: 500 });
+    assert_eq!(calls, 1);
+}
+
+#[tokio::test]
+async fn a_503_is_retried_within_the_bound() {
+    let (error, calls) = did_error(Behaviour::Status(503)).await;
+    assert_eq!(error, UpstreamError::Rejected { upstream: Upstream::Identity, status: 503 });
+    assert_eq!(calls, 2);
+}
+
+#[tokio::test]
+async fn a_stalled_service_times_out() {
+    let (error, _) = did_error(Behaviour::Stall(Duration::from_secs(3))).await;
+    assert_eq!(error, UpstreamError::Timeout { upstream: Upstream::Identity });
+}
+
+#[tokio::test]
+async fn garbage_is_an_invalid_response() {
+    let (error, _) = did_error(Behaviour::Garbage).await;
+    assert!(matches!(error, UpstreamError::InvalidResponse { upstream: Upstream::Identity, .. }), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_closed_port_is_unreachable() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let error = issuer_for(&format!("http://127.0.0.1:{port}")).generate_did(Uuid::new_v4()).await.unwrap_err();
+    assert!(matches!(error, UpstreamError::Unreachable { upstream: Upstream::Identity, .. }), "{error:?}");
+}
