@@ -1,1 +1,78 @@
+//! The Postgres adapter (diesel + diesel-async). It promises:
+//! - [`PgStore`] implements `CertificateRepo` and `EventOutbox` on one pool;
+//! - recording an issuance is one statement, so the certificate row, the
+//!   claim and the outbox event commit together or not at all;
+//! - every call is bounded in time, and a database that cannot be reached is
+//!   reported as `RepoError::Unavailable` (HTTP 503), never as a hang;
+//! - [`run_migrations`] applies the embedded `migrations/` folder.
 
+mod admin;
+mod error;
+mod migrations;
+mod outbox;
+mod repo;
+mod schema;
+
+use std::time::Duration;
+
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::AsyncPgConnection;
+
+pub use admin::{OutboxAdmin, OutboxStatus};
+pub use error::StoreError;
+pub use migrations::run_migrations;
+
+use certificate_domain::ports::RepoError;
+
+#[derive(Debug, Clone)]
+pub struct PgConfig {
+    pub url: String,
+    pub pool_size: usize,
+    /// Bound on one database call, waiting for a connection included.
+    pub timeout: Duration,
+    /// How long recording a finished issuance keeps retrying while the
+    /// database is unreachable, so that a restart does not waste a credential.
+    pub record_retry_window: Duration,
+}
+
+#[derive(Clone)]
+pub struct PgStore {
+    pool: Pool<AsyncPgConnection>,
+    config: PgConfig,
+}
+
+impl PgStore {
+    /// Builds the pool; connections are opened on first use.
+    pub fn new(config: PgConfig) -> Result<Self, StoreError> {
+        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(config.url.clone());
+        let pool = Pool::builder(manager).max_size(config.pool_size).build()?;
+        Ok(Self { pool, config })
+    }
+
+    /// Connections in use and requests waiting for one, for the metrics.
+    pub fn pool_usage(&self) -> (usize, usize) {
+        let status = self.pool.status();
+        (status.size - status.available.min(status.size), status.waiting)
+    }
+
+    /// Runs `work` on a pooled connection within the configured time bound.
+    async fn with_conn<T, F>(&self, work: F) -> Result<T, RepoError>
+    where
+        F: AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, diesel::result::Error>,
+    {
+        let bounded = async {
+            let mut conn: Object<AsyncPgConnection> =
+                self.pool.get().await.map_err(|e| RepoError::Unavailable(e.to_string()))?;
+            work(&mut conn).await.map_err(error::classify)
+        };
+        tokio::time::timeout(self.config.timeout, bounded)
+            .await
+            .unwrap_or_else(|_| Err(RepoError::Unavailable("the database did not answer in time".into())))
+    }
+
+    /// Whether the database answers and every migration is applied.
+    pub async fn check_ready(&self) -> Result<(), String> {
+        migrations::check_applied(self).await
+    }
+}

@@ -1,0 +1,114 @@
+//! The outbox as the relay sees it. Several relays (replicas) may lease at
+//! once: `FOR UPDATE SKIP LOCKED` keeps them off each other's rows, and an
+//! event is only due when no older event of its key is undelivered, so each
+//! key is delivered in order whichever relay holds it.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use certificate_domain::ports::{EventOutbox, FailedDelivery, PendingEvent, RepoError};
+use diesel::sql_types::{Array, BigInt, Double, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::{sql_query, QueryableByName};
+use diesel_async::RunQueryDsl;
+use uuid::Uuid;
+
+use crate::PgStore;
+
+const LEASE_DUE: &str = r#"
+WITH due AS (
+    SELECT c.id FROM certificate_outbox c
+     WHERE c.published_at IS NULL AND c.dead_at IS NULL
+       AND c.next_attempt_at <= now()
+       AND (c.leased_until IS NULL OR c.leased_until < now())
+       AND NOT EXISTS (
+           SELECT 1 FROM certificate_outbox older
+            WHERE older.message_key = c.message_key AND older.id < c.id
+              AND older.published_at IS NULL AND older.dead_at IS NULL)
+     ORDER BY c.id
+     LIMIT $1
+       FOR UPDATE SKIP LOCKED
+)
+UPDATE certificate_outbox o
+   SET leased_until = now() + make_interval(secs => $2)
+  FROM due WHERE o.id = due.id
+RETURNING o.id, o.event_id, o.user_id, o.message_key, o.payload, o.attempts"#;
+
+const MARK_PUBLISHED: &str = r#"
+UPDATE certificate_outbox SET published_at = now(), leased_until = NULL WHERE id = ANY($1)"#;
+
+/// A failure without a retry time goes to dead-letter.
+const MARK_FAILED: &str = r#"
+UPDATE certificate_outbox o
+   SET attempts = o.attempts + 1, last_error = f.error, leased_until = NULL,
+       next_attempt_at = COALESCE(f.retry_at, o.next_attempt_at),
+       dead_at = CASE WHEN f.retry_at IS NULL THEN now() END
+  FROM unnest($1::bigint[], $2::text[], $3::timestamptz[]) AS f(id, error, retry_at)
+ WHERE o.id = f.id"#;
+
+#[derive(QueryableByName)]
+struct LeasedRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = SqlUuid)]
+    event_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    user_id: Uuid,
+    #[diesel(sql_type = Text)]
+    message_key: String,
+    #[diesel(sql_type = Text)]
+    payload: String,
+    #[diesel(sql_type = Integer)]
+    attempts: i32,
+}
+
+impl From<LeasedRow> for PendingEvent {
+    fn from(row: LeasedRow) -> Self {
+        PendingEvent {
+            id: row.id,
+            event_id: row.event_id,
+            user_id: row.user_id,
+            key: row.message_key,
+            payload: row.payload,
+            attempts: row.attempts.max(0) as u32,
+        }
+    }
+}
+
+#[async_trait]
+impl EventOutbox for PgStore {
+    async fn lease_due(&self, limit: usize, lease: Duration) -> Result<Vec<PendingEvent>, RepoError> {
+        let mut rows: Vec<LeasedRow> = self
+            .with_conn(async |conn| {
+                sql_query(LEASE_DUE)
+                    .bind::<BigInt, _>(limit as i64)
+                    .bind::<Double, _>(lease.as_secs_f64())
+                    .load(conn)
+                    .await
+            })
+            .await?;
+        rows.sort_unstable_by_key(|row| row.id);
+        Ok(rows.into_iter().map(PendingEvent::from).collect())
+    }
+
+    async fn mark_published(&self, ids: &[i64]) -> Result<(), RepoError> {
+        self.with_conn(async |conn| sql_query(MARK_PUBLISHED).bind::<Array<BigInt>, _>(ids).execute(conn).await)
+            .await
+            .map(drop)
+    }
+
+    async fn mark_failed(&self, failures: &[FailedDelivery]) -> Result<(), RepoError> {
+        let ids: Vec<i64> = failures.iter().map(|f| f.id).collect();
+        let errors: Vec<&str> = failures.iter().map(|f| f.error.as_str()).collect();
+        let retry_at: Vec<_> = failures.iter().map(|f| f.retry_at).collect();
+        self.with_conn(async |conn| {
+            sql_query(MARK_FAILED)
+                .bind::<Array<BigInt>, _>(&ids)
+                .bind::<Array<Text>, _>(&errors)
+                .bind::<Array<Nullable<Timestamptz>>, _>(&retry_at)
+                .execute(conn)
+                .await
+        })
+        .await
+        .map(drop)
+    }
+}

@@ -1,0 +1,222 @@
+//! Claims and certificates. The hot path is hand-written SQL so that each step
+//! of an issuance is one round trip: one statement to claim, one to record.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use certificate_domain::ports::{CertificateRepo, Claim, ClaimRequest, ClaimToken, IssuedCertificate, RepoError};
+use certificate_domain::{CertificateEvent, STATUS_VIEW_CERTIFICATE};
+use diesel::sql_types::{Bool, Double, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::{sql_query, QueryableByName};
+use diesel_async::RunQueryDsl;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::PgStore;
+
+/// Takes the claim when nobody holds it: a new learner and course, a released
+/// claim, an abandoned one whose lease ran out (unless it already has a
+/// credential and this is no re-issue), or an issued one being re-issued.
+const CLAIM: &str = r#"
+INSERT INTO certificate_issuance AS i ("userId", "courseId", claim_token, state, lease_until)
+VALUES ($1, $2, $3, 'pending', now() + make_interval(secs => $4))
+ON CONFLICT ("userId", "courseId") DO UPDATE
+   SET claim_token = EXCLUDED.claim_token, state = 'pending',
+       lease_until = EXCLUDED.lease_until, updated_at = now()
+ WHERE i.state = 'released'
+    OR (i.state = 'pending' AND i.lease_until < now() AND (i.credential IS NULL OR $5))
+    OR (i.state = 'issued' AND $5)
+RETURNING claim_token"#;
+
+const CURRENT_CLAIM: &str = r#"
+SELECT state, lease_until < now() AS expired, credential::text AS credential
+  FROM certificate_issuance WHERE "userId" = $1 AND "courseId" = $2"#;
+
+/// The key's first request wins; a later one learns which request that was.
+const REMEMBER_KEY: &str = r#"
+WITH inserted AS (
+    INSERT INTO certificate_idempotency_key (key, fingerprint) VALUES ($1, $2)
+    ON CONFLICT (key) DO NOTHING RETURNING fingerprint)
+SELECT fingerprint FROM inserted
+UNION ALL SELECT fingerprint FROM certificate_idempotency_key WHERE key = $1
+LIMIT 1"#;
+
+/// A failed re-issue falls back to the certificate issued before it.
+const RELEASE: &str = r#"
+UPDATE certificate_issuance
+   SET state = CASE WHEN credential IS NULL THEN 'released' ELSE 'issued' END, updated_at = now()
+ WHERE claim_token = $1 AND state = 'pending'"#;
+
+/// The claim, the certificate row and the outbox event in one statement, and
+/// so in one transaction. Nothing is written unless the claim is still ours.
+/// Other columns of an existing certificate row (enrolment, progress) are kept.
+const RECORD_ISSUED: &str = r#"
+WITH claim AS (
+    UPDATE certificate_issuance
+       SET state = 'issued', credential = $2::json, certificate_id = $3, updated_at = now()
+     WHERE claim_token = $1 AND state = 'pending'
+ RETURNING "userId", "courseId"
+), certificate AS (
+    INSERT INTO user_course_certificate ("userId", "courseId", "certificateId", status, "issuedOn")
+    SELECT "userId", "courseId", $3, $4, $5 FROM claim
+    ON CONFLICT ("userId", "courseId") DO UPDATE
+       SET "certificateId" = EXCLUDED."certificateId", status = EXCLUDED.status,
+           "issuedOn" = EXCLUDED."issuedOn", "updatedOn" = now()
+)
+INSERT INTO certificate_outbox (event_id, message_key, user_id, payload, created_at, next_attempt_at)
+SELECT $6, $7, "userId", $8, $9, $9 FROM claim"#;
+
+/// After a lost answer: did our earlier attempt commit?
+const ALREADY_RECORDED: &str = r#"
+SELECT state = 'issued' AND certificate_id = $2 AS recorded
+  FROM certificate_issuance WHERE claim_token = $1"#;
+
+#[derive(QueryableByName)]
+struct Token {
+    #[diesel(sql_type = SqlUuid)]
+    claim_token: Uuid,
+}
+
+#[derive(QueryableByName)]
+struct CurrentClaim {
+    #[diesel(sql_type = Text)]
+    state: String,
+    #[diesel(sql_type = Bool)]
+    expired: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    credential: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct Fingerprint {
+    #[diesel(sql_type = Text)]
+    fingerprint: String,
+}
+
+#[derive(QueryableByName)]
+struct Recorded {
+    #[diesel(sql_type = Bool)]
+    recorded: bool,
+}
+
+impl CurrentClaim {
+    fn into_claim(self) -> Result<Claim, RepoError> {
+        match self.credential {
+            Some(credential) if self.state == "issued" || self.expired => serde_json::from_str::<Value>(&credential)
+                .map(Claim::AlreadyIssued)
+                .map_err(|e| RepoError::Other(format!("stored credential is not JSON: {e}"))),
+            _ => Ok(Claim::InFlight),
+        }
+    }
+}
+
+impl PgStore {
+    async fn key_matches(&self, key: &str, fingerprint: &str) -> Result<bool, RepoError> {
+        let first: Fingerprint = self
+            .with_conn(async |conn| {
+                sql_query(REMEMBER_KEY).bind::<Text, _>(key).bind::<Text, _>(fingerprint).get_result(conn).await
+            })
+            .await?;
+        Ok(first.fingerprint == fingerprint)
+    }
+
+    async fn try_record(
+        &self,
+        token: ClaimToken,
+        certificate: &IssuedCertificate<'_>,
+        event: &CertificateEvent,
+    ) -> Result<(), RepoError> {
+        let credential = certificate.credential;
+        let certificate_id = credential.certificate_id.as_str();
+        let inserted = self
+            .with_conn(async |conn| {
+                sql_query(RECORD_ISSUED)
+                    .bind::<SqlUuid, _>(token.0)
+                    .bind::<Text, _>(credential.body.to_string())
+                    .bind::<Text, _>(certificate_id)
+                    .bind::<Text, _>(STATUS_VIEW_CERTIFICATE)
+                    .bind::<Timestamptz, _>(certificate.request.issued_at())
+                    .bind::<SqlUuid, _>(event.event_id)
+                    .bind::<Text, _>(&event.key)
+                    .bind::<Text, _>(&event.payload)
+                    .bind::<Timestamptz, _>(event.created_at)
+                    .execute(conn)
+                    .await
+            })
+            .await?;
+        if inserted == 1 {
+            return Ok(());
+        }
+        let recorded: Vec<Recorded> = self
+            .with_conn(async |conn| {
+                sql_query(ALREADY_RECORDED).bind::<SqlUuid, _>(token.0).bind::<Text, _>(certificate_id).load(conn).await
+            })
+            .await?;
+        match recorded.into_iter().next() {
+            Some(Recorded { recorded: true }) => Ok(()),
+            _ => Err(RepoError::ClaimLost),
+        }
+    }
+}
+
+#[async_trait]
+impl CertificateRepo for PgStore {
+    async fn claim(&self, request: ClaimRequest<'_>) -> Result<Claim, RepoError> {
+        if let Some(key) = request.idempotency_key {
+            if !self.key_matches(key, &request.fingerprint).await? {
+                return Ok(Claim::KeyReused);
+            }
+        }
+        let token = Uuid::new_v4();
+        let (user_id, course_id) = (request.user_id, request.course_id);
+        let acquired: Vec<Token> = self
+            .with_conn(async |conn| {
+                sql_query(CLAIM)
+                    .bind::<SqlUuid, _>(user_id)
+                    .bind::<Text, _>(course_id)
+                    .bind::<SqlUuid, _>(token)
+                    .bind::<Double, _>(request.lease.as_secs_f64())
+                    .bind::<Bool, _>(request.reissue)
+                    .load(conn)
+                    .await
+            })
+            .await?;
+        if acquired.iter().next().is_some_and(|row| row.claim_token == token) {
+            return Ok(Claim::Acquired(ClaimToken(token)));
+        }
+        let current: Vec<CurrentClaim> = self
+            .with_conn(async |conn| {
+                sql_query(CURRENT_CLAIM).bind::<SqlUuid, _>(user_id).bind::<Text, _>(course_id).load(conn).await
+            })
+            .await?;
+        current.into_iter().next().map_or(Ok(Claim::InFlight), CurrentClaim::into_claim)
+    }
+
+    async fn release(&self, token: ClaimToken) -> Result<(), RepoError> {
+        self.with_conn(async |conn| sql_query(RELEASE).bind::<SqlUuid, _>(token.0).execute(conn).await)
+            .await
+            .map(drop)
+    }
+
+    /// Retries while the database is unreachable, within the configured
+    /// window: the credential already exists upstream and must not be lost.
+    async fn record_issued(
+        &self,
+        token: ClaimToken,
+        certificate: IssuedCertificate<'_>,
+        event: &CertificateEvent,
+    ) -> Result<(), RepoError> {
+        let deadline = tokio::time::Instant::now() + self.config.record_retry_window;
+        let mut pause = Duration::from_millis(100);
+        loop {
+            match self.try_record(token, &certificate, event).await {
+                Err(RepoError::Unavailable(reason)) if tokio::time::Instant::now() + pause < deadline => {
+                    tracing::warn!(%reason, "database unavailable while recording an issued credential; retrying");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(2));
+                }
+                other => return other,
+            }
+        }
+    }
+}

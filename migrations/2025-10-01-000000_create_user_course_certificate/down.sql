@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS user_course_certificate_user_course;
