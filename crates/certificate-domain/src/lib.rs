@@ -21,4 +21,4 @@ mod request;
 pub use event::{CertificateEvent, EVENT_TYPE, STATUS_VIEW_CERTIFICATE};
 pub use issue::{IssueCertificate, IssueCommand, IssueError, IssueOutcome};
 pub use relay::{OutboxRelay, RelayPolicy, RelayReport};
-pub use request::{FieldError, IssueRequest, RawIssueRequest, ValidationErrors};
+pub use request::{parse_iso8601, FieldError, IssueRequest, RawIssueRequest, ValidationErrors};

@@ -11,6 +11,7 @@ mod routes;
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
@@ -41,9 +42,11 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
 }
 
 /// Starts serving on an already bound listener (port 0 in tests).
-pub fn serve(listener: TcpListener, state: AppState, workers: usize) -> std::io::Result<Server> {
+/// On a graceful stop, requests in flight get `grace` to finish.
+pub fn serve(listener: TcpListener, state: AppState, workers: usize, grace: Duration) -> std::io::Result<Server> {
     let server = HttpServer::new(move || App::new().configure(configure(state.clone())))
         .workers(workers)
+        .shutdown_timeout(grace.as_secs())
         .disable_signals()
         .listen(listener)?
         .run();

@@ -1,1 +1,45 @@
-fn main(){}
+//! certificate-service: issues course-completion certificates over HTTP and
+//! tells the platform through Kafka. This crate only reads configuration,
+//! builds the adapters and hands them to the domain; see README.md.
+
+mod app;
+mod cli;
+mod config;
+mod publishers;
+mod readiness;
+mod telemetry;
+
+use std::process::ExitCode;
+
+use cli::Command;
+use config::Config;
+
+fn main() -> ExitCode {
+    let command = match cli::parse(std::env::args().skip(1)) {
+        Ok(command) => command,
+        Err(error) => {
+            eprintln!("{error}\n\n{}", cli::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    if command == Command::Help {
+        println!("{}", cli::USAGE);
+        return ExitCode::SUCCESS;
+    }
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("configuration error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(config.log_format);
+    match actix_web::rt::System::new().block_on(app::run(command, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! Wiring: builds the adapters the configuration asks for, hands them to the
+//! use case, the relay and the HTTP server, and shuts them down in order.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use certificate_domain::ports::{CertificateRepo, CredentialIssuer, EventOutbox, SystemClock};
+use certificate_domain::{IssueCertificate, OutboxRelay};
+use certificate_fakes::{FakeCredentialIssuer, InMemoryStore};
+use certificate_http::AppState;
+use certificate_postgres::{run_migrations, OutboxAdmin, PgConfig, PgStore};
+use certificate_upstream::HttpCredentialIssuer;
+use tokio::sync::watch;
+
+use crate::cli::Command;
+use crate::config::Config;
+use crate::publishers;
+use crate::readiness::Readiness;
+
+pub async fn run(command: Command, config: Config) -> Result<()> {
+    match command {
+        Command::Serve => serve(config).await,
+        Command::Migrate => migrate(database(&config)?).await,
+        Command::OutboxStatus => outbox_status(database(&config)?).await,
+        Command::OutboxRetryDead => {
+            let count = store(database(&config)?)?.retry_dead().await?;
+            println!("{count} dead events are due again");
+            Ok(())
+        }
+        Command::OutboxReplay { since, until } => {
+            let count = store(database(&config)?)?.replay(since, until).await?;
+            println!("{count} events created in [{since}, {until}) will be published again");
+            Ok(())
+        }
+        Command::Help => Ok(()),
+    }
+}
+
+fn database(config: &Config) -> Result<&PgConfig> {
+    config.database.as_ref().context("this command needs DATABASE_URL or the POSTGRES_* variables")
+}
+
+fn store(config: &PgConfig) -> Result<PgStore> {
+    PgStore::new(config.clone()).context("cannot build the database pool")
+}
+
+async fn migrate(config: &PgConfig) -> Result<()> {
+    let applied = run_migrations(&config.url).await.context("cannot apply migrations")?;
+    tracing::info!(?applied, "migrations applied");
+    Ok(())
+}
+
+async fn outbox_status(config: &PgConfig) -> Result<()> {
+    let status = store(config)?.status().await?;
+    println!("pending: {}", status.pending);
+    println!("dead: {}", status.dead);
+    match status.oldest_pending {
+        Some(oldest) => {
+            let age = (chrono::Utc::now() - oldest).num_milliseconds() as f64 / 1000.0;
+            println!("oldest pending: {oldest} ({age:.1} s old)");
+        }
+        None => println!("oldest pending: none"),
+    }
+    Ok(())
+}
+
+/// The adapters behind the ports, and what shutdown and readiness need of them.
+struct Adapters {
+    repo: Arc<dyn CertificateRepo>,
+    outbox: Arc<dyn EventOutbox>,
+    issuer: Arc<dyn CredentialIssuer>,
+    postgres: Option<PgStore>,
+}
+
+async fn adapters(config: &Config) -> Result<Adapters> {
+    let issuer: Arc<dyn CredentialIssuer> = match &config.upstream {
+        Some(upstream) => Arc::new(HttpCredentialIssuer::new(upstream.clone())),
+        None => Arc::new(FakeCredentialIssuer::new()),
+    };
+    let Some(database) = &config.database else {
+        let memory = Arc::new(InMemoryStore::new());
+        return Ok(Adapters { repo: memory.clone(), outbox: memory, issuer, postgres: None });
+    };
+    migrate(database).await?;
+    let store = store(database)?;
+    Ok(Adapters { repo: Arc::new(store.clone()), outbox: Arc::new(store.clone()), issuer, postgres: Some(store) })
+}
+
+async fn serve(config: Config) -> Result<()> {
+    if config.embedded() {
+        tracing::info!(
+            "running in embedded mode: in-memory store, in-process fake of the identity and credential services, \
+             events written to this log; nothing survives a restart"
+        );
+    }
+    let adapters = adapters(&config).await?;
+    let (publisher, broker) = publishers::build(&config.kafka, config.embedded()).await?;
+    let clock = Arc::new(SystemClock);
+    let issue = IssueCertificate::new(adapters.repo, adapters.issuer, clock.clone()).with_claim_lease(config.claim_lease);
+    let relay = OutboxRelay::new(adapters.outbox, publisher, clock, config.relay.clone());
+    let readiness = Readiness { postgres: adapters.postgres, broker: broker.clone() };
+    let state = AppState { issue: Arc::new(issue), readiness: Arc::new(readiness) };
+
+    let listener = TcpListener::bind(("0.0.0.0", config.port)).with_context(|| format!("cannot bind port {}", config.port))?;
+    let addr = listener.local_addr()?;
+    let server = certificate_http::serve(listener, state, config.http_workers, config.shutdown_grace)?;
+    let handle = server.handle();
+    let (stop_relay, relay_stopped) = watch::channel(false);
+    let relay_task = actix_web::rt::spawn(relay_loop(relay, config.relay_poll_interval, relay_stopped));
+    let mut server_task = actix_web::rt::spawn(server);
+    tracing::info!("listening on http://{addr}");
+
+    tokio::select! {
+        signal = shutdown_signal() => {
+            tracing::info!(signal, grace_seconds = config.shutdown_grace.as_secs(), "shutting down: finishing requests in flight");
+            handle.stop(true).await;
+            let _ = (&mut server_task).await;
+        }
+        ended = &mut server_task => {
+            ended.context("the HTTP server panicked")?.context("the HTTP server failed")?;
+        }
+    }
+    let _ = stop_relay.send(true);
+    let _ = relay_task.await;
+    if let Some(broker) = broker {
+        broker.flush(config.shutdown_grace);
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() -> &'static str {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate = signal(SignalKind::terminate()).expect("install the SIGTERM handler");
+    tokio::select! {
+        _ = terminate.recv() => "SIGTERM",
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+    }
+}
+
+/// Relays until told to stop, and only stops between batches, so that a batch
+/// that was sent is also marked.
+async fn relay_loop(relay: OutboxRelay, poll_interval: Duration, mut stop: watch::Receiver<bool>) {
+    let batch_size = relay.policy().batch_size;
+    while !*stop.borrow() {
+        let pause = match relay.relay_once().await {
+            Ok(report) if report.handled() == batch_size => continue,
+            Ok(_) => poll_interval,
+            Err(error) => {
+                tracing::warn!(%error, "the outbox relay cannot reach the outbox");
+                poll_interval.max(Duration::from_secs(1))
+            }
+        };
+        tokio::select! {
+            _ = stop.changed() => {}
+            _ = tokio::time::sleep(pause) => {}
+        }
+    }
+}

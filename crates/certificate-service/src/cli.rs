@@ -1,0 +1,94 @@
+//! The command line: `serve` (the default), `migrate`, and the outbox commands.
+
+use anyhow::{anyhow, bail, Result};
+use certificate_domain::parse_iso8601;
+use chrono::{DateTime, Utc};
+
+pub const USAGE: &str = "usage: certificate-service [COMMAND]
+
+commands:
+  serve                                   serve HTTP and relay events (the default)
+  migrate                                 apply pending database migrations and exit
+  outbox status                           pending and dead events, age of the oldest pending
+  outbox retry-dead                       make every dead-lettered event due again
+  outbox replay --since T [--until T]     republish the events created in [T, T') with their ids
+                                          (T in ISO 8601; --until defaults to now)
+
+configuration comes from the environment: see README.md";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Serve,
+    Migrate,
+    OutboxStatus,
+    OutboxRetryDead,
+    OutboxReplay { since: DateTime<Utc>, until: DateTime<Utc> },
+    Help,
+}
+
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
+    let args: Vec<String> = args.into_iter().collect();
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        [] | ["serve"] => Ok(Command::Serve),
+        ["migrate"] => Ok(Command::Migrate),
+        ["outbox", "status"] => Ok(Command::OutboxStatus),
+        ["outbox", "retry-dead"] => Ok(Command::OutboxRetryDead),
+        ["outbox", "replay", options @ ..] => replay(options),
+        ["help" | "--help" | "-h"] => Ok(Command::Help),
+        _ => bail!("unknown command: {}", args.join(" ")),
+    }
+}
+
+fn replay(options: &[&str]) -> Result<Command> {
+    let mut since = None;
+    let mut until = None;
+    for pair in options.chunks(2) {
+        let value = |name: &str| {
+            let raw = pair.get(1).ok_or_else(|| anyhow!("{name} needs a time"))?;
+            parse_iso8601(raw).ok_or_else(|| anyhow!("{name} {raw}: not an ISO 8601 date or date-time"))
+        };
+        match pair[0] {
+            "--since" => since = Some(value("--since")?),
+            "--until" => until = Some(value("--until")?),
+            other => bail!("unknown option {other}"),
+        }
+    }
+    let since = since.ok_or_else(|| anyhow!("outbox replay needs --since"))?;
+    let until = until.unwrap_or_else(Utc::now);
+    if until <= since {
+        bail!("--until must be after --since");
+    }
+    Ok(Command::OutboxReplay { since, until })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_words(words: &str) -> Result<Command> {
+        parse(words.split_whitespace().map(str::to_owned))
+    }
+
+    #[test]
+    fn commands_parse() {
+        assert_eq!(parse_words("").unwrap(), Command::Serve);
+        assert_eq!(parse_words("migrate").unwrap(), Command::Migrate);
+        assert_eq!(parse_words("outbox status").unwrap(), Command::OutboxStatus);
+        assert_eq!(
+            parse_words("outbox replay --since 2026-11-01 --until 2026-11-02T00:00:00Z").unwrap(),
+            Command::OutboxReplay {
+                since: "2026-11-01T00:00:00Z".parse().unwrap(),
+                until: "2026-11-02T00:00:00Z".parse().unwrap()
+            }
+        );
+    }
+
+    #[test]
+    fn bad_commands_say_why() {
+        assert!(parse_words("outbox replay").unwrap_err().to_string().contains("--since"));
+        assert!(parse_words("outbox replay --since yesterday").unwrap_err().to_string().contains("ISO 8601"));
+        assert!(parse_words("outbox replay --since 2026-11-02 --until 2026-11-01").is_err());
+        assert!(parse_words("launch").is_err());
+    }
+}
