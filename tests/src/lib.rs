@@ -1,1 +1,69 @@
+//! The end-to-end harness. Each test gets the real `certificate-service`
+//! binary started on port 0, its own Postgres database, its own Kafka topic on
+//! the shared tansu broker, and HTTP fakes of the identity and credential
+//! services; proxies let a test cut the path to Postgres or the broker
+//! without disturbing the other tests.
 
+mod app;
+mod database;
+mod kafka;
+mod proxy;
+
+pub use app::{command as app_command, contract_body, Answer, TestApp};
+pub use database::TestDatabase;
+pub use kafka::{consume, topic_exists, ConsumedRecord, PrivateBroker, KAFKA_BROKERS};
+pub use proxy::TcpProxy;
+pub use upstream_fake::{Behaviour, FakeUpstreams};
+
+/// Everything one test runs against.
+pub struct Stack {
+    pub database: TestDatabase,
+    pub upstreams: FakeUpstreams,
+    pub topic: String,
+}
+
+impl Stack {
+    pub async fn new() -> Self {
+        Self {
+            database: TestDatabase::create().await,
+            upstreams: FakeUpstreams::start(),
+            topic: format!("certificates-{}", uuid::Uuid::new_v4().simple()),
+        }
+    }
+
+    /// The service's environment for this stack: Postgres, the upstream
+    /// fakes, and Kafka on the test topic through `brokers`.
+    pub fn env(&self, brokers: &str) -> Vec<(String, String)> {
+        let url = self.upstreams.base_url();
+        [
+            ("DATABASE_URL", self.database.url.as_str()),
+            ("RC_IDENTITY_API_BASE_URL", url.as_str()),
+            ("RC_CREDENTIALS_API_BASE_URL", url.as_str()),
+            ("VERIFICATION_SCHEMA_URL", "https://schema.example/course-certificate/v1"),
+            ("VERIFICATION_SCHEMA_NAME", "CourseCertificate"),
+            ("CERTIFICATE_ISSUER_DID", "did:upai:issuer"),
+            ("SCHEMA_ID", "schema-course-certificate"),
+            ("UPSTREAM_TIMEOUT_MS", "1000"),
+            ("kafkaEnabled", "true"),
+            ("KAFKA_BROKERS", brokers),
+            ("KAFKA_TOPIC", self.topic.as_str()),
+            ("KAFKA_DELIVERY_TIMEOUT_MS", "3000"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+
+    pub async fn start_app(&self) -> TestApp {
+        TestApp::spawn(self.env(KAFKA_BROKERS)).await
+    }
+}
+
+/// Overrides or adds variables of an environment.
+pub fn with(mut env: Vec<(String, String)>, overrides: &[(&str, &str)]) -> Vec<(String, String)> {
+    for (key, value) in overrides {
+        env.retain(|(k, _)| k != key);
+        env.push((key.to_string(), value.to_string()));
+    }
+    env
+}

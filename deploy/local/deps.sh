@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what the tests and the local stack need, only where it is missing,
+# and starts Postgres 15. Idempotent: a second run does nothing but check.
+set -euo pipefail
+
+TANSU_VERSION=0.6.0
+PACKAGES=(postgresql-15 postgresql-client-15 cmake libcurl4-openssl-dev pkg-config build-essential wrk)
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "deps: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo-nextest >/dev/null 2>&1; then
+    echo "deps: installing cargo-nextest"
+    cargo install cargo-nextest --locked
+fi
+
+# tansu: the Kafka-protocol broker the tests run against (about 9 minutes to build).
+if ! command -v tansu >/dev/null 2>&1 || ! tansu --version 2>/dev/null | grep -q "$TANSU_VERSION"; then
+    echo "deps: building tansu $TANSU_VERSION (about 9 minutes on 2 cores)"
+    cargo install tansu --version "$TANSU_VERSION" --locked --no-default-features --features dynostore
+fi
+
+"$(dirname "$0")/postgres.sh"

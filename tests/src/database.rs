@@ -1,0 +1,62 @@
+use tokio_postgres::{Client, NoTls, Row};
+
+/// The server the tests create their databases on (`make deps` sets it up).
+pub fn admin_url() -> String {
+    std::env::var("TEST_POSTGRES_ADMIN_URL")
+        .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// A database of its own for one test, dropped when the test ends.
+pub struct TestDatabase {
+    pub name: String,
+    pub url: String,
+    client: Client,
+}
+
+pub async fn connect(url: &str) -> Client {
+    let (client, connection) = tokio_postgres::connect(url, NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to {url}: {e} (did `make deps` start Postgres?)"));
+    tokio::spawn(connection);
+    client
+}
+
+impl TestDatabase {
+    pub async fn create() -> Self {
+        let admin = connect(&admin_url()).await;
+        let name = format!("certificate_test_{}", uuid::Uuid::new_v4().simple());
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create the test database");
+        let base = admin_url();
+        let url = format!("{}/{name}", &base[..base.rfind('/').expect("a database in the admin URL")]);
+        let client = connect(&url).await;
+        Self { name, url, client }
+    }
+
+    pub async fn query(&self, sql: &str) -> Vec<Row> {
+        self.client.query(sql, &[]).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        self.query(sql).await[0].get(0)
+    }
+
+    pub async fn execute(&self, sql: &str) {
+        self.client.batch_execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Best effort, on a runtime of its own: the test's may be shutting down.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            runtime.block_on(async {
+                let (admin, connection) = tokio_postgres::connect(&admin_url(), NoTls).await.ok()?;
+                tokio::spawn(connection);
+                admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok()
+            })
+        })
+        .join();
+    }
+}

@@ -1,0 +1,113 @@
+use std::time::{Duration, Instant};
+
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{Headers, Message};
+use rdkafka::{Offset, TopicPartitionList};
+
+/// The broker `make test` starts (tansu).
+pub const KAFKA_BROKERS: &str = "127.0.0.1:9092";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsumedRecord {
+    pub key: Option<String>,
+    pub value: serde_json::Value,
+    pub headers: Vec<(String, String)>,
+}
+
+impl ConsumedRecord {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+fn consumer(brokers: &str) -> BaseConsumer {
+    ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", format!("e2e-{}", uuid::Uuid::new_v4()))
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("create an rdkafka consumer")
+}
+
+/// Whether the broker knows the topic (without creating it).
+pub fn topic_exists(brokers: &str, topic: &str) -> bool {
+    let metadata = consumer(brokers).fetch_metadata(None, Duration::from_secs(5)).expect("broker metadata");
+    metadata.topics().iter().any(|t| t.name() == topic && t.error().is_none())
+}
+
+/// Reads partition 0 of `topic` from the beginning until `expected` records
+/// arrived and then `settle` passed with nothing new, or until `timeout`.
+pub fn consume(brokers: &str, topic: &str, expected: usize, settle: Duration, timeout: Duration) -> Vec<ConsumedRecord> {
+    let consumer = consumer(brokers);
+    let mut partitions = TopicPartitionList::new();
+    partitions.add_partition_offset(topic, 0, Offset::Beginning).expect("partition 0");
+    consumer.assign(&partitions).expect("assign partition 0");
+    let started = Instant::now();
+    let mut last_record = Instant::now();
+    let mut records = Vec::new();
+    while started.elapsed() < timeout && !(records.len() >= expected && last_record.elapsed() >= settle) {
+        match consumer.poll(Duration::from_millis(100)) {
+            Some(Ok(message)) => {
+                last_record = Instant::now();
+                records.push(ConsumedRecord {
+                    key: message.key().map(|k| String::from_utf8_lossy(k).into_owned()),
+                    value: serde_json::from_slice(message.payload().unwrap_or_default()).unwrap_or(serde_json::Value::Null),
+                    headers: message
+                        .headers()
+                        .map(|headers| {
+                            headers
+                                .iter()
+                                .map(|h| (h.key.to_owned(), String::from_utf8_lossy(h.value.unwrap_or_default()).into_owned()))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                });
+            }
+            Some(Err(_)) | None => {}
+        }
+    }
+    records
+}
+
+/// A tansu broker of one test's own, reached only through a proxy that the
+/// test can cut: the broker advertises the proxy's port, so every client
+/// connection goes through it. Its records live as long as the process.
+pub struct PrivateBroker {
+    pub proxy: crate::TcpProxy,
+    process: std::process::Child,
+}
+
+impl PrivateBroker {
+    pub fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let proxy = crate::TcpProxy::start(([127, 0, 0, 1], port).into());
+        let process = std::process::Command::new("tansu")
+            .args(["broker", "--storage-engine", "memory://tansu/"])
+            .arg("--listener-url")
+            .arg(format!("tcp://127.0.0.1:{port}"))
+            .arg("--advertised-listener-url")
+            .arg(format!("tcp://{}", proxy.address()))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start tansu (make deps installs it)");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(10), "tansu did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self { proxy, process }
+    }
+
+    pub fn brokers(&self) -> String {
+        self.proxy.address()
+    }
+}
+
+impl Drop for PrivateBroker {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
