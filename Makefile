@@ -1,0 +1,51 @@
+# The two commands a new user needs: `make run` and `make test`.
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+NEXTEST_ARGS ?=
+
+.PHONY: run test deps build up down events bench fmt lint
+
+## run: the service in embedded mode (no Postgres, no Kafka) on port 3000
+run:
+	LOG_FORMAT=$${LOG_FORMAT:-text} cargo run --quiet -p certificate-service --bin certificate-service
+
+## deps: install what is missing (Debian packages, cargo-nextest, tansu) and start Postgres
+deps:
+	deploy/local/deps.sh
+
+## build: every crate and test of the workspace, once
+build:
+	cargo build --workspace --all-targets
+
+## test: deps, then every test against real Postgres, tansu and the upstream fakes
+test: deps build
+	deploy/local/tansu.sh start
+	status=0; cargo nextest run --workspace --no-fail-fast $(NEXTEST_ARGS) || status=$$?; \
+	if [ -n "$$KAFKA_V0_BROKERS" ]; then \
+	  cargo nextest run -p certificate-e2e --run-ignored only -E 'test(kafka_v0)' || status=$$?; \
+	fi; \
+	deploy/local/tansu.sh stop; exit $$status
+
+## up: Postgres, tansu, the upstream fake and the service with the real adapters (Ctrl-C stops it)
+up: deps
+	deploy/local/up.sh
+
+## down: stop the broker `make up` started
+down:
+	deploy/local/tansu.sh stop
+
+## events: print the records of user-topic (the seed's "Verify Kafka Event")
+events:
+	cargo run --quiet -p certificate-e2e --bin event-consumer -- $${KAFKA_TOPIC:-user-topic} $${KAFKA_BROKERS:-127.0.0.1:9092}
+
+## bench: throughput, latency, memory and relay rate against the real stack; appends to BENCHMARKS.md
+bench: deps
+	bench/run.sh
+
+fmt:
+	cargo fmt --all
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings

@@ -1,0 +1,183 @@
+//! Request validation and the error envelope, in process, on the in-memory fakes.
+
+use std::sync::Arc;
+
+use actix_web::{test, App};
+use async_trait::async_trait;
+use certificate_domain::ports::SystemClock;
+use certificate_domain::IssueCertificate;
+use certificate_fakes::{FakeCredentialIssuer, InMemoryStore};
+use certificate_http::{configure, AppState, DependencyStatus, ReadinessCheck, MAX_BODY_BYTES};
+use serde_json::{json, Value};
+
+struct AlwaysReady;
+
+#[async_trait]
+impl ReadinessCheck for AlwaysReady {
+    async fn check(&self) -> Vec<DependencyStatus> {
+        Vec::new()
+    }
+}
+
+fn state() -> AppState {
+    let store = Arc::new(InMemoryStore::new());
+    let issue = IssueCertificate::new(store, Arc::new(FakeCredentialIssuer::new()), Arc::new(SystemClock));
+    AppState { issue: Arc::new(issue), readiness: Arc::new(AlwaysReady) }
+}
+
+fn valid() -> Value {
+    json!({
+        "userId": "af771398-bc1a-4350-b849-907561d25957", "courseId": "do_1",
+        "courseName": "Intro", "firstName": "John", "lastName": "Doe",
+        "issuanceDate": "2025-10-13T00:00:00.000Z", "expirationDate": "2026-10-13"
+    })
+}
+
+async fn post(request: test::TestRequest) -> (u16, Value) {
+    let app = test::init_service(App::new().configure(configure(state()))).await;
+    let response = test::call_service(&app, request.to_request()).await;
+    let status = response.status().as_u16();
+    let body: Value = test::read_body_json(response).await;
+    (status, body)
+}
+
+async fn post_json(body: Value) -> (u16, Value) {
+    post(test::TestRequest::post().uri("/certificate/issue").set_json(body)).await
+}
+
+/// The body with `field` set to `value` (or removed, for `Value::Null`).
+async fn post_with(field: &str, value: Value) -> (u16, Value) {
+    let mut body = valid();
+    match value {
+        Value::Null => drop(body.as_object_mut().unwrap().remove(field)),
+        value => body[field] = value,
+    }
+    post_json(body).await
+}
+
+async fn assert_rejected(field: &str, value: Value, message: &str) {
+    let (status, body) = post_with(field, value).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["success"], false);
+    assert_eq!(body["statusCode"], 400);
+    assert_eq!(body["errors"], json!([{"field": field, "message": message}]));
+    assert_eq!(body["message"], format!("{field} - {message}"));
+}
+
+async fn assert_accepted(field: &str, value: Value) {
+    let (status, body) = post_with(field, value).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["success"], true);
+    assert_eq!(body["message"], "Credential issued successfully");
+}
+
+macro_rules! rejects {
+    ($($name:ident: $field:literal = $value:expr => $message:literal;)*) => {$(
+        #[actix_web::test]
+        async fn $name() {
+            assert_rejected($field, $value, $message).await;
+        }
+    )*};
+}
+
+rejects! {
+    user_id_is_required: "userId" = Value::Null => "is required";
+    user_id_must_be_a_uuid: "userId" = json!("af771398") => "must be a UUID";
+    course_id_is_required: "courseId" = Value::Null => "is required";
+    course_id_must_not_be_empty: "courseId" = json!("  ") => "must not be empty";
+    course_name_is_required: "courseName" = Value::Null => "is required";
+    course_name_must_not_be_empty: "courseName" = json!("") => "must not be empty";
+    first_name_is_required: "firstName" = Value::Null => "is required";
+    first_name_must_be_a_string: "firstName" = json!(42) => "must be a string";
+    middle_name_must_be_a_string: "middleName" = json!(["A"]) => "must be a string";
+    last_name_is_required: "lastName" = Value::Null => "is required";
+    last_name_must_be_a_string: "lastName" = json!({"x": 1}) => "must be a string";
+    issuance_date_is_required: "issuanceDate" = Value::Null => "is required";
+    issuance_date_must_be_iso_8601: "issuanceDate" = json!("13/10/2025") => "must be an ISO 8601 date or date-time";
+    expiration_date_is_required: "expirationDate" = Value::Null => "is required";
+    expiration_date_must_be_iso_8601: "expirationDate" = json!("next year") => "must be an ISO 8601 date or date-time";
+    issued_on_must_be_a_string: "issuedOn" = json!(2025) => "must be a string";
+    reissue_must_be_a_boolean: "reissue" = json!("yes") => "must be a boolean";
+}
+
+#[actix_web::test]
+async fn optional_fields_may_be_given() {
+    assert_accepted("middleName", json!("Quincy")).await;
+    assert_accepted("issuedOn", json!("October 2025")).await;
+    assert_accepted("issuanceDate", json!("2025-10-13")).await;
+}
+
+#[actix_web::test]
+async fn every_bad_field_is_listed_at_once() {
+    let (status, body) = post_json(json!({"userId": 7, "courseId": ""})).await;
+    assert_eq!(status, 400);
+    let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["userId", "courseId", "courseName", "firstName", "lastName", "issuanceDate", "expirationDate"]);
+}
+
+#[actix_web::test]
+async fn malformed_json_is_a_400_in_the_envelope() {
+    let request = test::TestRequest::post()
+        .uri("/certificate/issue")
+        .insert_header(("Content-Type", "application/json"))
+        .set_payload("{\"userId\": ");
+    let (status, body) = post(request).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["success"], false);
+    assert!(body["message"].as_str().unwrap().starts_with("malformed JSON body"), "{body}");
+}
+
+#[actix_web::test]
+async fn a_body_that_is_not_an_object_is_a_400() {
+    let (status, body) = post_json(json!(["not", "an", "object"])).await;
+    assert_eq!(status, 400, "{body}");
+}
+
+#[actix_web::test]
+async fn a_wrong_content_type_is_a_415() {
+    let request = test::TestRequest::post()
+        .uri("/certificate/issue")
+        .insert_header(("Content-Type", "text/plain"))
+        .set_payload(valid().to_string());
+    let (status, body) = post(request).await;
+    assert_eq!(status, 415);
+    assert_eq!(body, json!({"success": false, "statusCode": 415, "message": "Content-Type must be application/json"}));
+}
+
+#[actix_web::test]
+async fn a_body_over_64_kib_is_a_413() {
+    let mut body = valid();
+    body["courseName"] = json!("x".repeat(MAX_BODY_BYTES));
+    let (status, answer) = post_json(body).await;
+    assert_eq!(status, 413);
+    assert_eq!(answer["success"], false);
+    assert_eq!(answer["statusCode"], 413);
+}
+
+#[actix_web::test]
+async fn an_overlong_idempotency_key_is_named() {
+    let long_key = "k".repeat(256);
+    let request = test::TestRequest::post()
+        .uri("/certificate/issue")
+        .insert_header(("Idempotency-Key", long_key.as_str()))
+        .set_json(valid());
+    let (status, body) = post(request).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["errors"][0]["field"], "Idempotency-Key");
+}
+
+#[actix_web::test]
+async fn the_original_path_validates_the_same_way() {
+    let request = test::TestRequest::post().uri("/v1/tracking/certificate/issue").set_json(json!({}));
+    let (status, body) = post(request).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["errors"].as_array().unwrap().len(), 7);
+}
+
+#[actix_web::test]
+async fn unknown_routes_and_methods_answer_in_the_envelope() {
+    let (status, body) = post(test::TestRequest::get().uri("/nope")).await;
+    assert_eq!((status, body["success"].clone()), (404, json!(false)));
+    let (status, body) = post(test::TestRequest::get().uri("/certificate/issue")).await;
+    assert_eq!((status, body["statusCode"].clone()), (405, json!(405)));
+}
