@@ -6,12 +6,17 @@
 
 mod app;
 mod database;
+pub mod invariants;
 mod kafka;
+mod private_postgres;
 mod proxy;
 
 pub use app::{command as app_command, contract_body, Answer, TestApp};
 pub use database::TestDatabase;
-pub use kafka::{consume, topic_exists, ConsumedRecord, PrivateBroker, KAFKA_BROKERS};
+pub use kafka::{
+    consume, create_topic, topic_exists, ConsumedRecord, PrivateBroker, KAFKA_BROKERS,
+};
+pub use private_postgres::PrivatePostgres;
 pub use proxy::TcpProxy;
 pub use upstream_fake::{Behaviour, FakeUpstreams};
 
@@ -24,8 +29,12 @@ pub struct Stack {
 
 impl Stack {
     pub async fn new() -> Self {
+        Self::on(TestDatabase::create().await)
+    }
+
+    pub fn on(database: TestDatabase) -> Self {
         Self {
-            database: TestDatabase::create().await,
+            database,
             upstreams: FakeUpstreams::start(),
             topic: format!("certificates-{}", uuid::Uuid::new_v4().simple()),
         }
@@ -39,7 +48,10 @@ impl Stack {
             ("DATABASE_URL", self.database.url.as_str()),
             ("RC_IDENTITY_API_BASE_URL", url.as_str()),
             ("RC_CREDENTIALS_API_BASE_URL", url.as_str()),
-            ("VERIFICATION_SCHEMA_URL", "https://schema.example/course-certificate/v1"),
+            (
+                "VERIFICATION_SCHEMA_URL",
+                "https://schema.example/course-certificate/v1",
+            ),
             ("VERIFICATION_SCHEMA_NAME", "CourseCertificate"),
             ("CERTIFICATE_ISSUER_DID", "did:upai:issuer"),
             ("SCHEMA_ID", "schema-course-certificate"),

@@ -80,7 +80,11 @@ impl Checker {
         None
     }
 
-    fn optional_string(&mut self, field: &'static str, value: Option<Value>) -> Option<Option<String>> {
+    fn optional_string(
+        &mut self,
+        field: &'static str,
+        value: Option<Value>,
+    ) -> Option<Option<String>> {
         match value {
             None | Some(Value::Null) => Some(None),
             Some(Value::String(s)) => Some(Some(s)),
@@ -239,37 +243,70 @@ mod tests {
         assert_eq!(request.course_id, "do_1");
         assert_eq!(request.middle_name, None);
         assert!(!request.reissue);
-        assert_eq!(request.issued_at().to_rfc3339(), "2025-10-13T00:00:00+00:00");
+        assert_eq!(
+            request.issued_at().to_rfc3339(),
+            "2025-10-13T00:00:00+00:00"
+        );
     }
 
     #[test]
     fn every_bad_field_is_reported_at_once() {
-        let errors = IssueRequest::parse(raw(json!({"userId": "nope", "courseId": ""}))).unwrap_err();
+        let errors =
+            IssueRequest::parse(raw(json!({"userId": "nope", "courseId": ""}))).unwrap_err();
         let fields: Vec<_> = errors.0.iter().map(|e| e.field).collect();
         assert_eq!(
             fields,
-            ["userId", "courseId", "courseName", "firstName", "lastName", "issuanceDate", "expirationDate"]
+            [
+                "userId",
+                "courseId",
+                "courseName",
+                "firstName",
+                "lastName",
+                "issuanceDate",
+                "expirationDate"
+            ]
         );
-        assert!(errors.summary().starts_with("userId - must be a UUID; courseId - must not be empty"));
+        assert!(errors
+            .summary()
+            .starts_with("userId - must be a UUID; courseId - must not be empty"));
     }
 
     #[test]
     fn wrong_types_are_named() {
-        let errors = errors_for(json!({"firstName": 3, "middleName": [], "issuedOn": false, "reissue": "yes"}));
+        let errors = errors_for(
+            json!({"firstName": 3, "middleName": [], "issuedOn": false, "reissue": "yes"}),
+        );
         assert_eq!(
             errors,
             [
-                FieldError { field: "firstName", message: NOT_A_STRING },
-                FieldError { field: "middleName", message: NOT_A_STRING },
-                FieldError { field: "issuedOn", message: NOT_A_STRING },
-                FieldError { field: "reissue", message: NOT_A_BOOLEAN },
+                FieldError {
+                    field: "firstName",
+                    message: NOT_A_STRING
+                },
+                FieldError {
+                    field: "middleName",
+                    message: NOT_A_STRING
+                },
+                FieldError {
+                    field: "issuedOn",
+                    message: NOT_A_STRING
+                },
+                FieldError {
+                    field: "reissue",
+                    message: NOT_A_BOOLEAN
+                },
             ]
         );
     }
 
     #[test]
     fn dates_accept_the_iso_forms_and_reject_others() {
-        for ok in ["2025-10-13", "2025-10-13T10:30:00Z", "2025-10-13T10:30:00.5+05:30", "2025-10-13T10:30:00"] {
+        for ok in [
+            "2025-10-13",
+            "2025-10-13T10:30:00Z",
+            "2025-10-13T10:30:00.5+05:30",
+            "2025-10-13T10:30:00",
+        ] {
             assert!(parse_iso8601(ok).is_some(), "{ok}");
         }
         for bad in ["13/10/2025", "2025-13-01", "yesterday", ""] {

@@ -21,7 +21,8 @@ pub trait ReadinessCheck: Send + Sync + 'static {
 }
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health/live", web::get().to(live)).route("/health/ready", web::get().to(ready));
+    cfg.route("/health/live", web::get().to(live))
+        .route("/health/ready", web::get().to(ready));
 }
 
 async fn live() -> HttpResponse {
@@ -30,7 +31,11 @@ async fn live() -> HttpResponse {
 
 async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let dependencies = state.readiness.check().await;
-    let failed: Vec<&str> = dependencies.iter().filter(|d| !d.ok).map(|d| d.name).collect();
+    let failed: Vec<&str> = dependencies
+        .iter()
+        .filter(|d| !d.ok)
+        .map(|d| d.name)
+        .collect();
     let body = |status: &str| serde_json::json!({"status": status, "failed": failed, "dependencies": dependencies});
     if failed.is_empty() {
         HttpResponse::Ok().json(body("ready"))

@@ -43,7 +43,12 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
 
 /// Starts serving on an already bound listener (port 0 in tests).
 /// On a graceful stop, requests in flight get `grace` to finish.
-pub fn serve(listener: TcpListener, state: AppState, workers: usize, grace: Duration) -> std::io::Result<Server> {
+pub fn serve(
+    listener: TcpListener,
+    state: AppState,
+    workers: usize,
+    grace: Duration,
+) -> std::io::Result<Server> {
     let server = HttpServer::new(move || App::new().configure(configure(state.clone())))
         .workers(workers)
         .shutdown_timeout(grace.as_secs())

@@ -3,8 +3,8 @@
 use actix_web::error::JsonPayloadError;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
-use certificate_domain::{IssueCommand, IssueRequest, RawIssueRequest, ValidationErrors};
 use certificate_domain::FieldError;
+use certificate_domain::{IssueCommand, IssueRequest, RawIssueRequest, ValidationErrors};
 use serde::Serialize;
 
 use crate::{ApiError, AppState, MAX_BODY_BYTES};
@@ -35,8 +35,12 @@ pub(crate) fn json_config() -> web::JsonConfig {
 fn json_error(error: JsonPayloadError) -> ApiError {
     match error {
         JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => ApiError::PayloadTooLarge,
-        JsonPayloadError::Deserialize(error) => ApiError::BadRequest(format!("malformed JSON body: {error}")),
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::PayloadTooLarge
+        }
+        JsonPayloadError::Deserialize(error) => {
+            ApiError::BadRequest(format!("malformed JSON body: {error}"))
+        }
         other => ApiError::BadRequest(format!("unreadable body: {other}")),
     }
 }
@@ -63,7 +67,13 @@ async fn issue_certificate(
 ) -> Result<HttpResponse, ApiError> {
     let idempotency_key = idempotency_key(&http)?;
     let request = IssueRequest::parse(body.into_inner()).map_err(ApiError::Validation)?;
-    let outcome = state.issue.issue(&IssueCommand { request, idempotency_key }).await?;
+    let outcome = state
+        .issue
+        .issue(&IssueCommand {
+            request,
+            idempotency_key,
+        })
+        .await?;
     let mut response = HttpResponse::Ok();
     if outcome.replayed {
         response.insert_header((REPLAYED_HEADER, HeaderValue::from_static("true")));
@@ -77,9 +87,13 @@ async fn issue_certificate(
 }
 
 fn idempotency_key(http: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let Some(value) = http.headers().get(IDEMPOTENCY_KEY) else { return Ok(None) };
+    let Some(value) = http.headers().get(IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
     match value.to_str() {
-        Ok(key) if !key.is_empty() && key.len() <= MAX_IDEMPOTENCY_KEY_LEN => Ok(Some(key.to_owned())),
+        Ok(key) if !key.is_empty() && key.len() <= MAX_IDEMPOTENCY_KEY_LEN => {
+            Ok(Some(key.to_owned()))
+        }
         _ => Err(ApiError::Validation(ValidationErrors(vec![FieldError {
             field: IDEMPOTENCY_KEY,
             message: "must be 1 to 255 visible ASCII characters",

@@ -39,7 +39,10 @@ pub async fn run(command: Command, config: Config) -> Result<()> {
 }
 
 fn database(config: &Config) -> Result<&PgConfig> {
-    config.database.as_ref().context("this command needs DATABASE_URL or the POSTGRES_* variables")
+    config
+        .database
+        .as_ref()
+        .context("this command needs DATABASE_URL or the POSTGRES_* variables")
 }
 
 fn store(config: &PgConfig) -> Result<PgStore> {
@@ -47,7 +50,9 @@ fn store(config: &PgConfig) -> Result<PgStore> {
 }
 
 async fn migrate(config: &PgConfig) -> Result<()> {
-    let applied = run_migrations(&config.url).await.context("cannot apply migrations")?;
+    let applied = run_migrations(&config.url)
+        .await
+        .context("cannot apply migrations")?;
     tracing::info!(?applied, "migrations applied");
     Ok(())
 }
@@ -81,11 +86,21 @@ async fn adapters(config: &Config) -> Result<Adapters> {
     };
     let Some(database) = &config.database else {
         let memory = Arc::new(InMemoryStore::new());
-        return Ok(Adapters { repo: memory.clone(), outbox: memory, issuer, postgres: None });
+        return Ok(Adapters {
+            repo: memory.clone(),
+            outbox: memory,
+            issuer,
+            postgres: None,
+        });
     };
     migrate(database).await?;
     let store = store(database)?;
-    Ok(Adapters { repo: Arc::new(store.clone()), outbox: Arc::new(store.clone()), issuer, postgres: Some(store) })
+    Ok(Adapters {
+        repo: Arc::new(store.clone()),
+        outbox: Arc::new(store.clone()),
+        issuer,
+        postgres: Some(store),
+    })
 }
 
 async fn serve(config: Config) -> Result<()> {
@@ -98,17 +113,31 @@ async fn serve(config: Config) -> Result<()> {
     let adapters = adapters(&config).await?;
     let (publisher, broker) = publishers::build(&config.kafka, config.embedded()).await?;
     let clock = Arc::new(SystemClock);
-    let issue = IssueCertificate::new(adapters.repo, adapters.issuer, clock.clone()).with_claim_lease(config.claim_lease);
+    let issue = IssueCertificate::new(adapters.repo, adapters.issuer, clock.clone())
+        .with_claim_lease(config.claim_lease);
     let relay = OutboxRelay::new(adapters.outbox, publisher, clock, config.relay.clone());
-    let readiness = Readiness { postgres: adapters.postgres, broker: broker.clone() };
-    let state = AppState { issue: Arc::new(issue), readiness: Arc::new(readiness) };
+    let readiness = Readiness {
+        postgres: adapters.postgres,
+        broker: broker.clone(),
+    };
+    let state = AppState {
+        issue: Arc::new(issue),
+        readiness: Arc::new(readiness),
+    };
 
-    let listener = TcpListener::bind(("0.0.0.0", config.port)).with_context(|| format!("cannot bind port {}", config.port))?;
+    let listener = TcpListener::bind(("0.0.0.0", config.port))
+        .with_context(|| format!("cannot bind port {}", config.port))?;
     let addr = listener.local_addr()?;
-    let server = certificate_http::serve(listener, state, config.http_workers, config.shutdown_grace)?;
+    let server =
+        certificate_http::serve(listener, state, config.http_workers, config.shutdown_grace)?;
     let handle = server.handle();
     let (stop_relay, relay_stopped) = watch::channel(false);
-    let relay_task = actix_web::rt::spawn(relay_loop(relay, config.relay_poll_interval, relay_stopped));
+    let relay_task = actix_web::rt::spawn(relay_loop(
+        relay,
+        config.relay_poll_interval,
+        config.shutdown_grace,
+        relay_stopped,
+    ));
     let mut server_task = actix_web::rt::spawn(server);
     tracing::info!("listening on http://{addr}");
 
@@ -141,8 +170,14 @@ async fn shutdown_signal() -> &'static str {
 }
 
 /// Relays until told to stop, and only stops between batches, so that a batch
-/// that was sent is also marked.
-async fn relay_loop(relay: OutboxRelay, poll_interval: Duration, mut stop: watch::Receiver<bool>) {
+/// that was sent is also marked. Once stopped, it publishes what the last
+/// requests recorded (within `grace`) rather than leave it to another replica.
+async fn relay_loop(
+    relay: OutboxRelay,
+    poll_interval: Duration,
+    grace: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
     let batch_size = relay.policy().batch_size;
     while !*stop.borrow() {
         let pause = match relay.relay_once().await {
@@ -156,6 +191,13 @@ async fn relay_loop(relay: OutboxRelay, poll_interval: Duration, mut stop: watch
         tokio::select! {
             _ = stop.changed() => {}
             _ = tokio::time::sleep(pause) => {}
+        }
+    }
+    let deadline = tokio::time::Instant::now() + grace;
+    while tokio::time::Instant::now() < deadline {
+        match relay.relay_once().await {
+            Ok(report) if report.handled() > 0 => {}
+            _ => break,
         }
     }
 }
