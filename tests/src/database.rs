@@ -17,9 +17,7 @@ pub struct TestDatabase {
 pub async fn connect(url: &str) -> Client {
     let (client, connection) = tokio_postgres::connect(url, NoTls)
         .await
-        .unwrap_or_else(|e| {
-            panic!("cannot connect to {url}: {e} (did `make deps` start Postgres?)")
-        });
+        .unwrap_or_else(|e| panic!("cannot connect to {url}: {e} (did `make deps` start Postgres?)"));
     tokio::spawn(connection);
     client
 }
@@ -33,32 +31,17 @@ impl TestDatabase {
     pub async fn create_on(admin_url: &str) -> Self {
         let admin = connect(admin_url).await;
         let name = format!("certificate_test_{}", uuid::Uuid::new_v4().simple());
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("create the test database");
-        let url = format!(
-            "{}/{name}",
-            &admin_url[..admin_url.rfind('/').expect("a database in the admin URL")]
-        );
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create the test database");
+        let url = format!("{}/{name}", &admin_url[..admin_url.rfind('/').expect("a database in the admin URL")]);
         let client = connect(&url).await;
-        Self {
-            name,
-            url,
-            admin_url: admin_url.to_owned(),
-            client,
-        }
+        Self { name, url, admin_url: admin_url.to_owned(), client }
     }
 
     /// Queries on a fresh connection: the test may have restarted the server.
     pub async fn query(&self, sql: &str) -> Vec<Row> {
         match self.client.query(sql, &[]).await {
             Ok(rows) => rows,
-            Err(_) => connect(&self.url)
-                .await
-                .query(sql, &[])
-                .await
-                .unwrap_or_else(|e| panic!("{sql}: {e}")),
+            Err(_) => connect(&self.url).await.query(sql, &[]).await.unwrap_or_else(|e| panic!("{sql}: {e}")),
         }
     }
 
@@ -67,10 +50,7 @@ impl TestDatabase {
     }
 
     pub async fn execute(&self, sql: &str) {
-        self.client
-            .batch_execute(sql)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        self.client.batch_execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 }
 
@@ -79,17 +59,11 @@ impl Drop for TestDatabase {
         let (name, admin_url) = (self.name.clone(), self.admin_url.clone());
         // Best effort, on a runtime of its own: the test's may be shutting down.
         let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
             runtime.block_on(async {
                 let (admin, connection) = tokio_postgres::connect(&admin_url, NoTls).await.ok()?;
                 tokio::spawn(connection);
-                admin
-                    .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .await
-                    .ok()
+                admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok()
             })
         })
         .join();

@@ -17,12 +17,7 @@ use crate::{consume, contract_body, Answer, Stack, TestApp};
 pub type Answers = Vec<(Value, Answer)>;
 
 /// Sends `count` fresh issuances, `concurrency` at a time; `done` counts answers.
-pub async fn issue_stream(
-    app: Arc<TestApp>,
-    count: usize,
-    concurrency: usize,
-    done: Arc<AtomicUsize>,
-) -> Answers {
+pub async fn issue_stream(app: Arc<TestApp>, count: usize, concurrency: usize, done: Arc<AtomicUsize>) -> Answers {
     let mut workers = Vec::new();
     let next = Arc::new(AtomicUsize::new(0));
     for _ in 0..concurrency {
@@ -49,10 +44,7 @@ pub async fn issue_stream(
 pub async fn wait_until(done: &AtomicUsize, count: usize) {
     let started = Instant::now();
     while done.load(Ordering::SeqCst) < count {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the stream stalled"
-        );
+        assert!(started.elapsed() < Duration::from_secs(60), "the stream stalled");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
@@ -60,8 +52,7 @@ pub async fn wait_until(done: &AtomicUsize, count: usize) {
 /// Waits until the outbox has no undelivered event.
 pub async fn wait_for_drained_outbox(stack: &Stack) {
     let started = Instant::now();
-    let undelivered =
-        "SELECT count(*) FROM certificate_outbox WHERE published_at IS NULL AND dead_at IS NULL";
+    let undelivered = "SELECT count(*) FROM certificate_outbox WHERE published_at IS NULL AND dead_at IS NULL";
     while stack.database.count(undelivered).await > 0 {
         if started.elapsed() > Duration::from_secs(90) {
             let stuck = stack
@@ -94,13 +85,7 @@ pub async fn assert_invariants(stack: &Stack, brokers: &str, answers: &Answers) 
         .iter()
         .map(|row| row.get(0))
         .collect();
-    let records = consume(
-        brokers,
-        &stack.topic,
-        rows.len(),
-        Duration::from_secs(2),
-        Duration::from_secs(60),
-    );
+    let records = consume(brokers, &stack.topic, rows.len(), Duration::from_secs(2), Duration::from_secs(60));
 
     let mut by_event_id: HashMap<String, &Value> = HashMap::new();
     for record in &records {
@@ -109,34 +94,20 @@ pub async fn assert_invariants(stack: &Stack, brokers: &str, answers: &Answers) 
             assert_eq!(earlier, &record.value, "a duplicate of {event_id} differs");
         }
     }
-    let published: HashSet<String> = by_event_id
-        .values()
-        .map(|event| certificate_id(&event["data"]["certificateId"]))
-        .collect();
+    let published: HashSet<String> =
+        by_event_id.values().map(|event| certificate_id(&event["data"]["certificateId"])).collect();
 
     for (_, answer) in answers.iter().filter(|(_, answer)| answer.status == 200) {
         let id = certificate_id(&answer.body["data"]["credential"]["id"]);
-        assert!(
-            published.contains(&id),
-            "a 200 answer ({id}) has no event in the topic"
-        );
+        assert!(published.contains(&id), "a 200 answer ({id}) has no event in the topic");
     }
     assert_eq!(published, rows, "events and recorded certificates differ");
 
     let mut credentials: HashMap<(String, String), usize> = HashMap::new();
-    for request in stack
-        .upstreams
-        .received()
-        .iter()
-        .filter(|r| r.path == CREDENTIAL_PATH)
-    {
+    for request in stack.upstreams.received().iter().filter(|r| r.path == CREDENTIAL_PATH) {
         let subject = &request.body["credential"]["credentialSubject"];
-        *credentials
-            .entry((
-                certificate_id(&subject["userId"]),
-                certificate_id(&subject["courseId"]),
-            ))
-            .or_default() += 1;
+        *credentials.entry((certificate_id(&subject["userId"]), certificate_id(&subject["courseId"]))).or_default() +=
+            1;
     }
     if let Some((key, count)) = credentials.iter().find(|(_, count)| **count > 1) {
         panic!("{count} credential requests for {key:?}");

@@ -17,10 +17,7 @@ pub struct ConsumedRecord {
 
 impl ConsumedRecord {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 }
 
@@ -35,13 +32,8 @@ fn consumer(brokers: &str) -> BaseConsumer {
 
 /// Whether the broker knows the topic (without creating it).
 pub fn topic_exists(brokers: &str, topic: &str) -> bool {
-    let metadata = consumer(brokers)
-        .fetch_metadata(None, Duration::from_secs(5))
-        .expect("broker metadata");
-    metadata
-        .topics()
-        .iter()
-        .any(|t| t.name() == topic && t.error().is_none())
+    let metadata = consumer(brokers).fetch_metadata(None, Duration::from_secs(5)).expect("broker metadata");
+    metadata.topics().iter().any(|t| t.name() == topic && t.error().is_none())
 }
 
 /// Reads partition 0 of `topic` from the beginning until `expected` records
@@ -55,23 +47,17 @@ pub fn consume(
 ) -> Vec<ConsumedRecord> {
     let consumer = consumer(brokers);
     let mut partitions = TopicPartitionList::new();
-    partitions
-        .add_partition_offset(topic, 0, Offset::Beginning)
-        .expect("partition 0");
+    partitions.add_partition_offset(topic, 0, Offset::Beginning).expect("partition 0");
     consumer.assign(&partitions).expect("assign partition 0");
     let started = Instant::now();
     let mut last_record = Instant::now();
     let mut records = Vec::new();
-    while started.elapsed() < timeout
-        && !(records.len() >= expected && last_record.elapsed() >= settle)
-    {
+    while started.elapsed() < timeout && !(records.len() >= expected && last_record.elapsed() >= settle) {
         match consumer.poll(Duration::from_millis(100)) {
             Some(Ok(message)) => {
                 last_record = Instant::now();
                 records.push(ConsumedRecord {
-                    key: message
-                        .key()
-                        .map(|k| String::from_utf8_lossy(k).into_owned()),
+                    key: message.key().map(|k| String::from_utf8_lossy(k).into_owned()),
                     value: serde_json::from_slice(message.payload().unwrap_or_default())
                         .unwrap_or(serde_json::Value::Null),
                     headers: message
@@ -82,8 +68,7 @@ pub fn consume(
                                 .map(|h| {
                                     (
                                         h.key.to_owned(),
-                                        String::from_utf8_lossy(h.value.unwrap_or_default())
-                                            .into_owned(),
+                                        String::from_utf8_lossy(h.value.unwrap_or_default()).into_owned(),
                                     )
                                 })
                                 .collect()
@@ -107,11 +92,7 @@ pub struct PrivateBroker {
 
 impl PrivateBroker {
     pub fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let proxy = crate::TcpProxy::start(([127, 0, 0, 1], port).into());
         let process = std::process::Command::new("tansu")
             .args(["broker", "--storage-engine", "memory://tansu/"])
@@ -125,10 +106,7 @@ impl PrivateBroker {
             .expect("start tansu (make deps installs it)");
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "tansu did not start"
-            );
+            assert!(started.elapsed() < Duration::from_secs(10), "tansu did not start");
             std::thread::sleep(Duration::from_millis(20));
         }
         Self { proxy, process }
@@ -150,15 +128,10 @@ impl Drop for PrivateBroker {
 /// that cannot create topics (kafka-rust).
 pub async fn create_topic(brokers: &str, topic: &str) {
     use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-    let admin: AdminClient<rdkafka::client::DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .create()
-        .expect("an admin client");
+    let admin: AdminClient<rdkafka::client::DefaultClientContext> =
+        ClientConfig::new().set("bootstrap.servers", brokers).create().expect("an admin client");
     let results = admin
-        .create_topics(
-            [&NewTopic::new(topic, 1, TopicReplication::Fixed(1))],
-            &AdminOptions::new(),
-        )
+        .create_topics([&NewTopic::new(topic, 1, TopicReplication::Fixed(1))], &AdminOptions::new())
         .await
         .expect("create the topic");
     for result in results {

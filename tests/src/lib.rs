@@ -13,9 +13,7 @@ mod proxy;
 
 pub use app::{command as app_command, contract_body, Answer, TestApp};
 pub use database::TestDatabase;
-pub use kafka::{
-    consume, create_topic, topic_exists, ConsumedRecord, PrivateBroker, KAFKA_BROKERS,
-};
+pub use kafka::{consume, create_topic, topic_exists, ConsumedRecord, PrivateBroker, KAFKA_BROKERS};
 pub use private_postgres::PrivatePostgres;
 pub use proxy::TcpProxy;
 pub use upstream_fake::{Behaviour, FakeUpstreams};
@@ -48,10 +46,7 @@ impl Stack {
             ("DATABASE_URL", self.database.url.as_str()),
             ("RC_IDENTITY_API_BASE_URL", url.as_str()),
             ("RC_CREDENTIALS_API_BASE_URL", url.as_str()),
-            (
-                "VERIFICATION_SCHEMA_URL",
-                "https://schema.example/course-certificate/v1",
-            ),
+            ("VERIFICATION_SCHEMA_URL", "https://schema.example/course-certificate/v1"),
             ("VERIFICATION_SCHEMA_NAME", "CourseCertificate"),
             ("CERTIFICATE_ISSUER_DID", "did:upai:issuer"),
             ("SCHEMA_ID", "schema-course-certificate"),

@@ -10,29 +10,17 @@ pub struct PrivatePostgres {
 const BIN: &str = "/usr/lib/postgresql/15/bin";
 
 fn as_postgres(command: &str) {
-    let status = Command::new("su")
-        .args(["postgres", "-c", command])
-        .status()
-        .expect("su postgres");
+    let status = Command::new("su").args(["postgres", "-c", command]).status().expect("su postgres");
     assert!(status.success(), "{command} failed");
 }
 
 impl PrivatePostgres {
     pub fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let dir = format!("/tmp/certificate-pg-{}", uuid::Uuid::new_v4().simple());
         std::fs::create_dir_all(&dir).unwrap();
-        Command::new("chown")
-            .args(["postgres:postgres", &dir])
-            .status()
-            .unwrap();
-        as_postgres(&format!(
-            "{BIN}/initdb -D {dir}/data -A trust -U postgres >/dev/null"
-        ));
+        Command::new("chown").args(["postgres:postgres", &dir]).status().unwrap();
+        as_postgres(&format!("{BIN}/initdb -D {dir}/data -A trust -U postgres >/dev/null"));
         let postgres = Self { port, dir };
         postgres.pg_ctl("start");
         postgres
@@ -58,14 +46,7 @@ impl PrivatePostgres {
 impl Drop for PrivatePostgres {
     fn drop(&mut self) {
         let _ = Command::new("su")
-            .args([
-                "postgres",
-                "-c",
-                &format!(
-                    "{BIN}/pg_ctl -D {}/data -m immediate stop >/dev/null 2>&1",
-                    self.dir
-                ),
-            ])
+            .args(["postgres", "-c", &format!("{BIN}/pg_ctl -D {}/data -m immediate stop >/dev/null 2>&1", self.dir)])
             .status();
         let _ = std::fs::remove_dir_all(&self.dir);
     }

@@ -3,26 +3,18 @@
 
 use std::time::Duration;
 
-use certificate_e2e::{
-    consume, contract_body, topic_exists, with, Behaviour, Stack, TcpProxy, TestApp, KAFKA_BROKERS,
-};
+use certificate_e2e::{consume, contract_body, topic_exists, with, Behaviour, Stack, TcpProxy, TestApp, KAFKA_BROKERS};
 use serde_json::{json, Value};
 
 const SETTLE: Duration = Duration::from_millis(1500);
 const TIMEOUT: Duration = Duration::from_secs(20);
 
 async fn rows(stack: &Stack) -> i64 {
-    stack
-        .database
-        .count("SELECT count(*) FROM user_course_certificate")
-        .await
+    stack.database.count("SELECT count(*) FROM user_course_certificate").await
 }
 
 async fn outbox(stack: &Stack) -> i64 {
-    stack
-        .database
-        .count("SELECT count(*) FROM certificate_outbox")
-        .await
+    stack.database.count("SELECT count(*) FROM certificate_outbox").await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -37,29 +29,17 @@ async fn an_issuance_is_recorded_and_its_event_reaches_kafka() {
     assert_eq!(answer.body["success"], true);
     assert_eq!(answer.body["statusCode"], 200);
     assert_eq!(answer.body["message"], "Credential issued successfully");
-    let certificate_id = answer.body["data"]["credential"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let certificate_id = answer.body["data"]["credential"]["id"].as_str().unwrap().to_owned();
 
     // The upstreams received the contract's bodies.
     let received = stack.upstreams.received();
     assert_eq!(received.len(), 2);
-    assert_eq!(
-        received[0].body["content"][0]["alsoKnownAs"],
-        json!([body["userId"]])
-    );
+    assert_eq!(received[0].body["content"][0]["alsoKnownAs"], json!([body["userId"]]));
     assert_eq!(received[0].body["content"][0]["method"], "upai");
     let credential = &received[1].body;
-    assert_eq!(
-        credential["credentialSchemaId"],
-        "schema-course-certificate"
-    );
+    assert_eq!(credential["credentialSchemaId"], "schema-course-certificate");
     assert_eq!(credential["credential"]["issuer"], "did:upai:issuer");
-    assert_eq!(
-        credential["credential"]["type"],
-        json!(["VerifiableCredential", "CourseCertificate"])
-    );
+    assert_eq!(credential["credential"]["type"], json!(["VerifiableCredential", "CourseCertificate"]));
     let subject = &credential["credential"]["credentialSubject"];
     assert_eq!(subject["courseId"], body["courseId"]);
     assert_eq!(subject["middleName"], "");
@@ -96,10 +76,7 @@ async fn an_issuance_is_recorded_and_its_event_reaches_kafka() {
     );
     assert_eq!(record.header("ce_id"), event["eventId"].as_str());
     assert_eq!(record.header("content-type"), Some("application/json"));
-    assert!(
-        app.wait_for_log("Certificate issued event published for user", TIMEOUT)
-            .await
-    );
+    assert!(app.wait_for_log("Certificate issued event published for user", TIMEOUT).await);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -118,13 +95,7 @@ async fn the_originals_path_serves_too_and_an_enrolled_learners_row_keeps_its_co
         .await;
 
     let answer = app
-        .send(
-            "POST",
-            "/v1/tracking/certificate/issue",
-            "application/json",
-            body.to_string().into_bytes(),
-            &[],
-        )
+        .send("POST", "/v1/tracking/certificate/issue", "application/json", body.to_string().into_bytes(), &[])
         .await;
 
     assert_eq!(answer.status, 200, "{}", answer.body);
@@ -136,10 +107,7 @@ async fn the_originals_path_serves_too_and_an_enrolled_learners_row_keeps_its_co
     assert_eq!(row.get::<_, i32>(1), 100);
     assert_eq!(row.get::<_, i32>(2), 100);
     assert_eq!(row.get::<_, String>(3), "enrolment");
-    assert_eq!(
-        row.get::<_, String>(4),
-        answer.body["data"]["credential"]["id"].as_str().unwrap()
-    );
+    assert_eq!(row.get::<_, String>(4), answer.body["data"]["credential"]["id"].as_str().unwrap());
     assert_eq!(rows(&stack).await, 1);
 }
 
@@ -151,11 +119,7 @@ async fn assert_upstream_failure(set: impl FnOnce(&Stack), status: u16, names: &
     assert_eq!(answer.status, status, "{}", answer.body);
     assert_eq!(answer.body["success"], false);
     assert_eq!(answer.body["statusCode"], status);
-    assert!(
-        answer.body["message"].as_str().unwrap().contains(names),
-        "{}",
-        answer.body
-    );
+    assert!(answer.body["message"].as_str().unwrap().contains(names), "{}", answer.body);
     assert_eq!(rows(&stack).await, 0);
     assert_eq!(outbox(&stack).await, 0);
     assert!(consume(KAFKA_BROKERS, &stack.topic, 0, SETTLE, SETTLE).is_empty());
@@ -163,57 +127,31 @@ async fn assert_upstream_failure(set: impl FnOnce(&Stack), status: u16, names: &
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_credential_service_500_is_a_502_and_nothing_is_stored_or_published() {
-    assert_upstream_failure(
-        |s| s.upstreams.set_credentials(Behaviour::Status(500)),
-        502,
-        "credential service",
-    )
-    .await;
+    assert_upstream_failure(|s| s.upstreams.set_credentials(Behaviour::Status(500)), 502, "credential service").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_identity_service_500_is_a_502_naming_it() {
-    assert_upstream_failure(
-        |s| s.upstreams.set_identity(Behaviour::Status(500)),
-        502,
-        "identity service",
-    )
-    .await;
+    assert_upstream_failure(|s| s.upstreams.set_identity(Behaviour::Status(500)), 502, "identity service").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_stalled_credential_service_is_a_504() {
     let stall = Behaviour::Stall(Duration::from_secs(3));
-    assert_upstream_failure(
-        |s| s.upstreams.set_credentials(stall),
-        504,
-        "credential service",
-    )
-    .await;
+    assert_upstream_failure(|s| s.upstreams.set_credentials(stall), 504, "credential service").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn garbage_from_the_identity_service_is_a_502() {
-    assert_upstream_failure(
-        |s| s.upstreams.set_identity(Behaviour::Garbage),
-        502,
-        "invalid response",
-    )
-    .await;
+    assert_upstream_failure(|s| s.upstreams.set_identity(Behaviour::Garbage), 502, "invalid response").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unreachable_database_is_a_503_with_no_upstream_call() {
     let stack = Stack::new().await;
     let proxy = TcpProxy::start("127.0.0.1:5432".parse().unwrap());
-    let url = stack
-        .database
-        .url
-        .replace("127.0.0.1:5432", &proxy.address());
-    let env = with(
-        stack.env(KAFKA_BROKERS),
-        &[("DATABASE_URL", &url), ("DB_TIMEOUT_MS", "1500")],
-    );
+    let url = stack.database.url.replace("127.0.0.1:5432", &proxy.address());
+    let env = with(stack.env(KAFKA_BROKERS), &[("DATABASE_URL", &url), ("DB_TIMEOUT_MS", "1500")]);
     let app = TestApp::spawn(env).await;
     proxy.cut();
 
@@ -232,11 +170,7 @@ async fn the_binary_creates_its_topic_on_start() {
     let stack = Stack::new().await;
     assert!(!topic_exists(KAFKA_BROKERS, &stack.topic));
     let app = stack.start_app().await;
-    assert!(
-        app.wait_for_log("created the Kafka topic", TIMEOUT).await,
-        "{:?}",
-        app.logs()
-    );
+    assert!(app.wait_for_log("created the Kafka topic", TIMEOUT).await, "{:?}", app.logs());
     assert!(topic_exists(KAFKA_BROKERS, &stack.topic));
 }
 
@@ -245,27 +179,15 @@ async fn with_kafka_disabled_the_issuance_succeeds_and_nothing_is_published() {
     let stack = Stack::new().await;
     let app = TestApp::spawn(with(stack.env(KAFKA_BROKERS), &[("kafkaEnabled", "false")])).await;
     assert_eq!(app.issue(&contract_body()).await.status, 200);
-    assert!(
-        app.wait_for_log(
-            "Kafka is disabled. Skipping tracking event publish.",
-            TIMEOUT
-        )
-        .await
-    );
-    assert!(
-        !topic_exists(KAFKA_BROKERS, &stack.topic),
-        "nothing may even create the topic"
-    );
+    assert!(app.wait_for_log("Kafka is disabled. Skipping tracking event publish.", TIMEOUT).await);
+    assert!(!topic_exists(KAFKA_BROKERS, &stack.topic), "nothing may even create the topic");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn with_the_broker_down_the_issuance_succeeds_and_the_event_arrives_later() {
     let stack = Stack::new().await;
     let broker = certificate_e2e::PrivateBroker::start();
-    let env = with(
-        stack.env(&broker.brokers()),
-        &[("OUTBOX_MAX_BACKOFF_MS", "1000")],
-    );
+    let env = with(stack.env(&broker.brokers()), &[("OUTBOX_MAX_BACKOFF_MS", "1000")]);
     let app = TestApp::spawn(env).await;
     assert!(app.wait_for_log("created the Kafka topic", TIMEOUT).await);
     broker.proxy.cut();
@@ -273,35 +195,18 @@ async fn with_the_broker_down_the_issuance_succeeds_and_the_event_arrives_later(
     let answer = app.issue(&contract_body()).await;
 
     assert_eq!(answer.status, 200, "{}", answer.body);
-    assert!(
-        app.wait_for_log("Failed to publish certificate issued event", TIMEOUT)
-            .await,
-        "{:?}",
-        app.logs()
-    );
+    assert!(app.wait_for_log("Failed to publish certificate issued event", TIMEOUT).await, "{:?}", app.logs());
     broker.proxy.restore();
-    let records = consume(
-        &broker.brokers(),
-        &stack.topic,
-        1,
-        SETTLE,
-        Duration::from_secs(40),
-    );
+    let records = consume(&broker.brokers(), &stack.topic, 1, SETTLE, Duration::from_secs(40));
     assert_eq!(records.len(), 1);
-    assert_eq!(
-        records[0].value["data"]["certificateId"],
-        answer.body["data"]["credential"]["id"]
-    );
+    assert_eq!(records[0].value["data"]["certificateId"], answer.body["data"]["credential"]["id"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_missing_or_invalid_variable_stops_the_binary_naming_it() {
     let stack = Stack::new().await;
     for (overrides, name) in [
-        (
-            vec![("RC_CREDENTIALS_API_BASE_URL", "")],
-            "RC_CREDENTIALS_API_BASE_URL",
-        ),
+        (vec![("RC_CREDENTIALS_API_BASE_URL", "")], "RC_CREDENTIALS_API_BASE_URL"),
         (vec![("PORT", "eighty")], "PORT"),
         (vec![("KAFKA_CLIENT", "java")], "KAFKA_CLIENT"),
     ] {
@@ -330,10 +235,5 @@ async fn the_embedded_default_answers_the_readme_example_and_logs_the_event() {
     });
     let answer = app.issue(&readme_example).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    assert!(
-        app.wait_for_log(r#"\"eventType\":\"COURSE_STATUS_UPDATED\""#, TIMEOUT)
-            .await,
-        "{:?}",
-        app.logs()
-    );
+    assert!(app.wait_for_log(r#"\"eventType\":\"COURSE_STATUS_UPDATED\""#, TIMEOUT).await, "{:?}", app.logs());
 }

@@ -14,50 +14,22 @@ use certificate_e2e::{consume, contract_body, create_topic, with, Stack, TestApp
 async fn kafka_rust_against_tansu_fails_to_publish_and_keeps_the_event() {
     let stack = Stack::new().await;
     create_topic(KAFKA_BROKERS, &stack.topic).await;
-    let env = with(
-        stack.env(KAFKA_BROKERS),
-        &[
-            ("KAFKA_CLIENT", "kafka-rust"),
-            ("KAFKA_DELIVERY_TIMEOUT_MS", "2000"),
-        ],
-    );
+    let env = with(stack.env(KAFKA_BROKERS), &[("KAFKA_CLIENT", "kafka-rust"), ("KAFKA_DELIVERY_TIMEOUT_MS", "2000")]);
     let app = TestApp::spawn(env).await;
 
     let answer = app.issue(&contract_body()).await;
 
-    assert_eq!(
-        answer.status, 200,
-        "a broker that rejects the protocol never fails an issuance"
-    );
-    assert!(
-        app.wait_for_log(
-            "Failed to publish certificate issued event",
-            Duration::from_secs(20)
-        )
-        .await
-    );
-    let pending =
-        "SELECT count(*) FROM certificate_outbox WHERE published_at IS NULL AND dead_at IS NULL";
-    assert_eq!(
-        stack.database.count(pending).await,
-        1,
-        "the event waits in the outbox for a broker that takes it"
-    );
-    assert!(consume(
-        KAFKA_BROKERS,
-        &stack.topic,
-        0,
-        Duration::from_secs(1),
-        Duration::from_secs(1)
-    )
-    .is_empty());
+    assert_eq!(answer.status, 200, "a broker that rejects the protocol never fails an issuance");
+    assert!(app.wait_for_log("Failed to publish certificate issued event", Duration::from_secs(20)).await);
+    let pending = "SELECT count(*) FROM certificate_outbox WHERE published_at IS NULL AND dead_at IS NULL";
+    assert_eq!(stack.database.count(pending).await, 1, "the event waits in the outbox for a broker that takes it");
+    assert!(consume(KAFKA_BROKERS, &stack.topic, 0, Duration::from_secs(1), Duration::from_secs(1)).is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs a Kafka <= 3.9 broker in KAFKA_V0_BROKERS (cannot run on these machines)"]
 async fn kafka_v0_broker_receives_events_through_kafka_rust() {
-    let brokers =
-        std::env::var("KAFKA_V0_BROKERS").expect("KAFKA_V0_BROKERS names a Kafka <= 3.9 broker");
+    let brokers = std::env::var("KAFKA_V0_BROKERS").expect("KAFKA_V0_BROKERS names a Kafka <= 3.9 broker");
     let stack = Stack::new().await;
     let env = with(stack.env(&brokers), &[("KAFKA_CLIENT", "kafka-rust")]);
     let app = TestApp::spawn(env).await;
@@ -65,13 +37,7 @@ async fn kafka_v0_broker_receives_events_through_kafka_rust() {
 
     assert_eq!(app.issue(&body).await.status, 200);
 
-    let records = consume(
-        &brokers,
-        &stack.topic,
-        1,
-        Duration::from_secs(1),
-        Duration::from_secs(30),
-    );
+    let records = consume(&brokers, &stack.topic, 1, Duration::from_secs(1), Duration::from_secs(30));
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].key.as_deref(), body["courseId"].as_str());
     assert_eq!(records[0].value["data"]["courseId"], body["courseId"]);

@@ -6,12 +6,10 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
-use certificate_e2e::invariants::{
-    assert_invariants, issue_stream, wait_for_drained_outbox, wait_until, Answers,
-};
+use certificate_e2e::invariants::{assert_invariants, issue_stream, wait_for_drained_outbox, wait_until, Answers};
 use certificate_e2e::{
-    app_command, consume, contract_body, with, Behaviour, PrivateBroker, PrivatePostgres, Stack,
-    TestApp, TestDatabase, KAFKA_BROKERS,
+    app_command, consume, contract_body, with, Behaviour, PrivateBroker, PrivatePostgres, Stack, TestApp, TestDatabase,
+    KAFKA_BROKERS,
 };
 use serde_json::json;
 
@@ -25,37 +23,22 @@ fn count(answers: &Answers, status: u16) -> usize {
 async fn events_issued_while_the_broker_is_down_all_arrive_once_it_is_back() {
     let stack = Stack::new().await;
     let broker = PrivateBroker::start();
-    let env = with(
-        stack.env(&broker.brokers()),
-        &[("OUTBOX_MAX_BACKOFF_MS", "1000")],
-    );
+    let env = with(stack.env(&broker.brokers()), &[("OUTBOX_MAX_BACKOFF_MS", "1000")]);
     let app = Arc::new(TestApp::spawn(env).await);
-    assert!(
-        app.wait_for_log("created the Kafka topic", Duration::from_secs(20))
-            .await
-    );
+    assert!(app.wait_for_log("created the Kafka topic", Duration::from_secs(20)).await);
     broker.proxy.cut();
 
     let answers = issue_stream(app.clone(), STREAM, 4, Arc::new(AtomicUsize::new(0))).await;
-    assert_eq!(
-        count(&answers, 200),
-        STREAM,
-        "a broker outage never fails an issuance"
-    );
+    assert_eq!(count(&answers, 200), STREAM, "a broker outage never fails an issuance");
     broker.proxy.restore();
 
-    assert_eq!(
-        assert_invariants(&stack, &broker.brokers(), &answers).await,
-        STREAM
-    );
+    assert_eq!(assert_invariants(&stack, &broker.brokers(), &answers).await, STREAM);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn serial_a_service_killed_mid_stream_loses_nothing_after_restart() {
     let stack = Stack::new().await;
-    stack
-        .upstreams
-        .set_credentials(Behaviour::Stall(Duration::from_millis(20)));
+    stack.upstreams.set_credentials(Behaviour::Stall(Duration::from_millis(20)));
     let app = Arc::new(stack.start_app().await);
     let done = Arc::new(AtomicUsize::new(0));
     let stream = tokio::spawn(issue_stream(app.clone(), STREAM, 4, done.clone()));
@@ -64,10 +47,7 @@ async fn serial_a_service_killed_mid_stream_loses_nothing_after_restart() {
     app.signal("KILL");
     let answers = stream.await.unwrap();
     assert!(count(&answers, 200) >= STREAM / 3);
-    assert!(
-        answers.iter().any(|(_, a)| a.status == 0),
-        "some requests were cut by the kill"
-    );
+    assert!(answers.iter().any(|(_, a)| a.status == 0), "some requests were cut by the kill");
 
     let _restarted = stack.start_app().await;
     assert_invariants(&stack, KAFKA_BROKERS, &answers).await;
@@ -77,9 +57,7 @@ async fn serial_a_service_killed_mid_stream_loses_nothing_after_restart() {
 async fn a_postgres_restart_mid_stream_loses_nothing() {
     let postgres = PrivatePostgres::start();
     let stack = Stack::on(TestDatabase::create_on(&postgres.url()).await);
-    stack
-        .upstreams
-        .set_credentials(Behaviour::Stall(Duration::from_millis(20)));
+    stack.upstreams.set_credentials(Behaviour::Stall(Duration::from_millis(20)));
     let app = Arc::new(stack.start_app().await);
     let done = Arc::new(AtomicUsize::new(0));
     let stream = tokio::spawn(issue_stream(app.clone(), STREAM, 4, done.clone()));
@@ -88,24 +66,15 @@ async fn a_postgres_restart_mid_stream_loses_nothing() {
     postgres.restart();
     let answers = stream.await.unwrap();
 
-    let failed: Vec<_> = answers
-        .iter()
-        .filter(|(_, a)| a.status != 200)
-        .map(|(_, a)| a.status)
-        .collect();
-    assert!(
-        failed.iter().all(|status| *status == 503),
-        "only 503 may fail: {failed:?}"
-    );
+    let failed: Vec<_> = answers.iter().filter(|(_, a)| a.status != 200).map(|(_, a)| a.status).collect();
+    assert!(failed.iter().all(|status| *status == 503), "only 503 may fail: {failed:?}");
     assert_invariants(&stack, KAFKA_BROKERS, &answers).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn fifty_concurrent_identical_requests_issue_one_credential() {
     let stack = Stack::new().await;
-    stack
-        .upstreams
-        .set_credentials(Behaviour::Stall(Duration::from_millis(300)));
+    stack.upstreams.set_credentials(Behaviour::Stall(Duration::from_millis(300)));
     let app = Arc::new(stack.start_app().await);
     let body = contract_body();
     let requests = (0..50).map(|_| {
@@ -117,21 +86,10 @@ async fn fifty_concurrent_identical_requests_issue_one_credential() {
         answers.push((body.clone(), request.await.unwrap()));
     }
 
-    assert!(
-        answers
-            .iter()
-            .all(|(_, a)| a.status == 200 || a.status == 409),
-        "{answers:?}"
-    );
+    assert!(answers.iter().all(|(_, a)| a.status == 200 || a.status == 409), "{answers:?}");
     assert!(count(&answers, 200) >= 1);
     assert_eq!(stack.upstreams.credential_calls(), 1);
-    assert_eq!(
-        stack
-            .database
-            .count("SELECT count(*) FROM user_course_certificate")
-            .await,
-        1
-    );
+    assert_eq!(stack.database.count("SELECT count(*) FROM user_course_certificate").await, 1);
     assert_eq!(assert_invariants(&stack, KAFKA_BROKERS, &answers).await, 1);
 }
 
@@ -141,24 +99,16 @@ async fn repeats_idempotency_keys_and_reissues() {
     let app = stack.start_app().await;
     let body = contract_body();
 
-    let first = app
-        .issue_with(&body, &[("Idempotency-Key", "order-1")])
-        .await;
+    let first = app.issue_with(&body, &[("Idempotency-Key", "order-1")]).await;
     assert_eq!(first.status, 200);
     let repeat = app.issue(&body).await;
     assert_eq!((repeat.status, repeat.replayed), (200, true));
     assert_eq!(repeat.body["data"], first.body["data"]);
-    assert_eq!(
-        stack.upstreams.credential_calls(),
-        1,
-        "a repeat makes no upstream call"
-    );
+    assert_eq!(stack.upstreams.credential_calls(), 1, "a repeat makes no upstream call");
 
     let mut other = body.clone();
     other["courseName"] = json!("Another course");
-    let reused = app
-        .issue_with(&other, &[("Idempotency-Key", "order-1")])
-        .await;
+    let reused = app.issue_with(&other, &[("Idempotency-Key", "order-1")]).await;
     assert_eq!(reused.status, 422, "{}", reused.body);
     assert_eq!(reused.body["success"], false);
 
@@ -166,30 +116,15 @@ async fn repeats_idempotency_keys_and_reissues() {
     reissue["reissue"] = json!(true);
     let reissued = app.issue(&reissue).await;
     assert_eq!(reissued.status, 200);
-    assert_ne!(
-        reissued.body["data"]["credential"]["id"],
-        first.body["data"]["credential"]["id"]
-    );
+    assert_ne!(reissued.body["data"]["credential"]["id"], first.body["data"]["credential"]["id"]);
     assert_eq!(stack.upstreams.credential_calls(), 2);
 
     wait_for_drained_outbox(&stack).await;
-    let records = consume(
-        KAFKA_BROKERS,
-        &stack.topic,
-        2,
-        Duration::from_secs(1),
-        Duration::from_secs(20),
-    );
-    let ids: Vec<_> = records
-        .iter()
-        .map(|r| r.value["data"]["certificateId"].clone())
-        .collect();
+    let records = consume(KAFKA_BROKERS, &stack.topic, 2, Duration::from_secs(1), Duration::from_secs(20));
+    let ids: Vec<_> = records.iter().map(|r| r.value["data"]["certificateId"].clone()).collect();
     assert_eq!(
         ids,
-        [
-            first.body["data"]["credential"]["id"].clone(),
-            reissued.body["data"]["credential"]["id"].clone()
-        ]
+        [first.body["data"]["credential"]["id"].clone(), reissued.body["data"]["credential"]["id"].clone()]
     );
 }
 
@@ -200,11 +135,7 @@ async fn a_credential_service_failing_every_other_call_leaves_no_trace_of_failur
     let app = Arc::new(stack.start_app().await);
     let answers = issue_stream(app.clone(), 20, 2, Arc::new(AtomicUsize::new(0))).await;
 
-    assert_eq!(
-        count(&answers, 200) + count(&answers, 502),
-        20,
-        "{answers:?}"
-    );
+    assert_eq!(count(&answers, 200) + count(&answers, 502), 20, "{answers:?}");
     assert!(count(&answers, 502) >= 5);
     let published = assert_invariants(&stack, KAFKA_BROKERS, &answers).await;
     assert_eq!(published, count(&answers, 200));
@@ -224,23 +155,13 @@ async fn two_relays_on_one_database_publish_every_event_once() {
     assert_eq!(count(&answers, 200), STREAM);
 
     assert_invariants(&stack, KAFKA_BROKERS, &answers).await;
-    let records = consume(
-        KAFKA_BROKERS,
-        &stack.topic,
-        STREAM,
-        Duration::from_secs(2),
-        Duration::from_secs(30),
-    );
+    let records = consume(KAFKA_BROKERS, &stack.topic, STREAM, Duration::from_secs(2), Duration::from_secs(30));
     assert_eq!(records.len(), STREAM, "no event twice when nothing fails");
 }
 
 fn run_cli(app: &TestApp, args: &[&str]) -> String {
     let output = app_command(&app.env, args).output().expect("run the CLI");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
@@ -248,48 +169,27 @@ fn run_cli(app: &TestApp, args: &[&str]) -> String {
 async fn outbox_retry_dead_and_replay_republish_with_the_same_event_ids() {
     let stack = Stack::new().await;
     let broker = PrivateBroker::start();
-    let env = with(
-        stack.env(&broker.brokers()),
-        &[("OUTBOX_MAX_ATTEMPTS", "1")],
-    );
+    let env = with(stack.env(&broker.brokers()), &[("OUTBOX_MAX_ATTEMPTS", "1")]);
     let app = Arc::new(TestApp::spawn(env).await);
-    assert!(
-        app.wait_for_log("created the Kafka topic", Duration::from_secs(20))
-            .await
-    );
+    assert!(app.wait_for_log("created the Kafka topic", Duration::from_secs(20)).await);
     let before = chrono_now();
     broker.proxy.cut();
     let answers = issue_stream(app.clone(), 3, 1, Arc::new(AtomicUsize::new(0))).await;
     assert_eq!(count(&answers, 200), 3);
-    assert!(
-        app.wait_for_log("event moved to dead-letter", Duration::from_secs(20))
-            .await
-    );
+    assert!(app.wait_for_log("event moved to dead-letter", Duration::from_secs(20)).await);
     wait_for_drained_outbox(&stack).await;
     assert!(run_cli(&app, &["outbox", "status"]).contains("dead: 3"));
 
     broker.proxy.restore();
     wait_until_ready(&app).await;
     assert!(run_cli(&app, &["outbox", "retry-dead"]).starts_with("3 "));
-    assert_eq!(
-        assert_invariants(&stack, &broker.brokers(), &answers).await,
-        3
-    );
+    assert_eq!(assert_invariants(&stack, &broker.brokers(), &answers).await, 3);
 
     assert!(run_cli(&app, &["outbox", "replay", "--since", &before]).starts_with("3 "));
     wait_for_drained_outbox(&stack).await;
-    let records = consume(
-        &broker.brokers(),
-        &stack.topic,
-        6,
-        Duration::from_secs(1),
-        Duration::from_secs(30),
-    );
+    let records = consume(&broker.brokers(), &stack.topic, 6, Duration::from_secs(1), Duration::from_secs(30));
     assert_eq!(records.len(), 6);
-    let mut ids: Vec<_> = records
-        .iter()
-        .map(|r| r.value["eventId"].as_str().unwrap().to_owned())
-        .collect();
+    let mut ids: Vec<_> = records.iter().map(|r| r.value["eventId"].as_str().unwrap().to_owned()).collect();
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 3, "a replay keeps the original event ids");
@@ -306,19 +206,14 @@ async fn wait_until_ready(app: &TestApp) {
 }
 
 fn chrono_now() -> String {
-    let output = std::process::Command::new("date")
-        .args(["-u", "+%Y-%m-%dT%H:%M:%S.%3NZ"])
-        .output()
-        .unwrap();
+    let output = std::process::Command::new("date").args(["-u", "+%Y-%m-%dT%H:%M:%S.%3NZ"]).output().unwrap();
     String::from_utf8(output.stdout).unwrap().trim().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn serial_sigterm_mid_stream_loses_no_accepted_request_and_no_event() {
     let stack = Stack::new().await;
-    stack
-        .upstreams
-        .set_credentials(Behaviour::Stall(Duration::from_millis(200)));
+    stack.upstreams.set_credentials(Behaviour::Stall(Duration::from_millis(200)));
     let app = Arc::new(stack.start_app().await);
     let done = Arc::new(AtomicUsize::new(0));
     let stream = tokio::spawn(issue_stream(app.clone(), STREAM, 4, done.clone()));
@@ -326,18 +221,11 @@ async fn serial_sigterm_mid_stream_loses_no_accepted_request_and_no_event() {
 
     app.signal("TERM");
     let answers = stream.await.unwrap();
-    let status = Arc::into_inner(app)
-        .map(|mut app| async move { app.wait_exit(Duration::from_secs(30)).await });
-    assert!(
-        status.expect("the only owner").await.success(),
-        "exit 0 after SIGTERM"
-    );
+    let status = Arc::into_inner(app).map(|mut app| async move { app.wait_exit(Duration::from_secs(30)).await });
+    assert!(status.expect("the only owner").await.success(), "exit 0 after SIGTERM");
 
     let statuses: Vec<u16> = answers.iter().map(|(_, a)| a.status).collect();
-    assert!(
-        statuses.iter().all(|s| *s == 200 || *s == 0),
-        "accepted requests finish: {statuses:?}"
-    );
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 0), "accepted requests finish: {statuses:?}");
     assert_eq!(
         stack.upstreams.credentials_issued() as usize,
         count(&answers, 200),

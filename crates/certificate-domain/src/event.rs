@@ -48,11 +48,7 @@ struct Data<'a> {
 }
 
 impl CertificateEvent {
-    pub fn certificate_issued(
-        request: &IssueRequest,
-        certificate_id: &str,
-        now: DateTime<Utc>,
-    ) -> Self {
+    pub fn certificate_issued(request: &IssueRequest, certificate_id: &str, now: DateTime<Utc>) -> Self {
         let event_id = Uuid::new_v4();
         let envelope = Envelope {
             event_id,

@@ -7,8 +7,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::ports::{
-    CertificateRepo, Claim, ClaimRequest, ClaimToken, Clock, CredentialIssuer, CredentialRequest,
-    IssuedCertificate, RepoError, UpstreamError,
+    CertificateRepo, Claim, ClaimRequest, ClaimToken, Clock, CredentialIssuer, CredentialRequest, IssuedCertificate,
+    RepoError, UpstreamError,
 };
 use crate::{CertificateEvent, IssueRequest};
 
@@ -53,17 +53,8 @@ pub struct IssueCertificate {
 }
 
 impl IssueCertificate {
-    pub fn new(
-        repo: Arc<dyn CertificateRepo>,
-        issuer: Arc<dyn CredentialIssuer>,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
-        Self {
-            repo,
-            issuer,
-            clock,
-            claim_lease: DEFAULT_CLAIM_LEASE,
-        }
+    pub fn new(repo: Arc<dyn CertificateRepo>, issuer: Arc<dyn CredentialIssuer>, clock: Arc<dyn Clock>) -> Self {
+        Self { repo, issuer, clock, claim_lease: DEFAULT_CLAIM_LEASE }
     }
 
     pub fn with_claim_lease(mut self, lease: Duration) -> Self {
@@ -83,20 +74,12 @@ impl IssueCertificate {
         };
         let token = match self.repo.claim(claim).await? {
             Claim::Acquired(token) => token,
-            Claim::AlreadyIssued(credential) => {
-                return Ok(IssueOutcome {
-                    credential,
-                    replayed: true,
-                })
-            }
+            Claim::AlreadyIssued(credential) => return Ok(IssueOutcome { credential, replayed: true }),
             Claim::InFlight => return Err(IssueError::InFlight),
             Claim::KeyReused => return Err(IssueError::KeyReused),
         };
         match self.issue_claimed(token, request).await {
-            Ok(credential) => Ok(IssueOutcome {
-                credential,
-                replayed: false,
-            }),
+            Ok(credential) => Ok(IssueOutcome { credential, replayed: false }),
             Err(error) => {
                 self.release(token, &error).await;
                 Err(error)
@@ -104,36 +87,14 @@ impl IssueCertificate {
         }
     }
 
-    async fn issue_claimed(
-        &self,
-        token: ClaimToken,
-        request: &IssueRequest,
-    ) -> Result<Value, IssueError> {
+    async fn issue_claimed(&self, token: ClaimToken, request: &IssueRequest) -> Result<Value, IssueError> {
         let learner_did = self.issuer.generate_did(request.user_id).await?;
         let now = self.clock.now();
-        let issued_on = request
-            .issued_on
-            .clone()
-            .unwrap_or_else(|| now.format("%B %Y").to_string());
-        let credential = self
-            .issuer
-            .issue_credential(CredentialRequest {
-                learner_did: &learner_did,
-                request,
-                issued_on,
-            })
-            .await?;
+        let issued_on = request.issued_on.clone().unwrap_or_else(|| now.format("%B %Y").to_string());
+        let credential =
+            self.issuer.issue_credential(CredentialRequest { learner_did: &learner_did, request, issued_on }).await?;
         let event = CertificateEvent::certificate_issued(request, &credential.certificate_id, now);
-        self.repo
-            .record_issued(
-                token,
-                IssuedCertificate {
-                    request,
-                    credential: &credential,
-                },
-                &event,
-            )
-            .await?;
+        self.repo.record_issued(token, IssuedCertificate { request, credential: &credential }, &event).await?;
         tracing::info!(
             user_id = %request.user_id,
             course_id = %request.course_id,

@@ -60,10 +60,7 @@ pub struct IssuedCredential {
 #[async_trait]
 pub trait CredentialIssuer: Send + Sync + 'static {
     async fn generate_did(&self, user_id: Uuid) -> Result<String, UpstreamError>;
-    async fn issue_credential(
-        &self,
-        request: CredentialRequest<'_>,
-    ) -> Result<IssuedCredential, UpstreamError>;
+    async fn issue_credential(&self, request: CredentialRequest<'_>) -> Result<IssuedCredential, UpstreamError>;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -154,11 +151,7 @@ pub struct FailedDelivery {
 pub trait EventOutbox: Send + Sync + 'static {
     /// Leases up to `limit` due events, at most one per key and only the oldest
     /// undelivered of its key, so that keys stay in order across relays.
-    async fn lease_due(
-        &self,
-        limit: usize,
-        lease: Duration,
-    ) -> Result<Vec<PendingEvent>, RepoError>;
+    async fn lease_due(&self, limit: usize, lease: Duration) -> Result<Vec<PendingEvent>, RepoError>;
     async fn mark_published(&self, ids: &[i64]) -> Result<(), RepoError>;
     async fn mark_failed(&self, failures: &[FailedDelivery]) -> Result<(), RepoError>;
 }

@@ -7,9 +7,7 @@ use std::time::Duration;
 
 use rand::Rng;
 
-use crate::ports::{
-    CertificatePublisher, Clock, EventOutbox, FailedDelivery, PendingEvent, PublishError, RepoError,
-};
+use crate::ports::{CertificatePublisher, Clock, EventOutbox, FailedDelivery, PendingEvent, PublishError, RepoError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RelayPolicy {
@@ -39,10 +37,7 @@ impl RelayPolicy {
     /// `base * 2^(attempt-1)`, capped, so that replicas do not retry in step.
     pub fn backoff(&self, attempt: u32) -> Duration {
         let exponent = attempt.saturating_sub(1).min(20);
-        let ceiling = self
-            .base_backoff
-            .saturating_mul(1 << exponent)
-            .min(self.max_backoff);
+        let ceiling = self.base_backoff.saturating_mul(1 << exponent).min(self.max_backoff);
         let half = ceiling / 2;
         half + half.mul_f64(rand::rng().random::<f64>())
     }
@@ -75,12 +70,7 @@ impl OutboxRelay {
         clock: Arc<dyn Clock>,
         policy: RelayPolicy,
     ) -> Self {
-        Self {
-            outbox,
-            publisher,
-            clock,
-            policy,
-        }
+        Self { outbox, publisher, clock, policy }
     }
 
     pub fn policy(&self) -> &RelayPolicy {
@@ -89,10 +79,7 @@ impl OutboxRelay {
 
     /// Leases one batch of due events, publishes it and records the outcome.
     pub async fn relay_once(&self) -> Result<RelayReport, RepoError> {
-        let events = self
-            .outbox
-            .lease_due(self.policy.batch_size, self.policy.lease)
-            .await?;
+        let events = self.outbox.lease_due(self.policy.batch_size, self.policy.lease).await?;
         if events.is_empty() {
             return Ok(RelayReport::default());
         }
@@ -139,11 +126,7 @@ impl OutboxRelay {
         if retry_at.is_none() {
             tracing::error!(event_id = %event.event_id, attempts = attempt, "event moved to dead-letter: {error}");
         }
-        FailedDelivery {
-            id: event.id,
-            error: error.to_string(),
-            retry_at,
-        }
+        FailedDelivery { id: event.id, error: error.to_string(), retry_at }
     }
 }
 
@@ -160,20 +143,11 @@ mod tests {
         };
         for _ in 0..50 {
             let first = policy.backoff(1);
-            assert!(
-                first >= Duration::from_millis(50) && first <= Duration::from_millis(100),
-                "{first:?}"
-            );
+            assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100), "{first:?}");
             let third = policy.backoff(3);
-            assert!(
-                third >= Duration::from_millis(200) && third <= Duration::from_millis(400),
-                "{third:?}"
-            );
+            assert!(third >= Duration::from_millis(200) && third <= Duration::from_millis(400), "{third:?}");
             let capped = policy.backoff(30);
-            assert!(
-                capped >= Duration::from_millis(500) && capped <= Duration::from_secs(1),
-                "{capped:?}"
-            );
+            assert!(capped >= Duration::from_millis(500) && capped <= Duration::from_secs(1), "{capped:?}");
         }
     }
 }

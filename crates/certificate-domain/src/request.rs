@@ -55,11 +55,7 @@ impl ValidationErrors {
     /// One line naming every rejected field, in the original's style
     /// (`"userId - must be a UUID"`).
     pub fn summary(&self) -> String {
-        let parts: Vec<String> = self
-            .0
-            .iter()
-            .map(|e| format!("{} - {}", e.field, e.message))
-            .collect();
+        let parts: Vec<String> = self.0.iter().map(|e| format!("{} - {}", e.field, e.message)).collect();
         parts.join("; ")
     }
 }
@@ -80,11 +76,7 @@ impl Checker {
         None
     }
 
-    fn optional_string(
-        &mut self,
-        field: &'static str,
-        value: Option<Value>,
-    ) -> Option<Option<String>> {
+    fn optional_string(&mut self, field: &'static str, value: Option<Value>) -> Option<Option<String>> {
         match value {
             None | Some(Value::Null) => Some(None),
             Some(Value::String(s)) => Some(Some(s)),
@@ -141,9 +133,7 @@ pub fn parse_iso8601(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(dt) = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f") {
         return Some(dt.and_utc());
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
-        .map(|d| d.and_time(NaiveTime::MIN).and_utc())
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(|d| d.and_time(NaiveTime::MIN).and_utc())
 }
 
 impl IssueRequest {
@@ -243,70 +233,37 @@ mod tests {
         assert_eq!(request.course_id, "do_1");
         assert_eq!(request.middle_name, None);
         assert!(!request.reissue);
-        assert_eq!(
-            request.issued_at().to_rfc3339(),
-            "2025-10-13T00:00:00+00:00"
-        );
+        assert_eq!(request.issued_at().to_rfc3339(), "2025-10-13T00:00:00+00:00");
     }
 
     #[test]
     fn every_bad_field_is_reported_at_once() {
-        let errors =
-            IssueRequest::parse(raw(json!({"userId": "nope", "courseId": ""}))).unwrap_err();
+        let errors = IssueRequest::parse(raw(json!({"userId": "nope", "courseId": ""}))).unwrap_err();
         let fields: Vec<_> = errors.0.iter().map(|e| e.field).collect();
         assert_eq!(
             fields,
-            [
-                "userId",
-                "courseId",
-                "courseName",
-                "firstName",
-                "lastName",
-                "issuanceDate",
-                "expirationDate"
-            ]
+            ["userId", "courseId", "courseName", "firstName", "lastName", "issuanceDate", "expirationDate"]
         );
-        assert!(errors
-            .summary()
-            .starts_with("userId - must be a UUID; courseId - must not be empty"));
+        assert!(errors.summary().starts_with("userId - must be a UUID; courseId - must not be empty"));
     }
 
     #[test]
     fn wrong_types_are_named() {
-        let errors = errors_for(
-            json!({"firstName": 3, "middleName": [], "issuedOn": false, "reissue": "yes"}),
-        );
+        let errors = errors_for(json!({"firstName": 3, "middleName": [], "issuedOn": false, "reissue": "yes"}));
         assert_eq!(
             errors,
             [
-                FieldError {
-                    field: "firstName",
-                    message: NOT_A_STRING
-                },
-                FieldError {
-                    field: "middleName",
-                    message: NOT_A_STRING
-                },
-                FieldError {
-                    field: "issuedOn",
-                    message: NOT_A_STRING
-                },
-                FieldError {
-                    field: "reissue",
-                    message: NOT_A_BOOLEAN
-                },
+                FieldError { field: "firstName", message: NOT_A_STRING },
+                FieldError { field: "middleName", message: NOT_A_STRING },
+                FieldError { field: "issuedOn", message: NOT_A_STRING },
+                FieldError { field: "reissue", message: NOT_A_BOOLEAN },
             ]
         );
     }
 
     #[test]
     fn dates_accept_the_iso_forms_and_reject_others() {
-        for ok in [
-            "2025-10-13",
-            "2025-10-13T10:30:00Z",
-            "2025-10-13T10:30:00.5+05:30",
-            "2025-10-13T10:30:00",
-        ] {
+        for ok in ["2025-10-13", "2025-10-13T10:30:00Z", "2025-10-13T10:30:00.5+05:30", "2025-10-13T10:30:00"] {
             assert!(parse_iso8601(ok).is_some(), "{ok}");
         }
         for bad in ["13/10/2025", "2025-13-01", "yesterday", ""] {

@@ -7,8 +7,7 @@ use certificate_domain::ports::{
     CertificateRepo, Claim, ClaimRequest, PublishError, RepoError, Upstream, UpstreamError,
 };
 use certificate_domain::{
-    IssueCertificate, IssueCommand, IssueError, IssueRequest, OutboxRelay, RawIssueRequest,
-    RelayPolicy,
+    IssueCertificate, IssueCommand, IssueError, IssueRequest, OutboxRelay, RawIssueRequest, RelayPolicy,
 };
 use certificate_fakes::{FakeCredentialIssuer, FixedClock, InMemoryStore, RecordingPublisher};
 use serde_json::{json, Value};
@@ -27,19 +26,9 @@ fn world() -> World {
     let publisher = Arc::new(RecordingPublisher::new());
     let clock = Arc::new(FixedClock("2026-11-26T10:00:00Z".parse().unwrap()));
     let use_case = IssueCertificate::new(store.clone(), issuer.clone(), clock.clone());
-    let policy = RelayPolicy {
-        max_attempts: 2,
-        base_backoff: Duration::ZERO,
-        ..RelayPolicy::default()
-    };
+    let policy = RelayPolicy { max_attempts: 2, base_backoff: Duration::ZERO, ..RelayPolicy::default() };
     let relay = OutboxRelay::new(store.clone(), publisher.clone(), clock, policy);
-    World {
-        store,
-        issuer,
-        publisher,
-        use_case,
-        relay,
-    }
+    World { store, issuer, publisher, use_case, relay }
 }
 
 fn request(extra: Value) -> IssueRequest {
@@ -55,10 +44,7 @@ fn request(extra: Value) -> IssueRequest {
 }
 
 fn command(extra: Value) -> IssueCommand {
-    IssueCommand {
-        request: request(extra),
-        idempotency_key: None,
-    }
+    IssueCommand { request: request(extra), idempotency_key: None }
 }
 
 fn certificate_id(credential: &Value) -> &str {
@@ -70,10 +56,7 @@ async fn success_records_the_certificate_and_queues_one_event() {
     let w = world();
     let outcome = w.use_case.issue(&command(json!({}))).await.unwrap();
     assert!(!outcome.replayed);
-    assert_eq!(
-        outcome.credential["credential"]["credentialSubject"]["issuedOn"],
-        "November 2026"
-    );
+    assert_eq!(outcome.credential["credential"]["credentialSubject"]["issuedOn"], "November 2026");
 
     let request = request(json!({}));
     let stored = w.store.certificate(request.user_id, "do_1").unwrap();
@@ -90,10 +73,7 @@ async fn success_records_the_certificate_and_queues_one_event() {
     assert_eq!(w.store.pending_count(), 0);
 }
 
-async fn assert_upstream_failure_leaves_nothing(
-    fail: impl FnOnce(&FakeCredentialIssuer),
-    expected: UpstreamError,
-) {
+async fn assert_upstream_failure_leaves_nothing(fail: impl FnOnce(&FakeCredentialIssuer), expected: UpstreamError) {
     let w = world();
     fail(&w.issuer);
     let error = w.use_case.issue(&command(json!({}))).await.unwrap_err();
@@ -107,24 +87,14 @@ async fn assert_upstream_failure_leaves_nothing(
 
 #[tokio::test]
 async fn a_failing_identity_service_stores_nothing() {
-    let error = UpstreamError::Timeout {
-        upstream: Upstream::Identity,
-    };
-    assert_upstream_failure_leaves_nothing(
-        |issuer| issuer.fail_next_did(error.clone()),
-        error.clone(),
-    )
-    .await;
+    let error = UpstreamError::Timeout { upstream: Upstream::Identity };
+    assert_upstream_failure_leaves_nothing(|issuer| issuer.fail_next_did(error.clone()), error.clone()).await;
 }
 
 #[tokio::test]
 async fn a_failing_credential_service_stores_nothing() {
     let error = FakeCredentialIssuer::unavailable(Upstream::Credential);
-    assert_upstream_failure_leaves_nothing(
-        |issuer| issuer.fail_next_credential(error.clone()),
-        error.clone(),
-    )
-    .await;
+    assert_upstream_failure_leaves_nothing(|issuer| issuer.fail_next_credential(error.clone()), error.clone()).await;
 }
 
 #[tokio::test]
@@ -132,18 +102,14 @@ async fn a_failing_repo_fails_the_issuance_before_any_upstream_call() {
     let w = world();
     w.store.set_unavailable(true);
     let error = w.use_case.issue(&command(json!({}))).await.unwrap_err();
-    assert!(
-        matches!(error, IssueError::Repo(RepoError::Unavailable(_))),
-        "{error:?}"
-    );
+    assert!(matches!(error, IssueError::Repo(RepoError::Unavailable(_))), "{error:?}");
     assert_eq!(w.issuer.credentials_issued(), 0);
 }
 
 #[tokio::test]
 async fn a_failing_publisher_does_not_fail_the_issuance_and_the_event_is_retried() {
     let w = world();
-    w.publisher
-        .fail_next(PublishError::Unavailable("broker down".into()), 1);
+    w.publisher.fail_next(PublishError::Unavailable("broker down".into()), 1);
     w.use_case.issue(&command(json!({}))).await.unwrap();
 
     let first = w.relay.relay_once().await.unwrap();
@@ -182,15 +148,8 @@ async fn a_repeat_returns_the_stored_credential_without_calling_upstream() {
 async fn a_reissue_issues_a_new_credential_and_a_new_event() {
     let w = world();
     let first = w.use_case.issue(&command(json!({}))).await.unwrap();
-    let second = w
-        .use_case
-        .issue(&command(json!({"reissue": true})))
-        .await
-        .unwrap();
-    assert_ne!(
-        certificate_id(&first.credential),
-        certificate_id(&second.credential)
-    );
+    let second = w.use_case.issue(&command(json!({"reissue": true}))).await.unwrap();
+    assert_ne!(certificate_id(&first.credential), certificate_id(&second.credential));
     assert_eq!(w.issuer.credentials_issued(), 2);
     assert_eq!(w.store.events().len(), 2);
 }
@@ -207,30 +166,17 @@ async fn an_issuance_in_flight_answers_in_flight() {
         reissue: false,
         lease: Duration::from_secs(30),
     };
-    assert!(matches!(
-        w.store.claim(claim).await.unwrap(),
-        Claim::Acquired(_)
-    ));
-    assert_eq!(
-        w.use_case.issue(&command(json!({}))).await.unwrap_err(),
-        IssueError::InFlight
-    );
+    assert!(matches!(w.store.claim(claim).await.unwrap(), Claim::Acquired(_)));
+    assert_eq!(w.use_case.issue(&command(json!({}))).await.unwrap_err(), IssueError::InFlight);
     assert_eq!(w.issuer.credentials_issued(), 0);
 }
 
 #[tokio::test]
 async fn an_idempotency_key_reused_with_another_body_is_refused() {
     let w = world();
-    let keyed = |extra| IssueCommand {
-        idempotency_key: Some("key-1".into()),
-        ..command(extra)
-    };
+    let keyed = |extra| IssueCommand { idempotency_key: Some("key-1".into()), ..command(extra) };
     w.use_case.issue(&keyed(json!({}))).await.unwrap();
     assert!(w.use_case.issue(&keyed(json!({}))).await.unwrap().replayed);
-    let error = w
-        .use_case
-        .issue(&keyed(json!({"courseName": "Other"})))
-        .await
-        .unwrap_err();
+    let error = w.use_case.issue(&keyed(json!({"courseName": "Other"}))).await.unwrap_err();
     assert_eq!(error, IssueError::KeyReused);
 }

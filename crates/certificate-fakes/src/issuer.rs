@@ -3,9 +3,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use certificate_domain::ports::{
-    CredentialIssuer, CredentialRequest, IssuedCredential, Upstream, UpstreamError,
-};
+use certificate_domain::ports::{CredentialIssuer, CredentialRequest, IssuedCredential, Upstream, UpstreamError};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -38,10 +36,7 @@ impl FakeCredentialIssuer {
     }
 
     pub fn unavailable(upstream: Upstream) -> UpstreamError {
-        UpstreamError::Rejected {
-            upstream,
-            status: 500,
-        }
+        UpstreamError::Rejected { upstream, status: 500 }
     }
 }
 
@@ -54,10 +49,7 @@ impl CredentialIssuer for FakeCredentialIssuer {
         Ok(format!("did:upai:{}", Uuid::new_v4()))
     }
 
-    async fn issue_credential(
-        &self,
-        credential: CredentialRequest<'_>,
-    ) -> Result<IssuedCredential, UpstreamError> {
+    async fn issue_credential(&self, credential: CredentialRequest<'_>) -> Result<IssuedCredential, UpstreamError> {
         if let Some(error) = self.credential_failures.lock().unwrap().pop_front() {
             return Err(error);
         }
@@ -83,9 +75,6 @@ impl CredentialIssuer for FakeCredentialIssuer {
                 }
             }
         });
-        Ok(IssuedCredential {
-            certificate_id,
-            body,
-        })
+        Ok(IssuedCredential { certificate_id, body })
     }
 }

@@ -33,10 +33,7 @@ impl RecordingPublisher {
     }
 
     pub fn fail_next(&self, error: PublishError, times: usize) {
-        self.failures
-            .lock()
-            .unwrap()
-            .extend(std::iter::repeat_n(error, times));
+        self.failures.lock().unwrap().extend(std::iter::repeat_n(error, times));
     }
 
     pub fn sent(&self) -> Vec<PendingEvent> {

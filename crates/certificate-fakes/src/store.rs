@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    CertificateRepo, Claim, ClaimRequest, ClaimToken, EventOutbox, FailedDelivery,
-    IssuedCertificate, PendingEvent, RepoError,
+    CertificateRepo, Claim, ClaimRequest, ClaimToken, EventOutbox, FailedDelivery, IssuedCertificate, PendingEvent,
+    RepoError,
 };
 use certificate_domain::{CertificateEvent, STATUS_VIEW_CERTIFICATE};
 use chrono::{DateTime, Utc};
@@ -77,12 +77,7 @@ impl InMemoryStore {
     }
 
     pub fn certificate(&self, user_id: Uuid, course_id: &str) -> Option<StoredCertificate> {
-        self.state
-            .lock()
-            .unwrap()
-            .certificates
-            .get(&(user_id, course_id.to_owned()))
-            .cloned()
+        self.state.lock().unwrap().certificates.get(&(user_id, course_id.to_owned())).cloned()
     }
 
     pub fn certificate_count(&self) -> usize {
@@ -91,44 +86,25 @@ impl InMemoryStore {
 
     /// Every event ever queued, in order.
     pub fn events(&self) -> Vec<CertificateEvent> {
-        self.state
-            .lock()
-            .unwrap()
-            .outbox
-            .iter()
-            .map(|row| row.event.clone())
-            .collect()
+        self.state.lock().unwrap().outbox.iter().map(|row| row.event.clone()).collect()
     }
 
     pub fn pending_count(&self) -> usize {
-        self.state
-            .lock()
-            .unwrap()
-            .outbox
-            .iter()
-            .filter(|row| row.undelivered())
-            .count()
+        self.state.lock().unwrap().outbox.iter().filter(|row| row.undelivered()).count()
+    }
+
+    pub fn oldest_pending(&self) -> Option<DateTime<Utc>> {
+        self.state.lock().unwrap().outbox.iter().find(|row| row.undelivered()).map(|row| row.event.created_at)
     }
 
     pub fn dead_count(&self) -> usize {
-        self.state
-            .lock()
-            .unwrap()
-            .outbox
-            .iter()
-            .filter(|row| row.dead)
-            .count()
+        self.state.lock().unwrap().outbox.iter().filter(|row| row.dead).count()
     }
 
-    fn with_state<T>(
-        &self,
-        f: impl FnOnce(&mut State) -> Result<T, RepoError>,
-    ) -> Result<T, RepoError> {
+    fn with_state<T>(&self, f: impl FnOnce(&mut State) -> Result<T, RepoError>) -> Result<T, RepoError> {
         let mut state = self.state.lock().unwrap();
         if state.unavailable {
-            return Err(RepoError::Unavailable(
-                "in-memory store switched off".into(),
-            ));
+            return Err(RepoError::Unavailable("in-memory store switched off".into()));
         }
         f(&mut state)
     }
@@ -141,10 +117,7 @@ fn after(now: DateTime<Utc>, duration: Duration) -> DateTime<Utc> {
 impl State {
     fn claim(&mut self, request: &ClaimRequest<'_>, now: DateTime<Utc>) -> Claim {
         if let Some(key) = request.idempotency_key {
-            let fingerprint = self
-                .keys
-                .entry(key.to_owned())
-                .or_insert_with(|| request.fingerprint.clone());
+            let fingerprint = self.keys.entry(key.to_owned()).or_insert_with(|| request.fingerprint.clone());
             if *fingerprint != request.fingerprint {
                 return Claim::KeyReused;
             }
@@ -153,14 +126,7 @@ impl State {
         let pending_until = Some(after(now, request.lease));
         let key = (request.user_id, request.course_id.to_owned());
         let Some(row) = self.claims.get_mut(&key) else {
-            self.claims.insert(
-                key,
-                ClaimRow {
-                    token,
-                    pending_until,
-                    credential: None,
-                },
-            );
+            self.claims.insert(key, ClaimRow { token, pending_until, credential: None });
             return Claim::Acquired(token);
         };
         if row.in_flight(now) {
@@ -180,12 +146,7 @@ impl State {
         self.claims.iter_mut().find(|(_, row)| row.token == token)
     }
 
-    fn lease_due(
-        &mut self,
-        limit: usize,
-        lease: Duration,
-        now: DateTime<Utc>,
-    ) -> Vec<PendingEvent> {
+    fn lease_due(&mut self, limit: usize, lease: Duration, now: DateTime<Utc>) -> Vec<PendingEvent> {
         let mut keys_seen = HashSet::new();
         let mut leased = Vec::new();
         for row in self.outbox.iter_mut().filter(|row| row.undelivered()) {
@@ -264,11 +225,7 @@ impl CertificateRepo for InMemoryStore {
 
 #[async_trait]
 impl EventOutbox for InMemoryStore {
-    async fn lease_due(
-        &self,
-        limit: usize,
-        lease: Duration,
-    ) -> Result<Vec<PendingEvent>, RepoError> {
+    async fn lease_due(&self, limit: usize, lease: Duration) -> Result<Vec<PendingEvent>, RepoError> {
         self.with_state(|state| Ok(state.lease_due(limit, lease, Utc::now())))
     }
 

@@ -62,6 +62,19 @@ impl ResponseError for ApiError {
     }
 }
 
+impl ApiError {
+    /// The issuance outcome this error counts as, for the metrics.
+    pub(crate) fn outcome(&self) -> &'static str {
+        match self {
+            ApiError::Issue(IssueError::InFlight | IssueError::Repo(RepoError::ClaimLost)) => "conflict",
+            ApiError::Issue(IssueError::KeyReused) => "key_reused",
+            ApiError::Issue(IssueError::Upstream(_)) => "upstream_error",
+            ApiError::Issue(IssueError::Repo(_)) => "database_error",
+            _ => "invalid",
+        }
+    }
+}
+
 fn issue_status(error: &IssueError) -> StatusCode {
     match error {
         IssueError::InFlight | IssueError::Repo(RepoError::ClaimLost) => StatusCode::CONFLICT,

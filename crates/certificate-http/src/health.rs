@@ -1,4 +1,4 @@
-//! Liveness (the process serves) and readiness (its dependencies answer).
+//! Liveness (the process serves), readiness (its dependencies answer) and the metrics scrape.
 
 use actix_web::{web, HttpResponse};
 use async_trait::async_trait;
@@ -22,7 +22,13 @@ pub trait ReadinessCheck: Send + Sync + 'static {
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/health/live", web::get().to(live))
-        .route("/health/ready", web::get().to(ready));
+        .route("/health/ready", web::get().to(ready))
+        .route("/metrics", web::get().to(metrics));
+}
+
+async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    state.gauges.refresh(&state.metrics).await;
+    HttpResponse::Ok().content_type(certificate_metrics::CONTENT_TYPE).body(state.metrics.encode())
 }
 
 async fn live() -> HttpResponse {
@@ -31,11 +37,7 @@ async fn live() -> HttpResponse {
 
 async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let dependencies = state.readiness.check().await;
-    let failed: Vec<&str> = dependencies
-        .iter()
-        .filter(|d| !d.ok)
-        .map(|d| d.name)
-        .collect();
+    let failed: Vec<&str> = dependencies.iter().filter(|d| !d.ok).map(|d| d.name).collect();
     let body = |status: &str| serde_json::json!({"status": status, "failed": failed, "dependencies": dependencies});
     if failed.is_empty() {
         HttpResponse::Ok().json(body("ready"))

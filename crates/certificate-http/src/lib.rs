@@ -3,10 +3,12 @@
 //! - every answer, good or bad, in the seed's envelope
 //!   (`success`, `statusCode`, `message`, and `data` or `errors`);
 //! - one mapping of domain errors to HTTP statuses, in [`errors`];
-//! - health endpoints whose readiness is whatever [`ReadinessCheck`] says.
+//! - health endpoints whose readiness is whatever [`ReadinessCheck`] says;
+//! - `GET /metrics`, and a request id (`X-Request-Id`) on every request and its log lines.
 
 mod errors;
 mod health;
+mod observe;
 mod routes;
 
 use std::net::TcpListener;
@@ -16,9 +18,11 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use certificate_domain::IssueCertificate;
+use certificate_metrics::{GaugeSource, Metrics};
 
 pub use errors::ApiError;
 pub use health::{DependencyStatus, ReadinessCheck};
+pub use observe::REQUEST_ID;
 
 /// The largest request body accepted; a certificate request is far smaller.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -28,6 +32,8 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub struct AppState {
     pub issue: Arc<IssueCertificate>,
     pub readiness: Arc<dyn ReadinessCheck>,
+    pub metrics: Arc<Metrics>,
+    pub gauges: Arc<dyn GaugeSource>,
 }
 
 /// Registers every route on an actix `App`; tests use it with `actix_web::test`.
@@ -43,17 +49,14 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
 
 /// Starts serving on an already bound listener (port 0 in tests).
 /// On a graceful stop, requests in flight get `grace` to finish.
-pub fn serve(
-    listener: TcpListener,
-    state: AppState,
-    workers: usize,
-    grace: Duration,
-) -> std::io::Result<Server> {
-    let server = HttpServer::new(move || App::new().configure(configure(state.clone())))
-        .workers(workers)
-        .shutdown_timeout(grace.as_secs())
-        .disable_signals()
-        .listen(listener)?
-        .run();
+pub fn serve(listener: TcpListener, state: AppState, workers: usize, grace: Duration) -> std::io::Result<Server> {
+    let server = HttpServer::new(move || {
+        App::new().wrap(actix_web::middleware::from_fn(observe::observe)).configure(configure(state.clone()))
+    })
+    .workers(workers)
+    .shutdown_timeout(grace.as_secs())
+    .disable_signals()
+    .listen(listener)?
+    .run();
     Ok(server)
 }

@@ -4,7 +4,7 @@ use actix_web::error::JsonPayloadError;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use certificate_domain::FieldError;
-use certificate_domain::{IssueCommand, IssueRequest, RawIssueRequest, ValidationErrors};
+use certificate_domain::{IssueCommand, IssueOutcome, IssueRequest, RawIssueRequest, ValidationErrors};
 use serde::Serialize;
 
 use crate::{ApiError, AppState, MAX_BODY_BYTES};
@@ -18,9 +18,7 @@ const REPLAYED_HEADER: HeaderName = HeaderName::from_static("idempotent-replayed
 pub(crate) fn issue_routes(cfg: &mut web::ServiceConfig) {
     for path in ISSUE_PATHS {
         cfg.service(
-            web::resource(path)
-                .route(web::post().to(issue_certificate))
-                .default_service(web::to(method_not_allowed)),
+            web::resource(path).route(web::post().to(issue_certificate)).default_service(web::to(method_not_allowed)),
         );
     }
 }
@@ -35,12 +33,8 @@ pub(crate) fn json_config() -> web::JsonConfig {
 fn json_error(error: JsonPayloadError) -> ApiError {
     match error {
         JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-            ApiError::PayloadTooLarge
-        }
-        JsonPayloadError::Deserialize(error) => {
-            ApiError::BadRequest(format!("malformed JSON body: {error}"))
-        }
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => ApiError::PayloadTooLarge,
+        JsonPayloadError::Deserialize(error) => ApiError::BadRequest(format!("malformed JSON body: {error}")),
         other => ApiError::BadRequest(format!("unreadable body: {other}")),
     }
 }
@@ -65,15 +59,13 @@ async fn issue_certificate(
     http: HttpRequest,
     body: web::Json<RawIssueRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let idempotency_key = idempotency_key(&http)?;
-    let request = IssueRequest::parse(body.into_inner()).map_err(ApiError::Validation)?;
-    let outcome = state
-        .issue
-        .issue(&IssueCommand {
-            request,
-            idempotency_key,
-        })
-        .await?;
+    let result = issue(&state, &http, body.into_inner()).await;
+    state.metrics.record_issuance(match &result {
+        Ok(outcome) if outcome.replayed => "replayed",
+        Ok(_) => "issued",
+        Err(error) => error.outcome(),
+    });
+    let outcome = result?;
     let mut response = HttpResponse::Ok();
     if outcome.replayed {
         response.insert_header((REPLAYED_HEADER, HeaderValue::from_static("true")));
@@ -86,14 +78,18 @@ async fn issue_certificate(
     }))
 }
 
+async fn issue(state: &AppState, http: &HttpRequest, body: RawIssueRequest) -> Result<IssueOutcome, ApiError> {
+    let idempotency_key = idempotency_key(http)?;
+    let request = IssueRequest::parse(body).map_err(ApiError::Validation)?;
+    Ok(state.issue.issue(&IssueCommand { request, idempotency_key }).await?)
+}
+
 fn idempotency_key(http: &HttpRequest) -> Result<Option<String>, ApiError> {
     let Some(value) = http.headers().get(IDEMPOTENCY_KEY) else {
         return Ok(None);
     };
     match value.to_str() {
-        Ok(key) if !key.is_empty() && key.len() <= MAX_IDEMPOTENCY_KEY_LEN => {
-            Ok(Some(key.to_owned()))
-        }
+        Ok(key) if !key.is_empty() && key.len() <= MAX_IDEMPOTENCY_KEY_LEN => Ok(Some(key.to_owned())),
         _ => Err(ApiError::Validation(ValidationErrors(vec![FieldError {
             field: IDEMPOTENCY_KEY,
             message: "must be 1 to 255 visible ASCII characters",

@@ -8,6 +8,7 @@ use certificate_domain::ports::SystemClock;
 use certificate_domain::IssueCertificate;
 use certificate_fakes::{FakeCredentialIssuer, InMemoryStore};
 use certificate_http::{configure, AppState, DependencyStatus, ReadinessCheck, MAX_BODY_BYTES};
+use certificate_metrics::{GaugeSource, Metrics};
 use serde_json::{json, Value};
 
 struct AlwaysReady;
@@ -19,16 +20,21 @@ impl ReadinessCheck for AlwaysReady {
     }
 }
 
+struct NoGauges;
+
+#[async_trait]
+impl GaugeSource for NoGauges {
+    async fn refresh(&self, _: &Metrics) {}
+}
+
 fn state() -> AppState {
     let store = Arc::new(InMemoryStore::new());
-    let issue = IssueCertificate::new(
-        store,
-        Arc::new(FakeCredentialIssuer::new()),
-        Arc::new(SystemClock),
-    );
+    let issue = IssueCertificate::new(store, Arc::new(FakeCredentialIssuer::new()), Arc::new(SystemClock));
     AppState {
         issue: Arc::new(issue),
         readiness: Arc::new(AlwaysReady),
+        metrics: Arc::new(Metrics::new()),
+        gauges: Arc::new(NoGauges),
     }
 }
 
@@ -49,12 +55,7 @@ async fn post(request: test::TestRequest) -> (u16, Value) {
 }
 
 async fn post_json(body: Value) -> (u16, Value) {
-    post(
-        test::TestRequest::post()
-            .uri("/certificate/issue")
-            .set_json(body),
-    )
-    .await
+    post(test::TestRequest::post().uri("/certificate/issue").set_json(body)).await
 }
 
 /// The body with `field` set to `value` (or removed, for `Value::Null`).
@@ -72,10 +73,7 @@ async fn assert_rejected(field: &str, value: Value, message: &str) {
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["success"], false);
     assert_eq!(body["statusCode"], 400);
-    assert_eq!(
-        body["errors"],
-        json!([{"field": field, "message": message}])
-    );
+    assert_eq!(body["errors"], json!([{"field": field, "message": message}]));
     assert_eq!(body["message"], format!("{field} - {message}"));
 }
 
@@ -126,24 +124,8 @@ async fn optional_fields_may_be_given() {
 async fn every_bad_field_is_listed_at_once() {
     let (status, body) = post_json(json!({"userId": 7, "courseId": ""})).await;
     assert_eq!(status, 400);
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        fields,
-        [
-            "userId",
-            "courseId",
-            "courseName",
-            "firstName",
-            "lastName",
-            "issuanceDate",
-            "expirationDate"
-        ]
-    );
+    let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["userId", "courseId", "courseName", "firstName", "lastName", "issuanceDate", "expirationDate"]);
 }
 
 #[actix_web::test]
@@ -155,13 +137,7 @@ async fn malformed_json_is_a_400_in_the_envelope() {
     let (status, body) = post(request).await;
     assert_eq!(status, 400);
     assert_eq!(body["success"], false);
-    assert!(
-        body["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("malformed JSON body"),
-        "{body}"
-    );
+    assert!(body["message"].as_str().unwrap().starts_with("malformed JSON body"), "{body}");
 }
 
 #[actix_web::test]
@@ -178,10 +154,7 @@ async fn a_wrong_content_type_is_a_415() {
         .set_payload(valid().to_string());
     let (status, body) = post(request).await;
     assert_eq!(status, 415);
-    assert_eq!(
-        body,
-        json!({"success": false, "statusCode": 415, "message": "Content-Type must be application/json"})
-    );
+    assert_eq!(body, json!({"success": false, "statusCode": 415, "message": "Content-Type must be application/json"}));
 }
 
 #[actix_web::test]
@@ -208,9 +181,7 @@ async fn an_overlong_idempotency_key_is_named() {
 
 #[actix_web::test]
 async fn the_original_path_validates_the_same_way() {
-    let request = test::TestRequest::post()
-        .uri("/v1/tracking/certificate/issue")
-        .set_json(json!({}));
+    let request = test::TestRequest::post().uri("/v1/tracking/certificate/issue").set_json(json!({}));
     let (status, body) = post(request).await;
     assert_eq!(status, 400);
     assert_eq!(body["errors"].as_array().unwrap().len(), 7);

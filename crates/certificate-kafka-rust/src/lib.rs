@@ -43,10 +43,7 @@ pub struct KafkaRustPublisher {
 
 impl KafkaRustPublisher {
     pub fn new(config: KafkaRustConfig) -> Self {
-        Self {
-            config: Arc::new(config),
-            producer: Arc::new(Mutex::new(None)),
-        }
+        Self { config: Arc::new(config), producer: Arc::new(Mutex::new(None)) }
     }
 }
 
@@ -64,22 +61,14 @@ fn connect(config: &KafkaRustConfig) -> Result<KafkaProducer, KafkaError> {
 }
 
 /// One record per event: the key is the `courseId`, the value the event JSON.
-pub fn records<'a>(
-    topic: &'a str,
-    events: &'a [PendingEvent],
-) -> Vec<Record<'a, &'a [u8], &'a [u8]>> {
-    events
-        .iter()
-        .map(|event| Record::from_key_value(topic, event.key.as_bytes(), event.payload.as_bytes()))
-        .collect()
+pub fn records<'a>(topic: &'a str, events: &'a [PendingEvent]) -> Vec<Record<'a, &'a [u8], &'a [u8]>> {
+    events.iter().map(|event| Record::from_key_value(topic, event.key.as_bytes(), event.payload.as_bytes())).collect()
 }
 
 pub fn publish_error(error: &KafkaError) -> PublishError {
     match error {
         KafkaError::Kafka(KafkaCode::RequestTimedOut) => PublishError::Timeout,
-        KafkaError::Io(_)
-        | KafkaError::NoHostReachable
-        | KafkaError::Kafka(KafkaCode::NotEnoughReplicas) => {
+        KafkaError::Io(_) | KafkaError::NoHostReachable | KafkaError::Kafka(KafkaCode::NotEnoughReplicas) => {
             PublishError::Unavailable(error.to_string())
         }
         other => PublishError::Rejected(other.to_string()),
@@ -96,14 +85,9 @@ fn send_blocking(
         Some(producer) => producer,
         None => slot.insert(connect(config).map_err(|e| publish_error(&e))?),
     };
-    let outcome = producer
-        .send_all(&records(&config.topic, events))
-        .map_err(|e| publish_error(&e))
-        .and_then(|confirms| {
-            let failed = confirms
-                .iter()
-                .flat_map(|c| &c.partition_confirms)
-                .find_map(|p| p.offset.err());
+    let outcome =
+        producer.send_all(&records(&config.topic, events)).map_err(|e| publish_error(&e)).and_then(|confirms| {
+            let failed = confirms.iter().flat_map(|c| &c.partition_confirms).find_map(|p| p.offset.err());
             failed.map_or(Ok(()), |code| Err(publish_error(&KafkaError::Kafka(code))))
         });
     if outcome.is_err() {
@@ -117,8 +101,7 @@ impl CertificatePublisher for KafkaRustPublisher {
     /// kafka-rust acknowledges a whole `send_all` at once, so the batch
     /// succeeds or fails as one; a redelivered event keeps its `eventId`.
     async fn publish(&self, events: &[PendingEvent]) -> Vec<Result<(), PublishError>> {
-        let (config, producer, batch) =
-            (self.config.clone(), self.producer.clone(), events.to_vec());
+        let (config, producer, batch) = (self.config.clone(), self.producer.clone(), events.to_vec());
         let call = tokio::task::spawn_blocking(move || send_blocking(&config, &producer, &batch));
         let outcome = match tokio::time::timeout(self.config.call_timeout, call).await {
             Ok(Ok(outcome)) => outcome,
@@ -155,17 +138,8 @@ mod tests {
 
     #[test]
     fn kafka_errors_map_to_publish_errors() {
-        assert_eq!(
-            publish_error(&KafkaError::Kafka(KafkaCode::RequestTimedOut)),
-            PublishError::Timeout
-        );
-        assert!(matches!(
-            publish_error(&KafkaError::NoHostReachable),
-            PublishError::Unavailable(_)
-        ));
-        assert!(matches!(
-            publish_error(&KafkaError::Kafka(KafkaCode::UnsupportedVersion)),
-            PublishError::Rejected(_)
-        ));
+        assert_eq!(publish_error(&KafkaError::Kafka(KafkaCode::RequestTimedOut)), PublishError::Timeout);
+        assert!(matches!(publish_error(&KafkaError::NoHostReachable), PublishError::Unavailable(_)));
+        assert!(matches!(publish_error(&KafkaError::Kafka(KafkaCode::UnsupportedVersion)), PublishError::Rejected(_)));
     }
 }

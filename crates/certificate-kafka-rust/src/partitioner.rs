@@ -65,19 +65,13 @@ mod tests {
         assert_eq!(murmur2(b"foobar"), -790_332_482);
         assert_eq!(murmur2(b"a-little-bit-long-string"), -985_981_536);
         assert_eq!(murmur2(b"a-little-bit-longer-string"), -1_486_304_829);
-        assert_eq!(
-            murmur2(b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8"),
-            -58_897_971
-        );
+        assert_eq!(murmur2(b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8"), -58_897_971);
         assert_eq!(murmur2(b"abc"), 479_470_107);
     }
 
     #[test]
     fn partitions_are_the_positive_hash_modulo_the_count() {
         assert_eq!(partition_for(b"21", 1), 0);
-        assert_eq!(
-            partition_for(b"21", 7),
-            ((-973_932_308_i32 & 0x7fff_ffff) as u32 % 7) as i32
-        );
+        assert_eq!(partition_for(b"21", 7), ((-973_932_308_i32 & 0x7fff_ffff) as u32 % 7) as i32);
     }
 }

@@ -37,16 +37,8 @@ impl OutboxAdmin for PgStore {
                 .select((count_star(), min(created_at)))
                 .get_result::<(i64, Option<DateTime<Utc>>)>(conn)
                 .await?;
-            let dead = certificate_outbox
-                .filter(dead_at.is_not_null())
-                .count()
-                .get_result(conn)
-                .await?;
-            Ok(OutboxStatus {
-                pending,
-                dead,
-                oldest_pending,
-            })
+            let dead = certificate_outbox.filter(dead_at.is_not_null()).count().get_result(conn).await?;
+            Ok(OutboxStatus { pending, dead, oldest_pending })
         })
         .await
     }
@@ -54,11 +46,7 @@ impl OutboxAdmin for PgStore {
     async fn retry_dead(&self) -> Result<usize, RepoError> {
         self.with_conn(async |conn| {
             diesel::update(certificate_outbox.filter(dead_at.is_not_null()))
-                .set((
-                    dead_at.eq(None::<DateTime<Utc>>),
-                    attempts.eq(0),
-                    next_attempt_at.eq(now),
-                ))
+                .set((dead_at.eq(None::<DateTime<Utc>>), attempts.eq(0), next_attempt_at.eq(now)))
                 .execute(conn)
                 .await
         })
@@ -73,11 +61,7 @@ impl OutboxAdmin for PgStore {
                     .filter(created_at.ge(since))
                     .filter(created_at.lt(until)),
             )
-            .set((
-                published_at.eq(None::<DateTime<Utc>>),
-                attempts.eq(0),
-                next_attempt_at.eq(now),
-            ))
+            .set((published_at.eq(None::<DateTime<Utc>>), attempts.eq(0), next_attempt_at.eq(now)))
             .execute(conn)
             .await
         })

@@ -15,24 +15,13 @@ pub enum StoreError {
 
 /// Messages Postgres sends while it shuts down or starts: the database is
 /// going away or not there yet, not a bad query.
-const UNAVAILABLE_MESSAGES: [&str; 3] = [
-    "terminating connection",
-    "the database system is",
-    "connection closed",
-];
+const UNAVAILABLE_MESSAGES: [&str; 3] = ["terminating connection", "the database system is", "connection closed"];
 
 pub(crate) fn classify(error: Error) -> RepoError {
     match &error {
-        Error::DatabaseError(
-            DatabaseErrorKind::UnableToSendCommand | DatabaseErrorKind::ClosedConnection,
-            _,
-        )
+        Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand | DatabaseErrorKind::ClosedConnection, _)
         | Error::BrokenTransactionManager => RepoError::Unavailable(error.to_string()),
-        Error::DatabaseError(_, info)
-            if UNAVAILABLE_MESSAGES
-                .iter()
-                .any(|m| info.message().contains(m)) =>
-        {
+        Error::DatabaseError(_, info) if UNAVAILABLE_MESSAGES.iter().any(|m| info.message().contains(m)) => {
             RepoError::Unavailable(error.to_string())
         }
         _ => RepoError::Other(error.to_string()),

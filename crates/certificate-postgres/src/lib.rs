@@ -53,10 +53,7 @@ impl PgStore {
     /// Connections in use and requests waiting for one, for the metrics.
     pub fn pool_usage(&self) -> (usize, usize) {
         let status = self.pool.status();
-        (
-            status.size - status.available.min(status.size),
-            status.waiting,
-        )
+        (status.size - status.available.min(status.size), status.waiting)
     }
 
     /// Runs `work` on a pooled connection within the configured time bound.
@@ -65,20 +62,13 @@ impl PgStore {
         F: AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, diesel::result::Error>,
     {
         let bounded = async {
-            let mut conn: Object<AsyncPgConnection> = self
-                .pool
-                .get()
-                .await
-                .map_err(|e| RepoError::Unavailable(e.to_string()))?;
+            let mut conn: Object<AsyncPgConnection> =
+                self.pool.get().await.map_err(|e| RepoError::Unavailable(e.to_string()))?;
             work(&mut conn).await.map_err(error::classify)
         };
         tokio::time::timeout(self.config.timeout, bounded)
             .await
-            .unwrap_or_else(|_| {
-                Err(RepoError::Unavailable(
-                    "the database did not answer in time".into(),
-                ))
-            })
+            .unwrap_or_else(|_| Err(RepoError::Unavailable("the database did not answer in time".into())))
     }
 
     /// Whether the database answers and every migration is applied.

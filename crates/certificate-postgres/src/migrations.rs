@@ -13,12 +13,9 @@ const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 pub async fn run_migrations(url: &str) -> Result<Vec<String>, StoreError> {
     let url = url.to_owned();
     tokio::task::spawn_blocking(move || {
-        let mut conn =
-            <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)
-                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        let applied = conn
-            .run_pending_migrations(MIGRATIONS)
-            .map_err(|e| StoreError::Migration(e.to_string()))?;
+        let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let applied = conn.run_pending_migrations(MIGRATIONS).map_err(|e| StoreError::Migration(e.to_string()))?;
         Ok(applied.iter().map(ToString::to_string).collect())
     })
     .await
@@ -42,10 +39,8 @@ pub(crate) async fn check_applied(store: &PgStore) -> Result<(), String> {
     let applied: Vec<Version> = store
         .with_conn(async |conn| {
             diesel_async::RunQueryDsl::load(
-                diesel::sql_query(
-                    "SELECT version FROM __diesel_schema_migrations WHERE version = $1",
-                )
-                .bind::<diesel::sql_types::Text, _>(&newest),
+                diesel::sql_query("SELECT version FROM __diesel_schema_migrations WHERE version = $1")
+                    .bind::<diesel::sql_types::Text, _>(&newest),
                 conn,
             )
             .await

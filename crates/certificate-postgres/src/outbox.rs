@@ -7,9 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{EventOutbox, FailedDelivery, PendingEvent, RepoError};
-use diesel::sql_types::{
-    Array, BigInt, Double, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid,
-};
+use diesel::sql_types::{Array, BigInt, Double, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel::{sql_query, QueryableByName};
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
@@ -78,11 +76,7 @@ impl From<LeasedRow> for PendingEvent {
 
 #[async_trait]
 impl EventOutbox for PgStore {
-    async fn lease_due(
-        &self,
-        limit: usize,
-        lease: Duration,
-    ) -> Result<Vec<PendingEvent>, RepoError> {
+    async fn lease_due(&self, limit: usize, lease: Duration) -> Result<Vec<PendingEvent>, RepoError> {
         let mut rows: Vec<LeasedRow> = self
             .with_conn(async |conn| {
                 sql_query(LEASE_DUE)
@@ -97,14 +91,9 @@ impl EventOutbox for PgStore {
     }
 
     async fn mark_published(&self, ids: &[i64]) -> Result<(), RepoError> {
-        self.with_conn(async |conn| {
-            sql_query(MARK_PUBLISHED)
-                .bind::<Array<BigInt>, _>(ids)
-                .execute(conn)
-                .await
-        })
-        .await
-        .map(drop)
+        self.with_conn(async |conn| sql_query(MARK_PUBLISHED).bind::<Array<BigInt>, _>(ids).execute(conn).await)
+            .await
+            .map(drop)
     }
 
     async fn mark_failed(&self, failures: &[FailedDelivery]) -> Result<(), RepoError> {

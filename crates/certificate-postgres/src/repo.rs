@@ -4,9 +4,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use certificate_domain::ports::{
-    CertificateRepo, Claim, ClaimRequest, ClaimToken, IssuedCertificate, RepoError,
-};
+use certificate_domain::ports::{CertificateRepo, Claim, ClaimRequest, ClaimToken, IssuedCertificate, RepoError};
 use certificate_domain::{CertificateEvent, STATUS_VIEW_CERTIFICATE};
 use diesel::sql_types::{Bool, Double, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel::{sql_query, QueryableByName};
@@ -104,11 +102,9 @@ struct Recorded {
 impl CurrentClaim {
     fn into_claim(self) -> Result<Claim, RepoError> {
         match self.credential {
-            Some(credential) if self.state == "issued" || self.expired => {
-                serde_json::from_str::<Value>(&credential)
-                    .map(Claim::AlreadyIssued)
-                    .map_err(|e| RepoError::Other(format!("stored credential is not JSON: {e}")))
-            }
+            Some(credential) if self.state == "issued" || self.expired => serde_json::from_str::<Value>(&credential)
+                .map(Claim::AlreadyIssued)
+                .map_err(|e| RepoError::Other(format!("stored credential is not JSON: {e}"))),
             _ => Ok(Claim::InFlight),
         }
     }
@@ -118,11 +114,7 @@ impl PgStore {
     async fn key_matches(&self, key: &str, fingerprint: &str) -> Result<bool, RepoError> {
         let first: Fingerprint = self
             .with_conn(async |conn| {
-                sql_query(REMEMBER_KEY)
-                    .bind::<Text, _>(key)
-                    .bind::<Text, _>(fingerprint)
-                    .get_result(conn)
-                    .await
+                sql_query(REMEMBER_KEY).bind::<Text, _>(key).bind::<Text, _>(fingerprint).get_result(conn).await
             })
             .await?;
         Ok(first.fingerprint == fingerprint)
@@ -157,11 +149,7 @@ impl PgStore {
         }
         let recorded: Vec<Recorded> = self
             .with_conn(async |conn| {
-                sql_query(ALREADY_RECORDED)
-                    .bind::<SqlUuid, _>(token.0)
-                    .bind::<Text, _>(certificate_id)
-                    .load(conn)
-                    .await
+                sql_query(ALREADY_RECORDED).bind::<SqlUuid, _>(token.0).bind::<Text, _>(certificate_id).load(conn).await
             })
             .await?;
         match recorded.into_iter().next() {
@@ -193,37 +181,19 @@ impl CertificateRepo for PgStore {
                     .await
             })
             .await?;
-        if acquired
-            .iter()
-            .next()
-            .is_some_and(|row| row.claim_token == token)
-        {
+        if acquired.iter().next().is_some_and(|row| row.claim_token == token) {
             return Ok(Claim::Acquired(ClaimToken(token)));
         }
         let current: Vec<CurrentClaim> = self
             .with_conn(async |conn| {
-                sql_query(CURRENT_CLAIM)
-                    .bind::<SqlUuid, _>(user_id)
-                    .bind::<Text, _>(course_id)
-                    .load(conn)
-                    .await
+                sql_query(CURRENT_CLAIM).bind::<SqlUuid, _>(user_id).bind::<Text, _>(course_id).load(conn).await
             })
             .await?;
-        current
-            .into_iter()
-            .next()
-            .map_or(Ok(Claim::InFlight), CurrentClaim::into_claim)
+        current.into_iter().next().map_or(Ok(Claim::InFlight), CurrentClaim::into_claim)
     }
 
     async fn release(&self, token: ClaimToken) -> Result<(), RepoError> {
-        self.with_conn(async |conn| {
-            sql_query(RELEASE)
-                .bind::<SqlUuid, _>(token.0)
-                .execute(conn)
-                .await
-        })
-        .await
-        .map(drop)
+        self.with_conn(async |conn| sql_query(RELEASE).bind::<SqlUuid, _>(token.0).execute(conn).await).await.map(drop)
     }
 
     /// Retries while the database is unreachable, within the configured
@@ -238,9 +208,7 @@ impl CertificateRepo for PgStore {
         let mut pause = Duration::from_millis(100);
         loop {
             match self.try_record(token, &certificate, event).await {
-                Err(RepoError::Unavailable(reason))
-                    if tokio::time::Instant::now() + pause < deadline =>
-                {
+                Err(RepoError::Unavailable(reason)) if tokio::time::Instant::now() + pause < deadline => {
                     tracing::warn!(%reason, "database unavailable while recording an issued credential; retrying");
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(Duration::from_secs(2));

@@ -57,10 +57,7 @@ impl RdKafkaPublisher {
             .set("acks", "all")
             .set("partitioner", "murmur2_random")
             .set("linger.ms", "2")
-            .set(
-                "message.timeout.ms",
-                config.delivery_timeout.as_millis().to_string(),
-            )
+            .set("message.timeout.ms", config.delivery_timeout.as_millis().to_string())
             .create()?;
         Ok(Self { producer, config })
     }
@@ -68,13 +65,8 @@ impl RdKafkaPublisher {
     /// Creates the topic unless it exists, as the original does on start.
     pub async fn ensure_topic(&self, partitions: i32, replication: i32) -> Result<(), KafkaError> {
         let admin: AdminClient<DefaultClientContext> = self.config.client_config().create()?;
-        let topic = NewTopic::new(
-            &self.config.topic,
-            partitions,
-            TopicReplication::Fixed(replication),
-        );
-        let options = AdminOptions::new()
-            .operation_timeout(Some(Timeout::After(self.config.delivery_timeout)));
+        let topic = NewTopic::new(&self.config.topic, partitions, TopicReplication::Fixed(replication));
+        let options = AdminOptions::new().operation_timeout(Some(Timeout::After(self.config.delivery_timeout)));
         for result in admin.create_topics([&topic], &options).await? {
             match result {
                 Ok(name) => {
@@ -94,15 +86,11 @@ impl RdKafkaPublisher {
     pub async fn check_broker(&self, timeout: Duration) -> Result<(), String> {
         let producer = self.producer.clone();
         let topic = self.config.topic.clone();
-        tokio::task::spawn_blocking(move || {
-            producer
-                .client()
-                .fetch_metadata(Some(&topic), Timeout::After(timeout))
-        })
-        .await
-        .map_err(|e| e.to_string())?
-        .map(drop)
-        .map_err(|e| e.to_string())
+        tokio::task::spawn_blocking(move || producer.client().fetch_metadata(Some(&topic), Timeout::After(timeout)))
+            .await
+            .map_err(|e| e.to_string())?
+            .map(drop)
+            .map_err(|e| e.to_string())
     }
 
     /// Waits for every record in flight; called on shutdown.
@@ -113,9 +101,7 @@ impl RdKafkaPublisher {
 
 pub fn publish_error(error: &KafkaError) -> PublishError {
     match error.rdkafka_error_code() {
-        Some(RDKafkaErrorCode::MessageTimedOut | RDKafkaErrorCode::RequestTimedOut) => {
-            PublishError::Timeout
-        }
+        Some(RDKafkaErrorCode::MessageTimedOut | RDKafkaErrorCode::RequestTimedOut) => PublishError::Timeout,
         Some(
             RDKafkaErrorCode::MessageSizeTooLarge
             | RDKafkaErrorCode::InvalidMessage
@@ -128,14 +114,8 @@ pub fn publish_error(error: &KafkaError) -> PublishError {
 
 fn headers(event_id: &str) -> OwnedHeaders {
     OwnedHeaders::new()
-        .insert(Header {
-            key: EVENT_ID_HEADER,
-            value: Some(event_id),
-        })
-        .insert(Header {
-            key: "content-type",
-            value: Some("application/json"),
-        })
+        .insert(Header { key: EVENT_ID_HEADER, value: Some(event_id) })
+        .insert(Header { key: "content-type", value: Some("application/json") })
 }
 
 #[async_trait]

@@ -10,12 +10,14 @@ use certificate_domain::ports::{CertificateRepo, CredentialIssuer, EventOutbox, 
 use certificate_domain::{IssueCertificate, OutboxRelay};
 use certificate_fakes::{FakeCredentialIssuer, InMemoryStore};
 use certificate_http::AppState;
+use certificate_metrics::{GaugeSource, MeteredIssuer, MeteredPublisher, Metrics};
 use certificate_postgres::{run_migrations, OutboxAdmin, PgConfig, PgStore};
 use certificate_upstream::HttpCredentialIssuer;
 use tokio::sync::watch;
 
 use crate::cli::Command;
 use crate::config::Config;
+use crate::gauges::{MemoryGauges, PostgresGauges};
 use crate::publishers;
 use crate::readiness::Readiness;
 
@@ -39,10 +41,7 @@ pub async fn run(command: Command, config: Config) -> Result<()> {
 }
 
 fn database(config: &Config) -> Result<&PgConfig> {
-    config
-        .database
-        .as_ref()
-        .context("this command needs DATABASE_URL or the POSTGRES_* variables")
+    config.database.as_ref().context("this command needs DATABASE_URL or the POSTGRES_* variables")
 }
 
 fn store(config: &PgConfig) -> Result<PgStore> {
@@ -50,9 +49,7 @@ fn store(config: &PgConfig) -> Result<PgStore> {
 }
 
 async fn migrate(config: &PgConfig) -> Result<()> {
-    let applied = run_migrations(&config.url)
-        .await
-        .context("cannot apply migrations")?;
+    let applied = run_migrations(&config.url).await.context("cannot apply migrations")?;
     tracing::info!(?applied, "migrations applied");
     Ok(())
 }
@@ -77,6 +74,7 @@ struct Adapters {
     outbox: Arc<dyn EventOutbox>,
     issuer: Arc<dyn CredentialIssuer>,
     postgres: Option<PgStore>,
+    gauges: Arc<dyn GaugeSource>,
 }
 
 async fn adapters(config: &Config) -> Result<Adapters> {
@@ -86,12 +84,8 @@ async fn adapters(config: &Config) -> Result<Adapters> {
     };
     let Some(database) = &config.database else {
         let memory = Arc::new(InMemoryStore::new());
-        return Ok(Adapters {
-            repo: memory.clone(),
-            outbox: memory,
-            issuer,
-            postgres: None,
-        });
+        let gauges = Arc::new(MemoryGauges(memory.clone()));
+        return Ok(Adapters { repo: memory.clone(), outbox: memory, issuer, postgres: None, gauges });
     };
     migrate(database).await?;
     let store = store(database)?;
@@ -99,6 +93,7 @@ async fn adapters(config: &Config) -> Result<Adapters> {
         repo: Arc::new(store.clone()),
         outbox: Arc::new(store.clone()),
         issuer,
+        gauges: Arc::new(PostgresGauges(store.clone())),
         postgres: Some(store),
     })
 }
@@ -112,32 +107,23 @@ async fn serve(config: Config) -> Result<()> {
     }
     let adapters = adapters(&config).await?;
     let (publisher, broker) = publishers::build(&config.kafka, config.embedded()).await?;
+    let metrics = Arc::new(Metrics::new());
+    let issuer = Arc::new(MeteredIssuer::new(adapters.issuer, metrics.clone()));
+    let publisher = Arc::new(MeteredPublisher::new(publisher, metrics.clone()));
     let clock = Arc::new(SystemClock);
-    let issue = IssueCertificate::new(adapters.repo, adapters.issuer, clock.clone())
-        .with_claim_lease(config.claim_lease);
+    let issue = IssueCertificate::new(adapters.repo, issuer, clock.clone()).with_claim_lease(config.claim_lease);
     let relay = OutboxRelay::new(adapters.outbox, publisher, clock, config.relay.clone());
-    let readiness = Readiness {
-        postgres: adapters.postgres,
-        broker: broker.clone(),
-    };
-    let state = AppState {
-        issue: Arc::new(issue),
-        readiness: Arc::new(readiness),
-    };
+    let readiness = Readiness { postgres: adapters.postgres, broker: broker.clone() };
+    let state = AppState { issue: Arc::new(issue), readiness: Arc::new(readiness), metrics, gauges: adapters.gauges };
 
-    let listener = TcpListener::bind(("0.0.0.0", config.port))
-        .with_context(|| format!("cannot bind port {}", config.port))?;
+    let listener =
+        TcpListener::bind(("0.0.0.0", config.port)).with_context(|| format!("cannot bind port {}", config.port))?;
     let addr = listener.local_addr()?;
-    let server =
-        certificate_http::serve(listener, state, config.http_workers, config.shutdown_grace)?;
+    let server = certificate_http::serve(listener, state, config.http_workers, config.shutdown_grace)?;
     let handle = server.handle();
     let (stop_relay, relay_stopped) = watch::channel(false);
-    let relay_task = actix_web::rt::spawn(relay_loop(
-        relay,
-        config.relay_poll_interval,
-        config.shutdown_grace,
-        relay_stopped,
-    ));
+    let relay_task =
+        actix_web::rt::spawn(relay_loop(relay, config.relay_poll_interval, config.shutdown_grace, relay_stopped));
     let mut server_task = actix_web::rt::spawn(server);
     tracing::info!("listening on http://{addr}");
 
@@ -172,12 +158,7 @@ async fn shutdown_signal() -> &'static str {
 /// Relays until told to stop, and only stops between batches, so that a batch
 /// that was sent is also marked. Once stopped, it publishes what the last
 /// requests recorded (within `grace`) rather than leave it to another replica.
-async fn relay_loop(
-    relay: OutboxRelay,
-    poll_interval: Duration,
-    grace: Duration,
-    mut stop: watch::Receiver<bool>,
-) {
+async fn relay_loop(relay: OutboxRelay, poll_interval: Duration, grace: Duration, mut stop: watch::Receiver<bool>) {
     let batch_size = relay.policy().batch_size;
     while !*stop.borrow() {
         let pause = match relay.relay_once().await {

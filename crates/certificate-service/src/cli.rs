@@ -22,10 +22,7 @@ pub enum Command {
     Migrate,
     OutboxStatus,
     OutboxRetryDead,
-    OutboxReplay {
-        since: DateTime<Utc>,
-        until: DateTime<Utc>,
-    },
+    OutboxReplay { since: DateTime<Utc>, until: DateTime<Utc> },
     Help,
 }
 
@@ -49,8 +46,7 @@ fn replay(options: &[&str]) -> Result<Command> {
     for pair in options.chunks(2) {
         let value = |name: &str| {
             let raw = pair.get(1).ok_or_else(|| anyhow!("{name} needs a time"))?;
-            parse_iso8601(raw)
-                .ok_or_else(|| anyhow!("{name} {raw}: not an ISO 8601 date or date-time"))
+            parse_iso8601(raw).ok_or_else(|| anyhow!("{name} {raw}: not an ISO 8601 date or date-time"))
         };
         match pair[0] {
             "--since" => since = Some(value("--since")?),
@@ -90,14 +86,8 @@ mod tests {
 
     #[test]
     fn bad_commands_say_why() {
-        assert!(parse_words("outbox replay")
-            .unwrap_err()
-            .to_string()
-            .contains("--since"));
-        assert!(parse_words("outbox replay --since yesterday")
-            .unwrap_err()
-            .to_string()
-            .contains("ISO 8601"));
+        assert!(parse_words("outbox replay").unwrap_err().to_string().contains("--since"));
+        assert!(parse_words("outbox replay --since yesterday").unwrap_err().to_string().contains("ISO 8601"));
         assert!(parse_words("outbox replay --since 2026-11-02 --until 2026-11-01").is_err());
         assert!(parse_words("launch").is_err());
     }

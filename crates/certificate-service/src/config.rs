@@ -199,12 +199,8 @@ impl Config {
                 batch_size: env.outbox_batch_size.unwrap_or(defaults.batch_size),
                 lease: defaults.lease,
                 max_attempts: env.outbox_max_attempts.unwrap_or(defaults.max_attempts),
-                base_backoff: env
-                    .outbox_base_backoff_ms
-                    .map_or(defaults.base_backoff, Duration::from_millis),
-                max_backoff: env
-                    .outbox_max_backoff_ms
-                    .map_or(defaults.max_backoff, Duration::from_millis),
+                base_backoff: env.outbox_base_backoff_ms.map_or(defaults.base_backoff, Duration::from_millis),
+                max_backoff: env.outbox_max_backoff_ms.map_or(defaults.max_backoff, Duration::from_millis),
             },
             relay_poll_interval: Duration::from_millis(env.outbox_poll_interval_ms),
             shutdown_grace: Duration::from_secs(env.shutdown_grace_seconds),
@@ -258,16 +254,9 @@ fn database(env: &Env) -> Result<Option<PgConfig>> {
             let because = "POSTGRES_HOST";
             let database = required(&env.postgres_database, "POSTGRES_DATABASE", because)?;
             let user = required(&env.postgres_username, "POSTGRES_USERNAME", because)?;
-            let password = env
-                .postgres_password
-                .as_deref()
-                .map(|p| format!(":{}", percent_encode(p)))
-                .unwrap_or_default();
-            format!(
-                "postgres://{}{password}@{host}:{}/{database}",
-                percent_encode(&user),
-                env.postgres_port
-            )
+            let password =
+                env.postgres_password.as_deref().map(|p| format!(":{}", percent_encode(p))).unwrap_or_default();
+            format!("postgres://{}{password}@{host}:{}/{database}", percent_encode(&user), env.postgres_port)
         }
         _ => return Ok(None),
     };
@@ -283,44 +272,18 @@ fn database(env: &Env) -> Result<Option<PgConfig>> {
 }
 
 fn upstream(env: &Env) -> Result<Option<UpstreamConfig>> {
-    let identity = env
-        .rc_identity_api_base_url
-        .as_ref()
-        .filter(|u| !u.is_empty());
-    let credentials = env
-        .rc_credentials_api_base_url
-        .as_ref()
-        .filter(|u| !u.is_empty());
+    let identity = env.rc_identity_api_base_url.as_ref().filter(|u| !u.is_empty());
+    let credentials = env.rc_credentials_api_base_url.as_ref().filter(|u| !u.is_empty());
     if identity.is_none() && credentials.is_none() {
         return Ok(None);
     }
     let because = "an upstream URL";
     Ok(Some(UpstreamConfig {
-        identity_base_url: required(
-            &env.rc_identity_api_base_url,
-            "RC_IDENTITY_API_BASE_URL",
-            because,
-        )?,
-        credentials_base_url: required(
-            &env.rc_credentials_api_base_url,
-            "RC_CREDENTIALS_API_BASE_URL",
-            because,
-        )?,
-        verification_schema_url: required(
-            &env.verification_schema_url,
-            "VERIFICATION_SCHEMA_URL",
-            because,
-        )?,
-        verification_schema_name: required(
-            &env.verification_schema_name,
-            "VERIFICATION_SCHEMA_NAME",
-            because,
-        )?,
-        certificate_issuer_did: required(
-            &env.certificate_issuer_did,
-            "CERTIFICATE_ISSUER_DID",
-            because,
-        )?,
+        identity_base_url: required(&env.rc_identity_api_base_url, "RC_IDENTITY_API_BASE_URL", because)?,
+        credentials_base_url: required(&env.rc_credentials_api_base_url, "RC_CREDENTIALS_API_BASE_URL", because)?,
+        verification_schema_url: required(&env.verification_schema_url, "VERIFICATION_SCHEMA_URL", because)?,
+        verification_schema_name: required(&env.verification_schema_name, "VERIFICATION_SCHEMA_NAME", because)?,
+        certificate_issuer_did: required(&env.certificate_issuer_did, "CERTIFICATE_ISSUER_DID", because)?,
         schema_id: required(&env.schema_id, "SCHEMA_ID", because)?,
         connect_timeout: Duration::from_millis(env.upstream_connect_timeout_ms),
         timeout: Duration::from_millis(env.upstream_timeout_ms),
@@ -333,9 +296,7 @@ fn percent_encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -365,24 +326,15 @@ mod tests {
         assert!(config.embedded());
         assert_eq!(config.port, 3000);
         assert!(!config.kafka.enabled);
-        assert_eq!(
-            (config.kafka.topic.as_str(), config.kafka.brokers.as_str()),
-            ("user-topic", "localhost:9092")
-        );
+        assert_eq!((config.kafka.topic.as_str(), config.kafka.brokers.as_str()), ("user-topic", "localhost:9092"));
         assert_eq!(config.kafka.client_id, "tracking-service");
     }
 
     #[test]
     fn database_url_wins_over_postgres_variables() {
         let mut vars = UPSTREAM.to_vec();
-        vars.extend([
-            ("DATABASE_URL", "postgres://a@b/c"),
-            ("POSTGRES_HOST", "elsewhere"),
-        ]);
-        assert_eq!(
-            config(&vars).unwrap().database.unwrap().url,
-            "postgres://a@b/c"
-        );
+        vars.extend([("DATABASE_URL", "postgres://a@b/c"), ("POSTGRES_HOST", "elsewhere")]);
+        assert_eq!(config(&vars).unwrap().database.unwrap().url, "postgres://a@b/c");
     }
 
     #[test]
@@ -394,10 +346,7 @@ mod tests {
             ("POSTGRES_USERNAME", "svc"),
             ("POSTGRES_PASSWORD", "p@ss:w/rd"),
         ]);
-        assert_eq!(
-            config(&vars).unwrap().database.unwrap().url,
-            "postgres://svc:p%40ss%3Aw%2Frd@db:5432/tracking"
-        );
+        assert_eq!(config(&vars).unwrap().database.unwrap().url, "postgres://svc:p%40ss%3Aw%2Frd@db:5432/tracking");
     }
 
     #[test]
@@ -406,8 +355,7 @@ mod tests {
         assert!(error(&[("PORT", "http")]).contains("PORT"));
         assert!(error(&[("KAFKA_CLIENT", "java")]).contains("KAFKA_CLIENT"));
         assert!(error(&[("kafkaEnabled", "maybe")]).contains("kafkaEnabled"));
-        assert!(error(&[("RC_IDENTITY_API_BASE_URL", "http://id")])
-            .contains("RC_CREDENTIALS_API_BASE_URL"));
+        assert!(error(&[("RC_IDENTITY_API_BASE_URL", "http://id")]).contains("RC_CREDENTIALS_API_BASE_URL"));
         assert!(error(&[("DATABASE_URL", "postgres://a@b/c")]).contains("RC_IDENTITY_API_BASE_URL"));
         assert!(error(&[("POSTGRES_HOST", "db")]).contains("POSTGRES_DATABASE"));
         assert!(error(&UPSTREAM).contains("DATABASE_URL"));

@@ -5,6 +5,7 @@
 mod app;
 mod cli;
 mod config;
+mod gauges;
 mod publishers;
 mod readiness;
 mod telemetry;

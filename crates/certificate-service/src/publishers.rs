@@ -64,22 +64,13 @@ async fn any_broker_accepts(brokers: &[String]) -> Result<(), String> {
             return Ok(());
         }
     }
-    Err(format!(
-        "no broker of {} accepts connections",
-        brokers.join(",")
-    ))
+    Err(format!("no broker of {} accepts connections", brokers.join(",")))
 }
 
-pub async fn build(
-    kafka: &KafkaSettings,
-    embedded: bool,
-) -> Result<(Arc<dyn CertificatePublisher>, Option<Broker>)> {
+pub async fn build(kafka: &KafkaSettings, embedded: bool) -> Result<(Arc<dyn CertificatePublisher>, Option<Broker>)> {
     if !kafka.enabled {
-        let publisher: Arc<dyn CertificatePublisher> = if embedded {
-            Arc::new(LoggingPublisher)
-        } else {
-            Arc::new(DisabledPublisher)
-        };
+        let publisher: Arc<dyn CertificatePublisher> =
+            if embedded { Arc::new(LoggingPublisher) } else { Arc::new(DisabledPublisher) };
         return Ok((publisher, None));
     }
     match kafka.client {
@@ -97,15 +88,8 @@ pub async fn build(
             Ok((publisher.clone(), Some(Broker::RdKafka(publisher))))
         }
         KafkaClient::KafkaRust => {
-            let brokers: Vec<String> = kafka
-                .brokers
-                .split(',')
-                .map(|b| b.trim().to_owned())
-                .collect();
-            tracing::info!(
-                "kafka-rust cannot create topics: make sure {} exists",
-                kafka.topic
-            );
+            let brokers: Vec<String> = kafka.brokers.split(',').map(|b| b.trim().to_owned()).collect();
+            tracing::info!("kafka-rust cannot create topics: make sure {} exists", kafka.topic);
             let publisher = Arc::new(KafkaRustPublisher::new(KafkaRustConfig {
                 brokers: brokers.clone(),
                 client_id: kafka.client_id.clone(),
@@ -126,11 +110,7 @@ async fn ensure_topic(publisher: Arc<RdKafkaPublisher>, partitions: i32, replica
         actix_web::rt::spawn(async move {
             loop {
                 tokio::time::sleep(Duration::from_secs(5)).await;
-                if publisher
-                    .ensure_topic(partitions, replication)
-                    .await
-                    .is_ok()
-                {
+                if publisher.ensure_topic(partitions, replication).await.is_ok() {
                     break;
                 }
             }

@@ -13,11 +13,7 @@ pub struct Readiness {
 }
 
 fn status(name: &'static str, result: Result<(), String>) -> DependencyStatus {
-    DependencyStatus {
-        name,
-        ok: result.is_ok(),
-        error: result.err(),
-    }
+    DependencyStatus { name, ok: result.is_ok(), error: result.err() }
 }
 
 #[async_trait]

@@ -6,15 +6,9 @@ use crate::config::LogFormat;
 
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stdout);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stdout);
     match format {
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).init(),
         LogFormat::Text => builder.init(),
     }
 }

@@ -12,9 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use certificate_domain::ports::{
-    CredentialIssuer, CredentialRequest, IssuedCredential, Upstream, UpstreamError,
-};
+use certificate_domain::ports::{CredentialIssuer, CredentialRequest, IssuedCredential, Upstream, UpstreamError};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -47,33 +45,19 @@ impl HttpCredentialIssuer {
             .max_idle_connections_per_host(256)
             .build()
             .into();
-        Self {
-            agent,
-            config: Arc::new(config),
-        }
+        Self { agent, config: Arc::new(config) }
     }
 
     /// POSTs `body` and returns the parsed JSON answer, retrying when `retryable` says so.
-    async fn post(
-        &self,
-        upstream: Upstream,
-        url: String,
-        body: Value,
-    ) -> Result<Value, UpstreamError> {
+    async fn post(&self, upstream: Upstream, url: String, body: Value) -> Result<Value, UpstreamError> {
         let mut attempt = 0;
         loop {
             let agent = self.agent.clone();
             let (url_for_call, body_for_call) = (url.clone(), body.clone());
-            let result = tokio::task::spawn_blocking(move || {
-                post_blocking(&agent, upstream, &url_for_call, &body_for_call)
-            })
-            .await
-            .unwrap_or_else(|join| {
-                Err(UpstreamError::Unreachable {
-                    upstream,
-                    reason: join.to_string(),
-                })
-            });
+            let result =
+                tokio::task::spawn_blocking(move || post_blocking(&agent, upstream, &url_for_call, &body_for_call))
+                    .await
+                    .unwrap_or_else(|join| Err(UpstreamError::Unreachable { upstream, reason: join.to_string() }));
             match result {
                 Err(error) if attempt < self.config.retries && retryable(&error) => {
                     attempt += 1;
@@ -96,50 +80,28 @@ fn retryable(error: &UpstreamError) -> bool {
     }
 }
 
-fn post_blocking(
-    agent: &ureq::Agent,
-    upstream: Upstream,
-    url: &str,
-    body: &Value,
-) -> Result<Value, UpstreamError> {
-    let mut response = agent
-        .post(url)
-        .send_json(body)
-        .map_err(|e| transport_error(upstream, e))?;
+fn post_blocking(agent: &ureq::Agent, upstream: Upstream, url: &str, body: &Value) -> Result<Value, UpstreamError> {
+    let mut response = agent.post(url).send_json(body).map_err(|e| transport_error(upstream, e))?;
     let status = response.status().as_u16();
     if status >= 400 {
         return Err(UpstreamError::Rejected { upstream, status });
     }
-    response
-        .body_mut()
-        .read_json::<Value>()
-        .map_err(|error| match error {
-            ureq::Error::Timeout(_) => UpstreamError::Timeout { upstream },
-            other => UpstreamError::InvalidResponse {
-                upstream,
-                reason: other.to_string(),
-            },
-        })
+    response.body_mut().read_json::<Value>().map_err(|error| match error {
+        ureq::Error::Timeout(_) => UpstreamError::Timeout { upstream },
+        other => UpstreamError::InvalidResponse { upstream, reason: other.to_string() },
+    })
 }
 
 fn transport_error(upstream: Upstream, error: ureq::Error) -> UpstreamError {
     match error {
         ureq::Error::Timeout(_) => UpstreamError::Timeout { upstream },
-        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
-            UpstreamError::Timeout { upstream }
-        }
-        other => UpstreamError::Unreachable {
-            upstream,
-            reason: other.to_string(),
-        },
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => UpstreamError::Timeout { upstream },
+        other => UpstreamError::Unreachable { upstream, reason: other.to_string() },
     }
 }
 
 fn invalid(upstream: Upstream, reason: &str) -> UpstreamError {
-    UpstreamError::InvalidResponse {
-        upstream,
-        reason: reason.to_owned(),
-    }
+    UpstreamError::InvalidResponse { upstream, reason: reason.to_owned() }
 }
 
 /// The identity service's request body for one learner.
@@ -159,10 +121,7 @@ pub fn did_request_body(user_id: Uuid) -> Value {
 }
 
 /// The credential service's request body, filled from the configuration.
-pub fn credential_request_body(
-    config: &UpstreamConfig,
-    credential: &CredentialRequest<'_>,
-) -> Value {
+pub fn credential_request_body(config: &UpstreamConfig, credential: &CredentialRequest<'_>) -> Value {
     let request = credential.request;
     json!({
         "credential": {
@@ -200,34 +159,20 @@ impl CredentialIssuer for HttpCredentialIssuer {
         let upstream = Upstream::Identity;
         let url = join_url(&self.config.identity_base_url, "/did/generate");
         let answer = self.post(upstream, url, did_request_body(user_id)).await?;
-        answer[0]["id"].as_str().map(str::to_owned).ok_or_else(|| {
-            invalid(
-                upstream,
-                "expected a JSON array whose first element has a string \"id\"",
-            )
-        })
+        answer[0]["id"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| invalid(upstream, "expected a JSON array whose first element has a string \"id\""))
     }
 
-    async fn issue_credential(
-        &self,
-        credential: CredentialRequest<'_>,
-    ) -> Result<IssuedCredential, UpstreamError> {
+    async fn issue_credential(&self, credential: CredentialRequest<'_>) -> Result<IssuedCredential, UpstreamError> {
         let upstream = Upstream::Credential;
         let url = join_url(&self.config.credentials_base_url, "/credentials/issue");
-        let body = self
-            .post(
-                upstream,
-                url,
-                credential_request_body(&self.config, &credential),
-            )
-            .await?;
+        let body = self.post(upstream, url, credential_request_body(&self.config, &credential)).await?;
         let certificate_id = body["credential"]["id"]
             .as_str()
             .map(str::to_owned)
             .ok_or_else(|| invalid(upstream, "expected a string at credential.id"))?;
-        Ok(IssuedCredential {
-            certificate_id,
-            body,
-        })
+        Ok(IssuedCredential { certificate_id, body })
     }
 }

@@ -41,17 +41,10 @@ async fn both_calls_send_the_contracts_bodies_and_read_the_answers() {
     let did = issuer.generate_did(request.user_id).await.unwrap();
     assert!(did.starts_with("did:upai:"));
     let credential = issuer
-        .issue_credential(CredentialRequest {
-            learner_did: &did,
-            request: &request,
-            issued_on: "November 2026".into(),
-        })
+        .issue_credential(CredentialRequest { learner_did: &did, request: &request, issued_on: "November 2026".into() })
         .await
         .unwrap();
-    assert_eq!(
-        credential.body["credential"]["id"],
-        credential.certificate_id.as_str()
-    );
+    assert_eq!(credential.body["credential"]["id"], credential.certificate_id.as_str());
 
     let received = fake.received();
     assert_eq!(received[0].path, DID_PATH);
@@ -93,84 +86,39 @@ async fn both_calls_send_the_contracts_bodies_and_read_the_answers() {
 async fn did_error(behaviour: Behaviour) -> (UpstreamError, u64) {
     let fake = FakeUpstreams::start();
     fake.set_identity(behaviour);
-    let error = issuer_for(&fake.base_url())
-        .generate_did(Uuid::new_v4())
-        .await
-        .unwrap_err();
+    let error = issuer_for(&fake.base_url()).generate_did(Uuid::new_v4()).await.unwrap_err();
     (error, fake.did_calls())
 }
 
 #[tokio::test]
 async fn an_error_status_is_rejected_and_a_500_is_not_retried() {
     let (error, calls) = did_error(Behaviour::Status(500)).await;
-    assert_eq!(
-        error,
-        UpstreamError::Rejected {
-            upstream: Upstream::Identity,
-            status: 500
-        }
-    );
+    assert_eq!(error, UpstreamError::Rejected { upstream: Upstream::Identity, status: 500 });
     assert_eq!(calls, 1);
 }
 
 #[tokio::test]
 async fn a_503_is_retried_within_the_bound() {
     let (error, calls) = did_error(Behaviour::Status(503)).await;
-    assert_eq!(
-        error,
-        UpstreamError::Rejected {
-            upstream: Upstream::Identity,
-            status: 503
-        }
-    );
+    assert_eq!(error, UpstreamError::Rejected { upstream: Upstream::Identity, status: 503 });
     assert_eq!(calls, 2);
 }
 
 #[tokio::test]
 async fn a_stalled_service_times_out() {
     let (error, _) = did_error(Behaviour::Stall(Duration::from_secs(3))).await;
-    assert_eq!(
-        error,
-        UpstreamError::Timeout {
-            upstream: Upstream::Identity
-        }
-    );
+    assert_eq!(error, UpstreamError::Timeout { upstream: Upstream::Identity });
 }
 
 #[tokio::test]
 async fn garbage_is_an_invalid_response() {
     let (error, _) = did_error(Behaviour::Garbage).await;
-    assert!(
-        matches!(
-            error,
-            UpstreamError::InvalidResponse {
-                upstream: Upstream::Identity,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    assert!(matches!(error, UpstreamError::InvalidResponse { upstream: Upstream::Identity, .. }), "{error:?}");
 }
 
 #[tokio::test]
 async fn a_closed_port_is_unreachable() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let error = issuer_for(&format!("http://127.0.0.1:{port}"))
-        .generate_did(Uuid::new_v4())
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            error,
-            UpstreamError::Unreachable {
-                upstream: Upstream::Identity,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let error = issuer_for(&format!("http://127.0.0.1:{port}")).generate_did(Uuid::new_v4()).await.unwrap_err();
+    assert!(matches!(error, UpstreamError::Unreachable { upstream: Upstream::Identity, .. }), "{error:?}");
 }

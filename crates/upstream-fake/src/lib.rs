@@ -45,12 +45,7 @@ struct Service {
 
 impl Service {
     fn new(path: &'static str) -> Self {
-        Self {
-            path,
-            behaviour: Mutex::new(Behaviour::Answer),
-            calls: AtomicU64::new(0),
-            answered: AtomicU64::new(0),
-        }
+        Self { path, behaviour: Mutex::new(Behaviour::Answer), calls: AtomicU64::new(0), answered: AtomicU64::new(0) }
     }
 }
 
@@ -135,10 +130,7 @@ impl FakeUpstreams {
 async fn misbehave(state: &State, service: &Service, body: &Value) -> Option<HttpResponse> {
     let call = service.calls.fetch_add(1, Ordering::SeqCst);
     if state.record {
-        state.received.lock().unwrap().push(ReceivedRequest {
-            path: service.path,
-            body: body.clone(),
-        });
+        state.received.lock().unwrap().push(ReceivedRequest { path: service.path, body: body.clone() });
     }
     let behaviour = *service.behaviour.lock().unwrap();
     match behaviour {
@@ -148,11 +140,7 @@ async fn misbehave(state: &State, service: &Service, body: &Value) -> Option<Htt
             None
         }
         Behaviour::Status(status) => Some(error_status(status)),
-        Behaviour::Garbage => Some(
-            HttpResponse::Ok()
-                .content_type("application/json")
-                .body("<html>not json"),
-        ),
+        Behaviour::Garbage => Some(HttpResponse::Ok().content_type("application/json").body("<html>not json")),
         Behaviour::FailEveryOther if call % 2 == 1 => Some(error_status(500)),
         Behaviour::FailEveryOther => None,
     }

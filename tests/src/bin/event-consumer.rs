@@ -10,21 +10,9 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let topic = args.next().unwrap_or_else(|| "user-topic".to_owned());
     let brokers = args.next().unwrap_or_else(|| KAFKA_BROKERS.to_owned());
-    for record in consume(
-        &brokers,
-        &topic,
-        usize::MAX,
-        Duration::ZERO,
-        Duration::from_secs(5),
-    ) {
-        let headers: serde_json::Map<_, _> = record
-            .headers
-            .into_iter()
-            .map(|(k, v)| (k, serde_json::Value::String(v)))
-            .collect();
-        println!(
-            "{}",
-            serde_json::json!({"key": record.key, "headers": headers, "value": record.value})
-        );
+    for record in consume(&brokers, &topic, usize::MAX, Duration::ZERO, Duration::from_secs(5)) {
+        let headers: serde_json::Map<_, _> =
+            record.headers.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
+        println!("{}", serde_json::json!({"key": record.key, "headers": headers, "value": record.value}));
     }
 }

@@ -1,0 +1,275 @@
+//! The service's Prometheus metrics. It promises the seed's four monitoring
+//! metrics — events published, publish failures, publish latency and lag
+//! (pending outbox events, age of the oldest) — plus HTTP requests by route
+//! and status with latency, issuances by outcome, upstream calls with latency
+//! and failures, and database pool use. Upstream and publisher metrics come
+//! from decorators around the ports, so no adapter knows about metrics.
+
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_trait::async_trait;
+use certificate_domain::ports::{
+    CertificatePublisher, CredentialIssuer, CredentialRequest, IssuedCredential, PendingEvent, PublishError, Upstream,
+    UpstreamError,
+};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+use uuid::Uuid;
+
+/// The content type of [`Metrics::encode`]'s text.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HttpLabels {
+    pub route: String,
+    pub method: String,
+    pub status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct UpstreamLabels {
+    upstream: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct UpstreamOutcomeLabels {
+    upstream: &'static str,
+    outcome: &'static str,
+}
+
+type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
+
+/// 1 ms to about 16 s.
+fn latency_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.001, 2.0, 15))
+}
+
+pub struct Metrics {
+    registry: Registry,
+    http_requests: Family<HttpLabels, Counter>,
+    http_duration: Histograms<RouteLabels>,
+    issuances: Family<OutcomeLabels, Counter>,
+    upstream_calls: Family<UpstreamOutcomeLabels, Counter>,
+    upstream_duration: Histograms<UpstreamLabels>,
+    events_published: Counter,
+    publish_failures: Counter,
+    publish_duration: Histogram,
+    outbox_pending: Gauge,
+    outbox_oldest_pending_age: Gauge<f64, AtomicU64>,
+    outbox_dead: Gauge,
+    db_pool_in_use: Gauge,
+    db_pool_waiting: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("certificate");
+        let metrics = Self {
+            http_requests: Family::default(),
+            http_duration: Family::new_with_constructor(latency_histogram),
+            issuances: Family::default(),
+            upstream_calls: Family::default(),
+            upstream_duration: Family::new_with_constructor(latency_histogram),
+            events_published: Counter::default(),
+            publish_failures: Counter::default(),
+            publish_duration: latency_histogram(),
+            outbox_pending: Gauge::default(),
+            outbox_oldest_pending_age: Gauge::default(),
+            outbox_dead: Gauge::default(),
+            db_pool_in_use: Gauge::default(),
+            db_pool_waiting: Gauge::default(),
+            registry: Registry::default(),
+        };
+        registry.register("http_requests", "HTTP requests by route, method and status", metrics.http_requests.clone());
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency by route",
+            metrics.http_duration.clone(),
+        );
+        registry.register("issuances", "Issue requests by outcome", metrics.issuances.clone());
+        registry.register("upstream_calls", "Upstream calls by service and outcome", metrics.upstream_calls.clone());
+        registry.register("upstream_call_duration_seconds", "Upstream call latency", metrics.upstream_duration.clone());
+        registry.register("events_published", "Events acknowledged by the broker", metrics.events_published.clone());
+        registry.register("event_publish_failures", "Event deliveries that failed", metrics.publish_failures.clone());
+        registry.register(
+            "event_publish_duration_seconds",
+            "Time to publish one batch",
+            metrics.publish_duration.clone(),
+        );
+        registry.register("outbox_pending_events", "Events not yet published (lag)", metrics.outbox_pending.clone());
+        registry.register(
+            "outbox_oldest_pending_age_seconds",
+            "Age of the oldest unpublished event (lag)",
+            metrics.outbox_oldest_pending_age.clone(),
+        );
+        registry.register("outbox_dead_events", "Events in dead-letter", metrics.outbox_dead.clone());
+        registry.register("db_pool_connections_in_use", "Database connections in use", metrics.db_pool_in_use.clone());
+        registry.register(
+            "db_pool_waiting",
+            "Requests waiting for a database connection",
+            metrics.db_pool_waiting.clone(),
+        );
+        Self { registry, ..metrics }
+    }
+
+    pub fn record_http(&self, labels: HttpLabels, seconds: f64) {
+        self.http_duration.get_or_create(&RouteLabels { route: labels.route.clone() }).observe(seconds);
+        self.http_requests.get_or_create(&labels).inc();
+    }
+
+    /// `outcome` names what happened: `issued`, `replayed`, `invalid`, `conflict`, `upstream_error`, ...
+    pub fn record_issuance(&self, outcome: &'static str) {
+        self.issuances.get_or_create(&OutcomeLabels { outcome }).inc();
+    }
+
+    pub fn set_outbox(&self, pending: i64, dead: i64, oldest_pending_age_seconds: f64) {
+        self.outbox_pending.set(pending);
+        self.outbox_dead.set(dead);
+        self.outbox_oldest_pending_age.set(oldest_pending_age_seconds);
+    }
+
+    pub fn set_db_pool(&self, in_use: usize, waiting: usize) {
+        self.db_pool_in_use.set(in_use as i64);
+        self.db_pool_waiting.set(waiting as i64);
+    }
+
+    /// The registry in the OpenMetrics text format Prometheus scrapes.
+    pub fn encode(&self) -> String {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &self.registry).expect("writing to a String never fails");
+        text
+    }
+}
+
+fn upstream_name(upstream: Upstream) -> &'static str {
+    match upstream {
+        Upstream::Identity => "identity",
+        Upstream::Credential => "credential",
+    }
+}
+
+fn upstream_outcome(error: &UpstreamError) -> &'static str {
+    match error {
+        UpstreamError::Rejected { .. } => "rejected",
+        UpstreamError::Unreachable { .. } => "unreachable",
+        UpstreamError::Timeout { .. } => "timeout",
+        UpstreamError::InvalidResponse { .. } => "invalid_response",
+    }
+}
+
+/// Counts and times every call of the wrapped `CredentialIssuer`.
+pub struct MeteredIssuer {
+    inner: Arc<dyn CredentialIssuer>,
+    metrics: Arc<Metrics>,
+}
+
+impl MeteredIssuer {
+    pub fn new(inner: Arc<dyn CredentialIssuer>, metrics: Arc<Metrics>) -> Self {
+        Self { inner, metrics }
+    }
+
+    fn observe<T>(&self, upstream: Upstream, started: Instant, result: &Result<T, UpstreamError>) {
+        let upstream = upstream_name(upstream);
+        let outcome = result.as_ref().map_or_else(upstream_outcome, |_| "ok");
+        self.metrics.upstream_calls.get_or_create(&UpstreamOutcomeLabels { upstream, outcome }).inc();
+        self.metrics
+            .upstream_duration
+            .get_or_create(&UpstreamLabels { upstream })
+            .observe(started.elapsed().as_secs_f64());
+    }
+}
+
+#[async_trait]
+impl CredentialIssuer for MeteredIssuer {
+    async fn generate_did(&self, user_id: Uuid) -> Result<String, UpstreamError> {
+        let started = Instant::now();
+        let result = self.inner.generate_did(user_id).await;
+        self.observe(Upstream::Identity, started, &result);
+        result
+    }
+
+    async fn issue_credential(&self, request: CredentialRequest<'_>) -> Result<IssuedCredential, UpstreamError> {
+        let started = Instant::now();
+        let result = self.inner.issue_credential(request).await;
+        self.observe(Upstream::Credential, started, &result);
+        result
+    }
+}
+
+/// Counts and times the deliveries of the wrapped `CertificatePublisher`.
+pub struct MeteredPublisher {
+    inner: Arc<dyn CertificatePublisher>,
+    metrics: Arc<Metrics>,
+}
+
+impl MeteredPublisher {
+    pub fn new(inner: Arc<dyn CertificatePublisher>, metrics: Arc<Metrics>) -> Self {
+        Self { inner, metrics }
+    }
+}
+
+#[async_trait]
+impl CertificatePublisher for MeteredPublisher {
+    async fn publish(&self, events: &[PendingEvent]) -> Vec<Result<(), PublishError>> {
+        let started = Instant::now();
+        let results = self.inner.publish(events).await;
+        self.metrics.publish_duration.observe(started.elapsed().as_secs_f64());
+        let published = results.iter().filter(|r| r.is_ok()).count() as u64;
+        self.metrics.events_published.inc_by(published);
+        self.metrics.publish_failures.inc_by(results.len() as u64 - published);
+        results
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_text_names_every_metric() {
+        let metrics = Metrics::new();
+        metrics
+            .record_http(HttpLabels { route: "/certificate/issue".into(), method: "POST".into(), status: 200 }, 0.01);
+        metrics.record_issuance("issued");
+        metrics.set_outbox(3, 1, 2.5);
+        let text = metrics.encode();
+        for name in [
+            "certificate_http_requests_total{route=\"/certificate/issue\",method=\"POST\",status=\"200\"} 1",
+            "certificate_issuances_total{outcome=\"issued\"} 1",
+            "certificate_outbox_pending_events 3",
+            "certificate_outbox_oldest_pending_age_seconds 2.5",
+            "certificate_events_published_total 0",
+        ] {
+            assert!(text.contains(name), "{name} missing from\n{text}");
+        }
+    }
+}
+
+/// Gauges read at scrape time (outbox lag, database pool), refreshed by
+/// whoever owns the store.
+#[async_trait]
+pub trait GaugeSource: Send + Sync + 'static {
+    async fn refresh(&self, metrics: &Metrics);
+}
