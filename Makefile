@@ -41,7 +41,7 @@ events:
 
 ## bench: throughput, latency, memory and relay rate against the real stack; appends to BENCHMARKS.md
 bench: deps
-	bench/run.sh
+	python3 bench/run.py
 
 fmt:
 	cargo fmt --all

@@ -15,9 +15,11 @@ mod schema;
 
 use std::time::Duration;
 
+use diesel::ConnectionError;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
-use diesel_async::AsyncPgConnection;
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use futures_util::FutureExt;
 
 pub use admin::{OutboxAdmin, OutboxStatus};
 pub use error::StoreError;
@@ -36,6 +38,15 @@ pub struct PgConfig {
     pub record_retry_window: Duration,
 }
 
+/// A pooled connection with JIT compilation off: every query here is a short
+/// OLTP statement, and JIT only ever added 100+ ms of compilation to the
+/// relay's lease query when the planner overestimated it.
+async fn establish_without_jit(url: String) -> Result<AsyncPgConnection, ConnectionError> {
+    let mut conn = AsyncPgConnection::establish(&url).await?;
+    conn.batch_execute("SET jit = off").await.map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+    Ok(conn)
+}
+
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool<AsyncPgConnection>,
@@ -45,7 +56,9 @@ pub struct PgStore {
 impl PgStore {
     /// Builds the pool; connections are opened on first use.
     pub fn new(config: PgConfig) -> Result<Self, StoreError> {
-        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(config.url.clone());
+        let mut setup = ManagerConfig::default();
+        setup.custom_setup = Box::new(|url| establish_without_jit(url.to_owned()).boxed());
+        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(config.url.clone(), setup);
         let pool = Pool::builder(manager).max_size(config.pool_size).build()?;
         Ok(Self { pool, config })
     }

@@ -1,0 +1,355 @@
+#!/usr/bin/env python3
+"""`make bench`: measures the service against the real stack and against the
+physical limit of the same writes, prints the table and appends it to
+BENCHMARKS.md.
+
+It starts what it needs itself: Postgres (deploy/local/postgres.sh), a tansu
+broker of its own on port 9192, the upstream fake, and the service built in
+release mode with the real adapters. Nothing here asserts a figure.
+"""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RELEASE = ROOT / "target" / "release"
+STATE = ROOT / ".tmp" / "bench"
+ADMIN_URL = "postgres://postgres:postgres@127.0.0.1:5432"
+DATABASE = "certificates_bench"
+BROKER_PORT = 9192
+BROKERS = f"127.0.0.1:{BROKER_PORT}"
+UPSTREAM = "127.0.0.1:4100"
+SERVICE_PORT = 3100
+WARMUP_S = int(os.environ.get("BENCH_WARMUP_S", "10"))
+MEASURE_S = int(os.environ.get("BENCH_MEASURE_S", "30"))
+CONNECTIONS = [int(c) for c in os.environ.get("BENCH_CONNECTIONS", "16,64").split(",")]
+RELAY_BACKLOG = int(os.environ.get("BENCH_RELAY_BACKLOG", "100000"))
+SEED_PER_THREAD = 150_000
+WRK_THREADS = 2
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def log(message):
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def run(command, **kwargs):
+    return subprocess.run(command, check=True, text=True, capture_output=True, **kwargs).stdout
+
+
+def psql(sql, database=DATABASE):
+    return run(["psql", f"{ADMIN_URL}/{database}", "-qtAX", "-v", "ON_ERROR_STOP=1", "-c", sql]).strip()
+
+
+def bench_json(output):
+    line = next(l for l in output.splitlines() if l.startswith("BENCH_JSON "))
+    return json.loads(line[len("BENCH_JSON "):])
+
+
+def wait_for(predicate, timeout, what):
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if predicate():
+            return time.monotonic() - started
+        time.sleep(0.01)
+    raise RuntimeError(f"timed out waiting for {what}")
+
+
+def http_status(url):
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return 0
+
+
+def proc_status(pid, field):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])  # kB
+    return 0
+
+
+def cpu_ticks(pid):
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def postgres_pids():
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                pass
+    return pids
+
+
+def postgres_ticks():
+    total = 0
+    for pid in postgres_pids():
+        try:
+            total += cpu_ticks(pid)
+        except OSError:
+            pass
+    return total
+
+
+class Service:
+    """The release binary with the real adapters."""
+
+    def __init__(self, topic):
+        self.topic = topic
+        self.process = None
+
+    def env(self):
+        env = dict(os.environ)
+        env.update({
+            "DATABASE_URL": f"{ADMIN_URL}/{DATABASE}",
+            "RC_IDENTITY_API_BASE_URL": f"http://{UPSTREAM}",
+            "RC_CREDENTIALS_API_BASE_URL": f"http://{UPSTREAM}",
+            "VERIFICATION_SCHEMA_URL": "https://schema.example/course-certificate/v1",
+            "VERIFICATION_SCHEMA_NAME": "CourseCertificate",
+            "CERTIFICATE_ISSUER_DID": "did:upai:issuer",
+            "SCHEMA_ID": "schema-course-certificate",
+            "kafkaEnabled": "true",
+            "KAFKA_BROKERS": BROKERS,
+            "KAFKA_TOPIC": self.topic,
+            "PORT": str(SERVICE_PORT),
+            "LOG_FORMAT": "json",
+            "RUST_LOG": os.environ.get("BENCH_RUST_LOG", "warn"),
+        })
+        return env
+
+    def start(self):
+        started = time.monotonic()
+        self.process = subprocess.Popen(
+            [str(RELEASE / "certificate-service")], env=self.env(),
+            stdout=open(STATE / "service.log", "a"), stderr=subprocess.STDOUT)
+        ready = wait_for(lambda: http_status(f"http://127.0.0.1:{SERVICE_PORT}/health/ready") == 200, 60, "ready")
+        return time.monotonic() - started if ready is not None else None
+
+    def stop(self):
+        if self.process:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=60)
+            self.process = None
+
+    @property
+    def pid(self):
+        return self.process.pid
+
+
+def undelivered():
+    return int(psql("SELECT count(*) FROM certificate_outbox WHERE published_at IS NULL AND dead_at IS NULL"))
+
+
+def count_events(topic, prefix):
+    return json.loads(run([str(RELEASE / "certificate-bench"), "count-events", topic, BROKERS, prefix]))
+
+
+def seed_rows(prefix):
+    """Enrolled learners for the existing-row path: the formula of issue.lua."""
+    psql(f"""
+        INSERT INTO user_course_certificate ("userId", "courseId", status, progress)
+        SELECT format('%s-0000-4000-8000-%s', lpad(to_hex(t), 8, '0'), lpad(to_hex(n), 12, '0'))::uuid,
+               format('{prefix}-%s-%s', t, n), 'enrolled', 100
+          FROM generate_series(1, {WRK_THREADS}) AS t, generate_series(1, {SEED_PER_THREAD}) AS n""")
+
+
+def wrk(connections, seconds, prefix, script="issue.lua", url=None):
+    env = dict(os.environ, BENCH_PREFIX=prefix)
+    output = run(["wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
+                  "-s", str(ROOT / "bench" / script), url or f"http://127.0.0.1:{SERVICE_PORT}"], env=env)
+    return bench_json(output)
+
+
+def issue_run(service, connections, path, run_id):
+    prefix = f"{run_id}-{path}-c{connections}"
+    if path == "existing":
+        seed_rows(prefix)
+        seed_rows(prefix + "-warm")
+    wrk(connections, WARMUP_S, prefix + "-warm")
+    wait_for(lambda: undelivered() == 0, 120, "the relay to drain the warm-up")
+    Path(f"/proc/{service.pid}/clear_refs").write_text("5")
+    service_ticks, pg_ticks = cpu_ticks(service.pid), postgres_ticks()
+    result = wrk(connections, MEASURE_S, prefix)
+    seconds = result["duration_us"] / 1e6
+    service_cpu = (cpu_ticks(service.pid) - service_ticks) / CLK_TCK / seconds
+    pg_cpu = (postgres_ticks() - pg_ticks) / CLK_TCK / seconds
+    peak_rss_kb = proc_status(service.pid, "VmHWM")
+    ok = result["requests"] - result["non_2xx"]
+    wait_for(lambda: undelivered() == 0, 300, "the relay to drain")
+    rows = int(psql(f"""SELECT count(*) FROM user_course_certificate
+                        WHERE status = 'viewCertificate' AND "courseId" LIKE '{prefix}-%'
+                          AND "courseId" NOT LIKE '{prefix}-warm-%'"""))
+    events = count_events(service.topic, prefix + "-")
+    warm_events = count_events(service.topic, prefix + "-warm-")
+    return {
+        "path": path, "connections": connections, "rps": ok / seconds, "requests": result["requests"],
+        "non_2xx": result["non_2xx"], "socket_errors": result["socket_errors"],
+        "p50_ms": result["p50_us"] / 1000, "p90_ms": result["p90_us"] / 1000,
+        "p99_ms": result["p99_us"] / 1000, "max_ms": result["max_us"] / 1000,
+        "peak_rss_mib": peak_rss_kb / 1024, "service_cpu": service_cpu, "postgres_cpu": pg_cpu,
+        "rows": rows, "events": events["distinct_event_ids"] - warm_events["distinct_event_ids"],
+        "ok": ok, "in_flight_at_stop": rows - ok,
+    }
+
+
+PGBENCH_EXISTING_LEARNERS = 2
+
+
+def pgbench(clients, path):
+    """The same statements straight from pgbench. The existing-row path draws
+    from seeded enrolled learners; the new-row path from a range too large to repeat."""
+    if path == "existing":
+        psql(f"""
+            INSERT INTO user_course_certificate ("userId", "courseId", status, progress)
+            SELECT format('%s-0000-4000-8000-%s', lpad(to_hex(t), 8, '0'), lpad(to_hex(n), 12, '0'))::uuid,
+                   format('pgbench-%s-%s', t, n), 'enrolled', 100
+              FROM generate_series(1, {PGBENCH_EXISTING_LEARNERS}) AS t, generate_series(1, 300000) AS n
+            ON CONFLICT DO NOTHING""")
+    tmax = PGBENCH_EXISTING_LEARNERS if path == "existing" else 1_000_000
+    output = run(["pgbench", "-n", "-M", "extended", f"-c{clients}", "-j2", f"-T{MEASURE_S}", "-D", f"tmax={tmax}",
+                  "-f", str(ROOT / "bench" / "issuance.pgbench"), f"{ADMIN_URL}/{DATABASE}"])
+    tps = float(re.search(r"tps = ([\d.]+)", output).group(1))
+    latency = float(re.search(r"latency average = ([\d.]+) ms", output).group(1))
+    # Keep the outbox of later runs free of pgbench's rows.
+    psql("UPDATE certificate_outbox SET published_at = now() WHERE published_at IS NULL AND message_key LIKE 'pgbench-%'")
+    return {"clients": clients, "path": path, "tps": tps, "latency_avg_ms": latency}
+
+
+def relay_run(service):
+    service.stop()
+    log(f"seeding a backlog of {RELAY_BACKLOG} pending events")
+    payload = ('{"eventId":"00000000-0000-4000-8000-000000000000","eventType":"COURSE_STATUS_UPDATED",'
+               '"timestamp":"2026-11-26T10:30:00.000Z","data":{"userId":"af771398-bc1a-4350-b849-907561d25957",'
+               '"courseId":"do_21430769261883392012483","courseName":"Introduction to Programming",'
+               '"certificateId":"did:upai:cert0123456789abcdef0123456789abcdef","firstName":"John","lastName":"Doe",'
+               '"issuanceDate":"2025-10-13T00:00:00.000Z","expirationDate":"2026-10-13T00:00:00.000Z",'
+               '"status":"viewCertificate","eventType":"CERTIFICATE_ISSUED"}}')
+    psql(f"""INSERT INTO certificate_outbox (event_id, message_key, user_id, payload)
+             SELECT gen_random_uuid(), 'relay-backlog-' || n, gen_random_uuid(), '{payload}'
+               FROM generate_series(1, {RELAY_BACKLOG}) AS n""")
+    service.start()
+    started = time.monotonic()
+    wait_for(lambda: undelivered() == 0, 900, "the relay to drain the backlog")
+    relay_seconds = time.monotonic() - started
+    raw = json.loads(run([str(RELEASE / "certificate-bench"), "produce", "bench-raw-" + str(int(time.time())),
+                          BROKERS, str(RELAY_BACKLOG)]))
+    return {"relay_eps": RELAY_BACKLOG / relay_seconds, "raw_eps": RELAY_BACKLOG / raw["seconds"],
+            "relay_s": relay_seconds, "raw_s": raw["seconds"]}
+
+
+def upstream_alone():
+    result = wrk(16, 10, "upstream", script="upstream.lua", url=f"http://{UPSTREAM}/credentials/issue")
+    return {"rps": result["requests"] / (result["duration_us"] / 1e6), "p99_ms": result["p99_us"] / 1000}
+
+
+def reset_database():
+    run(["psql", f"{ADMIN_URL}/postgres", "-qtAX", "-c", f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"])
+    run(["psql", f"{ADMIN_URL}/postgres", "-qtAX", "-c", f"CREATE DATABASE {DATABASE}"])
+
+
+def machine():
+    memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")), "unknown cpu")
+    return f"{os.cpu_count()} cores ({cpu}), {memory_kb / 1024 / 1024:.0f} GiB"
+
+
+def table(report):
+    lines = [
+        f"### {report['date']} — commit {report['commit']}",
+        "",
+        f"Machine: {report['machine']}. Warm-up {WARMUP_S} s, measured {MEASURE_S} s per run; wrk, Postgres, "
+        "tansu, the upstream fake and the service share the machine.",
+        "",
+        "| path | conns | req/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | peak RSS MiB | service CPU | Postgres CPU | pgbench tps | service ÷ pgbench | rows = 2xx | events = 2xx |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in report["issue"]:
+        pg = next(p for p in report["pgbench"] if p["clients"] == r["connections"] and p["path"] == r["path"])
+        rows_note = "yes" if r["rows"] == r["ok"] else f"{r['rows']} vs {r['ok']} ({r['in_flight_at_stop']} in flight at stop)"
+        events_note = "yes" if r["events"] == r["rows"] else f"{r['events']} vs {r['rows']} rows"
+        lines.append(
+            f"| {r['path']} | {r['connections']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p90_ms']:.1f} | "
+            f"{r['p99_ms']:.1f} | {r['max_ms']:.1f} | {r['non_2xx'] + r['socket_errors']} | {r['peak_rss_mib']:.1f} | "
+            f"{r['service_cpu']:.2f} | {r['postgres_cpu']:.2f} | {pg['tps']:.0f} | {r['rps'] / pg['tps']:.0%} | "
+            f"{rows_note} | {events_note} |")
+    relay = report["relay"]
+    lines += [
+        "",
+        "| measure | figure |",
+        "|---|---|",
+        f"| upstream fake alone (16 conns, credential endpoint) | {report['upstream']['rps']:.0f} req/s, p99 {report['upstream']['p99_ms']:.1f} ms |",
+        f"| relay: {RELAY_BACKLOG} pending events drained | {relay['relay_s']:.1f} s = {relay['relay_eps']:.0f} events/s |",
+        f"| raw rdkafka producer, same records, same broker | {relay['raw_s']:.1f} s = {relay['raw_eps']:.0f} events/s |",
+        f"| relay ÷ raw producer | {relay['relay_eps'] / relay['raw_eps']:.0%} |",
+        f"| start to ready (/health/ready 200, migrations applied) | {report['start_s'] * 1000:.0f} ms |",
+        f"| RSS when idle (after start) | {report['idle_rss_mib']:.1f} MiB |",
+        "",
+        "CPU is in cores (1.00 = one core busy for the whole run). \"rows = 2xx\": certificates recorded for the run "
+        "against 2xx answers; \"events = 2xx\": distinct event ids of the run in the topic once the relay drained.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main():
+    STATE.mkdir(parents=True, exist_ok=True)
+    log("building the release binaries")
+    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "certificate-service", "-p", "upstream-fake",
+                    "-p", "certificate-bench"], check=True, cwd=ROOT)
+    subprocess.run([str(ROOT / "deploy/local/postgres.sh")], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([str(ROOT / "deploy/local/tansu.sh"), "start"], check=True, env=dict(os.environ, TANSU_PORT=str(BROKER_PORT)))
+    fake = subprocess.Popen([str(RELEASE / "upstream-fake"), UPSTREAM, "2"], stdout=subprocess.DEVNULL)
+    service = Service(f"bench-{int(time.time())}")
+    try:
+        reset_database()
+        wait_for(lambda: http_status(f"http://{UPSTREAM}/") != 0, 10, "the upstream fake")
+        log("measuring the upstream fake alone")
+        upstream = upstream_alone()
+        start_s = service.start()
+        time.sleep(1)
+        idle_rss_mib = proc_status(service.pid, "VmRSS") / 1024
+        run_id = f"r{int(time.time())}"
+        issue, pgbench_runs = [], []
+        for path in ["new", "existing"]:
+            for connections in CONNECTIONS:
+                log(f"issue path={path} connections={connections}")
+                issue.append(issue_run(service, connections, path, run_id))
+                log(f"pgbench path={path} clients={connections}")
+                pgbench_runs.append(pgbench(connections, path))
+        log("relay backlog")
+        relay = relay_run(service)
+        commit = run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT).strip()
+        report = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit,
+                  "machine": machine(), "issue": issue, "pgbench": pgbench_runs, "relay": relay,
+                  "upstream": upstream, "start_s": start_s, "idle_rss_mib": idle_rss_mib}
+        (STATE / "last.json").write_text(json.dumps(report, indent=2))
+        text = table(report)
+        print(text)
+        with open(ROOT / "BENCHMARKS.md", "a") as out:
+            out.write("\n" + text)
+    finally:
+        service.stop()
+        fake.terminate()
+        subprocess.run([str(ROOT / "deploy/local/tansu.sh"), "stop"], env=dict(os.environ, TANSU_PORT=str(BROKER_PORT)))
+
+
+if __name__ == "__main__":
+    main()
