@@ -12,12 +12,13 @@ mod migrations;
 mod outbox;
 mod repo;
 mod schema;
+mod statement;
 
 use std::time::Duration;
 
 use diesel::ConnectionError;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
 
@@ -58,6 +59,10 @@ impl PgStore {
     pub fn new(config: PgConfig) -> Result<Self, StoreError> {
         let mut setup = ManagerConfig::default();
         setup.custom_setup = Box::new(|url| establish_without_jit(url.to_owned()).boxed());
+        // The default (Verified) pings with `SELECT 1` on every checkout, a
+        // round trip per statement; a broken connection shows as a failed
+        // statement, mapped to 503, and is dropped by the pool.
+        setup.recycling_method = RecyclingMethod::Fast;
         let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(config.url.clone(), setup);
         let pool = Pool::builder(manager).max_size(config.pool_size).build()?;
         Ok(Self { pool, config })

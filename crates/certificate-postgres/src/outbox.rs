@@ -10,11 +10,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{EventOutbox, FailedDelivery, PendingEvent, RepoError};
-use diesel::sql_types::{Array, BigInt, Double, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
-use diesel::{sql_query, QueryableByName};
+use diesel::sql_types::{BigInt, Integer, Text, Uuid as SqlUuid};
+use diesel::QueryableByName;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
+use crate::statement::Statement;
 use crate::PgStore;
 
 const LEASE_DUE: &str = r#"
@@ -82,11 +83,7 @@ impl EventOutbox for PgStore {
     async fn lease_due(&self, limit: usize, lease: Duration) -> Result<Vec<PendingEvent>, RepoError> {
         let mut rows: Vec<LeasedRow> = self
             .with_conn(async |conn| {
-                sql_query(LEASE_DUE)
-                    .bind::<BigInt, _>(limit as i64)
-                    .bind::<Double, _>(lease.as_secs_f64())
-                    .load(conn)
-                    .await
+                Statement::new(LEASE_DUE).bigint(limit as i64).double(lease.as_secs_f64()).load(conn).await
             })
             .await?;
         rows.sort_unstable_by_key(|row| row.id);
@@ -94,9 +91,7 @@ impl EventOutbox for PgStore {
     }
 
     async fn mark_published(&self, ids: &[i64]) -> Result<(), RepoError> {
-        self.with_conn(async |conn| sql_query(MARK_PUBLISHED).bind::<Array<BigInt>, _>(ids).execute(conn).await)
-            .await
-            .map(drop)
+        self.with_conn(async |conn| Statement::new(MARK_PUBLISHED).bigints(ids).execute(conn).await).await.map(drop)
     }
 
     async fn mark_failed(&self, failures: &[FailedDelivery]) -> Result<(), RepoError> {
@@ -104,12 +99,7 @@ impl EventOutbox for PgStore {
         let errors: Vec<&str> = failures.iter().map(|f| f.error.as_str()).collect();
         let retry_at: Vec<_> = failures.iter().map(|f| f.retry_at).collect();
         self.with_conn(async |conn| {
-            sql_query(MARK_FAILED)
-                .bind::<Array<BigInt>, _>(&ids)
-                .bind::<Array<Text>, _>(&errors)
-                .bind::<Array<Nullable<Timestamptz>>, _>(&retry_at)
-                .execute(conn)
-                .await
+            Statement::new(MARK_FAILED).bigints(&ids).texts(&errors).optional_timestamps(&retry_at).execute(conn).await
         })
         .await
         .map(drop)

@@ -6,12 +6,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use certificate_domain::ports::{CertificateRepo, Claim, ClaimRequest, ClaimToken, IssuedCertificate, RepoError};
 use certificate_domain::{CertificateEvent, STATUS_VIEW_CERTIFICATE};
-use diesel::sql_types::{Bool, Double, Nullable, Text, Timestamptz, Uuid as SqlUuid};
-use diesel::{sql_query, QueryableByName};
+use diesel::sql_types::{Bool, Nullable, Text, Uuid as SqlUuid};
+use diesel::QueryableByName;
 use diesel_async::RunQueryDsl;
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::statement::Statement;
 use crate::PgStore;
 
 /// Takes the claim when nobody holds it: a new learner and course, a released
@@ -113,9 +114,7 @@ impl CurrentClaim {
 impl PgStore {
     async fn key_matches(&self, key: &str, fingerprint: &str) -> Result<bool, RepoError> {
         let first: Fingerprint = self
-            .with_conn(async |conn| {
-                sql_query(REMEMBER_KEY).bind::<Text, _>(key).bind::<Text, _>(fingerprint).get_result(conn).await
-            })
+            .with_conn(async |conn| Statement::new(REMEMBER_KEY).text(key).text(fingerprint).get_result(conn).await)
             .await?;
         Ok(first.fingerprint == fingerprint)
     }
@@ -128,18 +127,19 @@ impl PgStore {
     ) -> Result<(), RepoError> {
         let credential = certificate.credential;
         let certificate_id = credential.certificate_id.as_str();
+        let body = credential.body.to_string();
         let inserted = self
             .with_conn(async |conn| {
-                sql_query(RECORD_ISSUED)
-                    .bind::<SqlUuid, _>(token.0)
-                    .bind::<Text, _>(credential.body.to_string())
-                    .bind::<Text, _>(certificate_id)
-                    .bind::<Text, _>(STATUS_VIEW_CERTIFICATE)
-                    .bind::<Timestamptz, _>(certificate.request.issued_at())
-                    .bind::<SqlUuid, _>(event.event_id)
-                    .bind::<Text, _>(&event.key)
-                    .bind::<Text, _>(&event.payload)
-                    .bind::<Timestamptz, _>(event.created_at)
+                Statement::new(RECORD_ISSUED)
+                    .uuid(token.0)
+                    .text(&body)
+                    .text(certificate_id)
+                    .text(STATUS_VIEW_CERTIFICATE)
+                    .timestamptz(certificate.request.issued_at())
+                    .uuid(event.event_id)
+                    .text(&event.key)
+                    .text(&event.payload)
+                    .timestamptz(event.created_at)
                     .execute(conn)
                     .await
             })
@@ -149,7 +149,7 @@ impl PgStore {
         }
         let recorded: Vec<Recorded> = self
             .with_conn(async |conn| {
-                sql_query(ALREADY_RECORDED).bind::<SqlUuid, _>(token.0).bind::<Text, _>(certificate_id).load(conn).await
+                Statement::new(ALREADY_RECORDED).uuid(token.0).text(certificate_id).load(conn).await
             })
             .await?;
         match recorded.into_iter().next() {
@@ -171,12 +171,12 @@ impl CertificateRepo for PgStore {
         let (user_id, course_id) = (request.user_id, request.course_id);
         let acquired: Vec<Token> = self
             .with_conn(async |conn| {
-                sql_query(CLAIM)
-                    .bind::<SqlUuid, _>(user_id)
-                    .bind::<Text, _>(course_id)
-                    .bind::<SqlUuid, _>(token)
-                    .bind::<Double, _>(request.lease.as_secs_f64())
-                    .bind::<Bool, _>(request.reissue)
+                Statement::new(CLAIM)
+                    .uuid(user_id)
+                    .text(course_id)
+                    .uuid(token)
+                    .double(request.lease.as_secs_f64())
+                    .boolean(request.reissue)
                     .load(conn)
                     .await
             })
@@ -185,15 +185,13 @@ impl CertificateRepo for PgStore {
             return Ok(Claim::Acquired(ClaimToken(token)));
         }
         let current: Vec<CurrentClaim> = self
-            .with_conn(async |conn| {
-                sql_query(CURRENT_CLAIM).bind::<SqlUuid, _>(user_id).bind::<Text, _>(course_id).load(conn).await
-            })
+            .with_conn(async |conn| Statement::new(CURRENT_CLAIM).uuid(user_id).text(course_id).load(conn).await)
             .await?;
         current.into_iter().next().map_or(Ok(Claim::InFlight), CurrentClaim::into_claim)
     }
 
     async fn release(&self, token: ClaimToken) -> Result<(), RepoError> {
-        self.with_conn(async |conn| sql_query(RELEASE).bind::<SqlUuid, _>(token.0).execute(conn).await).await.map(drop)
+        self.with_conn(async |conn| Statement::new(RELEASE).uuid(token.0).execute(conn).await).await.map(drop)
     }
 
     /// Retries while the database is unreachable, within the configured
