@@ -34,16 +34,18 @@ impl TcpProxy {
         format!("127.0.0.1:{}", self.port)
     }
 
+    /// Checks and registers under one lock, so that a cut cannot miss a
+    /// connection accepted just before it.
     fn forward(&self, client: TcpStream, target: SocketAddr) {
-        if !self.open.load(Ordering::SeqCst) {
-            let _ = client.shutdown(Shutdown::Both);
-            return;
-        }
-        let Ok(server) = TcpStream::connect(target) else {
+        let mut connections = self.connections.lock().unwrap();
+        let server = match self.open.load(Ordering::SeqCst) {
+            true => TcpStream::connect(target).ok(),
+            false => None,
+        };
+        let Some(server) = server else {
             let _ = client.shutdown(Shutdown::Both);
             return;
         };
-        let mut connections = self.connections.lock().unwrap();
         for stream in [&client, &server] {
             connections.push(stream.try_clone().unwrap());
         }
@@ -52,8 +54,9 @@ impl TcpProxy {
     }
 
     pub fn cut(&self) {
+        let mut connections = self.connections.lock().unwrap();
         self.open.store(false, Ordering::SeqCst);
-        for stream in self.connections.lock().unwrap().drain(..) {
+        for stream in connections.drain(..) {
             let _ = stream.shutdown(Shutdown::Both);
         }
     }

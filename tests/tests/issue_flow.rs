@@ -198,7 +198,7 @@ async fn with_the_broker_down_the_issuance_succeeds_and_the_event_arrives_later(
     assert!(app.wait_for_log("Failed to publish certificate issued event", TIMEOUT).await, "{:?}", app.logs());
     broker.proxy.restore();
     let records = consume(&broker.brokers(), &stack.topic, 1, SETTLE, Duration::from_secs(40));
-    assert_eq!(records.len(), 1);
+    assert_eq!(records.len(), 1, "{:#?}", app.logs().iter().filter(|l| !l.contains("listening")).collect::<Vec<_>>());
     assert_eq!(records[0].value["data"]["certificateId"], answer.body["data"]["credential"]["id"]);
 }
 

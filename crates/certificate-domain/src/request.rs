@@ -150,41 +150,24 @@ impl IssueRequest {
         let expiration_date = check.date("expirationDate", raw.expiration_date);
         let issued_on = check.optional_string("issuedOn", raw.issued_on);
         let reissue = check.flag("reissue", raw.reissue);
-        match (
-            user_id,
-            course_id,
-            course_name,
-            first_name,
-            middle_name,
-            last_name,
-            issuance_date,
-            expiration_date,
-            issued_on,
-            reissue,
-        ) {
-            (
-                Some(user_id),
-                Some(course_id),
-                Some(course_name),
-                Some(first_name),
-                Some(middle_name),
-                Some(last_name),
-                Some(issuance_date),
-                Some(expiration_date),
-                Some(issued_on),
-                Some(reissue),
-            ) if check.0.is_empty() => Ok(Self {
-                user_id,
-                course_id,
-                course_name,
-                first_name,
-                middle_name,
-                last_name,
-                issuance_date,
-                expiration_date,
-                issued_on,
-                reissue,
-            }),
+        // Every field was checked above (so that all failures are reported);
+        // the request exists only if none failed.
+        let request = || {
+            Some(Self {
+                user_id: user_id?,
+                course_id: course_id?,
+                course_name: course_name?,
+                first_name: first_name?,
+                middle_name: middle_name?,
+                last_name: last_name?,
+                issuance_date: issuance_date?,
+                expiration_date: expiration_date?,
+                issued_on: issued_on?,
+                reissue: reissue?,
+            })
+        };
+        match request() {
+            Some(request) if check.0.is_empty() => Ok(request),
             _ => Err(ValidationErrors(check.0)),
         }
     }

@@ -6,7 +6,8 @@
 //! (message_key, id) index even when the table's statistics are stale (a
 //! NOT EXISTS form degraded to a 16 s scan on a fresh 100,000-event backlog).
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use certificate_domain::ports::{EventOutbox, FailedDelivery, PendingEvent, RepoError};
@@ -49,6 +50,40 @@ UPDATE certificate_outbox o
   FROM unnest($1::bigint[], $2::text[], $3::timestamptz[]) AS f(id, error, retry_at)
  WHERE o.id = f.id"#;
 
+/// A backlog that appears at once (events piled up during a broker outage,
+/// or restored) leaves the planner with statistics that say the undelivered
+/// index is nearly empty; it then walks that whole index for every candidate.
+/// When a lease comes back full, the outbox's statistics are refreshed (in
+/// the background, at most once a minute), well before autovacuum would.
+#[derive(Clone, Default)]
+pub(crate) struct StatisticsRefresh(Arc<Mutex<Option<Instant>>>);
+
+const STATISTICS_REFRESH_INTERVAL: Duration = Duration::from_secs(60);
+
+impl StatisticsRefresh {
+    fn due(&self) -> bool {
+        let mut last = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let due = last.is_none_or(|at| at.elapsed() >= STATISTICS_REFRESH_INTERVAL);
+        if due {
+            *last = Some(Instant::now());
+        }
+        due
+    }
+}
+
+impl PgStore {
+    fn refresh_statistics_in_background(&self) {
+        let store = self.clone();
+        tokio::spawn(async move {
+            let analyzed =
+                store.with_conn(async |conn| Statement::new("ANALYZE certificate_outbox").execute(conn).await).await;
+            if let Err(error) = analyzed {
+                tracing::warn!(%error, "cannot refresh the outbox's planner statistics");
+            }
+        });
+    }
+}
+
 #[derive(QueryableByName)]
 struct LeasedRow {
     #[diesel(sql_type = BigInt)]
@@ -86,6 +121,9 @@ impl EventOutbox for PgStore {
                 Statement::new(LEASE_DUE).bigint(limit as i64).double(lease.as_secs_f64()).load(conn).await
             })
             .await?;
+        if rows.len() == limit && self.statistics.due() {
+            self.refresh_statistics_in_background();
+        }
         rows.sort_unstable_by_key(|row| row.id);
         Ok(rows.into_iter().map(PendingEvent::from).collect())
     }

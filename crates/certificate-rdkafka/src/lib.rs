@@ -8,6 +8,7 @@
 //! `content-type: application/json`; `publish` returns only once each record
 //! is acknowledged or has failed, within the delivery timeout.
 
+use std::sync::RwLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -43,23 +44,45 @@ impl RdKafkaConfig {
 }
 
 pub struct RdKafkaPublisher {
-    producer: FutureProducer,
+    /// Replaced when librdkafka reports a fatal error: an idempotent producer
+    /// that was fenced (seen with tansu after a delivery timed out during an
+    /// outage) refuses every later record until it is recreated.
+    producer: RwLock<FutureProducer>,
     config: RdKafkaConfig,
 }
 
 pub const EVENT_ID_HEADER: &str = "ce_id";
 
+/// Per-record errors after which an idempotent producer never recovers.
+const PRODUCER_BROKEN: [RDKafkaErrorCode; 4] = [
+    RDKafkaErrorCode::ProducerFenced,
+    RDKafkaErrorCode::InvalidProducerEpoch,
+    RDKafkaErrorCode::UnknownProducerId,
+    RDKafkaErrorCode::OutOfOrderSequenceNumber,
+];
+
 impl RdKafkaPublisher {
     pub fn new(config: RdKafkaConfig) -> Result<Self, KafkaError> {
-        let producer = config
-            .client_config()
-            .set("enable.idempotence", "true")
-            .set("acks", "all")
-            .set("partitioner", "murmur2_random")
-            .set("linger.ms", "2")
-            .set("message.timeout.ms", config.delivery_timeout.as_millis().to_string())
-            .create()?;
-        Ok(Self { producer, config })
+        Ok(Self { producer: RwLock::new(create_producer(&config)?), config })
+    }
+
+    fn producer(&self) -> FutureProducer {
+        self.producer.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    /// Recreates the producer if the one that was used has failed for good:
+    /// a fatal error, or an idempotence error it does not recover from.
+    fn replace_if_broken(&self, used: &FutureProducer, errors: &[&KafkaError]) {
+        let fenced = errors.iter().find_map(|e| e.rdkafka_error_code().filter(|code| PRODUCER_BROKEN.contains(code)));
+        let Some(reason) = used.client().fatal_error().map(|(_, reason)| reason).or(fenced.map(|c| c.to_string()))
+        else {
+            return;
+        };
+        tracing::error!(%reason, "the Kafka producer failed for good; creating a new one");
+        match create_producer(&self.config) {
+            Ok(fresh) => *self.producer.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = fresh,
+            Err(error) => tracing::error!(%error, "cannot create a new Kafka producer"),
+        }
     }
 
     /// Creates the topic unless it exists, as the original does on start.
@@ -84,7 +107,7 @@ impl RdKafkaPublisher {
 
     /// Whether a broker answers a metadata request for the topic in time.
     pub async fn check_broker(&self, timeout: Duration) -> Result<(), String> {
-        let producer = self.producer.clone();
+        let producer = self.producer();
         let topic = self.config.topic.clone();
         tokio::task::spawn_blocking(move || producer.client().fetch_metadata(Some(&topic), Timeout::After(timeout)))
             .await
@@ -95,8 +118,19 @@ impl RdKafkaPublisher {
 
     /// Waits for every record in flight; called on shutdown.
     pub fn flush(&self, timeout: Duration) -> Result<(), KafkaError> {
-        self.producer.flush(Timeout::After(timeout))
+        self.producer().flush(Timeout::After(timeout))
     }
+}
+
+fn create_producer(config: &RdKafkaConfig) -> Result<FutureProducer, KafkaError> {
+    config
+        .client_config()
+        .set("enable.idempotence", "true")
+        .set("acks", "all")
+        .set("partitioner", "murmur2_random")
+        .set("linger.ms", "2")
+        .set("message.timeout.ms", config.delivery_timeout.as_millis().to_string())
+        .create()
 }
 
 pub fn publish_error(error: &KafkaError) -> PublishError {
@@ -121,18 +155,24 @@ fn headers(event_id: &str) -> OwnedHeaders {
 #[async_trait]
 impl CertificatePublisher for RdKafkaPublisher {
     async fn publish(&self, events: &[PendingEvent]) -> Vec<Result<(), PublishError>> {
-        let deliveries = events.iter().map(|event| async move {
+        let producer = self.producer();
+        let deliveries = events.iter().map(|event| async {
             let event_id = event.event_id.to_string();
             let record = FutureRecord::to(&self.config.topic)
                 .key(&event.key)
                 .payload(&event.payload)
                 .headers(headers(&event_id));
-            self.producer
+            producer
                 .send(record, Timeout::After(self.config.delivery_timeout))
                 .await
                 .map(drop)
-                .map_err(|(error, _)| publish_error(&error))
+                .map_err(|(error, _)| error)
         });
-        join_all(deliveries).await
+        let results = join_all(deliveries).await;
+        let errors: Vec<&KafkaError> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+        if !errors.is_empty() {
+            self.replace_if_broken(&producer, &errors);
+        }
+        results.into_iter().map(|r| r.map_err(|error| publish_error(&error))).collect()
     }
 }

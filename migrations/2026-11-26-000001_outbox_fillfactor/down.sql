@@ -1,0 +1,1 @@
+ALTER TABLE certificate_outbox RESET (fillfactor);
