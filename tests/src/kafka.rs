@@ -53,30 +53,23 @@ pub fn consume(
     let mut last_record = Instant::now();
     let mut records = Vec::new();
     while started.elapsed() < timeout && !(records.len() >= expected && last_record.elapsed() >= settle) {
-        match consumer.poll(Duration::from_millis(100)) {
-            Some(Ok(message)) => {
-                last_record = Instant::now();
-                records.push(ConsumedRecord {
-                    key: message.key().map(|k| String::from_utf8_lossy(k).into_owned()),
-                    value: serde_json::from_slice(message.payload().unwrap_or_default())
-                        .unwrap_or(serde_json::Value::Null),
-                    headers: message
-                        .headers()
-                        .map(|headers| {
-                            headers
-                                .iter()
-                                .map(|h| {
-                                    (
-                                        h.key.to_owned(),
-                                        String::from_utf8_lossy(h.value.unwrap_or_default()).into_owned(),
-                                    )
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                });
-            }
-            Some(Err(_)) | None => {}
+        if let Some(Ok(message)) = consumer.poll(Duration::from_millis(100)) {
+            last_record = Instant::now();
+            records.push(ConsumedRecord {
+                key: message.key().map(|k| String::from_utf8_lossy(k).into_owned()),
+                value: serde_json::from_slice(message.payload().unwrap_or_default()).unwrap_or(serde_json::Value::Null),
+                headers: message
+                    .headers()
+                    .map(|headers| {
+                        headers
+                            .iter()
+                            .map(|h| {
+                                (h.key.to_owned(), String::from_utf8_lossy(h.value.unwrap_or_default()).into_owned())
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            });
         }
     }
     records

@@ -243,6 +243,13 @@ impl CertificatePublisher for MeteredPublisher {
     }
 }
 
+/// Gauges read at scrape time (outbox lag, database pool), refreshed by
+/// whoever owns the store.
+#[async_trait]
+pub trait GaugeSource: Send + Sync + 'static {
+    async fn refresh(&self, metrics: &Metrics);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,11 +272,4 @@ mod tests {
             assert!(text.contains(name), "{name} missing from\n{text}");
         }
     }
-}
-
-/// Gauges read at scrape time (outbox lag, database pool), refreshed by
-/// whoever owns the store.
-#[async_trait]
-pub trait GaugeSource: Send + Sync + 'static {
-    async fn refresh(&self, metrics: &Metrics);
 }

@@ -181,7 +181,7 @@ impl CertificateRepo for PgStore {
                     .await
             })
             .await?;
-        if acquired.iter().next().is_some_and(|row| row.claim_token == token) {
+        if acquired.as_slice().first().is_some_and(|row| row.claim_token == token) {
             return Ok(Claim::Acquired(ClaimToken(token)));
         }
         let current: Vec<CurrentClaim> = self

@@ -14,7 +14,7 @@ use serde::Deserialize;
 /// original's `kafkaEnabled` arrives as `kafkaenabled`.
 #[derive(Debug, Deserialize)]
 struct Env {
-    #[serde(default = "default_port")]
+    #[serde(default = "number::<u16, 3000>")]
     port: u16,
     http_workers: Option<usize>,
     log_format: Option<String>,
@@ -28,11 +28,11 @@ struct Env {
     #[serde(default = "default_topic")]
     kafka_topic: String,
     kafka_client: Option<String>,
-    #[serde(default = "one")]
+    #[serde(default = "number::<i32, 1>")]
     kafka_topic_partitions: i32,
-    #[serde(default = "one")]
+    #[serde(default = "number::<i32, 1>")]
     kafka_topic_replication_factor: i32,
-    #[serde(default = "default_delivery_timeout_ms")]
+    #[serde(default = "number::<u64, 10_000>")]
     kafka_delivery_timeout_ms: u64,
 
     rc_identity_api_base_url: Option<String>,
@@ -41,42 +41,44 @@ struct Env {
     verification_schema_name: Option<String>,
     certificate_issuer_did: Option<String>,
     schema_id: Option<String>,
-    #[serde(default = "default_connect_timeout_ms")]
+    #[serde(default = "number::<u64, 2_000>")]
     upstream_connect_timeout_ms: u64,
-    #[serde(default = "default_upstream_timeout_ms")]
+    #[serde(default = "number::<u64, 5_000>")]
     upstream_timeout_ms: u64,
-    #[serde(default = "default_upstream_retries")]
+    #[serde(default = "number::<u32, 2>")]
     upstream_retries: u32,
 
     database_url: Option<String>,
     postgres_host: Option<String>,
-    #[serde(default = "default_postgres_port")]
+    #[serde(default = "number::<u16, 5432>")]
     postgres_port: u16,
     postgres_database: Option<String>,
     postgres_username: Option<String>,
     postgres_password: Option<String>,
-    #[serde(default = "default_pool_size")]
+    #[serde(default = "number::<usize, 16>")]
     db_pool_size: usize,
-    #[serde(default = "default_db_timeout_ms")]
+    #[serde(default = "number::<u64, 5_000>")]
     db_timeout_ms: u64,
-    #[serde(default = "default_record_retry_ms")]
+    #[serde(default = "number::<u64, 15_000>")]
     db_record_retry_ms: u64,
 
-    #[serde(default = "default_claim_lease_ms")]
+    #[serde(default = "number::<u64, 30_000>")]
     claim_lease_ms: u64,
-    #[serde(default = "default_relay_poll_ms")]
+    #[serde(default = "number::<u64, 50>")]
     outbox_poll_interval_ms: u64,
     outbox_batch_size: Option<usize>,
     outbox_max_attempts: Option<u32>,
     outbox_base_backoff_ms: Option<u64>,
     outbox_max_backoff_ms: Option<u64>,
-    #[serde(default = "default_grace_seconds")]
+    #[serde(default = "number::<u64, 25>")]
     shutdown_grace_seconds: u64,
 }
 
-fn default_port() -> u16 {
-    3000
+/// A numeric default for serde, written where the field is.
+fn number<T: From<u16>, const N: u16>() -> T {
+    T::from(N)
 }
+
 fn default_brokers() -> String {
     "localhost:9092".into()
 }
@@ -85,42 +87,6 @@ fn default_client_id() -> String {
 }
 fn default_topic() -> String {
     "user-topic".into()
-}
-fn one() -> i32 {
-    1
-}
-fn default_delivery_timeout_ms() -> u64 {
-    10_000
-}
-fn default_connect_timeout_ms() -> u64 {
-    2_000
-}
-fn default_upstream_timeout_ms() -> u64 {
-    5_000
-}
-fn default_upstream_retries() -> u32 {
-    2
-}
-fn default_postgres_port() -> u16 {
-    5432
-}
-fn default_pool_size() -> usize {
-    16
-}
-fn default_db_timeout_ms() -> u64 {
-    5_000
-}
-fn default_record_retry_ms() -> u64 {
-    15_000
-}
-fn default_claim_lease_ms() -> u64 {
-    30_000
-}
-fn default_relay_poll_ms() -> u64 {
-    50
-}
-fn default_grace_seconds() -> u64 {
-    25
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
