@@ -228,7 +228,8 @@ def pgbench(clients, path):
                              f"{ADMIN_URL}/{DATABASE}"], text=True, capture_output=True)
     found = re.search(r"tps = ([\d.]+)", result.stdout)
     if result.returncode != 0 or not found:
-        error = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        lines = result.stderr.strip().splitlines() or ["no output"]
+        error = next((line for line in lines if "ERROR" in line), lines[-1])
         log(f"pgbench failed: {error}")
         return {"clients": clients, "path": path, "tps": float("nan"), "error": error}
     tps = float(found.group(1))

@@ -237,3 +237,15 @@ async fn the_embedded_default_answers_the_readme_example_and_logs_the_event() {
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert!(app.wait_for_log(r#"\"eventType\":\"COURSE_STATUS_UPDATED\""#, TIMEOUT).await, "{:?}", app.logs());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_operator_commands_need_only_the_database() {
+    let stack = Stack::new().await;
+    let env = vec![("DATABASE_URL".to_owned(), stack.database.url.clone())];
+    let migrate = certificate_e2e::app_command(&env, &["migrate"]).output().expect("run migrate");
+    assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
+    assert_eq!(rows(&stack).await, 0, "the table exists");
+    let status = certificate_e2e::app_command(&env, &["outbox", "status"]).output().expect("run outbox status");
+    let stdout = String::from_utf8_lossy(&status.stdout);
+    assert!(status.status.success() && stdout.contains("pending: 0") && stdout.contains("dead: 0"), "{stdout}");
+}

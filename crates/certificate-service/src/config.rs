@@ -135,6 +135,16 @@ impl Config {
         Self::from(env)
     }
 
+    /// Serving needs both a database and the upstreams, or neither (embedded
+    /// mode); the operator commands need only the database.
+    pub fn check_servable(&self) -> Result<()> {
+        match (&self.database, &self.upstream) {
+            (Some(_), None) => bail!("RC_IDENTITY_API_BASE_URL is required when a database is configured"),
+            (None, Some(_)) => bail!("DATABASE_URL or POSTGRES_HOST is required when the upstreams are configured"),
+            _ => Ok(()),
+        }
+    }
+
     /// Embedded mode: neither a database nor the upstreams are configured.
     pub fn embedded(&self) -> bool {
         self.database.is_none() && self.upstream.is_none()
@@ -143,15 +153,6 @@ impl Config {
     fn from(env: Env) -> Result<Self> {
         let database = database(&env)?;
         let upstream = upstream(&env)?;
-        match (&database, &upstream) {
-            (Some(_), None) => {
-                bail!("RC_IDENTITY_API_BASE_URL is required when a database is configured")
-            }
-            (None, Some(_)) => {
-                bail!("DATABASE_URL or POSTGRES_HOST is required when the upstreams are configured")
-            }
-            _ => {}
-        }
         let defaults = RelayPolicy::default();
         Ok(Self {
             port: env.port,
@@ -274,7 +275,16 @@ mod tests {
 
     fn config(vars: &[(&str, &str)]) -> Result<Config> {
         let env: Env = envy::from_iter(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())))?;
-        Config::from(env)
+        let config = Config::from(env)?;
+        config.check_servable()?;
+        Ok(config)
+    }
+
+    #[test]
+    fn the_operator_commands_need_only_the_database() {
+        let env: Env = envy::from_iter([("DATABASE_URL".to_owned(), "postgres://a@b/c".to_owned())]).unwrap();
+        let config = Config::from(env).unwrap();
+        assert_eq!(config.database.unwrap().url, "postgres://a@b/c");
     }
 
     const UPSTREAM: [(&str, &str); 6] = [

@@ -27,7 +27,10 @@ fn main() -> ExitCode {
         println!("{}", cli::USAGE);
         return ExitCode::SUCCESS;
     }
-    let config = match Config::from_env() {
+    let config = match Config::from_env().and_then(|config| match command {
+        Command::Serve => config.check_servable().map(|()| config),
+        _ => Ok(config),
+    }) {
         Ok(config) => config,
         Err(error) => {
             eprintln!("configuration error: {error}");
