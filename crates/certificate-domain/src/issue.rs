@@ -7,8 +7,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::ports::{
-    CertificateRepo, Claim, ClaimRequest, ClaimToken, Clock, CredentialIssuer, CredentialRequest, IssuedCertificate,
-    RepoError, UpstreamError,
+    CertificateRepo, Claim, ClaimRequest, ClaimToken, Clock, CredentialIssuer, CredentialRequest, IdempotencyKey,
+    IssuedCertificate, RepoError, UpstreamError,
 };
 use crate::{CertificateEvent, IssueRequest};
 
@@ -67,8 +67,10 @@ impl IssueCertificate {
         let claim = ClaimRequest {
             user_id: request.user_id,
             course_id: &request.course_id,
-            idempotency_key: command.idempotency_key.as_deref(),
-            fingerprint: request.fingerprint(),
+            idempotency_key: command
+                .idempotency_key
+                .as_deref()
+                .map(|key| IdempotencyKey { key, fingerprint: request.fingerprint() }),
             reissue: request.reissue,
             lease: self.claim_lease,
         };

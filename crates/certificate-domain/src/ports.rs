@@ -79,13 +79,19 @@ pub enum RepoError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ClaimToken(pub Uuid);
 
+/// The caller's `Idempotency-Key` and the request it came with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdempotencyKey<'a> {
+    pub key: &'a str,
+    /// Canonical form of the request, compared when the key is used again.
+    pub fingerprint: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClaimRequest<'a> {
     pub user_id: Uuid,
     pub course_id: &'a str,
-    pub idempotency_key: Option<&'a str>,
-    /// Canonical form of the request, compared when an idempotency key is reused.
-    pub fingerprint: String,
+    pub idempotency_key: Option<IdempotencyKey<'a>>,
     pub reissue: bool,
     /// How long the claim holds before another request may take it over.
     pub lease: Duration,

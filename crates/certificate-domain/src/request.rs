@@ -35,6 +35,9 @@ pub struct IssueRequest {
     pub last_name: String,
     /// Kept exactly as sent: it is echoed to the credential service and the event.
     pub issuance_date: String,
+    /// The instant `issuance_date` names, stored as the row's `issuedOn`.
+    #[serde(skip)]
+    pub issued_at: DateTime<Utc>,
     pub expiration_date: String,
     pub issued_on: Option<String>,
     /// A deliberate re-issue: a new credential even when one was issued before.
@@ -107,12 +110,13 @@ impl Checker {
         }
     }
 
-    fn date(&mut self, field: &'static str, value: Option<Value>) -> Option<String> {
+    /// The date as sent, and the instant it names.
+    fn date(&mut self, field: &'static str, value: Option<Value>) -> Option<(String, DateTime<Utc>)> {
         let s = self.string(field, value)?;
-        if parse_iso8601(&s).is_none() {
-            return self.fail(field, NOT_A_DATE);
+        match parse_iso8601(&s) {
+            Some(at) => Some((s, at)),
+            None => self.fail(field, NOT_A_DATE),
         }
-        Some(s)
     }
 
     fn flag(&mut self, field: &'static str, value: Option<Value>) -> Option<bool> {
@@ -146,8 +150,8 @@ impl IssueRequest {
         let first_name = check.string("firstName", raw.first_name);
         let middle_name = check.optional_string("middleName", raw.middle_name);
         let last_name = check.string("lastName", raw.last_name);
-        let issuance_date = check.date("issuanceDate", raw.issuance_date);
-        let expiration_date = check.date("expirationDate", raw.expiration_date);
+        let (issuance_date, issued_at) = check.date("issuanceDate", raw.issuance_date).unzip();
+        let expiration_date = check.date("expirationDate", raw.expiration_date).map(|(sent, _)| sent);
         let issued_on = check.optional_string("issuedOn", raw.issued_on);
         let reissue = check.flag("reissue", raw.reissue);
         // Every field was checked above (so that all failures are reported);
@@ -161,6 +165,7 @@ impl IssueRequest {
                 middle_name: middle_name?,
                 last_name: last_name?,
                 issuance_date: issuance_date?,
+                issued_at: issued_at?,
                 expiration_date: expiration_date?,
                 issued_on: issued_on?,
                 reissue: reissue?,
@@ -170,11 +175,6 @@ impl IssueRequest {
             Some(request) if check.0.is_empty() => Ok(request),
             _ => Err(ValidationErrors(check.0)),
         }
-    }
-
-    /// The instant `issuanceDate` names, stored as the row's `issuedOn`.
-    pub fn issued_at(&self) -> DateTime<Utc> {
-        parse_iso8601(&self.issuance_date).expect("validated in parse")
     }
 
     /// What identifies "the same request" for an `Idempotency-Key`: every field
@@ -216,7 +216,7 @@ mod tests {
         assert_eq!(request.course_id, "do_1");
         assert_eq!(request.middle_name, None);
         assert!(!request.reissue);
-        assert_eq!(request.issued_at().to_rfc3339(), "2025-10-13T00:00:00+00:00");
+        assert_eq!(request.issued_at.to_rfc3339(), "2025-10-13T00:00:00+00:00");
     }
 
     #[test]

@@ -162,7 +162,6 @@ async fn an_issuance_in_flight_answers_in_flight() {
         user_id: request.user_id,
         course_id: &request.course_id,
         idempotency_key: None,
-        fingerprint: request.fingerprint(),
         reissue: false,
         lease: Duration::from_secs(30),
     };

@@ -116,9 +116,9 @@ fn after(now: DateTime<Utc>, duration: Duration) -> DateTime<Utc> {
 
 impl State {
     fn claim(&mut self, request: &ClaimRequest<'_>, now: DateTime<Utc>) -> Claim {
-        if let Some(key) = request.idempotency_key {
-            let fingerprint = self.keys.entry(key.to_owned()).or_insert_with(|| request.fingerprint.clone());
-            if *fingerprint != request.fingerprint {
+        if let Some(idempotency) = &request.idempotency_key {
+            let first = self.keys.entry(idempotency.key.to_owned()).or_insert_with(|| idempotency.fingerprint.clone());
+            if *first != idempotency.fingerprint {
                 return Claim::KeyReused;
             }
         }
@@ -205,7 +205,7 @@ impl CertificateRepo for InMemoryStore {
                 StoredCertificate {
                     certificate_id: certificate.credential.certificate_id.clone(),
                     status: STATUS_VIEW_CERTIFICATE.to_owned(),
-                    issued_on: certificate.request.issued_at(),
+                    issued_on: certificate.request.issued_at,
                 },
             );
             let id = state.outbox.len() as i64 + 1;

@@ -135,7 +135,7 @@ impl PgStore {
                     .text(&body)
                     .text(certificate_id)
                     .text(STATUS_VIEW_CERTIFICATE)
-                    .timestamptz(certificate.request.issued_at())
+                    .timestamptz(certificate.request.issued_at)
                     .uuid(event.event_id)
                     .text(&event.key)
                     .text(&event.payload)
@@ -162,8 +162,8 @@ impl PgStore {
 #[async_trait]
 impl CertificateRepo for PgStore {
     async fn claim(&self, request: ClaimRequest<'_>) -> Result<Claim, RepoError> {
-        if let Some(key) = request.idempotency_key {
-            if !self.key_matches(key, &request.fingerprint).await? {
+        if let Some(idempotency) = &request.idempotency_key {
+            if !self.key_matches(idempotency.key, &idempotency.fingerprint).await? {
                 return Ok(Claim::KeyReused);
             }
         }

@@ -140,7 +140,7 @@ async fn serve(config: Config) -> Result<()> {
     let _ = stop_relay.send(true);
     let _ = relay_task.await;
     if let Some(broker) = broker {
-        broker.flush(config.shutdown_grace);
+        broker.flush(config.shutdown_grace).await;
     }
     tracing::info!("stopped");
     Ok(())

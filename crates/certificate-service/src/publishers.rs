@@ -47,9 +47,12 @@ impl Broker {
         }
     }
 
-    pub fn flush(&self, timeout: Duration) {
+    /// Waits, off the async runtime, for records still in flight.
+    pub async fn flush(&self, timeout: Duration) {
         if let Broker::RdKafka(publisher) = self {
-            if let Err(error) = publisher.flush(timeout) {
+            let publisher = publisher.clone();
+            let flushed = tokio::task::spawn_blocking(move || publisher.flush(timeout)).await;
+            if let Ok(Err(error)) = flushed {
                 tracing::error!(%error, "events still in flight at shutdown");
             }
         }
