@@ -22,7 +22,6 @@ use certificate_metrics::{GaugeSource, Metrics};
 
 pub use errors::ApiError;
 pub use health::{DependencyStatus, ReadinessCheck};
-pub use observe::REQUEST_ID;
 
 /// The largest request body accepted; a certificate request is far smaller.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 
-pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const MAX_REQUEST_ID_LEN: usize = 128;
 
 fn request_id(request: &ServiceRequest) -> String {

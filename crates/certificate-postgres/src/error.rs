@@ -9,8 +9,6 @@ pub enum StoreError {
     Unavailable(String),
     #[error("migration failed: {0}")]
     Migration(String),
-    #[error(transparent)]
-    Query(#[from] Error),
 }
 
 /// Messages Postgres sends while it shuts down or starts: the database is
