@@ -2,9 +2,10 @@
 //! the beginning and prints how many records, and how many distinct event ids,
 //! have a `courseId` starting with PREFIX.
 //!
-//! `certificate-bench produce TOPIC BROKERS COUNT`: sends COUNT records shaped
-//! like the service's events with the relay's producer settings (idempotent,
-//! acks=all, murmur2, 2 headers) and prints the seconds until all are acknowledged.
+//! `certificate-bench produce TOPIC BROKERS COUNT KEYS`: sends COUNT records
+//! shaped like the service's events, over KEYS distinct keys, with the relay's
+//! producer settings (idempotent, acks=all, murmur2, 2 headers) and prints the
+//! seconds until all are acknowledged.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -54,7 +55,7 @@ async fn create_topic(topic: &str, brokers: &str) -> Result<()> {
     Ok(())
 }
 
-async fn produce(topic: &str, brokers: &str, count: usize) -> Result<()> {
+async fn produce(topic: &str, brokers: &str, count: usize, keys: usize) -> Result<()> {
     create_topic(topic, brokers).await?;
     let producer: FutureProducer = ClientConfig::new()
         .set("bootstrap.servers", brokers)
@@ -73,7 +74,7 @@ async fn produce(topic: &str, brokers: &str, count: usize) -> Result<()> {
     for chunk_start in (0..count).step_by(500) {
         let mut deliveries = FuturesUnordered::new();
         for i in chunk_start..(chunk_start + 500).min(count) {
-            let key = format!("bench-raw-{i}");
+            let key = format!("bench-raw-{}", i % keys.max(1));
             let event_id = uuid::Uuid::new_v4().to_string();
             let producer = &producer;
             let payload = &payload;
@@ -98,7 +99,7 @@ async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["count-events", topic, brokers, prefix] => count_events(topic, brokers, prefix),
-        ["produce", topic, brokers, count] => produce(topic, brokers, count.parse()?).await,
-        _ => bail!("usage: certificate-bench count-events TOPIC BROKERS PREFIX | produce TOPIC BROKERS COUNT"),
+        ["produce", topic, brokers, count, keys] => produce(topic, brokers, count.parse()?, keys.parse()?).await,
+        _ => bail!("usage: certificate-bench count-events TOPIC BROKERS PREFIX | produce TOPIC BROKERS COUNT KEYS"),
     }
 }

@@ -187,6 +187,14 @@ impl TestApp {
         self.send("GET", path, "application/json", Vec::new(), &[]).await
     }
 
+    /// Runs an operator command of the binary with this app's environment;
+    /// returns what it printed, or panics with its error.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let output = command(&self.env, args).output().expect("run the CLI");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }

@@ -16,16 +16,54 @@ use crate::{consume, contract_body, Answer, Stack, TestApp};
 /// Requests sent so far and their answers.
 pub type Answers = Vec<(Value, Answer)>;
 
+/// Which course the requests of a stream are for.
+#[derive(Debug, Clone)]
+pub enum Courses {
+    /// A new course for every request: every event has a key of its own.
+    Fresh,
+    /// One course for every request, as with a cohort or a popular course:
+    /// every event has the same key.
+    One(String),
+}
+
+impl Courses {
+    /// A course of its own for this test, that every request is for.
+    pub fn hot() -> Self {
+        Courses::One(format!("do_hot_{}", uuid::Uuid::new_v4().simple()))
+    }
+
+    /// A fresh learner's request for a course of this kind.
+    pub fn body(&self) -> Value {
+        let mut body = contract_body();
+        if let Courses::One(course) = self {
+            body["courseId"] = Value::from(course.as_str());
+        }
+        body
+    }
+}
+
 /// Sends `count` fresh issuances, `concurrency` at a time; `done` counts answers.
 pub async fn issue_stream(app: Arc<TestApp>, count: usize, concurrency: usize, done: Arc<AtomicUsize>) -> Answers {
+    issue_stream_of(app, Courses::Fresh, count, concurrency, done).await
+}
+
+/// Sends `count` issuances of fresh learners for `courses`, `concurrency` at
+/// a time; `done` counts answers.
+pub async fn issue_stream_of(
+    app: Arc<TestApp>,
+    courses: Courses,
+    count: usize,
+    concurrency: usize,
+    done: Arc<AtomicUsize>,
+) -> Answers {
     let mut workers = Vec::new();
     let next = Arc::new(AtomicUsize::new(0));
     for _ in 0..concurrency {
-        let (app, next, done) = (app.clone(), next.clone(), done.clone());
+        let (app, next, done, courses) = (app.clone(), next.clone(), done.clone(), courses.clone());
         workers.push(tokio::spawn(async move {
             let mut answers = Vec::new();
             while next.fetch_add(1, Ordering::SeqCst) < count {
-                let body = contract_body();
+                let body = courses.body();
                 let answer = app.issue(&body).await;
                 done.fetch_add(1, Ordering::SeqCst);
                 answers.push((body, answer));
@@ -49,8 +87,8 @@ pub async fn wait_until(done: &AtomicUsize, count: usize) {
     }
 }
 
-/// Waits until the outbox has no undelivered event.
-pub async fn wait_for_drained_outbox(stack: &Stack) {
+/// Waits until the outbox has no undelivered event; returns how long that took.
+pub async fn wait_for_drained_outbox(stack: &Stack) -> Duration {
     let started = Instant::now();
     let undelivered = "SELECT count(*) FROM certificate_outbox WHERE published_at IS NULL AND dead_at IS NULL";
     while stack.database.count(undelivered).await > 0 {
@@ -58,8 +96,8 @@ pub async fn wait_for_drained_outbox(stack: &Stack) {
             let stuck = stack
                 .database
                 .query(
-                    "SELECT format('%s key=%s attempts=%s leased_until=%s next=%s error=%s', id, message_key, attempts, \
-                     leased_until, next_attempt_at, last_error) FROM certificate_outbox \
+                    "SELECT format('%s key=%s attempts=%s next=%s error=%s', id, message_key, attempts, \
+                     next_attempt_at, last_error) FROM certificate_outbox \
                      WHERE published_at IS NULL AND dead_at IS NULL ORDER BY id LIMIT 5",
                 )
                 .await;
@@ -68,6 +106,7 @@ pub async fn wait_for_drained_outbox(stack: &Stack) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    started.elapsed()
 }
 
 fn certificate_id(value: &Value) -> String {

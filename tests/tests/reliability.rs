@@ -6,9 +6,11 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
-use certificate_e2e::invariants::{assert_invariants, issue_stream, wait_for_drained_outbox, wait_until, Answers};
+use certificate_e2e::invariants::{
+    assert_invariants, issue_stream, issue_stream_of, wait_for_drained_outbox, wait_until, Answers, Courses,
+};
 use certificate_e2e::{
-    app_command, consume, contract_body, with, Behaviour, PrivateBroker, PrivatePostgres, Stack, TestApp, TestDatabase,
+    consume, contract_body, with, Behaviour, PrivateBroker, PrivatePostgres, Stack, TestApp, TestDatabase,
     KAFKA_BROKERS,
 };
 use serde_json::json;
@@ -19,8 +21,7 @@ fn count(answers: &Answers, status: u16) -> usize {
     answers.iter().filter(|(_, a)| a.status == status).count()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn events_issued_while_the_broker_is_down_all_arrive_once_it_is_back() {
+async fn broker_outage_mid_stream(courses: Courses) {
     let stack = Stack::new().await;
     let broker = PrivateBroker::start();
     let env = with(stack.env(&broker.brokers()), &[("OUTBOX_MAX_BACKOFF_MS", "1000")]);
@@ -28,7 +29,7 @@ async fn events_issued_while_the_broker_is_down_all_arrive_once_it_is_back() {
     assert!(app.wait_for_log("created the Kafka topic", Duration::from_secs(20)).await);
     broker.proxy.cut();
 
-    let answers = issue_stream(app.clone(), STREAM, 4, Arc::new(AtomicUsize::new(0))).await;
+    let answers = issue_stream_of(app.clone(), courses, STREAM, 4, Arc::new(AtomicUsize::new(0))).await;
     assert_eq!(count(&answers, 200), STREAM, "a broker outage never fails an issuance");
     broker.proxy.restore();
 
@@ -36,12 +37,31 @@ async fn events_issued_while_the_broker_is_down_all_arrive_once_it_is_back() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn events_issued_while_the_broker_is_down_all_arrive_once_it_is_back() {
+    broker_outage_mid_stream(Courses::Fresh).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn events_of_one_hot_course_issued_while_the_broker_is_down_all_arrive_once_it_is_back() {
+    broker_outage_mid_stream(Courses::hot()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn serial_a_service_killed_mid_stream_loses_nothing_after_restart() {
+    kill_mid_stream(Courses::Fresh).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serial_a_service_killed_mid_stream_of_one_hot_course_loses_nothing_after_restart() {
+    kill_mid_stream(Courses::hot()).await;
+}
+
+async fn kill_mid_stream(courses: Courses) {
     let stack = Stack::new().await;
     stack.upstreams.set_credentials(Behaviour::Stall(Duration::from_millis(20)));
     let app = Arc::new(stack.start_app().await);
     let done = Arc::new(AtomicUsize::new(0));
-    let stream = tokio::spawn(issue_stream(app.clone(), STREAM, 4, done.clone()));
+    let stream = tokio::spawn(issue_stream_of(app.clone(), courses, STREAM, 4, done.clone()));
     wait_until(&done, STREAM / 3).await;
 
     app.signal("KILL");
@@ -142,27 +162,24 @@ async fn a_credential_service_failing_every_other_call_leaves_no_trace_of_failur
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn two_relays_on_one_database_publish_every_event_once() {
+async fn two_relays_on_one_database_with_one_hot_course_publish_every_event_once() {
     let stack = Stack::new().await;
-    let first = Arc::new(stack.start_app().await);
-    let second = Arc::new(stack.start_app().await);
+    // No hand-off window: both pollers compete with both hand-offs for every event.
+    let env = with(stack.env(KAFKA_BROKERS), &[("OUTBOX_HANDOFF_MS", "0"), ("OUTBOX_POLL_INTERVAL_MS", "5")]);
+    let first = Arc::new(TestApp::spawn(env.clone()).await);
+    let second = Arc::new(TestApp::spawn(env).await);
     let done = Arc::new(AtomicUsize::new(0));
+    let course = Courses::hot();
     let (a, b) = tokio::join!(
-        issue_stream(first.clone(), STREAM / 2, 2, done.clone()),
-        issue_stream(second.clone(), STREAM / 2, 2, done.clone())
+        issue_stream_of(first.clone(), course.clone(), STREAM, 2, done.clone()),
+        issue_stream_of(second.clone(), course, STREAM, 2, done.clone())
     );
     let answers: Answers = a.into_iter().chain(b).collect();
-    assert_eq!(count(&answers, 200), STREAM);
+    assert_eq!(count(&answers, 200), 2 * STREAM);
 
     assert_invariants(&stack, KAFKA_BROKERS, &answers).await;
-    let records = consume(KAFKA_BROKERS, &stack.topic, STREAM, Duration::from_secs(2), Duration::from_secs(30));
-    assert_eq!(records.len(), STREAM, "no event twice when nothing fails");
-}
-
-fn run_cli(app: &TestApp, args: &[&str]) -> String {
-    let output = app_command(&app.env, args).output().expect("run the CLI");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    let records = consume(KAFKA_BROKERS, &stack.topic, 2 * STREAM, Duration::from_secs(2), Duration::from_secs(30));
+    assert_eq!(records.len(), 2 * STREAM, "no event twice when nothing fails");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -178,24 +195,24 @@ async fn outbox_retry_dead_and_replay_republish_with_the_same_event_ids() {
     assert_eq!(count(&answers, 200), 3);
     assert!(app.wait_for_log("event moved to dead-letter", Duration::from_secs(20)).await);
     wait_for_drained_outbox(&stack).await;
-    assert!(run_cli(&app, &["outbox", "status"]).contains("dead: 3"));
+    assert!(app.cli(&["outbox", "status"]).contains("dead: 3"));
 
     broker.proxy.restore();
     wait_until_ready(&app).await;
-    assert!(run_cli(&app, &["outbox", "retry-dead"]).starts_with("3 "));
+    assert!(app.cli(&["outbox", "retry-dead"]).starts_with("3 "));
     // With one attempt allowed, a send that fails while the producer
     // reconnects is dead-lettered again; an operator retries again.
     for _ in 0..5 {
         wait_for_drained_outbox(&stack).await;
-        if run_cli(&app, &["outbox", "status"]).contains("dead: 0") {
+        if app.cli(&["outbox", "status"]).contains("dead: 0") {
             break;
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
-        run_cli(&app, &["outbox", "retry-dead"]);
+        app.cli(&["outbox", "retry-dead"]);
     }
     assert_eq!(assert_invariants(&stack, &broker.brokers(), &answers).await, 3);
 
-    assert!(run_cli(&app, &["outbox", "replay", "--since", &before]).starts_with("3 "));
+    assert!(app.cli(&["outbox", "replay", "--since", &before]).starts_with("3 "));
     wait_for_drained_outbox(&stack).await;
     let records = consume(&broker.brokers(), &stack.topic, 6, Duration::from_secs(1), Duration::from_secs(30));
     assert_eq!(records.len(), 6);

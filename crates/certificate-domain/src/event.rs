@@ -21,6 +21,9 @@ pub struct CertificateEvent {
     pub key: String,
     pub payload: String,
     pub created_at: DateTime<Utc>,
+    /// From when the outbox poller may take it; until then it is left to the
+    /// relay of the process that recorded it (see `HandOff`).
+    pub due_at: DateTime<Utc>,
 }
 
 #[derive(Serialize)]
@@ -73,6 +76,7 @@ impl CertificateEvent {
             key: request.course_id.clone(),
             payload: serde_json::to_string(&envelope).expect("a plain struct always serialises"),
             created_at: now,
+            due_at: now,
         }
     }
 }

@@ -8,9 +8,9 @@ use serde_json::Value;
 
 use crate::ports::{
     CertificateRepo, Claim, ClaimRequest, ClaimToken, Clock, CredentialIssuer, CredentialRequest, IdempotencyKey,
-    IssuedCertificate, RepoError, UpstreamError,
+    IssuedCertificate, PendingEvent, RepoError, UpstreamError,
 };
-use crate::{CertificateEvent, IssueRequest};
+use crate::{CertificateEvent, HandOff, IssueRequest};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct IssueCommand {
@@ -50,15 +50,23 @@ pub struct IssueCertificate {
     issuer: Arc<dyn CredentialIssuer>,
     clock: Arc<dyn Clock>,
     claim_lease: Duration,
+    hand_off: Option<HandOff>,
 }
 
 impl IssueCertificate {
     pub fn new(repo: Arc<dyn CertificateRepo>, issuer: Arc<dyn CredentialIssuer>, clock: Arc<dyn Clock>) -> Self {
-        Self { repo, issuer, clock, claim_lease: DEFAULT_CLAIM_LEASE }
+        Self { repo, issuer, clock, claim_lease: DEFAULT_CLAIM_LEASE, hand_off: None }
     }
 
     pub fn with_claim_lease(mut self, lease: Duration) -> Self {
         self.claim_lease = lease;
+        self
+    }
+
+    /// Hands each recorded event to this process's relay, which publishes it
+    /// at once; without one, the outbox poller publishes it.
+    pub fn with_hand_off(mut self, hand_off: HandOff) -> Self {
+        self.hand_off = Some(hand_off);
         self
     }
 
@@ -91,12 +99,15 @@ impl IssueCertificate {
 
     async fn issue_claimed(&self, token: ClaimToken, request: &IssueRequest) -> Result<Value, IssueError> {
         let learner_did = self.issuer.generate_did(request.user_id).await?;
-        let now = self.clock.now();
-        let issued_on = request.issued_on.clone().unwrap_or_else(|| now.format("%B %Y").to_string());
+        let issued_on = request.issued_on.clone().unwrap_or_else(|| self.clock.now().format("%B %Y").to_string());
         let credential =
             self.issuer.issue_credential(CredentialRequest { learner_did: &learner_did, request, issued_on }).await?;
-        let event = CertificateEvent::certificate_issued(request, &credential.certificate_id, now);
-        self.repo.record_issued(token, IssuedCertificate { request, credential: &credential }, &event).await?;
+        let event = self.event(request, &credential.certificate_id);
+        let position =
+            self.repo.record_issued(token, IssuedCertificate { request, credential: &credential }, &event).await?;
+        if let Some(hand_off) = &self.hand_off {
+            hand_off.offer(PendingEvent::recorded(position, &event));
+        }
         tracing::info!(
             user_id = %request.user_id,
             course_id = %request.course_id,
@@ -104,6 +115,16 @@ impl IssueCertificate {
             "certificate issued"
         );
         Ok(credential.body)
+    }
+
+    /// The event, stamped once the credential is back (its publish lag starts
+    /// at the commit, not before the upstream calls).
+    fn event(&self, request: &IssueRequest, certificate_id: &str) -> CertificateEvent {
+        let mut event = CertificateEvent::certificate_issued(request, certificate_id, self.clock.now());
+        if let Some(hand_off) = &self.hand_off {
+            event.due_at = event.created_at + chrono::Duration::from_std(hand_off.window()).unwrap_or_default();
+        }
+        event
     }
 
     /// A claim that cannot be released now expires with its lease instead.

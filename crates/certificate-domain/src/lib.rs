@@ -8,17 +8,23 @@
 //!   (unless asked to re-issue), and records the certificate together with its
 //!   event, or nothing at all;
 //! - [`OutboxRelay`] delivers every recorded event at least once, in order per
-//!   key, through whatever [`CertificatePublisher`] it is given.
+//!   certificate (learner and course), through whatever
+//!   [`CertificatePublisher`] it is given: right after the commit when the
+//!   issuance hands the event over ([`HandOff`]), from the outbox otherwise.
 //!
 //! It performs no I/O of its own: every effect goes through a port in [`ports`].
 
+#[cfg(feature = "contract-tests")]
+pub mod contract;
 mod event;
+mod hand_off;
 mod issue;
 pub mod ports;
 mod relay;
 mod request;
 
 pub use event::{CertificateEvent, EVENT_TYPE, STATUS_VIEW_CERTIFICATE};
+pub use hand_off::{hand_off, HandOff, HandedEvents};
 pub use issue::{IssueCertificate, IssueCommand, IssueError, IssueOutcome};
 pub use relay::{OutboxRelay, RelayPolicy, RelayReport};
 pub use request::{parse_iso8601, FieldError, IssueRequest, RawIssueRequest, ValidationErrors};

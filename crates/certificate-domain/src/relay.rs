@@ -1,19 +1,28 @@
 //! The outbox relay: delivers recorded events through the publisher, marks
 //! them published only once acknowledged, retries with exponential backoff and
 //! jitter, and sends an event that keeps failing to dead-letter.
+//!
+//! Two ways in, one way out: events handed over in memory right after their
+//! commit ([`OutboxRelay::relay_handed`]), and due events polled from the
+//! outbox ([`OutboxRelay::relay_due`]). Both go through
+//! [`EventOutbox::deliver`], which holds the batch so that no other relay
+//! sends it and keeps each certificate's events in order.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use rand::Rng;
 
-use crate::ports::{CertificatePublisher, Clock, EventOutbox, FailedDelivery, PendingEvent, PublishError, RepoError};
+use crate::ports::{
+    CertificatePublisher, Clock, DeliverBatch, Delivery, EventOutbox, FailedDelivery, PendingEvent, PublishError,
+    RepoError, Selection,
+};
+use crate::HandedEvents;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RelayPolicy {
     pub batch_size: usize,
-    /// How long a leased batch is ours before another relay may take it.
-    pub lease: Duration,
     /// Failed deliveries after which an event goes to dead-letter.
     pub max_attempts: u32,
     pub base_backoff: Duration,
@@ -24,7 +33,6 @@ impl Default for RelayPolicy {
     fn default() -> Self {
         Self {
             batch_size: 500,
-            lease: Duration::from_secs(30),
             max_attempts: 20,
             base_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(60),
@@ -51,6 +59,20 @@ pub struct RelayReport {
 }
 
 impl RelayReport {
+    fn of(outcomes: &[Delivery]) -> Self {
+        let mut report = Self::default();
+        for outcome in outcomes {
+            match outcome {
+                Delivery::Published { .. } => report.published += 1,
+                Delivery::Failed(failure) => {
+                    report.failed += 1;
+                    report.dead += usize::from(failure.retry_at.is_none());
+                }
+            }
+        }
+        report
+    }
+
     pub fn handled(&self) -> usize {
         self.published + self.failed
     }
@@ -61,6 +83,7 @@ pub struct OutboxRelay {
     publisher: Arc<dyn CertificatePublisher>,
     clock: Arc<dyn Clock>,
     policy: RelayPolicy,
+    handed: Option<HandedEvents>,
 }
 
 impl OutboxRelay {
@@ -70,51 +93,54 @@ impl OutboxRelay {
         clock: Arc<dyn Clock>,
         policy: RelayPolicy,
     ) -> Self {
-        Self { outbox, publisher, clock, policy }
+        Self { outbox, publisher, clock, policy, handed: None }
+    }
+
+    /// Takes the events that issuances of this process hand over.
+    pub fn with_handed_events(mut self, handed: HandedEvents) -> Self {
+        self.handed = Some(handed);
+        self
     }
 
     pub fn policy(&self) -> &RelayPolicy {
         &self.policy
     }
 
-    /// Leases one batch of due events, publishes it and records the outcome.
-    pub async fn relay_once(&self) -> Result<RelayReport, RepoError> {
-        let events = self.outbox.lease_due(self.policy.batch_size, self.policy.lease).await?;
+    /// Delivers one batch of the oldest due events.
+    pub async fn relay_due(&self) -> Result<RelayReport, RepoError> {
+        self.relay(Selection::Due { limit: self.policy.batch_size }).await
+    }
+
+    /// Waits for events handed over by issuances, up to a batch; empty when
+    /// nothing can be handed over any more. Cancelling the wait loses nothing.
+    pub async fn next_handed(&self) -> Vec<PendingEvent> {
+        match &self.handed {
+            Some(handed) => handed.next_batch(self.policy.batch_size).await,
+            None => Vec::new(),
+        }
+    }
+
+    /// Delivers events handed over by issuances as one batch.
+    pub async fn relay_handed(&self, events: &[PendingEvent]) -> Result<RelayReport, RepoError> {
+        self.relay(Selection::Handed(events)).await
+    }
+
+    /// Delivers the handed-over events already queued, without waiting: what
+    /// the last requests recorded, at shutdown.
+    pub async fn relay_queued(&self) -> Result<RelayReport, RepoError> {
+        let Some(handed) = &self.handed else {
+            return Ok(RelayReport::default());
+        };
+        let events = handed.queued(self.policy.batch_size).await;
         if events.is_empty() {
             return Ok(RelayReport::default());
         }
-        let results = self.publisher.publish(&events).await;
-        let mut published = Vec::new();
-        let mut failures = Vec::new();
-        for (event, result) in events.iter().zip(results) {
-            match result {
-                Ok(()) => {
-                    tracing::info!(
-                        event_id = %event.event_id,
-                        "Certificate issued event published for user {} and course {}",
-                        event.user_id,
-                        event.key
-                    );
-                    published.push(event.id);
-                }
-                Err(error) => {
-                    tracing::error!(event_id = %event.event_id, "Failed to publish certificate issued event: {error}");
-                    failures.push(self.failure(event, &error));
-                }
-            }
-        }
-        let report = RelayReport {
-            published: published.len(),
-            failed: failures.len(),
-            dead: failures.iter().filter(|f| f.retry_at.is_none()).count(),
-        };
-        if !published.is_empty() {
-            self.outbox.mark_published(&published).await?;
-        }
-        if !failures.is_empty() {
-            self.outbox.mark_failed(&failures).await?;
-        }
-        Ok(report)
+        self.relay(Selection::Handed(&events)).await
+    }
+
+    async fn relay(&self, selection: Selection<'_>) -> Result<RelayReport, RepoError> {
+        let outcomes = self.outbox.deliver(selection, self).await?;
+        Ok(RelayReport::of(&outcomes))
     }
 
     fn failure(&self, event: &PendingEvent, error: &PublishError) -> FailedDelivery {
@@ -127,6 +153,32 @@ impl OutboxRelay {
             tracing::error!(event_id = %event.event_id, attempts = attempt, "event moved to dead-letter: {error}");
         }
         FailedDelivery { id: event.id, error: error.to_string(), retry_at }
+    }
+}
+
+#[async_trait]
+impl DeliverBatch for OutboxRelay {
+    async fn deliver(&self, events: &[PendingEvent]) -> Vec<Delivery> {
+        let results = self.publisher.publish(events).await;
+        events
+            .iter()
+            .zip(results)
+            .map(|(event, result)| match result {
+                Ok(()) => {
+                    tracing::info!(
+                        event_id = %event.event_id,
+                        "Certificate issued event published for user {} and course {}",
+                        event.user_id,
+                        event.key
+                    );
+                    Delivery::Published { id: event.id }
+                }
+                Err(error) => {
+                    tracing::error!(event_id = %event.event_id, "Failed to publish certificate issued event: {error}");
+                    Delivery::Failed(self.failure(event, &error))
+                }
+            })
+            .collect()
     }
 }
 

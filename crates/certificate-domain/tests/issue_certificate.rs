@@ -7,7 +7,7 @@ use certificate_domain::ports::{
     CertificateRepo, Claim, ClaimRequest, PublishError, RepoError, Upstream, UpstreamError,
 };
 use certificate_domain::{
-    IssueCertificate, IssueCommand, IssueError, IssueRequest, OutboxRelay, RawIssueRequest, RelayPolicy,
+    hand_off, IssueCertificate, IssueCommand, IssueError, IssueRequest, OutboxRelay, RawIssueRequest, RelayPolicy,
 };
 use certificate_fakes::{FakeCredentialIssuer, FixedClock, InMemoryStore, RecordingPublisher};
 use serde_json::{json, Value};
@@ -25,9 +25,10 @@ fn world() -> World {
     let issuer = Arc::new(FakeCredentialIssuer::new());
     let publisher = Arc::new(RecordingPublisher::new());
     let clock = Arc::new(FixedClock("2026-11-26T10:00:00Z".parse().unwrap()));
-    let use_case = IssueCertificate::new(store.clone(), issuer.clone(), clock.clone());
+    let (hand_off, handed) = hand_off(100, Duration::from_secs(1));
+    let use_case = IssueCertificate::new(store.clone(), issuer.clone(), clock.clone()).with_hand_off(hand_off);
     let policy = RelayPolicy { max_attempts: 2, base_backoff: Duration::ZERO, ..RelayPolicy::default() };
-    let relay = OutboxRelay::new(store.clone(), publisher.clone(), clock, policy);
+    let relay = OutboxRelay::new(store.clone(), publisher.clone(), clock, policy).with_handed_events(handed);
     World { store, issuer, publisher, use_case, relay }
 }
 
@@ -67,7 +68,7 @@ async fn success_records_the_certificate_and_queues_one_event() {
     let payload: Value = serde_json::from_str(&events[0].payload).unwrap();
     assert_eq!(payload["data"]["certificateId"], stored.certificate_id);
 
-    let report = w.relay.relay_once().await.unwrap();
+    let report = w.relay.relay_due().await.unwrap();
     assert_eq!(report.published, 1);
     assert_eq!(w.publisher.sent()[0].event_id, events[0].event_id);
     assert_eq!(w.store.pending_count(), 0);
@@ -112,11 +113,11 @@ async fn a_failing_publisher_does_not_fail_the_issuance_and_the_event_is_retried
     w.publisher.fail_next(PublishError::Unavailable("broker down".into()), 1);
     w.use_case.issue(&command(json!({}))).await.unwrap();
 
-    let first = w.relay.relay_once().await.unwrap();
+    let first = w.relay.relay_due().await.unwrap();
     assert_eq!((first.published, first.failed), (0, 1));
     assert_eq!(w.store.pending_count(), 1);
 
-    let second = w.relay.relay_once().await.unwrap();
+    let second = w.relay.relay_due().await.unwrap();
     assert_eq!(second.published, 1);
     assert_eq!(w.publisher.sent().len(), 1);
 }
@@ -126,11 +127,11 @@ async fn an_event_that_keeps_failing_goes_to_dead_letter() {
     let w = world();
     w.publisher.fail_next(PublishError::Timeout, 2);
     w.use_case.issue(&command(json!({}))).await.unwrap();
-    w.relay.relay_once().await.unwrap();
-    let last = w.relay.relay_once().await.unwrap();
+    w.relay.relay_due().await.unwrap();
+    let last = w.relay.relay_due().await.unwrap();
     assert_eq!(last.dead, 1);
     assert_eq!(w.store.dead_count(), 1);
-    assert_eq!(w.relay.relay_once().await.unwrap().handled(), 0);
+    assert_eq!(w.relay.relay_due().await.unwrap().handled(), 0);
 }
 
 #[tokio::test]
@@ -178,4 +179,40 @@ async fn an_idempotency_key_reused_with_another_body_is_refused() {
     assert!(w.use_case.issue(&keyed(json!({}))).await.unwrap().replayed);
     let error = w.use_case.issue(&keyed(json!({"courseName": "Other"}))).await.unwrap_err();
     assert_eq!(error, IssueError::KeyReused);
+}
+
+#[tokio::test]
+async fn an_issued_event_is_handed_to_the_relay_at_once() {
+    let w = world();
+    w.use_case.issue(&command(json!({}))).await.unwrap();
+    let handed = w.relay.next_handed().await;
+    assert_eq!(handed.len(), 1);
+    assert_eq!(handed[0].event_id, w.store.events()[0].event_id);
+
+    assert_eq!(w.relay.relay_handed(&handed).await.unwrap().published, 1);
+    assert_eq!(w.store.pending_count(), 0);
+    assert_eq!(w.relay.relay_due().await.unwrap().handled(), 0, "published once, not again by the poller");
+}
+
+#[tokio::test]
+async fn a_failed_event_holds_back_later_events_of_its_certificate_only() {
+    let w = world();
+    w.publisher.fail_next(PublishError::Unavailable("broker hiccup".into()), 1);
+    w.use_case.issue(&command(json!({}))).await.unwrap();
+    let first = w.relay.next_handed().await;
+    assert_eq!(w.relay.relay_handed(&first).await.unwrap().failed, 1);
+
+    w.use_case.issue(&command(json!({"reissue": true}))).await.unwrap();
+    let other_learner = json!({"userId": "0b7b3e4e-6f5b-4a55-9d2e-3f1c2a9e8d11"});
+    w.use_case.issue(&command(other_learner)).await.unwrap();
+    let handed = w.relay.next_handed().await;
+    assert_eq!(handed.len(), 2);
+    let report = w.relay.relay_handed(&handed).await.unwrap();
+    assert_eq!(report.published, 1, "the other learner of the course goes out; the re-issue waits");
+
+    assert_eq!(w.relay.relay_due().await.unwrap().published, 1, "the retry, without the re-issue behind it");
+    assert_eq!(w.relay.relay_due().await.unwrap().published, 1, "then the re-issue");
+    let events = w.store.events();
+    let sent: Vec<_> = w.publisher.sent().iter().map(|event| event.event_id).collect();
+    assert_eq!(sent, [events[2].event_id, events[0].event_id, events[1].event_id]);
 }

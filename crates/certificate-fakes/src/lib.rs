@@ -1,7 +1,7 @@
 //! In-memory implementations of every port. Unit tests use them to drive the
 //! domain; the embedded default (`make run` with nothing configured) runs on
 //! them. They keep the same rules as the real adapters (one claim per learner
-//! and course, the outbox's one-event-per-key leasing) but nothing survives
+//! and course, the outbox contract of `certificate_domain::contract`) but nothing survives
 //! the process.
 
 mod issuer;

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    CertificateRepo, Claim, ClaimRequest, ClaimToken, EventOutbox, FailedDelivery, IssuedCertificate, PendingEvent,
-    RepoError,
+    CertificateRepo, Claim, ClaimRequest, ClaimToken, DeliverBatch, Delivery, EventOutbox, IssuedCertificate,
+    PendingEvent, RepoError, Selection,
 };
 use certificate_domain::{CertificateEvent, STATUS_VIEW_CERTIFICATE};
 use chrono::{DateTime, Utc};
@@ -38,7 +38,8 @@ struct OutboxRow {
     event: CertificateEvent,
     attempts: u32,
     next_attempt_at: DateTime<Utc>,
-    leased_until: Option<DateTime<Utc>>,
+    /// In a delivery batch right now: no other batch takes it.
+    held: bool,
     published: bool,
     dead: bool,
 }
@@ -46,6 +47,21 @@ struct OutboxRow {
 impl OutboxRow {
     fn undelivered(&self) -> bool {
         !self.published && !self.dead
+    }
+
+    fn certificate(&self) -> LearnerCourse {
+        (self.event.user_id, self.event.key.clone())
+    }
+
+    fn selected(&self, selection: &Selection<'_>, now: DateTime<Utc>) -> bool {
+        match selection {
+            Selection::Handed(events) => events.iter().any(|event| event.id == self.id),
+            Selection::Due { .. } => self.next_attempt_at <= now,
+        }
+    }
+
+    fn pending(&self) -> PendingEvent {
+        PendingEvent { attempts: self.attempts, ..PendingEvent::recorded(self.id, &self.event) }
     }
 }
 
@@ -146,28 +162,51 @@ impl State {
         self.claims.iter_mut().find(|(_, row)| row.token == token)
     }
 
-    fn lease_due(&mut self, limit: usize, lease: Duration, now: DateTime<Utc>) -> Vec<PendingEvent> {
-        let mut keys_seen = HashSet::new();
-        let mut leased = Vec::new();
+    /// Holds the selected rows that are the oldest undelivered event of their
+    /// certificate, as the Postgres outbox does with its row locks.
+    fn hold(&mut self, selection: &Selection<'_>, now: DateTime<Utc>) -> Vec<PendingEvent> {
+        let limit = match selection {
+            Selection::Handed(events) => events.len(),
+            Selection::Due { limit } => *limit,
+        };
+        let mut certificates_seen = HashSet::new();
+        let mut held = Vec::new();
         for row in self.outbox.iter_mut().filter(|row| row.undelivered()) {
-            if !keys_seen.insert(row.event.key.clone()) {
-                continue;
+            let oldest_of_certificate = certificates_seen.insert(row.certificate());
+            if oldest_of_certificate && !row.held && held.len() < limit && row.selected(selection, now) {
+                row.held = true;
+                held.push(row.pending());
             }
-            let leased_by_other = row.leased_until.is_some_and(|until| until > now);
-            if leased_by_other || row.next_attempt_at > now || leased.len() == limit {
-                continue;
-            }
-            row.leased_until = Some(after(now, lease));
-            leased.push(PendingEvent {
-                id: row.id,
-                event_id: row.event.event_id,
-                user_id: row.event.user_id,
-                key: row.event.key.clone(),
-                payload: row.event.payload.clone(),
-                attempts: row.attempts,
-            });
         }
-        leased
+        held
+    }
+
+    fn release(&mut self, held: &[PendingEvent]) {
+        for row in self.outbox.iter_mut().filter(|row| held.iter().any(|event| event.id == row.id)) {
+            row.held = false;
+        }
+    }
+
+    fn settle(&mut self, outcomes: &[Delivery]) {
+        for outcome in outcomes {
+            let id = match outcome {
+                Delivery::Published { id } => *id,
+                Delivery::Failed(failure) => failure.id,
+            };
+            let Some(row) = self.outbox.iter_mut().find(|row| row.id == id) else {
+                continue;
+            };
+            match outcome {
+                Delivery::Published { .. } => row.published = true,
+                Delivery::Failed(failure) => {
+                    row.attempts += 1;
+                    match failure.retry_at {
+                        Some(at) => row.next_attempt_at = at,
+                        None => row.dead = true,
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -191,7 +230,7 @@ impl CertificateRepo for InMemoryStore {
         token: ClaimToken,
         certificate: IssuedCertificate<'_>,
         event: &CertificateEvent,
-    ) -> Result<(), RepoError> {
+    ) -> Result<i64, RepoError> {
         self.with_state(|state| {
             let (key, row) = state.claim_mut(token).ok_or(RepoError::ClaimLost)?;
             if row.pending_until.is_none() {
@@ -213,46 +252,33 @@ impl CertificateRepo for InMemoryStore {
                 id,
                 event: event.clone(),
                 attempts: 0,
-                next_attempt_at: event.created_at,
-                leased_until: None,
+                next_attempt_at: event.due_at,
+                held: false,
                 published: false,
                 dead: false,
             });
-            Ok(())
+            Ok(id)
         })
     }
 }
 
 #[async_trait]
 impl EventOutbox for InMemoryStore {
-    async fn lease_due(&self, limit: usize, lease: Duration) -> Result<Vec<PendingEvent>, RepoError> {
-        self.with_state(|state| Ok(state.lease_due(limit, lease, Utc::now())))
-    }
-
-    async fn mark_published(&self, ids: &[i64]) -> Result<(), RepoError> {
+    async fn deliver(
+        &self,
+        selection: Selection<'_>,
+        deliverer: &dyn DeliverBatch,
+    ) -> Result<Vec<Delivery>, RepoError> {
+        let held = self.with_state(|state| Ok(state.hold(&selection, Utc::now())))?;
+        if held.is_empty() {
+            return Ok(Vec::new());
+        }
+        let outcomes = deliverer.deliver(&held).await;
+        // Like a rolled-back transaction, a failed settlement lets the batch go.
+        self.state.lock().unwrap().release(&held);
         self.with_state(|state| {
-            for row in state.outbox.iter_mut().filter(|row| ids.contains(&row.id)) {
-                row.published = true;
-                row.leased_until = None;
-            }
-            Ok(())
-        })
-    }
-
-    async fn mark_failed(&self, failures: &[FailedDelivery]) -> Result<(), RepoError> {
-        self.with_state(|state| {
-            for failure in failures {
-                let Some(row) = state.outbox.iter_mut().find(|row| row.id == failure.id) else {
-                    continue;
-                };
-                row.attempts += 1;
-                row.leased_until = None;
-                match failure.retry_at {
-                    Some(at) => row.next_attempt_at = at,
-                    None => row.dead = true,
-                }
-            }
-            Ok(())
+            state.settle(&outcomes);
+            Ok(outcomes)
         })
     }
 }

@@ -125,6 +125,7 @@ mod tests {
             user_id: Uuid::nil(),
             key: "do_1".into(),
             payload: "{\"eventType\":\"COURSE_STATUS_UPDATED\"}".into(),
+            recorded_at: Default::default(),
             attempts: 0,
         };
         let events = [event];

@@ -14,6 +14,7 @@ use certificate_domain::ports::{
     CertificatePublisher, CredentialIssuer, CredentialRequest, IssuedCredential, PendingEvent, PublishError, Upstream,
     UpstreamError,
 };
+use chrono::Utc;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -70,6 +71,7 @@ pub struct Metrics {
     events_published: Counter,
     publish_failures: Counter,
     publish_duration: Histogram,
+    publish_lag: Histogram,
     outbox_pending: Gauge,
     outbox_oldest_pending_age: Gauge<f64, AtomicU64>,
     outbox_dead: Gauge,
@@ -95,6 +97,7 @@ impl Metrics {
             events_published: Counter::default(),
             publish_failures: Counter::default(),
             publish_duration: latency_histogram(),
+            publish_lag: Histogram::new(exponential_buckets(0.001, 2.0, 20)),
             outbox_pending: Gauge::default(),
             outbox_oldest_pending_age: Gauge::default(),
             outbox_dead: Gauge::default(),
@@ -117,6 +120,11 @@ impl Metrics {
             "event_publish_duration_seconds",
             "Time to publish one batch",
             metrics.publish_duration.clone(),
+        );
+        registry.register(
+            "event_publish_lag_seconds",
+            "From the issuance's commit to the broker's acknowledgement, per event",
+            metrics.publish_lag.clone(),
         );
         registry.register("outbox_pending_events", "Events not yet published (lag)", metrics.outbox_pending.clone());
         registry.register(
@@ -236,6 +244,11 @@ impl CertificatePublisher for MeteredPublisher {
         let started = Instant::now();
         let results = self.inner.publish(events).await;
         self.metrics.publish_duration.observe(started.elapsed().as_secs_f64());
+        let acknowledged_at = Utc::now();
+        for (event, _) in events.iter().zip(&results).filter(|(_, result)| result.is_ok()) {
+            let lag = (acknowledged_at - event.recorded_at).num_microseconds().unwrap_or(i64::MAX);
+            self.metrics.publish_lag.observe(lag.max(0) as f64 / 1e6);
+        }
         let published = results.iter().filter(|r| r.is_ok()).count() as u64;
         self.metrics.events_published.inc_by(published);
         self.metrics.publish_failures.inc_by(results.len() as u64 - published);

@@ -13,7 +13,9 @@ mod outbox;
 mod repo;
 mod schema;
 mod statement;
+mod transaction;
 
+use std::future::Future;
 use std::time::Duration;
 
 use diesel::ConnectionError;
@@ -22,7 +24,7 @@ use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfi
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
 
-pub use admin::{OutboxAdmin, OutboxStatus};
+pub use admin::{OutboxAdmin, OutboxStatus, Pruned};
 pub use error::StoreError;
 pub use migrations::run_migrations;
 
@@ -80,12 +82,20 @@ impl PgStore {
     where
         F: AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, diesel::result::Error>,
     {
-        let bounded = async {
-            let mut conn: Object<AsyncPgConnection> =
-                self.pool.get().await.map_err(|e| RepoError::Unavailable(e.to_string()))?;
+        self.bounded(async {
+            let mut conn = self.connection().await?;
             work(&mut conn).await.map_err(error::classify)
-        };
-        tokio::time::timeout(self.config.timeout, bounded)
+        })
+        .await
+    }
+
+    async fn connection(&self) -> Result<Object<AsyncPgConnection>, RepoError> {
+        self.pool.get().await.map_err(|e| RepoError::Unavailable(e.to_string()))
+    }
+
+    /// `work` within the configured bound on one database call.
+    async fn bounded<T>(&self, work: impl Future<Output = Result<T, RepoError>>) -> Result<T, RepoError> {
+        tokio::time::timeout(self.config.timeout, work)
             .await
             .unwrap_or_else(|_| Err(RepoError::Unavailable("the database did not answer in time".into())))
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use certificate_domain::ports::{CertificateRepo, Claim, ClaimRequest, ClaimToken, IssuedCertificate, RepoError};
 use certificate_domain::{CertificateEvent, STATUS_VIEW_CERTIFICATE};
-use diesel::sql_types::{Bool, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Bool, Nullable, Text, Uuid as SqlUuid};
 use diesel::QueryableByName;
 use diesel_async::RunQueryDsl;
 use serde_json::Value;
@@ -65,12 +65,14 @@ WITH claim AS (
            "issuedOn" = EXCLUDED."issuedOn", "updatedOn" = now()
 )
 INSERT INTO certificate_outbox (event_id, message_key, user_id, payload, created_at, next_attempt_at)
-SELECT $6, $7, "userId", $8, $9, $9 FROM claim"#;
+SELECT $6, $7, "userId", $8, $9, $10 FROM claim
+RETURNING id"#;
 
-/// After a lost answer: did our earlier attempt commit?
+/// After a lost answer: did our earlier attempt commit, and where is its event?
 const ALREADY_RECORDED: &str = r#"
-SELECT state = 'issued' AND certificate_id = $2 AS recorded
-  FROM certificate_issuance WHERE claim_token = $1"#;
+SELECT o.id
+  FROM certificate_issuance i JOIN certificate_outbox o ON o.event_id = $3
+ WHERE i.claim_token = $1 AND i.state = 'issued' AND i.certificate_id = $2"#;
 
 #[derive(QueryableByName)]
 struct Token {
@@ -95,9 +97,9 @@ struct Fingerprint {
 }
 
 #[derive(QueryableByName)]
-struct Recorded {
-    #[diesel(sql_type = Bool)]
-    recorded: bool,
+struct OutboxPosition {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
 }
 
 impl CurrentClaim {
@@ -124,11 +126,11 @@ impl PgStore {
         token: ClaimToken,
         certificate: &IssuedCertificate<'_>,
         event: &CertificateEvent,
-    ) -> Result<(), RepoError> {
+    ) -> Result<i64, RepoError> {
         let credential = certificate.credential;
         let certificate_id = credential.certificate_id.as_str();
         let body = credential.body.to_string();
-        let inserted = self
+        let inserted: Vec<OutboxPosition> = self
             .with_conn(async |conn| {
                 Statement::new(RECORD_ISSUED)
                     .uuid(token.0)
@@ -140,22 +142,25 @@ impl PgStore {
                     .text(&event.key)
                     .text(&event.payload)
                     .timestamptz(event.created_at)
-                    .execute(conn)
+                    .timestamptz(event.due_at)
+                    .load(conn)
                     .await
             })
             .await?;
-        if inserted == 1 {
-            return Ok(());
+        if let Some(position) = inserted.into_iter().next() {
+            return Ok(position.id);
         }
-        let recorded: Vec<Recorded> = self
+        let recorded: Vec<OutboxPosition> = self
             .with_conn(async |conn| {
-                Statement::new(ALREADY_RECORDED).uuid(token.0).text(certificate_id).load(conn).await
+                Statement::new(ALREADY_RECORDED)
+                    .uuid(token.0)
+                    .text(certificate_id)
+                    .uuid(event.event_id)
+                    .load(conn)
+                    .await
             })
             .await?;
-        match recorded.into_iter().next() {
-            Some(Recorded { recorded: true }) => Ok(()),
-            _ => Err(RepoError::ClaimLost),
-        }
+        recorded.into_iter().next().map(|position| position.id).ok_or(RepoError::ClaimLost)
     }
 }
 
@@ -201,7 +206,7 @@ impl CertificateRepo for PgStore {
         token: ClaimToken,
         certificate: IssuedCertificate<'_>,
         event: &CertificateEvent,
-    ) -> Result<(), RepoError> {
+    ) -> Result<i64, RepoError> {
         let deadline = tokio::time::Instant::now() + self.config.record_retry_window;
         let mut pause = Duration::from_millis(100);
         loop {

@@ -10,7 +10,6 @@ diesel::table! {
         created_at -> Timestamptz,
         attempts -> Integer,
         next_attempt_at -> Timestamptz,
-        leased_until -> Nullable<Timestamptz>,
         published_at -> Nullable<Timestamptz>,
         dead_at -> Nullable<Timestamptz>,
         last_error -> Nullable<Text>,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use certificate_domain::ports::{CertificateRepo, CredentialIssuer, EventOutbox, SystemClock};
-use certificate_domain::{IssueCertificate, OutboxRelay};
+use certificate_domain::{hand_off, IssueCertificate, OutboxRelay};
 use certificate_fakes::{FakeCredentialIssuer, InMemoryStore};
 use certificate_http::AppState;
 use certificate_metrics::{GaugeSource, MeteredIssuer, MeteredPublisher, Metrics};
@@ -32,12 +32,33 @@ pub async fn run(command: Command, config: Config) -> Result<()> {
             Ok(())
         }
         Command::OutboxReplay { since, until } => {
+            let horizon = retention_horizon(config.retention);
+            if since < horizon {
+                println!(
+                    "warning: --since {since} is older than the retention (OUTBOX_RETENTION, {} days): events \
+                     published before {horizon} may have been pruned and cannot be replayed",
+                    config.retention.as_secs_f64() / 86_400.0
+                );
+            }
             let count = store(database(&config)?)?.replay(since, until).await?;
             println!("{count} events created in [{since}, {until}) will be published again");
             Ok(())
         }
+        Command::OutboxPrune { older_than } => {
+            let horizon = retention_horizon(older_than.unwrap_or(config.retention));
+            let pruned = store(database(&config)?)?.prune(horizon).await?;
+            println!(
+                "pruned before {horizon}: {} published events, {} released claims, {} idempotency keys; dead events kept",
+                pruned.events, pruned.claims, pruned.idempotency_keys
+            );
+            Ok(())
+        }
         Command::Help => Ok(()),
     }
+}
+
+fn retention_horizon(retention: Duration) -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX)
 }
 
 fn database(config: &Config) -> Result<&PgConfig> {
@@ -111,8 +132,13 @@ async fn serve(config: Config) -> Result<()> {
     let issuer = Arc::new(MeteredIssuer::new(adapters.issuer, metrics.clone()));
     let publisher = Arc::new(MeteredPublisher::new(publisher, metrics.clone()));
     let clock = Arc::new(SystemClock);
-    let issue = IssueCertificate::new(adapters.repo, issuer, clock.clone()).with_claim_lease(config.claim_lease);
-    let relay = OutboxRelay::new(adapters.outbox, publisher, clock, config.relay.clone());
+    let (hand_off, handed) = hand_off(HAND_OFF_BATCHES * config.relay.batch_size, config.relay_handoff);
+    let issue = IssueCertificate::new(adapters.repo, issuer, clock.clone())
+        .with_claim_lease(config.claim_lease)
+        .with_hand_off(hand_off);
+    let relay =
+        Arc::new(OutboxRelay::new(adapters.outbox, publisher, clock, config.relay.clone()).with_handed_events(handed));
+    let prune_store = adapters.postgres.clone();
     let readiness = Readiness { postgres: adapters.postgres, broker: broker.clone() };
     let state = AppState { issue: Arc::new(issue), readiness: Arc::new(readiness), metrics, gauges: adapters.gauges };
 
@@ -122,8 +148,9 @@ async fn serve(config: Config) -> Result<()> {
     let server = certificate_http::serve(listener, state, config.http_workers, config.shutdown_grace)?;
     let handle = server.handle();
     let (stop_relay, relay_stopped) = watch::channel(false);
-    let relay_task =
-        actix_web::rt::spawn(relay_loop(relay, config.relay_poll_interval, config.shutdown_grace, relay_stopped));
+    let handed_task = actix_web::rt::spawn(handed_loop(relay.clone(), relay_stopped.clone()));
+    let due_task = actix_web::rt::spawn(due_loop(relay.clone(), config.relay_poll_interval, relay_stopped.clone()));
+    let prune_task = prune_store.map(|store| actix_web::rt::spawn(prune_loop(store, config.retention, relay_stopped)));
     let mut server_task = actix_web::rt::spawn(server);
     tracing::info!("listening on http://{addr}");
 
@@ -138,7 +165,12 @@ async fn serve(config: Config) -> Result<()> {
         }
     }
     let _ = stop_relay.send(true);
-    let _ = relay_task.await;
+    let _ = handed_task.await;
+    let _ = due_task.await;
+    drain(&relay, config.shutdown_grace).await;
+    if let Some(prune_task) = prune_task {
+        let _ = prune_task.await;
+    }
     if let Some(broker) = broker {
         broker.flush(config.shutdown_grace).await;
     }
@@ -155,13 +187,33 @@ async fn shutdown_signal() -> &'static str {
     }
 }
 
-/// Relays until told to stop, and only stops between batches, so that a batch
-/// that was sent is also marked. Once stopped, it publishes what the last
-/// requests recorded (within `grace`) rather than leave it to another replica.
-async fn relay_loop(relay: OutboxRelay, poll_interval: Duration, grace: Duration, mut stop: watch::Receiver<bool>) {
+/// Handed-off events queued at most, in relay batches: beyond that the relay
+/// is behind and the poller takes the overflow from the outbox.
+const HAND_OFF_BATCHES: usize = 10;
+
+/// Publishes what issuances hand over, a batch at a time, until told to stop.
+/// It stops only between batches, so that a batch that was sent is also marked.
+async fn handed_loop(relay: Arc<OutboxRelay>, mut stop: watch::Receiver<bool>) {
+    while !*stop.borrow() {
+        let events = tokio::select! {
+            events = relay.next_handed() => events,
+            _ = stop.changed() => break,
+        };
+        if events.is_empty() {
+            break;
+        }
+        if let Err(error) = relay.relay_handed(&events).await {
+            tracing::warn!(%error, "the outbox relay cannot reach the outbox; the poller will retry");
+        }
+    }
+}
+
+/// Polls the outbox for what the hand-off did not publish (failed deliveries
+/// coming due, a crashed or busy replica's events) until told to stop.
+async fn due_loop(relay: Arc<OutboxRelay>, poll_interval: Duration, mut stop: watch::Receiver<bool>) {
     let batch_size = relay.policy().batch_size;
     while !*stop.borrow() {
-        let pause = match relay.relay_once().await {
+        let pause = match relay.relay_due().await {
             Ok(report) if report.handled() == batch_size => continue,
             Ok(_) => poll_interval,
             Err(error) => {
@@ -174,11 +226,43 @@ async fn relay_loop(relay: OutboxRelay, poll_interval: Duration, grace: Duration
             _ = tokio::time::sleep(pause) => {}
         }
     }
+}
+
+/// Once stopped, publishes what the last requests recorded (within `grace`)
+/// rather than leave it to another replica.
+async fn drain(relay: &OutboxRelay, grace: Duration) {
     let deadline = tokio::time::Instant::now() + grace;
     while tokio::time::Instant::now() < deadline {
-        match relay.relay_once().await {
-            Ok(report) if report.handled() > 0 => {}
-            _ => break,
+        let handled = match relay.relay_queued().await {
+            Ok(report) if report.handled() > 0 => report.handled(),
+            _ => relay.relay_due().await.map_or(0, |report| report.handled()),
+        };
+        if handled == 0 {
+            break;
+        }
+    }
+}
+
+/// How often the service deletes what is past the retention.
+const PRUNE_INTERVAL: Duration = Duration::from_secs(600);
+
+/// Deletes published events, released claims and idempotency keys past the
+/// retention, at start and then every `PRUNE_INTERVAL`, until told to stop.
+async fn prune_loop(store: PgStore, retention: Duration, mut stop: watch::Receiver<bool>) {
+    while !*stop.borrow() {
+        match store.prune(retention_horizon(retention)).await {
+            Ok(pruned) if pruned != Default::default() => tracing::info!(
+                events = pruned.events,
+                claims = pruned.claims,
+                idempotency_keys = pruned.idempotency_keys,
+                "pruned what is past the retention"
+            ),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "cannot prune the outbox"),
+        }
+        tokio::select! {
+            _ = stop.changed() => {}
+            _ = tokio::time::sleep(PRUNE_INTERVAL) => {}
         }
     }
 }

@@ -3,6 +3,9 @@
 use anyhow::{anyhow, bail, Result};
 use certificate_domain::parse_iso8601;
 use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+use crate::config::parse_duration;
 
 pub const USAGE: &str = "usage: certificate-service [COMMAND]
 
@@ -13,6 +16,9 @@ commands:
   outbox retry-dead                       make every dead-lettered event due again
   outbox replay --since T [--until T]     republish the events created in [T, T') with their ids
                                           (T in ISO 8601; --until defaults to now)
+  outbox prune [--older-than D]           delete published events, released claims and idempotency
+                                          keys older than D (7d, 36h, ...; default OUTBOX_RETENTION);
+                                          dead events are kept
 
 configuration comes from the environment: see README.md";
 
@@ -22,7 +28,14 @@ pub enum Command {
     Migrate,
     OutboxStatus,
     OutboxRetryDead,
-    OutboxReplay { since: DateTime<Utc>, until: DateTime<Utc> },
+    OutboxReplay {
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    },
+    /// `None`: the configured retention.
+    OutboxPrune {
+        older_than: Option<Duration>,
+    },
     Help,
 }
 
@@ -35,6 +48,8 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
         ["outbox", "status"] => Ok(Command::OutboxStatus),
         ["outbox", "retry-dead"] => Ok(Command::OutboxRetryDead),
         ["outbox", "replay", options @ ..] => replay(options),
+        ["outbox", "prune"] => Ok(Command::OutboxPrune { older_than: None }),
+        ["outbox", "prune", "--older-than", age] => Ok(Command::OutboxPrune { older_than: Some(parse_duration(age)?) }),
         ["help" | "--help" | "-h"] => Ok(Command::Help),
         _ => bail!("unknown command: {}", args.join(" ")),
     }
@@ -82,6 +97,11 @@ mod tests {
                 until: "2026-11-02T00:00:00Z".parse().unwrap()
             }
         );
+        assert_eq!(parse_words("outbox prune").unwrap(), Command::OutboxPrune { older_than: None });
+        assert_eq!(
+            parse_words("outbox prune --older-than 2d").unwrap(),
+            Command::OutboxPrune { older_than: Some(Duration::from_secs(2 * 86_400)) }
+        );
     }
 
     #[test]
@@ -90,5 +110,6 @@ mod tests {
         assert!(parse_words("outbox replay --since yesterday").unwrap_err().to_string().contains("ISO 8601"));
         assert!(parse_words("outbox replay --since 2026-11-02 --until 2026-11-01").is_err());
         assert!(parse_words("launch").is_err());
+        assert!(parse_words("outbox prune --older-than soon").is_err());
     }
 }

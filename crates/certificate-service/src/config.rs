@@ -70,6 +70,9 @@ struct Env {
     outbox_max_attempts: Option<u32>,
     outbox_base_backoff_ms: Option<u64>,
     outbox_max_backoff_ms: Option<u64>,
+    #[serde(default = "number::<u64, 1_000>")]
+    outbox_handoff_ms: u64,
+    outbox_retention: Option<String>,
     #[serde(default = "number::<u64, 25>")]
     shutdown_grace_seconds: u64,
 }
@@ -126,6 +129,11 @@ pub struct Config {
     pub claim_lease: Duration,
     pub relay: RelayPolicy,
     pub relay_poll_interval: Duration,
+    /// How long the poller leaves a fresh event to the relay of the process
+    /// that recorded it.
+    pub relay_handoff: Duration,
+    /// How long published events, released claims and idempotency keys are kept.
+    pub retention: Duration,
     pub shutdown_grace: Duration,
 }
 
@@ -164,17 +172,38 @@ impl Config {
             claim_lease: Duration::from_millis(env.claim_lease_ms),
             relay: RelayPolicy {
                 batch_size: env.outbox_batch_size.unwrap_or(defaults.batch_size),
-                lease: defaults.lease,
                 max_attempts: env.outbox_max_attempts.unwrap_or(defaults.max_attempts),
                 base_backoff: env.outbox_base_backoff_ms.map_or(defaults.base_backoff, Duration::from_millis),
                 max_backoff: env.outbox_max_backoff_ms.map_or(defaults.max_backoff, Duration::from_millis),
             },
             relay_poll_interval: Duration::from_millis(env.outbox_poll_interval_ms),
+            relay_handoff: Duration::from_millis(env.outbox_handoff_ms),
+            retention: match env.outbox_retention.as_deref() {
+                Some(text) => parse_duration(text).map_err(|e| anyhow!("OUTBOX_RETENTION: {e}"))?,
+                None => DEFAULT_RETENTION,
+            },
             shutdown_grace: Duration::from_secs(env.shutdown_grace_seconds),
             database,
             upstream,
         })
     }
+}
+
+const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// A duration as an operator writes it: a whole number and a unit, `s`, `m`,
+/// `h` or `d` (`7d`, `36h`).
+pub fn parse_duration(text: &str) -> Result<Duration> {
+    let digits = text.trim_end_matches(char::is_alphabetic);
+    let seconds_per_unit = match &text[digits.len()..] {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => bail!("'{text}' is not a duration such as 7d, 36h, 30m or 90s"),
+    };
+    let count: u64 = digits.parse().map_err(|_| anyhow!("'{text}' is not a duration such as 7d, 36h, 30m or 90s"))?;
+    Ok(Duration::from_secs(count.saturating_mul(seconds_per_unit)))
 }
 
 fn log_format(value: Option<&str>) -> Result<LogFormat> {
@@ -295,6 +324,18 @@ mod tests {
         ("CERTIFICATE_ISSUER_DID", "did:upai:issuer"),
         ("SCHEMA_ID", "s1"),
     ];
+
+    #[test]
+    fn durations_read_as_an_operator_writes_them() {
+        assert_eq!(parse_duration("7d").unwrap(), Duration::from_secs(7 * 86_400));
+        assert_eq!(parse_duration("36h").unwrap(), Duration::from_secs(36 * 3600));
+        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
+        assert!(parse_duration("7").is_err());
+        assert!(parse_duration("d").is_err());
+        assert!(parse_duration("1w").is_err());
+        assert_eq!(config(&[]).unwrap().retention, Duration::from_secs(7 * 86_400));
+        assert!(config(&[("OUTBOX_RETENTION", "soon")]).unwrap_err().to_string().contains("OUTBOX_RETENTION"));
+    }
 
     #[test]
     fn nothing_configured_is_the_embedded_default() {

@@ -1,0 +1,48 @@
+//! A transaction that spans more than database work: the relay's batch stays
+//! locked while it is published. A transaction that does not commit (an
+//! error, a cancelled future) takes its connection out of the pool and closes
+//! it, so the server rolls back and unlocks, and no pooled connection is ever
+//! handed out inside a transaction.
+
+use certificate_domain::ports::RepoError;
+use diesel_async::pooled_connection::deadpool::Object;
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
+
+use crate::{error, PgStore};
+
+pub(crate) struct Transaction {
+    conn: Option<Object<AsyncPgConnection>>,
+}
+
+impl Transaction {
+    pub(crate) async fn begin(store: &PgStore) -> Result<Self, RepoError> {
+        let mut conn = store.bounded(store.connection()).await?;
+        let mut tx = Self { conn: None };
+        store.bounded(async { conn.batch_execute("BEGIN").await.map_err(error::classify) }).await?;
+        tx.conn = Some(conn);
+        Ok(tx)
+    }
+
+    /// Runs `work` inside the transaction, within the store's time bound.
+    pub(crate) async fn run<T, F>(&mut self, store: &PgStore, work: F) -> Result<T, RepoError>
+    where
+        F: AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, diesel::result::Error>,
+    {
+        let conn = self.conn.as_mut().expect("an open transaction holds its connection");
+        store.bounded(async { work(conn).await.map_err(error::classify) }).await
+    }
+
+    pub(crate) async fn commit(mut self, store: &PgStore) -> Result<(), RepoError> {
+        self.run(store, async |conn| conn.batch_execute("COMMIT").await).await?;
+        drop(self.conn.take());
+        Ok(())
+    }
+}
+
+impl Drop for Transaction {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            drop(Object::take(conn));
+        }
+    }
+}
