@@ -62,7 +62,7 @@ async fn produce(topic: &str, brokers: &str, count: usize, keys: usize) -> Resul
         .set("enable.idempotence", "true")
         .set("acks", "all")
         .set("partitioner", "murmur2_random")
-        .set("linger.ms", "2")
+        .set("linger.ms", "0")
         .set("message.timeout.ms", "30000")
         .create()?;
     let payload = format!(

@@ -187,6 +187,17 @@ impl TestApp {
         self.send("GET", path, "application/json", Vec::new(), &[]).await
     }
 
+    /// Waits until `/health/ready` answers 200 (the database and the broker answer).
+    pub async fn wait_until_ready(&self) {
+        for _ in 0..100 {
+            if self.get("/health/ready").await.status == 200 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("the service did not become ready:\n{}", self.logs().join("\n"));
+    }
+
     /// Runs an operator command of the binary with this app's environment;
     /// returns what it printed, or panics with its error.
     pub fn cli(&self, args: &[&str]) -> String {

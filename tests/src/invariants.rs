@@ -90,15 +90,14 @@ pub async fn wait_until(done: &AtomicUsize, count: usize) {
 /// Waits until the outbox has no undelivered event; returns how long that took.
 pub async fn wait_for_drained_outbox(stack: &Stack) -> Duration {
     let started = Instant::now();
-    let undelivered = "SELECT count(*) FROM certificate_outbox WHERE published_at IS NULL AND dead_at IS NULL";
+    let undelivered = "SELECT count(*) FROM certificate_outbox_pending";
     while stack.database.count(undelivered).await > 0 {
         if started.elapsed() > Duration::from_secs(90) {
             let stuck = stack
                 .database
                 .query(
                     "SELECT format('%s key=%s attempts=%s next=%s error=%s', id, message_key, attempts, \
-                     next_attempt_at, last_error) FROM certificate_outbox \
-                     WHERE published_at IS NULL AND dead_at IS NULL ORDER BY id LIMIT 5",
+                     next_attempt_at, last_error) FROM certificate_outbox_pending ORDER BY id LIMIT 5",
                 )
                 .await;
             let stuck: Vec<String> = stuck.iter().map(|row| row.get(0)).collect();

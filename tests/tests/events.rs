@@ -49,7 +49,11 @@ async fn a_reissue_never_overtakes_the_issue_whose_delivery_failed() {
     let broker = PrivateBroker::start();
     let env = with(
         stack.env(&broker.brokers()),
-        &[("KAFKA_DELIVERY_TIMEOUT_MS", "1000"), ("OUTBOX_BASE_BACKOFF_MS", "4000"), ("OUTBOX_MAX_BACKOFF_MS", "4000")],
+        &[
+            ("KAFKA_DELIVERY_TIMEOUT_MS", "1000"),
+            ("OUTBOX_BASE_BACKOFF_MS", "10000"),
+            ("OUTBOX_MAX_BACKOFF_MS", "10000"),
+        ],
     );
     let app = TestApp::spawn(env).await;
     assert!(app.wait_for_log("created the Kafka topic", Duration::from_secs(20)).await);
@@ -60,15 +64,15 @@ async fn a_reissue_never_overtakes_the_issue_whose_delivery_failed() {
     assert_eq!(issued.status, 200);
     assert!(app.wait_for_log("Failed to publish certificate issued event", Duration::from_secs(20)).await);
     broker.proxy.restore();
+    // The broker is back and the issue's retry still 5 to 10 s away: the
+    // re-issue would go out at once if nothing held it back.
+    app.wait_until_ready().await;
     let mut reissue = body.clone();
     reissue["reissue"] = json!(true);
     let reissued = app.issue(&reissue).await;
     assert_eq!(reissued.status, 200);
 
     wait_for_drained_outbox(&stack).await;
-    let attempts = stack.database.query("SELECT attempts FROM certificate_outbox ORDER BY id").await;
-    let attempts: Vec<i32> = attempts.iter().map(|row| row.get(0)).collect();
-    assert_eq!(attempts, [1, 0], "the issue's first delivery failed, the re-issue's did not");
     let records = consume(&broker.brokers(), &stack.topic, 2, Duration::from_secs(1), Duration::from_secs(30));
     let certificates: Vec<_> = records.iter().map(|r| r.value["data"]["certificateId"].clone()).collect();
     assert_eq!(
@@ -89,17 +93,18 @@ async fn prune_removes_only_what_is_published_and_past_the_retention() {
     issue_stream(app.clone(), 4, 1, Arc::new(AtomicUsize::new(0))).await;
     wait_for_drained_outbox(&stack).await;
     let database = &stack.database;
-    // Of four events: two published 8 days ago, one dead for 9 days, one published just now.
+    // Of four published events: two of 8 days ago, one of 9 days ago that went
+    // to dead-letter then, one of just now.
     database
         .execute(
-            "UPDATE certificate_outbox SET created_at = now() - interval '8 days', \
-             published_at = now() - interval '8 days' WHERE id IN (SELECT id FROM certificate_outbox ORDER BY id LIMIT 2)",
+            "UPDATE certificate_outbox SET created_at = now() - interval '8 days' \
+             WHERE id IN (SELECT id FROM certificate_outbox ORDER BY id LIMIT 2)",
         )
         .await;
     database
         .execute(
-            "UPDATE certificate_outbox SET created_at = now() - interval '9 days', published_at = NULL, \
-             dead_at = now() - interval '9 days' WHERE id = (SELECT id FROM certificate_outbox ORDER BY id OFFSET 2 LIMIT 1)",
+            "UPDATE certificate_outbox SET created_at = now() - interval '9 days', dead_at = now() - interval '9 days' \
+             WHERE id = (SELECT id FROM certificate_outbox ORDER BY id OFFSET 2 LIMIT 1)",
         )
         .await;
     database
@@ -129,7 +134,9 @@ async fn prune_removes_only_what_is_published_and_past_the_retention() {
 
     // The service prunes by itself too, first when it starts.
     wait_for_drained_outbox(&stack).await;
-    database.execute("UPDATE certificate_outbox SET created_at = now() - interval '2 days', published_at = now() - interval '2 days' WHERE dead_at IS NULL").await;
+    database
+        .execute("UPDATE certificate_outbox SET created_at = now() - interval '2 days' WHERE dead_at IS NULL")
+        .await;
     let pruning = TestApp::spawn(with(app.env.clone(), &[("OUTBOX_RETENTION", "1d")])).await;
     assert!(pruning.wait_for_log("pruned what is past the retention", Duration::from_secs(20)).await);
     assert_eq!(outbox_rows(&stack, "true").await, 1, "only the dead event is left");

@@ -198,7 +198,7 @@ async fn outbox_retry_dead_and_replay_republish_with_the_same_event_ids() {
     assert!(app.cli(&["outbox", "status"]).contains("dead: 3"));
 
     broker.proxy.restore();
-    wait_until_ready(&app).await;
+    app.wait_until_ready().await;
     assert!(app.cli(&["outbox", "retry-dead"]).starts_with("3 "));
     // With one attempt allowed, a send that fails while the producer
     // reconnects is dead-lettered again; an operator retries again.
@@ -220,16 +220,6 @@ async fn outbox_retry_dead_and_replay_republish_with_the_same_event_ids() {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 3, "a replay keeps the original event ids");
-}
-
-async fn wait_until_ready(app: &TestApp) {
-    for _ in 0..100 {
-        if app.get("/health/ready").await.status == 200 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("the service did not become ready");
 }
 
 fn chrono_now() -> String {

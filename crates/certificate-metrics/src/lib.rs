@@ -97,7 +97,9 @@ impl Metrics {
             events_published: Counter::default(),
             publish_failures: Counter::default(),
             publish_duration: latency_histogram(),
-            publish_lag: Histogram::new(exponential_buckets(0.001, 2.0, 20)),
+            // Fine steps (25%) from 1 ms to about 9 minutes: the lag is watched
+            // against targets of a few milliseconds, and outages last minutes.
+            publish_lag: Histogram::new(exponential_buckets(0.001, 1.25, 60)),
             outbox_pending: Gauge::default(),
             outbox_oldest_pending_age: Gauge::default(),
             outbox_dead: Gauge::default(),

@@ -1,23 +1,59 @@
 //! Operator commands on the outbox: status, retry of dead events, replay of
-//! a time window, and pruning past the retention. Replay and retry make the
-//! events due again with their original event ids; the running relay then
+//! a time window, and pruning past the retention. Retry and replay queue the
+//! events again with their original event ids; the running relay then
 //! publishes them.
 
 use certificate_domain::ports::RepoError;
 use chrono::{DateTime, Utc};
-use diesel::dsl::{count_star, min, now};
-use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Timestamptz};
+use diesel::QueryableByName;
 use diesel_async::RunQueryDsl;
 
-use crate::schema::certificate_outbox::dsl::*;
 use crate::statement::Statement;
 use crate::PgStore;
 
-/// Published events only: undelivered and dead ones are never pruned.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct OutboxStatus {
+    #[diesel(sql_type = BigInt)]
+    pub pending: i64,
+    #[diesel(sql_type = BigInt)]
+    pub dead: i64,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub oldest_pending: Option<DateTime<Utc>>,
+}
+
+const STATUS: &str = r#"
+SELECT (SELECT count(*) FROM certificate_outbox_pending) AS pending,
+       (SELECT count(*) FROM certificate_outbox WHERE dead_at IS NOT NULL) AS dead,
+       (SELECT min(created_at) FROM certificate_outbox_pending) AS oldest_pending"#;
+
+const RETRY_DEAD: &str = r#"
+WITH revived AS (
+    UPDATE certificate_outbox SET dead_at = NULL, attempts = 0, last_error = NULL
+     WHERE dead_at IS NOT NULL
+ RETURNING id, user_id, message_key, created_at
+)
+INSERT INTO certificate_outbox_pending (id, user_id, message_key, created_at, next_attempt_at)
+SELECT id, user_id, message_key, created_at, now() FROM revived"#;
+
+/// The published events of the window: neither queued nor dead. The outbox
+/// rows are share-locked so that a prune running at the same time cannot
+/// delete a row this queues again.
+const REPLAY: &str = r#"
+INSERT INTO certificate_outbox_pending (id, user_id, message_key, created_at, next_attempt_at)
+SELECT o.id, o.user_id, o.message_key, o.created_at, now()
+  FROM certificate_outbox o
+ WHERE o.created_at >= $1 AND o.created_at < $2 AND o.dead_at IS NULL
+ ORDER BY o.id
+   FOR KEY SHARE OF o
+ON CONFLICT (id) DO NOTHING"#;
+
+/// Published events only: queued and dead ones are never pruned.
 const PRUNE_EVENTS: &str = r#"
 DELETE FROM certificate_outbox WHERE id IN (
-    SELECT id FROM certificate_outbox
-     WHERE created_at < $1 AND published_at < $1
+    SELECT o.id FROM certificate_outbox o
+     WHERE o.created_at < $1 AND o.dead_at IS NULL
+       AND NOT EXISTS (SELECT 1 FROM certificate_outbox_pending p WHERE p.id = o.id)
      LIMIT $2 FOR UPDATE SKIP LOCKED)"#;
 
 /// Claims given up without a certificate. Issued claims stay: they hold the
@@ -45,20 +81,13 @@ pub struct Pruned {
     pub idempotency_keys: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutboxStatus {
-    pub pending: i64,
-    pub dead: i64,
-    pub oldest_pending: Option<DateTime<Utc>>,
-}
-
 /// The operator's view of the outbox.
 #[async_trait::async_trait]
 pub trait OutboxAdmin {
     async fn status(&self) -> Result<OutboxStatus, RepoError>;
-    /// Makes every dead event due again; returns how many.
+    /// Queues every dead event again; returns how many.
     async fn retry_dead(&self) -> Result<usize, RepoError>;
-    /// Makes the published events created in `[since, until)` due again.
+    /// Queues the published events created in `[since, until)` again.
     async fn replay(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<usize, RepoError>;
     /// Deletes, in small batches, the published events, the released claims
     /// and the idempotency keys from before `horizon`.
@@ -86,41 +115,16 @@ impl PgStore {
 #[async_trait::async_trait]
 impl OutboxAdmin for PgStore {
     async fn status(&self) -> Result<OutboxStatus, RepoError> {
-        self.with_conn(async |conn| {
-            let (pending, oldest_pending) = certificate_outbox
-                .filter(published_at.is_null().and(dead_at.is_null()))
-                .select((count_star(), min(created_at)))
-                .get_result::<(i64, Option<DateTime<Utc>>)>(conn)
-                .await?;
-            let dead = certificate_outbox.filter(dead_at.is_not_null()).count().get_result(conn).await?;
-            Ok(OutboxStatus { pending, dead, oldest_pending })
-        })
-        .await
+        self.with_conn(async |conn| Statement::new(STATUS).get_result(conn).await).await
     }
 
     async fn retry_dead(&self) -> Result<usize, RepoError> {
-        self.with_conn(async |conn| {
-            diesel::update(certificate_outbox.filter(dead_at.is_not_null()))
-                .set((dead_at.eq(None::<DateTime<Utc>>), attempts.eq(0), next_attempt_at.eq(now)))
-                .execute(conn)
-                .await
-        })
-        .await
+        self.with_conn(async |conn| Statement::new(RETRY_DEAD).execute(conn).await).await
     }
 
     async fn replay(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<usize, RepoError> {
-        self.with_conn(async |conn| {
-            diesel::update(
-                certificate_outbox
-                    .filter(published_at.is_not_null())
-                    .filter(created_at.ge(since))
-                    .filter(created_at.lt(until)),
-            )
-            .set((published_at.eq(None::<DateTime<Utc>>), attempts.eq(0), next_attempt_at.eq(now)))
-            .execute(conn)
+        self.with_conn(async |conn| Statement::new(REPLAY).timestamptz(since).timestamptz(until).execute(conn).await)
             .await
-        })
-        .await
     }
 
     async fn prune(&self, horizon: DateTime<Utc>) -> Result<Pruned, RepoError> {

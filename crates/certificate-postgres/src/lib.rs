@@ -11,7 +11,6 @@ mod error;
 mod migrations;
 mod outbox;
 mod repo;
-mod schema;
 mod statement;
 mod transaction;
 
@@ -54,7 +53,6 @@ async fn establish_without_jit(url: String) -> Result<AsyncPgConnection, Connect
 pub struct PgStore {
     pool: Pool<AsyncPgConnection>,
     config: PgConfig,
-    statistics: outbox::StatisticsRefresh,
 }
 
 impl PgStore {
@@ -68,7 +66,7 @@ impl PgStore {
         setup.recycling_method = RecyclingMethod::Fast;
         let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(config.url.clone(), setup);
         let pool = Pool::builder(manager).max_size(config.pool_size).build()?;
-        Ok(Self { pool, config, statistics: outbox::StatisticsRefresh::default() })
+        Ok(Self { pool, config })
     }
 
     /// Connections in use and requests waiting for one, for the metrics.

@@ -48,9 +48,10 @@ UPDATE certificate_issuance
    SET state = CASE WHEN credential IS NULL THEN 'released' ELSE 'issued' END, updated_at = now()
  WHERE claim_token = $1 AND state = 'pending'"#;
 
-/// The claim, the certificate row and the outbox event in one statement, and
-/// so in one transaction. Nothing is written unless the claim is still ours.
-/// Other columns of an existing certificate row (enrolment, progress) are kept.
+/// The claim, the certificate row and the outbox event (queued for delivery,
+/// due for the poller at `$10`) in one statement, and so in one transaction.
+/// Nothing is written unless the claim is still ours. Other columns of an
+/// existing certificate row (enrolment, progress) are kept.
 const RECORD_ISSUED: &str = r#"
 WITH claim AS (
     UPDATE certificate_issuance
@@ -63,9 +64,13 @@ WITH claim AS (
     ON CONFLICT ("userId", "courseId") DO UPDATE
        SET "certificateId" = EXCLUDED."certificateId", status = EXCLUDED.status,
            "issuedOn" = EXCLUDED."issuedOn", "updatedOn" = now()
+), event AS (
+    INSERT INTO certificate_outbox (event_id, message_key, user_id, payload, created_at)
+    SELECT $6, $7, "userId", $8, $9 FROM claim
+ RETURNING id, user_id, message_key, created_at
 )
-INSERT INTO certificate_outbox (event_id, message_key, user_id, payload, created_at, next_attempt_at)
-SELECT $6, $7, "userId", $8, $9, $10 FROM claim
+INSERT INTO certificate_outbox_pending (id, user_id, message_key, created_at, next_attempt_at)
+SELECT id, user_id, message_key, created_at, $10 FROM event
 RETURNING id"#;
 
 /// After a lost answer: did our earlier attempt commit, and where is its event?

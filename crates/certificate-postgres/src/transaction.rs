@@ -15,10 +15,11 @@ pub(crate) struct Transaction {
 }
 
 impl Transaction {
-    pub(crate) async fn begin(store: &PgStore) -> Result<Self, RepoError> {
+    /// `begin` is the BEGIN statement, and any `SET LOCAL` that goes with it.
+    pub(crate) async fn begin(store: &PgStore, begin: &'static str) -> Result<Self, RepoError> {
         let mut conn = store.bounded(store.connection()).await?;
         let mut tx = Self { conn: None };
-        store.bounded(async { conn.batch_execute("BEGIN").await.map_err(error::classify) }).await?;
+        store.bounded(async { conn.batch_execute(begin).await.map_err(error::classify) }).await?;
         tx.conn = Some(conn);
         Ok(tx)
     }

@@ -128,7 +128,7 @@ fn create_producer(config: &RdKafkaConfig) -> Result<FutureProducer, KafkaError>
         .set("enable.idempotence", "true")
         .set("acks", "all")
         .set("partitioner", "murmur2_random")
-        .set("linger.ms", "2")
+        .set("linger.ms", "0")
         .set("message.timeout.ms", config.delivery_timeout.as_millis().to_string())
         .create()
 }

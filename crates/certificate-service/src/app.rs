@@ -148,8 +148,14 @@ async fn serve(config: Config) -> Result<()> {
     let server = certificate_http::serve(listener, state, config.http_workers, config.shutdown_grace)?;
     let handle = server.handle();
     let (stop_relay, relay_stopped) = watch::channel(false);
-    let handed_task = actix_web::rt::spawn(handed_loop(relay.clone(), relay_stopped.clone()));
-    let due_task = actix_web::rt::spawn(due_loop(relay.clone(), config.relay_poll_interval, relay_stopped.clone()));
+    let mut relay_tasks = vec![actix_web::rt::spawn(handed_loop(relay.clone(), relay_stopped.clone()))];
+    for _ in 0..POLLERS {
+        relay_tasks.push(actix_web::rt::spawn(due_loop(
+            relay.clone(),
+            config.relay_poll_interval,
+            relay_stopped.clone(),
+        )));
+    }
     let prune_task = prune_store.map(|store| actix_web::rt::spawn(prune_loop(store, config.retention, relay_stopped)));
     let mut server_task = actix_web::rt::spawn(server);
     tracing::info!("listening on http://{addr}");
@@ -165,8 +171,9 @@ async fn serve(config: Config) -> Result<()> {
         }
     }
     let _ = stop_relay.send(true);
-    let _ = handed_task.await;
-    let _ = due_task.await;
+    for task in relay_tasks {
+        let _ = task.await;
+    }
     drain(&relay, config.shutdown_grace).await;
     if let Some(prune_task) = prune_task {
         let _ = prune_task.await;
@@ -190,6 +197,11 @@ async fn shutdown_signal() -> &'static str {
 /// Handed-off events queued at most, in relay batches: beyond that the relay
 /// is behind and the poller takes the overflow from the outbox.
 const HAND_OFF_BATCHES: usize = 10;
+
+/// Pollers of the outbox: on a backlog, one batch is at the broker while the
+/// next is being locked and the previous one recorded (SKIP LOCKED keeps
+/// their batches apart, the outbox keeps each certificate in order).
+const POLLERS: usize = 2;
 
 /// Publishes what issuances hand over, a batch at a time, until told to stop.
 /// It stops only between batches, so that a batch that was sent is also marked.
