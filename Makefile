@@ -35,7 +35,7 @@ up: deps
 down:
 	deploy/local/tansu.sh stop
 
-## events: print the records of user-topic (the seed's "Verify Kafka Event")
+## events: print the records of user-topic (see README.md, "The real stack")
 events:
 	cargo run --quiet -p certificate-e2e --bin event-consumer -- $${KAFKA_TOPIC:-user-topic} $${KAFKA_BROKERS:-127.0.0.1:9092}
 

@@ -1,4 +1,4 @@
--- The original's table, with its quoted camelCase names, so that an existing
+-- The NestJS service's table (docs/contract.md), with its quoted camelCase names, so that an existing
 -- database keeps working. IF NOT EXISTS: that database may already have it.
 CREATE TABLE IF NOT EXISTS user_course_certificate (
     "usercertificateId"     uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -19,6 +19,6 @@ CREATE TABLE IF NOT EXISTS user_course_certificate (
 );
 
 -- One row per learner and course: the upsert's conflict target, and what
--- turns the original's table scan per request into an index lookup.
+-- turns the NestJS service's table scan per request into an index lookup.
 CREATE UNIQUE INDEX IF NOT EXISTS user_course_certificate_user_course
     ON user_course_certificate ("userId", "courseId");

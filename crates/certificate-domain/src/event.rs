@@ -1,5 +1,5 @@
 //! The `COURSE_STATUS_UPDATED` event that downstream consumers already parse.
-//! Every field and name of the seed's payload is kept; `eventId` is added so
+//! Every field and name of the payload in docs/contract.md is kept; `eventId` is added so
 //! that consumers can deduplicate an at-least-once delivery.
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -88,7 +88,7 @@ mod tests {
     use serde_json::{json, Value};
 
     #[test]
-    fn the_payload_has_the_seeds_shape_plus_an_event_id() {
+    fn the_payload_has_the_contracts_shape_plus_an_event_id() {
         let raw: RawIssueRequest = serde_json::from_value(json!({
             "userId": "af771398-bc1a-4350-b849-907561d25957", "courseId": "do_2",
             "courseName": "Intro", "firstName": "John", "lastName": "Doe",

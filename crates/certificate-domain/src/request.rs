@@ -1,5 +1,5 @@
 //! Validation of the issue request, field by field, with every failure reported
-//! at once (the original's class-validator behaviour, with clearer messages).
+//! at once (the NestJS service's class-validator behaviour, with clearer messages).
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -55,7 +55,7 @@ pub struct FieldError {
 pub struct ValidationErrors(pub Vec<FieldError>);
 
 impl ValidationErrors {
-    /// One line naming every rejected field, in the original's style
+    /// One line naming every rejected field, in the NestJS service's style
     /// (`"userId - must be a UUID"`).
     pub fn summary(&self) -> String {
         let parts: Vec<String> = self.0.iter().map(|e| format!("{} - {}", e.field, e.message)).collect();

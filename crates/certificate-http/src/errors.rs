@@ -22,7 +22,7 @@ pub enum ApiError {
     NotFound,
 }
 
-/// The seed's envelope, for failures.
+/// The envelope of docs/contract.md, for failures.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ErrorBody<'a> {

@@ -1,6 +1,6 @@
 //! The actix-web adapter. It promises:
-//! - `POST /certificate/issue` and the original's `POST /v1/tracking/certificate/issue`;
-//! - every answer, good or bad, in the seed's envelope
+//! - `POST /certificate/issue` and the NestJS service's `POST /v1/tracking/certificate/issue`;
+//! - every answer, good or bad, in the envelope of docs/contract.md
 //!   (`success`, `statusCode`, `message`, and `data` or `errors`);
 //! - one mapping of domain errors to HTTP statuses, in [`errors`];
 //! - health endpoints whose readiness is whatever [`ReadinessCheck`] says;

@@ -1,4 +1,4 @@
-//! `CertificatePublisher` on kafka-rust (the `kafka` crate), as the design card
+//! `CertificatePublisher` on kafka-rust (the `kafka` crate), as the project's design
 //! names it. Reach: kafka-rust speaks only Kafka protocol v0 (Produce v0,
 //! MessageSet magic 0), so it works with Apache Kafka up to 3.9; Kafka 4.x,
 //! tansu and Redpanda reject its produce requests, and it cannot send record

@@ -1,5 +1,5 @@
 //! Java's `Utils.murmur2` and its key partitioning, so that a key lands on the
-//! partition a Java or kafkajs producer (the original's) would choose.
+//! partition a Java or kafkajs producer (the NestJS service's, docs/contract.md) would choose.
 
 use kafka::client::ProduceMessage;
 use kafka::producer::{Partitioner, Topics};

@@ -1,4 +1,4 @@
-//! The service's Prometheus metrics. It promises the seed's four monitoring
+//! The service's Prometheus metrics. It promises the design's four monitoring
 //! metrics — events published, publish failures, publish latency and lag
 //! (pending outbox events, age of the oldest) — plus HTTP requests by route
 //! and status with latency, issuances by outcome, upstream calls with latency

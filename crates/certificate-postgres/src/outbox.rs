@@ -80,7 +80,13 @@ UPDATE certificate_outbox o
 /// 300,000-event backlog). Whatever the statistics, the right plan walks the
 /// queue's primary key in order and stops after one batch, so this
 /// transaction's planner is told not to scan or sort.
-const BEGIN_BATCH: &str = "BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off";
+///
+/// Its commit does not wait for the WAL to reach the disk: what a database
+/// crash can lose of it is a dequeue (the event goes out again, with the same
+/// `eventId`, which at-least-once delivery allows) or a retry time (it comes
+/// sooner); the commit wait was a tenth of each batch's time.
+const BEGIN_BATCH: &str =
+    "BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off; SET LOCAL synchronous_commit = off";
 
 impl PgStore {
     /// Locks the selected events that may go out now, oldest first.

@@ -4,7 +4,7 @@
 //!
 //! It promises: an idempotent producer with `acks=all`; the murmur2
 //! partitioner Java and kafkajs producers use, so keys land where the
-//! original's did; every record carries the `eventId` as a `ce_id` header and
+//! NestJS service's did (docs/contract.md); every record carries the `eventId` as a `ce_id` header and
 //! `content-type: application/json`; `publish` returns only once each record
 //! is acknowledged or has failed, within the delivery timeout.
 
@@ -85,7 +85,7 @@ impl RdKafkaPublisher {
         }
     }
 
-    /// Creates the topic unless it exists, as the original does on start.
+    /// Creates the topic unless it exists, as the NestJS service did on start.
     pub async fn ensure_topic(&self, partitions: i32, replication: i32) -> Result<(), KafkaError> {
         let admin: AdminClient<DefaultClientContext> = self.config.client_config().create()?;
         let topic = NewTopic::new(&self.config.topic, partitions, TopicReplication::Fixed(replication));

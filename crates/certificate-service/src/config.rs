@@ -1,4 +1,4 @@
-//! Configuration from the environment (envy), with the original's variable
+//! Configuration from the environment (envy), with the NestJS service's variable
 //! names and defaults. A missing or invalid value stops the binary at start
 //! with one line naming the variable.
 
@@ -11,7 +11,7 @@ use certificate_upstream::UpstreamConfig;
 use serde::Deserialize;
 
 /// The variables as envy reads them: envy lowercases names, so the
-/// original's `kafkaEnabled` arrives as `kafkaenabled`.
+/// NestJS service's `kafkaEnabled` arrives as `kafkaenabled`.
 #[derive(Debug, Deserialize)]
 struct Env {
     #[serde(default = "number::<u16, 3000>")]

@@ -13,7 +13,7 @@ use certificate_rdkafka::{RdKafkaConfig, RdKafkaPublisher};
 use crate::config::{KafkaClient, KafkaSettings};
 
 /// `kafkaEnabled=false` outside embedded mode: events are acknowledged
-/// without being sent, as the original skips them, and stay in the outbox
+/// without being sent, as the NestJS service skipped them, and stay in the outbox
 /// as published so that `outbox replay` can send them once Kafka is enabled.
 struct DisabledPublisher;
 

@@ -1,7 +1,7 @@
 //! The ureq adapter for the two upstream services: the identity service
 //! (`POST {identity}/did/generate`) and the credential service
-//! (`POST {credentials}/credentials/issue`), with the original's request
-//! bodies to the letter (see `spec/contract.md`).
+//! (`POST {credentials}/credentials/issue`), with the request
+//! bodies of docs/contract.md to the letter.
 //!
 //! It promises: every call is bounded by the configured timeouts; ureq's
 //! blocking I/O runs on tokio's blocking pool, never on an async worker;
