@@ -1,10 +1,10 @@
-//! The contract every `EventOutbox` adapter keeps, written once and run
-//! against each of them (the in-memory store and Postgres), so that the
-//! fake the unit tests and the embedded mode use behaves as Postgres does.
-//! Compiled only with the `contract-tests` feature.
+//! The contracts every `CertificateRepo` and `EventOutbox` adapter keeps,
+//! written once and run against each of them (the in-memory store and
+//! Postgres), so that the fake the unit tests and the embedded mode use
+//! behaves as Postgres does. Compiled only with the `contract-tests` feature.
 //!
-//! Each check gets a fresh, empty store that is also the `CertificateRepo`
-//! the events are recorded through, as in the service.
+//! Each check gets a fresh, empty store; the outbox checks record their
+//! events through the store's `CertificateRepo`, as the service does.
 
 use std::future::Future;
 use std::sync::Mutex;
@@ -16,8 +16,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::ports::{
-    CertificateRepo, Claim, ClaimRequest, DeliverBatch, Delivery, EventOutbox, FailedDelivery, IssuedCertificate,
-    IssuedCredential, PendingEvent, Selection,
+    CertificateRepo, Claim, ClaimRequest, ClaimToken, DeliverBatch, Delivery, EventOutbox, FailedDelivery,
+    IdempotencyKey, IssuedCertificate, IssuedCredential, PendingEvent, RepoError, Selection,
 };
 use crate::{CertificateEvent, IssueRequest, RawIssueRequest};
 
@@ -33,6 +33,110 @@ where
     a_failed_event_holds_back_its_certificate_only(&fresh().await).await;
     a_dead_event_no_longer_holds_back_its_certificate(&fresh().await).await;
     a_held_batch_is_not_taken_by_another(&fresh().await).await;
+}
+
+/// Runs every check of the repository contract, each on a store from `fresh`.
+pub async fn check_repo<S, F, Fut>(fresh: F)
+where
+    S: CertificateRepo,
+    F: Fn() -> Fut,
+    Fut: Future<Output = S>,
+{
+    one_request_holds_the_claim_at_a_time(&fresh().await).await;
+    an_issued_certificate_answers_with_its_credential(&fresh().await).await;
+    a_released_claim_can_be_taken_again(&fresh().await).await;
+    an_expired_claim_is_taken_over_and_the_old_holder_lost_it(&fresh().await).await;
+    an_idempotency_key_is_bound_to_its_first_request(&fresh().await).await;
+    a_failed_reissue_falls_back_to_the_certificate_issued_before(&fresh().await).await;
+}
+
+const LEASE: Duration = Duration::from_secs(30);
+
+fn claim_request<'a>(user_id: Uuid, course_id: &'a str, reissue: bool, lease: Duration) -> ClaimRequest<'a> {
+    ClaimRequest { user_id, course_id, idempotency_key: None, reissue, lease }
+}
+
+async fn acquire(store: &impl CertificateRepo, request: ClaimRequest<'_>) -> ClaimToken {
+    match store.claim(request).await.expect("claim") {
+        Claim::Acquired(token) => token,
+        other => panic!("expected the claim to be acquired, got {other:?}"),
+    }
+}
+
+/// Records a credential for the claim `token`; returns the credential's body.
+async fn issue(store: &impl CertificateRepo, token: ClaimToken, user_id: Uuid, course_id: &str) -> serde_json::Value {
+    let request = request(user_id, course_id, false);
+    let certificate_id = format!("did:test:{}", Uuid::new_v4());
+    let credential = IssuedCredential { certificate_id: certificate_id.clone(), body: json!({"id": certificate_id}) };
+    let event = CertificateEvent::certificate_issued(&request, &certificate_id, Utc::now());
+    let certificate = IssuedCertificate { request: &request, credential: &credential };
+    store.record_issued(token, certificate, &event).await.expect("record");
+    credential.body
+}
+
+async fn one_request_holds_the_claim_at_a_time(store: &impl CertificateRepo) {
+    let learner = Uuid::new_v4();
+    acquire(store, claim_request(learner, "course-a", false, LEASE)).await;
+    assert_eq!(store.claim(claim_request(learner, "course-a", false, LEASE)).await.unwrap(), Claim::InFlight);
+    acquire(store, claim_request(learner, "course-b", false, LEASE)).await;
+    acquire(store, claim_request(Uuid::new_v4(), "course-a", false, LEASE)).await;
+}
+
+async fn an_issued_certificate_answers_with_its_credential(store: &impl CertificateRepo) {
+    let learner = Uuid::new_v4();
+    let token = acquire(store, claim_request(learner, "course-a", false, LEASE)).await;
+    let body = issue(store, token, learner, "course-a").await;
+    let again = store.claim(claim_request(learner, "course-a", false, LEASE)).await.unwrap();
+    assert_eq!(again, Claim::AlreadyIssued(body));
+}
+
+async fn a_released_claim_can_be_taken_again(store: &impl CertificateRepo) {
+    let learner = Uuid::new_v4();
+    let token = acquire(store, claim_request(learner, "course-a", false, LEASE)).await;
+    store.release(token).await.unwrap();
+    acquire(store, claim_request(learner, "course-a", false, LEASE)).await;
+}
+
+async fn an_expired_claim_is_taken_over_and_the_old_holder_lost_it(store: &impl CertificateRepo) {
+    let learner = Uuid::new_v4();
+    let abandoned = acquire(store, claim_request(learner, "course-a", false, Duration::from_millis(50))).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let taken_over = acquire(store, claim_request(learner, "course-a", false, LEASE)).await;
+    let request = request(learner, "course-a", false);
+    let credential = IssuedCredential { certificate_id: "did:test:late".into(), body: json!({"id": "did:test:late"}) };
+    let event = CertificateEvent::certificate_issued(&request, "did:test:late", Utc::now());
+    let late = store.record_issued(abandoned, IssuedCertificate { request: &request, credential: &credential }, &event);
+    assert_eq!(late.await, Err(RepoError::ClaimLost), "the abandoned claim records nothing");
+    let body = issue(store, taken_over, learner, "course-a").await;
+    assert_eq!(
+        store.claim(claim_request(learner, "course-a", false, LEASE)).await.unwrap(),
+        Claim::AlreadyIssued(body)
+    );
+}
+
+async fn an_idempotency_key_is_bound_to_its_first_request(store: &impl CertificateRepo) {
+    let learner = Uuid::new_v4();
+    let keyed = |fingerprint: &str, course_id| ClaimRequest {
+        idempotency_key: Some(IdempotencyKey { key: "order-1", fingerprint: fingerprint.to_owned() }),
+        ..claim_request(learner, course_id, false, LEASE)
+    };
+    let token = acquire(store, keyed("body-1", "course-a")).await;
+    assert_eq!(store.claim(keyed("body-2", "course-b")).await.unwrap(), Claim::KeyReused);
+    let body = issue(store, token, learner, "course-a").await;
+    assert_eq!(store.claim(keyed("body-1", "course-a")).await.unwrap(), Claim::AlreadyIssued(body));
+}
+
+async fn a_failed_reissue_falls_back_to_the_certificate_issued_before(store: &impl CertificateRepo) {
+    let learner = Uuid::new_v4();
+    let token = acquire(store, claim_request(learner, "course-a", false, LEASE)).await;
+    let body = issue(store, token, learner, "course-a").await;
+    let reissue = acquire(store, claim_request(learner, "course-a", true, LEASE)).await;
+    assert_eq!(store.claim(claim_request(learner, "course-a", false, LEASE)).await.unwrap(), Claim::InFlight);
+    store.release(reissue).await.unwrap();
+    assert_eq!(
+        store.claim(claim_request(learner, "course-a", false, LEASE)).await.unwrap(),
+        Claim::AlreadyIssued(body)
+    );
 }
 
 /// Publishes everything except the events it was told to fail (for a retry
