@@ -142,7 +142,8 @@ pub struct PendingEvent {
     pub user_id: Uuid,
     pub key: String,
     pub payload: String,
-    /// When the issuance recorded it: the start of its publish lag.
+    /// When it was queued for delivery (by the issuance, or again by an
+    /// operator's replay or retry): the start of its publish lag.
     pub recorded_at: DateTime<Utc>,
     /// Failed deliveries so far.
     pub attempts: u32,

@@ -1,7 +1,9 @@
 //! Operator commands on the outbox: status, retry of dead events, replay of
 //! a time window, and pruning past the retention. Retry and replay queue the
 //! events again with their original event ids; the running relay then
-//! publishes them.
+//! publishes them. A queued event's age (its publish lag, the age of the
+//! oldest pending event) counts from when it was queued again, so that an
+//! operator's replay of last week does not read as a week of lag.
 
 use certificate_domain::ports::RepoError;
 use chrono::{DateTime, Utc};
@@ -34,14 +36,14 @@ WITH revived AS (
  RETURNING id, user_id, message_key, created_at
 )
 INSERT INTO certificate_outbox_pending (id, user_id, message_key, created_at, next_attempt_at)
-SELECT id, user_id, message_key, created_at, now() FROM revived"#;
+SELECT id, user_id, message_key, now(), now() FROM revived"#;
 
 /// The published events of the window: neither queued nor dead. The outbox
 /// rows are share-locked so that a prune running at the same time cannot
 /// delete a row this queues again.
 const REPLAY: &str = r#"
 INSERT INTO certificate_outbox_pending (id, user_id, message_key, created_at, next_attempt_at)
-SELECT o.id, o.user_id, o.message_key, o.created_at, now()
+SELECT o.id, o.user_id, o.message_key, now(), now()
   FROM certificate_outbox o
  WHERE o.created_at >= $1 AND o.created_at < $2 AND o.dead_at IS NULL
  ORDER BY o.id
