@@ -9,7 +9,7 @@ mod publisher;
 mod store;
 
 pub use issuer::FakeCredentialIssuer;
-pub use publisher::{LoggingPublisher, RecordingPublisher};
+pub use publisher::{DisabledPublisher, LoggingPublisher, RecordingPublisher};
 pub use store::{InMemoryStore, StoredCertificate};
 
 use certificate_domain::ports::Clock;

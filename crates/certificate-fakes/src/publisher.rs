@@ -20,6 +20,24 @@ impl CertificatePublisher for LoggingPublisher {
     }
 }
 
+/// `kafkaEnabled=false` outside embedded mode: events are acknowledged
+/// without being sent, as the NestJS service skipped them, and count as
+/// published, so that `outbox replay` can send them once Kafka is enabled.
+pub struct DisabledPublisher;
+
+#[async_trait]
+impl CertificatePublisher for DisabledPublisher {
+    async fn publish(&self, events: &[PendingEvent]) -> Vec<Result<(), PublishError>> {
+        events
+            .iter()
+            .map(|_| {
+                tracing::warn!("Kafka is disabled. Skipping tracking event publish.");
+                Ok(())
+            })
+            .collect()
+    }
+}
+
 /// Keeps what it was sent; failures can be queued per event for tests.
 #[derive(Default)]
 pub struct RecordingPublisher {

@@ -45,6 +45,18 @@ impl KafkaRustPublisher {
     pub fn new(config: KafkaRustConfig) -> Self {
         Self { config: Arc::new(config), producer: Arc::new(Mutex::new(None)) }
     }
+
+    /// Whether a broker accepts a TCP connection within `timeout`: kafka-rust
+    /// has no metadata probe that does not block for its own timeouts.
+    pub async fn check_broker(&self, timeout: Duration) -> Result<(), String> {
+        for broker in &self.config.brokers {
+            let connect = tokio::net::TcpStream::connect(broker.as_str());
+            if let Ok(Ok(_)) = tokio::time::timeout(timeout, connect).await {
+                return Ok(());
+            }
+        }
+        Err(format!("no broker of {} accepts connections", self.config.brokers.join(",")))
+    }
 }
 
 fn connect(config: &KafkaRustConfig) -> Result<KafkaProducer, KafkaError> {

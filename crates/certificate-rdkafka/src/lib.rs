@@ -8,7 +8,7 @@
 //! `content-type: application/json`; `publish` returns only once each record
 //! is acknowledged or has failed, within the delivery timeout.
 
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -103,6 +103,23 @@ impl RdKafkaPublisher {
             }
         }
         Ok(())
+    }
+
+    /// Creates the topic now, or keeps trying every 5 s in the background
+    /// while the broker is away: issuances go on meanwhile, the outbox holds
+    /// their events.
+    pub async fn ensure_topic_or_keep_trying(self: Arc<Self>, partitions: i32, replication: i32) {
+        if let Err(error) = self.ensure_topic(partitions, replication).await {
+            tracing::error!(%error, "cannot create the Kafka topic yet; retrying in the background");
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    if self.ensure_topic(partitions, replication).await.is_ok() {
+                        break;
+                    }
+                }
+            });
+        }
     }
 
     /// Whether a broker answers a metadata request for the topic in time.
