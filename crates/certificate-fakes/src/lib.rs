@@ -1,8 +1,8 @@
-//! In-memory implementations of every port. Unit tests use them to drive the
-//! domain; the embedded default (`make run` with nothing configured) runs on
-//! them. They keep the same rules as the real adapters (one claim per learner
-//! and course, the outbox contract of `certificate_domain::contract`) but nothing survives
-//! the process.
+//! In-memory implementations of every port, and the publishers that need no
+//! broker. Unit tests use them to drive the domain; the embedded default
+//! (`make run` with nothing configured) runs on them. The store keeps the
+//! same rules as Postgres (the repository and outbox contracts of
+//! `certificate_domain::contract`), but nothing survives the process.
 
 mod issuer;
 mod publisher;
