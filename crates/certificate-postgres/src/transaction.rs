@@ -17,10 +17,11 @@ pub(crate) struct Transaction {
 impl Transaction {
     /// `begin` is the BEGIN statement, and any `SET LOCAL` that goes with it.
     pub(crate) async fn begin(store: &PgStore, begin: &'static str) -> Result<Self, RepoError> {
-        let mut conn = store.bounded(store.connection()).await?;
-        let mut tx = Self { conn: None };
-        store.bounded(async { conn.batch_execute(begin).await.map_err(error::classify) }).await?;
-        tx.conn = Some(conn);
+        let conn = store.bounded(store.connection()).await?;
+        // Held by the transaction before BEGIN is sent: a BEGIN that fails or
+        // times out may still have started a transaction on the server.
+        let mut tx = Self { conn: Some(conn) };
+        tx.run(store, async |conn| conn.batch_execute(begin).await).await?;
         Ok(tx)
     }
 
