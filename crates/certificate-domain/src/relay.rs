@@ -125,17 +125,23 @@ impl OutboxRelay {
         self.relay(Selection::Handed(events)).await
     }
 
-    /// Delivers the handed-over events already queued, without waiting: what
-    /// the last requests recorded, at shutdown.
+    /// Delivers every handed-over event already queued, without waiting for
+    /// more: what the last requests recorded, at shutdown.
     pub async fn relay_queued(&self) -> Result<RelayReport, RepoError> {
+        let mut total = RelayReport::default();
         let Some(handed) = &self.handed else {
-            return Ok(RelayReport::default());
+            return Ok(total);
         };
-        let events = handed.queued(self.policy.batch_size).await;
-        if events.is_empty() {
-            return Ok(RelayReport::default());
+        loop {
+            let events = handed.queued(self.policy.batch_size).await;
+            if events.is_empty() {
+                return Ok(total);
+            }
+            let report = self.relay(Selection::Handed(&events)).await?;
+            total.published += report.published;
+            total.failed += report.failed;
+            total.dead += report.dead;
         }
-        self.relay(Selection::Handed(&events)).await
     }
 
     async fn relay(&self, selection: Selection<'_>) -> Result<RelayReport, RepoError> {

@@ -240,17 +240,17 @@ async fn due_loop(relay: Arc<OutboxRelay>, poll_interval: Duration, mut stop: wa
     }
 }
 
-/// Once stopped, publishes what the last requests recorded (within `grace`)
-/// rather than leave it to another replica.
+/// Once stopped, publishes what the last requests recorded, then what is due
+/// (within `grace`), rather than leave it to another replica.
 async fn drain(relay: &OutboxRelay, grace: Duration) {
+    if let Err(error) = relay.relay_queued().await {
+        tracing::warn!(%error, "cannot publish the last handed-over events; the outbox keeps them");
+    }
     let deadline = tokio::time::Instant::now() + grace;
     while tokio::time::Instant::now() < deadline {
-        let handled = match relay.relay_queued().await {
-            Ok(report) if report.handled() > 0 => report.handled(),
-            _ => relay.relay_due().await.map_or(0, |report| report.handled()),
-        };
-        if handled == 0 {
-            break;
+        match relay.relay_due().await {
+            Ok(report) if report.handled() > 0 => {}
+            _ => break,
         }
     }
 }
