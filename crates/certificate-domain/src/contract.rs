@@ -64,14 +64,23 @@ async fn acquire(store: &impl CertificateRepo, request: ClaimRequest<'_>) -> Cla
 }
 
 /// Records a credential for the claim `token`; returns the credential's body.
-async fn issue(store: &impl CertificateRepo, token: ClaimToken, user_id: Uuid, course_id: &str) -> serde_json::Value {
+async fn record_credential(
+    store: &impl CertificateRepo,
+    token: ClaimToken,
+    user_id: Uuid,
+    course_id: &str,
+) -> Result<serde_json::Value, RepoError> {
     let request = request(user_id, course_id, false);
     let certificate_id = format!("did:test:{}", Uuid::new_v4());
     let credential = IssuedCredential { certificate_id: certificate_id.clone(), body: json!({"id": certificate_id}) };
     let event = CertificateEvent::certificate_issued(&request, &certificate_id, Utc::now());
     let certificate = IssuedCertificate { request: &request, credential: &credential };
-    store.record_issued(token, certificate, &event).await.expect("record");
-    credential.body
+    store.record_issued(token, certificate, &event).await?;
+    Ok(credential.body)
+}
+
+async fn issue(store: &impl CertificateRepo, token: ClaimToken, user_id: Uuid, course_id: &str) -> serde_json::Value {
+    record_credential(store, token, user_id, course_id).await.expect("record")
 }
 
 async fn one_request_holds_the_claim_at_a_time(store: &impl CertificateRepo) {
@@ -102,11 +111,8 @@ async fn an_expired_claim_is_taken_over_and_the_old_holder_lost_it(store: &impl 
     let abandoned = acquire(store, claim_request(learner, "course-a", false, Duration::from_millis(50))).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let taken_over = acquire(store, claim_request(learner, "course-a", false, LEASE)).await;
-    let request = request(learner, "course-a", false);
-    let credential = IssuedCredential { certificate_id: "did:test:late".into(), body: json!({"id": "did:test:late"}) };
-    let event = CertificateEvent::certificate_issued(&request, "did:test:late", Utc::now());
-    let late = store.record_issued(abandoned, IssuedCertificate { request: &request, credential: &credential }, &event);
-    assert_eq!(late.await, Err(RepoError::ClaimLost), "the abandoned claim records nothing");
+    let late = record_credential(store, abandoned, learner, "course-a").await;
+    assert_eq!(late, Err(RepoError::ClaimLost), "the abandoned claim records nothing");
     let body = issue(store, taken_over, learner, "course-a").await;
     assert_eq!(
         store.claim(claim_request(learner, "course-a", false, LEASE)).await.unwrap(),

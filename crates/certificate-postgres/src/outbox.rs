@@ -17,6 +17,8 @@
 //! stale (a NOT EXISTS form degraded to a 16 s scan on a fresh 100,000-event
 //! backlog). Events of other learners of the same key are not held back.
 
+use std::collections::HashSet;
+
 use async_trait::async_trait;
 use certificate_domain::ports::{
     DeliverBatch, Delivery, EventOutbox, FailedDelivery, PendingEvent, RepoError, Selection,
@@ -101,8 +103,9 @@ impl PgStore {
                 let ids: Vec<i64> = events.iter().map(|event| event.id).collect();
                 let held: Vec<HeldId> =
                     tx.run(self, async |conn| Statement::new(HOLD_HANDED).bigints(&ids).load(conn).await).await?;
+                let held: HashSet<i64> = held.into_iter().map(|row| row.id).collect();
                 let mut held: Vec<PendingEvent> =
-                    events.iter().filter(|event| held.iter().any(|row| row.id == event.id)).cloned().collect();
+                    events.iter().filter(|event| held.contains(&event.id)).cloned().collect();
                 held.sort_unstable_by_key(|event| event.id);
                 Ok(held)
             }
