@@ -1,13 +1,17 @@
 //! The Postgres adapter keeps the repository and outbox contracts, on a fresh
-//! database per check (crates/certificate-fakes/tests/contracts.rs runs the
-//! same suites on the in-memory store).
+//! database per check, and the Kafka adapters the publisher contract, on
+//! tansu (crates/certificate-fakes/tests/contracts.rs runs the same suites on
+//! the in-memory store and the broker-less publishers).
 
 use std::sync::Mutex;
 use std::time::Duration;
 
-use certificate_domain::contract::{check_outbox, check_repo};
-use certificate_e2e::TestDatabase;
+use certificate_domain::contract::{check_outbox, check_publisher, check_repo, check_unreachable_publisher};
+use certificate_e2e::{create_topic, TestDatabase, KAFKA_BROKERS};
+use certificate_kafka_rust::{KafkaRustConfig, KafkaRustPublisher};
 use certificate_postgres::{run_migrations, PgConfig, PgStore};
+use certificate_rdkafka::{RdKafkaConfig, RdKafkaPublisher};
+use uuid::Uuid;
 
 /// Fresh stores, each on a database of its own that lives until `Databases`
 /// is dropped at the end of the test.
@@ -39,4 +43,51 @@ async fn postgres_keeps_the_repository_contract() {
 async fn postgres_keeps_the_outbox_contract() {
     let databases = Databases::default();
     check_outbox(|| databases.fresh_store()).await;
+}
+
+fn rdkafka(brokers: &str, topic: &str) -> RdKafkaPublisher {
+    let config = RdKafkaConfig::from_vars(
+        [("KAFKA_BROKERS", brokers), ("KAFKA_TOPIC", topic), ("KAFKA_DELIVERY_TIMEOUT_MS", "2000")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    )
+    .expect("a valid configuration");
+    RdKafkaPublisher::new(config).expect("a producer")
+}
+
+fn kafka_rust(brokers: &str, topic: &str) -> KafkaRustPublisher {
+    KafkaRustPublisher::new(KafkaRustConfig {
+        brokers: vec![brokers.to_owned()],
+        client_id: "contract".into(),
+        topic: topic.to_owned(),
+        ack_timeout: Duration::from_secs(2),
+        call_timeout: Duration::from_secs(4),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rdkafka_on_tansu_keeps_the_publisher_contract() {
+    let topic = format!("contract-{}", Uuid::new_v4());
+    create_topic(KAFKA_BROKERS, &topic).await;
+    check_publisher(&rdkafka(KAFKA_BROKERS, &topic)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rdkafka_without_a_broker_keeps_the_publisher_contract() {
+    check_unreachable_publisher(&rdkafka("127.0.0.1:1", "nowhere"), Duration::from_secs(10)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kafka_rust_without_a_broker_keeps_the_publisher_contract() {
+    check_unreachable_publisher(&kafka_rust("127.0.0.1:1", "nowhere"), Duration::from_secs(10)).await;
+}
+
+/// kafka-rust speaks only protocol v0, which tansu rejects (see kafka_rust.rs).
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a Kafka <= 3.9 broker in KAFKA_V0_BROKERS (cannot run on these machines)"]
+async fn kafka_v0_broker_keeps_the_publisher_contract_through_kafka_rust() {
+    let brokers = std::env::var("KAFKA_V0_BROKERS").expect("KAFKA_V0_BROKERS names a Kafka <= 3.9 broker");
+    let topic = format!("contract-{}", Uuid::new_v4());
+    create_topic(&brokers, &topic).await;
+    check_publisher(&kafka_rust(&brokers, &topic)).await;
 }

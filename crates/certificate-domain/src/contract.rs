@@ -1,9 +1,11 @@
-//! The contracts every `CertificateRepo` and `EventOutbox` adapter keeps,
-//! written once and run against each of them (the in-memory store and
-//! Postgres), so that the fake the unit tests and the embedded mode use
-//! behaves as Postgres does. Compiled only with the `contract-tests` feature.
+//! The contracts every adapter of a port keeps, written once and run against
+//! each of them: `CertificateRepo` and `EventOutbox` on the in-memory store
+//! and Postgres, so that the fake the unit tests and the embedded mode use
+//! behaves as Postgres does; `CertificatePublisher` on the broker-less
+//! publishers, rdkafka on tansu and kafka-rust (when a Kafka ≤ 3.9 broker is
+//! given). Compiled only with the `contract-tests` feature.
 //!
-//! Each check gets a fresh, empty store; the outbox checks record their
+//! Each store check gets a fresh, empty store; the outbox checks record their
 //! events through the store's `CertificateRepo`, as the service does.
 
 use std::future::Future;
@@ -16,10 +18,10 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::ports::{
-    CertificateRepo, Claim, ClaimRequest, ClaimToken, DeliverBatch, Delivery, EventOutbox, FailedDelivery,
-    IdempotencyKey, IssuedCertificate, IssuedCredential, PendingEvent, RepoError, Selection,
+    CertificatePublisher, CertificateRepo, Claim, ClaimRequest, ClaimToken, DeliverBatch, Delivery, EventOutbox,
+    FailedDelivery, IdempotencyKey, IssuedCertificate, IssuedCredential, PendingEvent, RepoError, Selection,
 };
-use crate::{CertificateEvent, IssueRequest, RawIssueRequest};
+use crate::{CertificateEvent, IssueRequest, RequestFields};
 
 /// Runs every check of the outbox contract, each on a store from `fresh`.
 pub async fn check_outbox<S, F, Fut>(fresh: F)
@@ -50,6 +52,45 @@ where
     a_failed_reissue_falls_back_to_the_certificate_issued_before(&fresh().await).await;
 }
 
+/// Runs every check of the publisher contract on a publisher whose broker
+/// (if it has one) is up and has its topic.
+pub async fn check_publisher(publisher: &dyn CertificatePublisher) {
+    assert!(publisher.publish(&[]).await.is_empty(), "an empty batch is answered with nothing");
+    let batch = events(&[("course-a", 3), ("course-b", 2)]);
+    let results = publisher.publish(&batch).await;
+    assert_eq!(results.len(), batch.len(), "one result per event, in order");
+    assert!(results.iter().all(Result::is_ok), "a reachable broker acknowledges every event: {results:?}");
+    let again = publisher.publish(&batch[..1]).await;
+    assert!(again[0].is_ok(), "a redelivered event (same id) is accepted again: at-least-once, {again:?}");
+    publisher.flush(Duration::from_secs(5)).await;
+}
+
+/// Runs every check of the publisher contract on a publisher whose broker
+/// cannot be reached: each event fails, none is lost silently, and the call
+/// comes back within `bound` instead of hanging.
+pub async fn check_unreachable_publisher(publisher: &dyn CertificatePublisher, bound: Duration) {
+    let batch = events(&[("course-a", 2), ("course-b", 1)]);
+    let results =
+        tokio::time::timeout(bound, publisher.publish(&batch)).await.expect("publish answers within its bound");
+    assert_eq!(results.len(), batch.len(), "one result per event, in order");
+    assert!(results.iter().all(Result::is_err), "nothing counts as published without a broker: {results:?}");
+}
+
+/// `count` events of each learner-less key, as the outbox would hand them out.
+fn events(keys: &[(&str, usize)]) -> Vec<PendingEvent> {
+    let mut id = 0;
+    let mut events = Vec::new();
+    for (course_id, count) in keys {
+        for _ in 0..*count {
+            id += 1;
+            let request = request(Uuid::new_v4(), course_id, false);
+            let event = CertificateEvent::certificate_issued(&request, "did:contract", Uuid::new_v4(), Utc::now());
+            events.push(PendingEvent::recorded(id, &event));
+        }
+    }
+    events
+}
+
 const LEASE: Duration = Duration::from_secs(30);
 
 fn claim_request<'a>(user_id: Uuid, course_id: &'a str, reissue: bool, lease: Duration) -> ClaimRequest<'a> {
@@ -73,7 +114,7 @@ async fn record_credential(
     let request = request(user_id, course_id, false);
     let certificate_id = format!("did:test:{}", Uuid::new_v4());
     let credential = IssuedCredential { certificate_id: certificate_id.clone(), body: json!({"id": certificate_id}) };
-    let event = CertificateEvent::certificate_issued(&request, &certificate_id, Utc::now());
+    let event = CertificateEvent::certificate_issued(&request, &certificate_id, Uuid::new_v4(), Utc::now());
     let certificate = IssuedCertificate { request: &request, credential: &credential };
     store.record_issued(token, certificate, &event).await?;
     Ok(credential.body)
@@ -112,7 +153,7 @@ async fn an_expired_claim_is_taken_over_and_the_old_holder_lost_it(store: &impl 
     tokio::time::sleep(Duration::from_millis(200)).await;
     let taken_over = acquire(store, claim_request(learner, "course-a", false, LEASE)).await;
     let late = record_credential(store, abandoned, learner, "course-a").await;
-    assert_eq!(late, Err(RepoError::ClaimLost), "the abandoned claim records nothing");
+    assert!(matches!(late, Err(RepoError::ClaimLost)), "the abandoned claim records nothing: {late:?}");
     let body = issue(store, taken_over, learner, "course-a").await;
     assert_eq!(
         store.claim(claim_request(learner, "course-a", false, LEASE)).await.unwrap(),
@@ -177,7 +218,7 @@ impl DeliverBatch for Deliverer {
 }
 
 fn request(user_id: Uuid, course_id: &str, reissue: bool) -> IssueRequest {
-    let raw: RawIssueRequest = serde_json::from_value(json!({
+    let raw: RequestFields = serde_json::from_value(json!({
         "userId": user_id.to_string(), "courseId": course_id, "courseName": "Intro", "firstName": "Ada",
         "lastName": "Lovelace", "issuanceDate": "2025-10-13", "expirationDate": "2026-10-13", "reissue": reissue
     }))
@@ -201,7 +242,7 @@ async fn record(
     };
     let certificate_id = format!("did:test:{}", Uuid::new_v4());
     let credential = IssuedCredential { certificate_id: certificate_id.clone(), body: json!({"id": certificate_id}) };
-    let mut event = CertificateEvent::certificate_issued(&request, &certificate_id, Utc::now());
+    let mut event = CertificateEvent::certificate_issued(&request, &certificate_id, Uuid::new_v4(), Utc::now());
     event.due_at = event.created_at + chrono::Duration::from_std(due_in).unwrap();
     let certificate = IssuedCertificate { request: &request, credential: &credential };
     let position = store.record_issued(token, certificate, &event).await.expect("record");

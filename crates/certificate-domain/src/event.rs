@@ -51,8 +51,12 @@ struct Data<'a> {
 }
 
 impl CertificateEvent {
-    pub fn certificate_issued(request: &IssueRequest, certificate_id: &str, now: DateTime<Utc>) -> Self {
-        let event_id = Uuid::new_v4();
+    pub fn certificate_issued(
+        request: &IssueRequest,
+        certificate_id: &str,
+        event_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Self {
         let envelope = Envelope {
             event_id,
             event_type: EVENT_TYPE,
@@ -84,20 +88,20 @@ impl CertificateEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{IssueRequest, RawIssueRequest};
+    use crate::IssueRequest;
     use serde_json::{json, Value};
 
     #[test]
     fn the_payload_has_the_contracts_shape_plus_an_event_id() {
-        let raw: RawIssueRequest = serde_json::from_value(json!({
+        let fields = serde_json::from_value(json!({
             "userId": "af771398-bc1a-4350-b849-907561d25957", "courseId": "do_2",
             "courseName": "Intro", "firstName": "John", "lastName": "Doe",
             "issuanceDate": "2025-10-13T00:00:00.000Z", "expirationDate": "2026-10-13T00:00:00.000Z"
         }))
         .unwrap();
-        let request = IssueRequest::parse(raw).unwrap();
+        let request = IssueRequest::parse(fields).unwrap();
         let now = "2025-10-13T10:30:00Z".parse().unwrap();
-        let event = CertificateEvent::certificate_issued(&request, "did:upai:cert1", now);
+        let event = CertificateEvent::certificate_issued(&request, "did:upai:cert1", Uuid::new_v4(), now);
         let value: Value = serde_json::from_str(&event.payload).unwrap();
         assert_eq!(
             value,

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::ports::{
     CertificateRepo, Claim, ClaimRequest, ClaimToken, Clock, CredentialIssuer, CredentialRequest, IdempotencyKey,
-    IssuedCertificate, PendingEvent, RepoError, UpstreamError,
+    IssuanceOutcome, IssuedCertificate, PendingEvent, Randomness, RepoError, SystemRandomness, UpstreamError,
 };
 use crate::{CertificateEvent, HandOff, IssueRequest};
 
@@ -27,9 +27,19 @@ pub struct IssueOutcome {
     pub replayed: bool,
 }
 
+impl IssueOutcome {
+    pub fn outcome(&self) -> IssuanceOutcome {
+        if self.replayed {
+            IssuanceOutcome::Replayed
+        } else {
+            IssuanceOutcome::Issued
+        }
+    }
+}
+
 /// Why an issuance did not happen. In every case nothing was recorded and no
 /// event was queued.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum IssueError {
     #[error("a certificate for this learner and course is being issued right now")]
     InFlight,
@@ -41,6 +51,18 @@ pub enum IssueError {
     Repo(#[from] RepoError),
 }
 
+impl IssueError {
+    /// How the metrics count this failure.
+    pub fn outcome(&self) -> IssuanceOutcome {
+        match self {
+            IssueError::InFlight | IssueError::Repo(RepoError::ClaimLost) => IssuanceOutcome::Conflict,
+            IssueError::KeyReused => IssuanceOutcome::KeyReused,
+            IssueError::Upstream(_) => IssuanceOutcome::UpstreamError,
+            IssueError::Repo(_) => IssuanceOutcome::DatabaseError,
+        }
+    }
+}
+
 /// How long a claim holds by default: longer than both upstream calls with
 /// their retries, so that a live request never loses its claim.
 const DEFAULT_CLAIM_LEASE: Duration = Duration::from_secs(30);
@@ -49,13 +71,27 @@ pub struct IssueCertificate {
     repo: Arc<dyn CertificateRepo>,
     issuer: Arc<dyn CredentialIssuer>,
     clock: Arc<dyn Clock>,
+    randomness: Arc<dyn Randomness>,
     claim_lease: Duration,
     hand_off: Option<HandOff>,
 }
 
 impl IssueCertificate {
     pub fn new(repo: Arc<dyn CertificateRepo>, issuer: Arc<dyn CredentialIssuer>, clock: Arc<dyn Clock>) -> Self {
-        Self { repo, issuer, clock, claim_lease: DEFAULT_CLAIM_LEASE, hand_off: None }
+        Self {
+            repo,
+            issuer,
+            clock,
+            randomness: Arc::new(SystemRandomness),
+            claim_lease: DEFAULT_CLAIM_LEASE,
+            hand_off: None,
+        }
+    }
+
+    /// Where event ids come from (random v4 ids by default).
+    pub fn with_randomness(mut self, randomness: Arc<dyn Randomness>) -> Self {
+        self.randomness = randomness;
+        self
     }
 
     pub fn with_claim_lease(mut self, lease: Duration) -> Self {
@@ -120,7 +156,8 @@ impl IssueCertificate {
     /// The event, stamped once the credential is back (its publish lag starts
     /// at the commit, not before the upstream calls).
     fn event(&self, request: &IssueRequest, certificate_id: &str) -> CertificateEvent {
-        let mut event = CertificateEvent::certificate_issued(request, certificate_id, self.clock.now());
+        let mut event =
+            CertificateEvent::certificate_issued(request, certificate_id, self.randomness.event_id(), self.clock.now());
         if let Some(hand_off) = &self.hand_off {
             event.due_at = event.created_at + chrono::Duration::from_std(hand_off.window()).unwrap_or_default();
         }

@@ -10,9 +10,14 @@
 //! - [`OutboxRelay`] delivers every recorded event at least once, in order per
 //!   certificate (learner and course), through whatever
 //!   [`CertificatePublisher`] it is given: right after the commit when the
-//!   issuance hands the event over ([`HandOff`]), from the outbox otherwise.
+//!   issuance hands the event over ([`HandOff`]), from the outbox otherwise;
+//! - [`Retention`] deletes what the outbox no longer needs, and nothing else.
 //!
-//! It performs no I/O of its own: every effect goes through a port in [`ports`].
+//! It performs no I/O of its own: every effect goes through a port in
+//! [`ports`], the only traits adapters implement. Its one tie to a runtime is
+//! tokio's channels and timers, which the relay and the retention wait on.
+//!
+//! [`CertificatePublisher`]: ports::CertificatePublisher
 
 #[cfg(feature = "contract-tests")]
 pub mod contract;
@@ -22,9 +27,11 @@ mod issue;
 pub mod ports;
 mod relay;
 mod request;
+mod retention;
 
 pub use event::{CertificateEvent, EVENT_TYPE, STATUS_VIEW_CERTIFICATE};
 pub use hand_off::{hand_off, HandOff, HandedEvents};
 pub use issue::{IssueCertificate, IssueCommand, IssueError, IssueOutcome};
 pub use relay::{OutboxRelay, RelayPolicy, RelayReport};
-pub use request::{parse_iso8601, FieldError, IssueRequest, RawIssueRequest, ValidationErrors};
+pub use request::{parse_iso8601, FieldError, IssueRequest, RequestFields, ValidationErrors};
+pub use retention::Retention;

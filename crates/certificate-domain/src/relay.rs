@@ -7,16 +7,20 @@
 //! outbox ([`OutboxRelay::relay_due`]). Both go through
 //! [`EventOutbox::deliver`], which holds the batch so that no other relay
 //! sends it and keeps each certificate's events in order.
+//!
+//! [`OutboxRelay::run`] is the relay's life in a service: the hand-off and the
+//! pollers until told to stop, then [`OutboxRelay::drain`].
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use rand::Rng;
+use futures_util::future::join_all;
+use tokio::sync::watch;
 
 use crate::ports::{
-    CertificatePublisher, Clock, DeliverBatch, Delivery, EventOutbox, FailedDelivery, PendingEvent, PublishError,
-    RepoError, Selection,
+    CertificatePublisher, Clock, DeliverBatch, Delivery, EventOutbox, FailedDelivery, OutboxError, PendingEvent,
+    PublishError, Randomness, Selection, SystemRandomness,
 };
 use crate::HandedEvents;
 
@@ -42,12 +46,12 @@ impl Default for RelayPolicy {
 
 impl RelayPolicy {
     /// Exponential backoff with equal jitter: somewhere in the upper half of
-    /// `base * 2^(attempt-1)`, capped, so that replicas do not retry in step.
-    pub fn backoff(&self, attempt: u32) -> Duration {
+    /// `base * 2^(attempt-1)`, capped, placed there by `jitter` (in `[0, 1)`).
+    pub fn backoff(&self, attempt: u32, jitter: f64) -> Duration {
         let exponent = attempt.saturating_sub(1).min(20);
         let ceiling = self.base_backoff.saturating_mul(1 << exponent).min(self.max_backoff);
         let half = ceiling / 2;
-        half + half.mul_f64(rand::rng().random::<f64>())
+        half + half.mul_f64(jitter.clamp(0.0, 1.0))
     }
 }
 
@@ -76,12 +80,19 @@ impl RelayReport {
     pub fn handled(&self) -> usize {
         self.published + self.failed
     }
+
+    fn add(&mut self, other: RelayReport) {
+        self.published += other.published;
+        self.failed += other.failed;
+        self.dead += other.dead;
+    }
 }
 
 pub struct OutboxRelay {
     outbox: Arc<dyn EventOutbox>,
     publisher: Arc<dyn CertificatePublisher>,
     clock: Arc<dyn Clock>,
+    randomness: Arc<dyn Randomness>,
     policy: RelayPolicy,
     handed: Option<HandedEvents>,
 }
@@ -93,7 +104,13 @@ impl OutboxRelay {
         clock: Arc<dyn Clock>,
         policy: RelayPolicy,
     ) -> Self {
-        Self { outbox, publisher, clock, policy, handed: None }
+        Self { outbox, publisher, clock, randomness: Arc::new(SystemRandomness), policy, handed: None }
+    }
+
+    /// Where the retry jitter comes from (the thread's generator by default).
+    pub fn with_randomness(mut self, randomness: Arc<dyn Randomness>) -> Self {
+        self.randomness = randomness;
+        self
     }
 
     /// Takes the events that issuances of this process hand over.
@@ -107,7 +124,7 @@ impl OutboxRelay {
     }
 
     /// Delivers one batch of the oldest due events.
-    pub async fn relay_due(&self) -> Result<RelayReport, RepoError> {
+    pub async fn relay_due(&self) -> Result<RelayReport, OutboxError> {
         self.relay(Selection::Due { limit: self.policy.batch_size }).await
     }
 
@@ -121,13 +138,13 @@ impl OutboxRelay {
     }
 
     /// Delivers events handed over by issuances as one batch.
-    pub async fn relay_handed(&self, events: &[PendingEvent]) -> Result<RelayReport, RepoError> {
+    pub async fn relay_handed(&self, events: &[PendingEvent]) -> Result<RelayReport, OutboxError> {
         self.relay(Selection::Handed(events)).await
     }
 
     /// Delivers every handed-over event already queued, without waiting for
     /// more: what the last requests recorded, at shutdown.
-    pub async fn relay_queued(&self) -> Result<RelayReport, RepoError> {
+    pub async fn relay_queued(&self) -> Result<RelayReport, OutboxError> {
         let mut total = RelayReport::default();
         let Some(handed) = &self.handed else {
             return Ok(total);
@@ -137,14 +154,71 @@ impl OutboxRelay {
             if events.is_empty() {
                 return Ok(total);
             }
-            let report = self.relay(Selection::Handed(&events)).await?;
-            total.published += report.published;
-            total.failed += report.failed;
-            total.dead += report.dead;
+            total.add(self.relay(Selection::Handed(&events)).await?);
         }
     }
 
-    async fn relay(&self, selection: Selection<'_>) -> Result<RelayReport, RepoError> {
+    /// Publishes what issuances hand over, and polls the outbox with
+    /// `pollers` tasks every `poll_interval` for the rest, until `stop` says
+    /// true. On a backlog, one poller's batch is at the broker while the
+    /// next is being locked and the previous one recorded (SKIP LOCKED keeps
+    /// their batches apart, the outbox keeps each certificate in order).
+    pub async fn run(&self, pollers: usize, poll_interval: Duration, stop: watch::Receiver<bool>) {
+        let polling = (0..pollers).map(|_| self.poll_until_stopped(poll_interval, stop.clone()));
+        tokio::join!(self.publish_handed_until_stopped(stop.clone()), join_all(polling));
+    }
+
+    /// It stops only between batches, so that a batch that was sent is also marked.
+    async fn publish_handed_until_stopped(&self, mut stop: watch::Receiver<bool>) {
+        while !*stop.borrow() {
+            let events = tokio::select! {
+                events = self.next_handed() => events,
+                _ = stop.changed() => break,
+            };
+            if events.is_empty() {
+                break;
+            }
+            if let Err(error) = self.relay_handed(&events).await {
+                tracing::warn!(%error, "the outbox relay cannot reach the outbox; the poller will retry");
+            }
+        }
+    }
+
+    async fn poll_until_stopped(&self, poll_interval: Duration, mut stop: watch::Receiver<bool>) {
+        while !*stop.borrow() {
+            let pause = match self.relay_due().await {
+                Ok(report) if report.handled() == self.policy.batch_size => continue,
+                Ok(_) => poll_interval,
+                Err(error) => {
+                    tracing::warn!(%error, "the outbox relay cannot reach the outbox");
+                    poll_interval.max(Duration::from_secs(1))
+                }
+            };
+            tokio::select! {
+                _ = stop.changed() => {}
+                _ = tokio::time::sleep(pause) => {}
+            }
+        }
+    }
+
+    /// Once stopped: publishes what the last requests recorded, then what is
+    /// due (within `grace`), rather than leave it to another replica, and
+    /// lets the publisher flush.
+    pub async fn drain(&self, grace: Duration) {
+        if let Err(error) = self.relay_queued().await {
+            tracing::warn!(%error, "cannot publish the last handed-over events; the outbox keeps them");
+        }
+        let deadline = tokio::time::Instant::now() + grace;
+        while tokio::time::Instant::now() < deadline {
+            match self.relay_due().await {
+                Ok(report) if report.handled() > 0 => {}
+                _ => break,
+            }
+        }
+        self.publisher.flush(grace).await;
+    }
+
+    async fn relay(&self, selection: Selection<'_>) -> Result<RelayReport, OutboxError> {
         let outcomes = self.outbox.deliver(selection, self).await?;
         Ok(RelayReport::of(&outcomes))
     }
@@ -152,7 +226,7 @@ impl OutboxRelay {
     fn failure(&self, event: &PendingEvent, error: &PublishError) -> FailedDelivery {
         let attempt = event.attempts + 1;
         let retry_at = (attempt < self.policy.max_attempts).then(|| {
-            let delay = self.policy.backoff(attempt);
+            let delay = self.policy.backoff(attempt, self.randomness.jitter());
             self.clock.now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX)
         });
         if retry_at.is_none() {
@@ -199,13 +273,10 @@ mod tests {
             max_backoff: Duration::from_secs(1),
             ..RelayPolicy::default()
         };
-        for _ in 0..50 {
-            let first = policy.backoff(1);
-            assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100), "{first:?}");
-            let third = policy.backoff(3);
-            assert!(third >= Duration::from_millis(200) && third <= Duration::from_millis(400), "{third:?}");
-            let capped = policy.backoff(30);
-            assert!(capped >= Duration::from_millis(500) && capped <= Duration::from_secs(1), "{capped:?}");
-        }
+        assert_eq!(policy.backoff(1, 0.0), Duration::from_millis(50));
+        assert_eq!(policy.backoff(1, 1.0), Duration::from_millis(100));
+        assert_eq!(policy.backoff(3, 0.5), Duration::from_millis(300));
+        assert_eq!(policy.backoff(30, 0.0), Duration::from_millis(500));
+        assert_eq!(policy.backoff(30, 1.0), Duration::from_secs(1));
     }
 }

@@ -2,26 +2,14 @@
 //! at once (the NestJS service's class-validator behaviour, with clearer messages).
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-/// The request body as it arrived: every field optional and of any JSON type,
-/// so that each rule can name the field it rejects.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RawIssueRequest {
-    pub user_id: Option<Value>,
-    pub course_id: Option<Value>,
-    pub course_name: Option<Value>,
-    pub first_name: Option<Value>,
-    pub middle_name: Option<Value>,
-    pub last_name: Option<Value>,
-    pub issuance_date: Option<Value>,
-    pub expiration_date: Option<Value>,
-    pub issued_on: Option<Value>,
-    pub reissue: Option<Value>,
-}
+/// The request's fields as they arrived, by their contract names
+/// (`userId`, ...), each of any JSON type, so that each rule can name the
+/// field it rejects. Fields the contract does not know are ignored.
+pub type RequestFields = serde_json::Map<String, Value>;
 
 /// A request that passed every rule of the contract.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -142,18 +130,19 @@ pub fn parse_iso8601(s: &str) -> Option<DateTime<Utc>> {
 
 impl IssueRequest {
     /// Checks every rule of the contract and reports every failure at once.
-    pub fn parse(raw: RawIssueRequest) -> Result<Self, ValidationErrors> {
+    pub fn parse(mut fields: RequestFields) -> Result<Self, ValidationErrors> {
+        let mut field = |name: &str| fields.remove(name);
         let mut check = Checker(Vec::new());
-        let user_id = check.uuid("userId", raw.user_id);
-        let course_id = check.non_empty("courseId", raw.course_id);
-        let course_name = check.non_empty("courseName", raw.course_name);
-        let first_name = check.string("firstName", raw.first_name);
-        let middle_name = check.optional_string("middleName", raw.middle_name);
-        let last_name = check.string("lastName", raw.last_name);
-        let (issuance_date, issued_at) = check.date("issuanceDate", raw.issuance_date).unzip();
-        let expiration_date = check.date("expirationDate", raw.expiration_date).map(|(sent, _)| sent);
-        let issued_on = check.optional_string("issuedOn", raw.issued_on);
-        let reissue = check.flag("reissue", raw.reissue);
+        let user_id = check.uuid("userId", field("userId"));
+        let course_id = check.non_empty("courseId", field("courseId"));
+        let course_name = check.non_empty("courseName", field("courseName"));
+        let first_name = check.string("firstName", field("firstName"));
+        let middle_name = check.optional_string("middleName", field("middleName"));
+        let last_name = check.string("lastName", field("lastName"));
+        let (issuance_date, issued_at) = check.date("issuanceDate", field("issuanceDate")).unzip();
+        let expiration_date = check.date("expirationDate", field("expirationDate")).map(|(sent, _)| sent);
+        let issued_on = check.optional_string("issuedOn", field("issuedOn"));
+        let reissue = check.flag("reissue", field("reissue"));
         // Every field was checked above (so that all failures are reported);
         // the request exists only if none failed.
         let request = || {
@@ -189,7 +178,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn raw(value: Value) -> RawIssueRequest {
+    fn raw(value: Value) -> RequestFields {
         serde_json::from_value(value).unwrap()
     }
 

@@ -5,10 +5,12 @@
 //! `certificate_domain::contract`), but nothing survives the process.
 
 mod issuer;
+mod observer;
 mod publisher;
 mod store;
 
 pub use issuer::FakeCredentialIssuer;
+pub use observer::RecordingObserver;
 pub use publisher::{DisabledPublisher, LoggingPublisher, RecordingPublisher};
 pub use store::{InMemoryStore, StoredCertificate};
 

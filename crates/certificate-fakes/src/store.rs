@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    CertificateRepo, Claim, ClaimRequest, ClaimToken, DeliverBatch, Delivery, EventOutbox, IssuedCertificate,
-    PendingEvent, RepoError, Selection,
+    cause, CertificateRepo, Claim, ClaimRequest, ClaimToken, DeliverBatch, Delivery, EventOutbox, GaugeSource, Gauges,
+    IssuedCertificate, OutboxError, OutboxStatus, PendingEvent, RepoError, Selection,
 };
 use certificate_domain::{CertificateEvent, STATUS_VIEW_CERTIFICATE};
 use chrono::{DateTime, Utc};
@@ -117,12 +117,29 @@ impl InMemoryStore {
         self.state.lock().unwrap().outbox.iter().filter(|row| row.dead).count()
     }
 
-    fn with_state<T>(&self, f: impl FnOnce(&mut State) -> Result<T, RepoError>) -> Result<T, RepoError> {
+    fn with_state<T, E: From<SwitchedOff>>(&self, f: impl FnOnce(&mut State) -> Result<T, E>) -> Result<T, E> {
         let mut state = self.state.lock().unwrap();
         if state.unavailable {
-            return Err(RepoError::Unavailable("in-memory store switched off".into()));
+            return Err(SwitchedOff.into());
         }
         f(&mut state)
+    }
+}
+
+/// What every call answers while [`InMemoryStore::set_unavailable`] holds.
+#[derive(Debug, thiserror::Error)]
+#[error("in-memory store switched off")]
+struct SwitchedOff;
+
+impl From<SwitchedOff> for RepoError {
+    fn from(error: SwitchedOff) -> Self {
+        RepoError::Unavailable(cause(error))
+    }
+}
+
+impl From<SwitchedOff> for OutboxError {
+    fn from(error: SwitchedOff) -> Self {
+        OutboxError::Unavailable(cause(error))
     }
 }
 
@@ -268,8 +285,8 @@ impl EventOutbox for InMemoryStore {
         &self,
         selection: Selection<'_>,
         deliverer: &dyn DeliverBatch,
-    ) -> Result<Vec<Delivery>, RepoError> {
-        let held = self.with_state(|state| Ok(state.hold(&selection, Utc::now())))?;
+    ) -> Result<Vec<Delivery>, OutboxError> {
+        let held = self.with_state(|state| Ok::<_, OutboxError>(state.hold(&selection, Utc::now())))?;
         if held.is_empty() {
             return Ok(Vec::new());
         }
@@ -280,5 +297,17 @@ impl EventOutbox for InMemoryStore {
             state.settle(&outcomes);
             Ok(outcomes)
         })
+    }
+}
+
+#[async_trait]
+impl GaugeSource for InMemoryStore {
+    async fn gauges(&self) -> Result<Gauges, OutboxError> {
+        let outbox = OutboxStatus {
+            pending: self.pending_count() as i64,
+            dead: self.dead_count() as i64,
+            oldest_pending: self.oldest_pending(),
+        };
+        Ok(Gauges { outbox, pool: None })
     }
 }

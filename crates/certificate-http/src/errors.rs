@@ -62,19 +62,6 @@ impl ResponseError for ApiError {
     }
 }
 
-impl ApiError {
-    /// The issuance outcome this error counts as, for the metrics.
-    pub(crate) fn outcome(&self) -> &'static str {
-        match self {
-            ApiError::Issue(IssueError::InFlight | IssueError::Repo(RepoError::ClaimLost)) => "conflict",
-            ApiError::Issue(IssueError::KeyReused) => "key_reused",
-            ApiError::Issue(IssueError::Upstream(_)) => "upstream_error",
-            ApiError::Issue(IssueError::Repo(_)) => "database_error",
-            _ => "invalid",
-        }
-    }
-}
-
 fn issue_status(error: &IssueError) -> StatusCode {
     match error {
         IssueError::InFlight | IssueError::Repo(RepoError::ClaimLost) => StatusCode::CONFLICT,
@@ -82,7 +69,7 @@ fn issue_status(error: &IssueError) -> StatusCode {
         IssueError::Upstream(UpstreamError::Timeout { .. }) => StatusCode::GATEWAY_TIMEOUT,
         IssueError::Upstream(_) => StatusCode::BAD_GATEWAY,
         IssueError::Repo(RepoError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
-        IssueError::Repo(RepoError::Other(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+        IssueError::Repo(RepoError::Failed(_)) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 

@@ -1,23 +1,24 @@
 //! Liveness (the process serves), readiness (its dependencies answer) and the metrics scrape.
 
 use actix_web::{web, HttpResponse};
-use async_trait::async_trait;
+use certificate_domain::ports::Dependency;
+use futures_util::future::join_all;
 use serde::Serialize;
 
 use crate::AppState;
 
+/// One dependency in the readiness answer.
 #[derive(Debug, Clone, Serialize)]
-pub struct DependencyStatus {
-    pub name: &'static str,
-    pub ok: bool,
+struct DependencyStatus {
+    name: &'static str,
+    ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    error: Option<String>,
 }
 
-/// Checks each dependency the service needs to take traffic, within a bound in time.
-#[async_trait]
-pub trait ReadinessCheck: Send + Sync + 'static {
-    async fn check(&self) -> Vec<DependencyStatus>;
+async fn status(dependency: &dyn Dependency) -> DependencyStatus {
+    let error = dependency.check().await.err().map(|error| error.to_string());
+    DependencyStatus { name: dependency.name(), ok: error.is_none(), error }
 }
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
@@ -27,8 +28,8 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    state.gauges.refresh(&state.metrics).await;
-    HttpResponse::Ok().content_type(certificate_metrics::CONTENT_TYPE).body(state.metrics.encode())
+    let report = state.observer.report().await;
+    HttpResponse::Ok().content_type(report.content_type).body(report.body)
 }
 
 async fn live() -> HttpResponse {
@@ -36,7 +37,7 @@ async fn live() -> HttpResponse {
 }
 
 async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    let dependencies = state.readiness.check().await;
+    let dependencies = join_all(state.dependencies.iter().map(|dependency| status(dependency.as_ref()))).await;
     let failed: Vec<&str> = dependencies.iter().filter(|d| !d.ok).map(|d| d.name).collect();
     let body = |status: &str| serde_json::json!({"status": status, "failed": failed, "dependencies": dependencies});
     if failed.is_empty() {

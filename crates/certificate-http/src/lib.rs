@@ -3,7 +3,7 @@
 //! - every answer, good or bad, in the envelope of docs/contract.md
 //!   (`success`, `statusCode`, `message`, and `data` or `errors`);
 //! - one mapping of domain errors to HTTP statuses, in [`errors`];
-//! - health endpoints whose readiness is whatever [`ReadinessCheck`] says;
+//! - health endpoints whose readiness is whatever each `Dependency` says;
 //! - `GET /metrics`, and a request id (`X-Request-Id`) on every request and its log lines.
 
 mod errors;
@@ -17,11 +17,10 @@ use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
+use certificate_domain::ports::{Dependency, Observer};
 use certificate_domain::IssueCertificate;
-use certificate_metrics::{GaugeSource, Metrics};
 
 pub use errors::ApiError;
-pub use health::{DependencyStatus, ReadinessCheck};
 
 /// The largest request body accepted; a certificate request is far smaller.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -30,9 +29,9 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub issue: Arc<IssueCertificate>,
-    pub readiness: Arc<dyn ReadinessCheck>,
-    pub metrics: Arc<Metrics>,
-    pub gauges: Arc<dyn GaugeSource>,
+    /// What `/health/ready` checks, all at once.
+    pub dependencies: Vec<Arc<dyn Dependency>>,
+    pub observer: Arc<dyn Observer>,
 }
 
 /// Registers every route on an actix `App`; tests use it with `actix_web::test`.

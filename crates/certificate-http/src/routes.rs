@@ -3,8 +3,8 @@
 use actix_web::error::JsonPayloadError;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
-use certificate_domain::FieldError;
-use certificate_domain::{IssueCommand, IssueOutcome, IssueRequest, RawIssueRequest, ValidationErrors};
+use certificate_domain::ports::IssuanceOutcome;
+use certificate_domain::{FieldError, IssueCommand, IssueOutcome, IssueRequest, RequestFields, ValidationErrors};
 use serde::Serialize;
 
 use crate::{ApiError, AppState, MAX_BODY_BYTES};
@@ -57,13 +57,13 @@ struct SuccessBody {
 async fn issue_certificate(
     state: web::Data<AppState>,
     http: HttpRequest,
-    body: web::Json<RawIssueRequest>,
+    body: web::Json<RequestFields>,
 ) -> Result<HttpResponse, ApiError> {
     let result = issue(&state, &http, body.into_inner()).await;
-    state.metrics.record_issuance(match &result {
-        Ok(outcome) if outcome.replayed => "replayed",
-        Ok(_) => "issued",
-        Err(error) => error.outcome(),
+    state.observer.issuance_ended(match &result {
+        Ok(outcome) => outcome.outcome(),
+        Err(ApiError::Issue(error)) => error.outcome(),
+        Err(_) => IssuanceOutcome::Invalid,
     });
     let outcome = result?;
     let mut response = HttpResponse::Ok();
@@ -78,7 +78,7 @@ async fn issue_certificate(
     }))
 }
 
-async fn issue(state: &AppState, http: &HttpRequest, body: RawIssueRequest) -> Result<IssueOutcome, ApiError> {
+async fn issue(state: &AppState, http: &HttpRequest, body: RequestFields) -> Result<IssueOutcome, ApiError> {
     let idempotency_key = idempotency_key(http)?;
     let request = IssueRequest::parse(body).map_err(ApiError::Validation)?;
     Ok(state.issue.issue(&IssueCommand { request, idempotency_key }).await?)

@@ -3,39 +3,16 @@
 use std::sync::Arc;
 
 use actix_web::{test, App};
-use async_trait::async_trait;
 use certificate_domain::ports::SystemClock;
 use certificate_domain::IssueCertificate;
-use certificate_fakes::{FakeCredentialIssuer, InMemoryStore};
-use certificate_http::{configure, AppState, DependencyStatus, ReadinessCheck, MAX_BODY_BYTES};
-use certificate_metrics::{GaugeSource, Metrics};
+use certificate_fakes::{FakeCredentialIssuer, InMemoryStore, RecordingObserver};
+use certificate_http::{configure, AppState, MAX_BODY_BYTES};
 use serde_json::{json, Value};
-
-struct AlwaysReady;
-
-#[async_trait]
-impl ReadinessCheck for AlwaysReady {
-    async fn check(&self) -> Vec<DependencyStatus> {
-        Vec::new()
-    }
-}
-
-struct NoGauges;
-
-#[async_trait]
-impl GaugeSource for NoGauges {
-    async fn refresh(&self, _: &Metrics) {}
-}
 
 fn state() -> AppState {
     let store = Arc::new(InMemoryStore::new());
     let issue = IssueCertificate::new(store, Arc::new(FakeCredentialIssuer::new()), Arc::new(SystemClock));
-    AppState {
-        issue: Arc::new(issue),
-        readiness: Arc::new(AlwaysReady),
-        metrics: Arc::new(Metrics::new()),
-        gauges: Arc::new(NoGauges),
-    }
+    AppState { issue: Arc::new(issue), dependencies: Vec::new(), observer: Arc::new(RecordingObserver::default()) }
 }
 
 fn valid() -> Value {

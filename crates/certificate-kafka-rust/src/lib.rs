@@ -8,7 +8,8 @@
 //! partitioned with murmur2 as Java and kafkajs producers do; its blocking I/O
 //! on tokio's blocking pool; every publish bounded by the call timeout, even
 //! though kafka 0.10 has no setter for its 120 s socket read timeout (a stuck
-//! call then finishes in the background while the relay moves on).
+//! call then finishes in the background while the relay moves on). It is also
+//! the readiness `Dependency` "kafka" (a broker accepts a connection in time).
 
 mod partitioner;
 
@@ -16,7 +17,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use certificate_domain::ports::{CertificatePublisher, PendingEvent, PublishError};
+use certificate_domain::ports::{
+    cause, cause_from, CertificatePublisher, Dependency, NotReady, PendingEvent, PublishError,
+};
 use kafka::client::{KafkaClient, RequiredAcks};
 use kafka::error::{Error as KafkaError, KafkaCode};
 use kafka::producer::{Producer, Record};
@@ -33,6 +36,53 @@ pub struct KafkaRustConfig {
     pub call_timeout: Duration,
 }
 
+/// The `KAFKA_*` variables this client reads, with their defaults.
+#[derive(serde::Deserialize)]
+struct Env {
+    #[serde(default = "default_brokers")]
+    brokers: String,
+    #[serde(default = "default_client_id")]
+    client_id: String,
+    #[serde(default = "default_topic")]
+    topic: String,
+    #[serde(default = "default_delivery_timeout_ms")]
+    delivery_timeout_ms: u64,
+}
+
+fn default_brokers() -> String {
+    "localhost:9092".into()
+}
+fn default_client_id() -> String {
+    "tracking-service".into()
+}
+fn default_topic() -> String {
+    "user-topic".into()
+}
+fn default_delivery_timeout_ms() -> u64 {
+    10_000
+}
+
+impl KafkaRustConfig {
+    /// Reads `KAFKA_BROKERS` (comma-separated), `KAFKA_CLIENT_ID`,
+    /// `KAFKA_TOPIC` and `KAFKA_DELIVERY_TIMEOUT_MS` (the ack timeout; a
+    /// call gets 2 s more, to connect).
+    pub fn from_env() -> Result<Self, envy::Error> {
+        Self::from_vars(std::env::vars())
+    }
+
+    pub fn from_vars(vars: impl Iterator<Item = (String, String)>) -> Result<Self, envy::Error> {
+        let env: Env = envy::prefixed("KAFKA_").from_iter(vars)?;
+        let ack_timeout = Duration::from_millis(env.delivery_timeout_ms);
+        Ok(Self {
+            brokers: env.brokers.split(',').map(|b| b.trim().to_owned()).collect(),
+            client_id: env.client_id,
+            topic: env.topic,
+            ack_timeout,
+            call_timeout: ack_timeout + Duration::from_secs(2),
+        })
+    }
+}
+
 type KafkaProducer = Producer<Murmur2Partitioner>;
 
 pub struct KafkaRustPublisher {
@@ -45,17 +95,28 @@ impl KafkaRustPublisher {
     pub fn new(config: KafkaRustConfig) -> Self {
         Self { config: Arc::new(config), producer: Arc::new(Mutex::new(None)) }
     }
+}
 
-    /// Whether a broker accepts a TCP connection within `timeout`: kafka-rust
-    /// has no metadata probe that does not block for its own timeouts.
-    pub async fn check_broker(&self, timeout: Duration) -> Result<(), String> {
+/// A readiness check must answer even when the broker does not.
+const BROKER_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[async_trait]
+impl Dependency for KafkaRustPublisher {
+    fn name(&self) -> &'static str {
+        "kafka"
+    }
+
+    /// A broker accepts a TCP connection in time: kafka-rust has no metadata
+    /// probe that does not block for its own timeouts.
+    async fn check(&self) -> Result<(), NotReady> {
         for broker in &self.config.brokers {
             let connect = tokio::net::TcpStream::connect(broker.as_str());
-            if let Ok(Ok(_)) = tokio::time::timeout(timeout, connect).await {
+            if let Ok(Ok(_)) = tokio::time::timeout(BROKER_CHECK_TIMEOUT, connect).await {
                 return Ok(());
             }
         }
-        Err(format!("no broker of {} accepts connections", self.config.brokers.join(",")))
+        let brokers = self.config.brokers.join(",");
+        Err(NotReady::Unreachable(cause_from(format!("no broker of {brokers} accepts connections"))))
     }
 }
 
@@ -77,13 +138,13 @@ pub fn records<'a>(topic: &'a str, events: &'a [PendingEvent]) -> Vec<Record<'a,
     events.iter().map(|event| Record::from_key_value(topic, event.key.as_bytes(), event.payload.as_bytes())).collect()
 }
 
-pub fn publish_error(error: &KafkaError) -> PublishError {
+pub fn publish_error(error: KafkaError) -> PublishError {
     match error {
         KafkaError::Kafka(KafkaCode::RequestTimedOut) => PublishError::Timeout,
         KafkaError::Io(_) | KafkaError::NoHostReachable | KafkaError::Kafka(KafkaCode::NotEnoughReplicas) => {
-            PublishError::Unavailable(error.to_string())
+            PublishError::Unavailable(cause(error))
         }
-        other => PublishError::Rejected(other.to_string()),
+        other => PublishError::Rejected(cause(other)),
     }
 }
 
@@ -95,13 +156,12 @@ fn send_blocking(
     let mut slot = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let producer = match slot.as_mut() {
         Some(producer) => producer,
-        None => slot.insert(connect(config).map_err(|e| publish_error(&e))?),
+        None => slot.insert(connect(config).map_err(publish_error)?),
     };
-    let outcome =
-        producer.send_all(&records(&config.topic, events)).map_err(|e| publish_error(&e)).and_then(|confirms| {
-            let failed = confirms.iter().flat_map(|c| &c.partition_confirms).find_map(|p| p.offset.err());
-            failed.map_or(Ok(()), |code| Err(publish_error(&KafkaError::Kafka(code))))
-        });
+    let outcome = producer.send_all(&records(&config.topic, events)).map_err(publish_error).and_then(|confirms| {
+        let failed = confirms.iter().flat_map(|c| &c.partition_confirms).find_map(|p| p.offset.err());
+        failed.map_or(Ok(()), |code| Err(publish_error(KafkaError::Kafka(code))))
+    });
     if outcome.is_err() {
         *slot = None;
     }
@@ -117,7 +177,7 @@ impl CertificatePublisher for KafkaRustPublisher {
         let call = tokio::task::spawn_blocking(move || send_blocking(&config, &producer, &batch));
         let outcome = match tokio::time::timeout(self.config.call_timeout, call).await {
             Ok(Ok(outcome)) => outcome,
-            Ok(Err(join)) => Err(PublishError::Unavailable(join.to_string())),
+            Ok(Err(join)) => Err(PublishError::Unavailable(cause(join))),
             Err(_) => Err(PublishError::Timeout),
         };
         vec![outcome; events.len()]
@@ -151,8 +211,8 @@ mod tests {
 
     #[test]
     fn kafka_errors_map_to_publish_errors() {
-        assert_eq!(publish_error(&KafkaError::Kafka(KafkaCode::RequestTimedOut)), PublishError::Timeout);
-        assert!(matches!(publish_error(&KafkaError::NoHostReachable), PublishError::Unavailable(_)));
-        assert!(matches!(publish_error(&KafkaError::Kafka(KafkaCode::UnsupportedVersion)), PublishError::Rejected(_)));
+        assert!(matches!(publish_error(KafkaError::Kafka(KafkaCode::RequestTimedOut)), PublishError::Timeout));
+        assert!(matches!(publish_error(KafkaError::NoHostReachable), PublishError::Unavailable(_)));
+        assert!(matches!(publish_error(KafkaError::Kafka(KafkaCode::UnsupportedVersion)), PublishError::Rejected(_)));
     }
 }

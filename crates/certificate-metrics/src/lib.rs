@@ -2,8 +2,10 @@
 //! metrics — events published, publish failures, publish latency and lag
 //! (pending outbox events, age of the oldest) — plus HTTP requests by route
 //! and status with latency, issuances by outcome, upstream calls with latency
-//! and failures, and database pool use. Upstream and publisher metrics come
-//! from decorators around the ports, so no adapter knows about metrics.
+//! and failures, and database pool use. [`Metrics`] is the domain's
+//! `Observer` (HTTP requests, issuance outcomes, the scrape); upstream and
+//! publisher metrics come from decorators around the ports, so no adapter
+//! knows about metrics.
 
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
@@ -11,8 +13,8 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    CertificatePublisher, CredentialIssuer, CredentialRequest, IssuedCredential, PendingEvent, PublishError, Upstream,
-    UpstreamError,
+    CertificatePublisher, CredentialIssuer, CredentialRequest, GaugeSource, Gauges, IssuanceOutcome, IssuedCredential,
+    Observer, PendingEvent, PublishError, Report, ServedRequest, Upstream, UpstreamError,
 };
 use chrono::Utc;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -27,10 +29,10 @@ use uuid::Uuid;
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct HttpLabels {
-    pub route: String,
-    pub method: String,
-    pub status: u16,
+struct HttpLabels {
+    route: String,
+    method: String,
+    status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -63,6 +65,7 @@ fn latency_histogram() -> Histogram {
 
 pub struct Metrics {
     registry: Registry,
+    gauges: Arc<dyn GaugeSource>,
     http_requests: Family<HttpLabels, Counter>,
     http_duration: Histograms<RouteLabels>,
     issuances: Family<OutcomeLabels, Counter>,
@@ -79,14 +82,9 @@ pub struct Metrics {
     db_pool_waiting: Gauge,
 }
 
-impl Default for Metrics {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Metrics {
-    pub fn new() -> Self {
+    /// `gauges` is read at every scrape.
+    pub fn new(gauges: Arc<dyn GaugeSource>) -> Self {
         let mut registry = Registry::with_prefix("certificate");
         let metrics = Self {
             http_requests: Family::default(),
@@ -106,6 +104,7 @@ impl Metrics {
             db_pool_in_use: Gauge::default(),
             db_pool_waiting: Gauge::default(),
             registry: Registry::default(),
+            gauges,
         };
         registry.register("http_requests", "HTTP requests by route, method and status", metrics.http_requests.clone());
         registry.register(
@@ -144,32 +143,46 @@ impl Metrics {
         Self { registry, ..metrics }
     }
 
-    pub fn record_http(&self, labels: HttpLabels, seconds: f64) {
-        self.http_duration.get_or_create(&RouteLabels { route: labels.route.clone() }).observe(seconds);
-        self.http_requests.get_or_create(&labels).inc();
-    }
-
-    /// `outcome` names what happened: `issued`, `replayed`, `invalid`, `conflict`, `upstream_error`, ...
-    pub fn record_issuance(&self, outcome: &'static str) {
-        self.issuances.get_or_create(&OutcomeLabels { outcome }).inc();
-    }
-
-    pub fn set_outbox(&self, pending: i64, dead: i64, oldest_pending_age_seconds: f64) {
-        self.outbox_pending.set(pending);
-        self.outbox_dead.set(dead);
-        self.outbox_oldest_pending_age.set(oldest_pending_age_seconds);
-    }
-
-    pub fn set_db_pool(&self, in_use: usize, waiting: usize) {
-        self.db_pool_in_use.set(in_use as i64);
-        self.db_pool_waiting.set(waiting as i64);
+    fn set_gauges(&self, gauges: &Gauges) {
+        let outbox = &gauges.outbox;
+        self.outbox_pending.set(outbox.pending);
+        self.outbox_dead.set(outbox.dead);
+        let age = outbox.oldest_pending.map_or(0.0, |at| (Utc::now() - at).num_milliseconds().max(0) as f64 / 1000.0);
+        self.outbox_oldest_pending_age.set(age);
+        if let Some(pool) = gauges.pool {
+            self.db_pool_in_use.set(pool.in_use as i64);
+            self.db_pool_waiting.set(pool.waiting as i64);
+        }
     }
 
     /// The registry in the OpenMetrics text format Prometheus scrapes.
-    pub fn encode(&self) -> String {
+    fn encode(&self) -> String {
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry).expect("writing to a String never fails");
         text
+    }
+}
+
+#[async_trait]
+impl Observer for Metrics {
+    fn request_served(&self, request: ServedRequest<'_>) {
+        let route = request.route.to_owned();
+        self.http_duration.get_or_create(&RouteLabels { route: route.clone() }).observe(request.seconds);
+        let labels = HttpLabels { route, method: request.method.to_owned(), status: request.status };
+        self.http_requests.get_or_create(&labels).inc();
+    }
+
+    fn issuance_ended(&self, outcome: IssuanceOutcome) {
+        self.issuances.get_or_create(&OutcomeLabels { outcome: outcome.as_str() }).inc();
+    }
+
+    /// A failed read of the gauges keeps their last values, and is logged.
+    async fn report(&self) -> Report {
+        match self.gauges.gauges().await {
+            Ok(gauges) => self.set_gauges(&gauges),
+            Err(error) => tracing::warn!(%error, "cannot read the outbox for the metrics"),
+        }
+        Report { content_type: CONTENT_TYPE, body: self.encode() }
     }
 }
 
@@ -242,6 +255,10 @@ impl MeteredPublisher {
 
 #[async_trait]
 impl CertificatePublisher for MeteredPublisher {
+    async fn flush(&self, timeout: std::time::Duration) {
+        self.inner.flush(timeout).await;
+    }
+
     async fn publish(&self, events: &[PendingEvent]) -> Vec<Result<(), PublishError>> {
         let started = Instant::now();
         let results = self.inner.publish(events).await;
@@ -258,33 +275,43 @@ impl CertificatePublisher for MeteredPublisher {
     }
 }
 
-/// Gauges read at scrape time (outbox lag, database pool), refreshed by
-/// whoever owns the store.
-#[async_trait]
-pub trait GaugeSource: Send + Sync + 'static {
-    async fn refresh(&self, metrics: &Metrics);
-}
-
 #[cfg(test)]
 mod tests {
+    use certificate_domain::ports::{OutboxError, OutboxStatus, PoolUsage};
+
     use super::*;
 
-    #[test]
-    fn the_text_names_every_metric() {
-        let metrics = Metrics::new();
-        metrics
-            .record_http(HttpLabels { route: "/certificate/issue".into(), method: "POST".into(), status: 200 }, 0.01);
-        metrics.record_issuance("issued");
-        metrics.set_outbox(3, 1, 2.5);
-        let text = metrics.encode();
+    struct Fixed(Gauges);
+
+    #[async_trait]
+    impl GaugeSource for Fixed {
+        async fn gauges(&self) -> Result<Gauges, OutboxError> {
+            Ok(self.0)
+        }
+    }
+
+    #[tokio::test]
+    async fn the_report_names_every_observation_and_gauge() {
+        let outbox = OutboxStatus { pending: 3, dead: 1, oldest_pending: None };
+        let metrics = Metrics::new(Arc::new(Fixed(Gauges { outbox, pool: Some(PoolUsage { in_use: 2, waiting: 0 }) })));
+        metrics.request_served(ServedRequest {
+            route: "/certificate/issue",
+            method: "POST",
+            status: 200,
+            seconds: 0.01,
+        });
+        metrics.issuance_ended(IssuanceOutcome::Issued);
+        let report = metrics.report().await;
+        assert_eq!(report.content_type, CONTENT_TYPE);
         for name in [
             "certificate_http_requests_total{route=\"/certificate/issue\",method=\"POST\",status=\"200\"} 1",
             "certificate_issuances_total{outcome=\"issued\"} 1",
             "certificate_outbox_pending_events 3",
-            "certificate_outbox_oldest_pending_age_seconds 2.5",
+            "certificate_outbox_dead_events 1",
+            "certificate_db_pool_connections_in_use 2",
             "certificate_events_published_total 0",
         ] {
-            assert!(text.contains(name), "{name} missing from\n{text}");
+            assert!(report.body.contains(name), "{name} missing from\n{}", report.body);
         }
     }
 }

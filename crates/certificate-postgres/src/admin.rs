@@ -5,23 +5,24 @@
 //! oldest pending event) counts from when it was queued again, so that an
 //! operator's replay of last week does not read as a week of lag.
 
-use certificate_domain::ports::RepoError;
+use certificate_domain::ports::{OutboxAdmin, OutboxError, OutboxStatus, Pruned};
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Nullable, Timestamptz};
 use diesel::QueryableByName;
 use diesel_async::RunQueryDsl;
 
+use crate::error::DbError;
 use crate::statement::Statement;
 use crate::PgStore;
 
-#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
-pub struct OutboxStatus {
+#[derive(QueryableByName)]
+struct Status {
     #[diesel(sql_type = BigInt)]
-    pub pending: i64,
+    pending: i64,
     #[diesel(sql_type = BigInt)]
-    pub dead: i64,
+    dead: i64,
     #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub oldest_pending: Option<DateTime<Utc>>,
+    oldest_pending: Option<DateTime<Utc>>,
 }
 
 const STATUS: &str = r#"
@@ -75,29 +76,8 @@ DELETE FROM certificate_idempotency_key WHERE key IN (
 /// writes a large transaction beside live traffic.
 const PRUNE_BATCH: i64 = 1000;
 
-/// What one prune deleted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Pruned {
-    pub events: usize,
-    pub claims: usize,
-    pub idempotency_keys: usize,
-}
-
-/// The operator's view of the outbox.
-#[async_trait::async_trait]
-pub trait OutboxAdmin {
-    async fn status(&self) -> Result<OutboxStatus, RepoError>;
-    /// Queues every dead event again; returns how many.
-    async fn retry_dead(&self) -> Result<usize, RepoError>;
-    /// Queues the published events created in `[since, until)` again.
-    async fn replay(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<usize, RepoError>;
-    /// Deletes, in small batches, the published events, the released claims
-    /// and the idempotency keys from before `horizon`.
-    async fn prune(&self, horizon: DateTime<Utc>) -> Result<Pruned, RepoError>;
-}
-
 impl PgStore {
-    async fn prune_table(&self, sql: &'static str, horizon: DateTime<Utc>) -> Result<usize, RepoError> {
+    async fn prune_table(&self, sql: &'static str, horizon: DateTime<Utc>) -> Result<usize, DbError> {
         let mut deleted = 0;
         loop {
             let batch = self
@@ -116,20 +96,22 @@ impl PgStore {
 
 #[async_trait::async_trait]
 impl OutboxAdmin for PgStore {
-    async fn status(&self) -> Result<OutboxStatus, RepoError> {
-        self.with_conn(async |conn| Statement::new(STATUS).get_result(conn).await).await
+    async fn status(&self) -> Result<OutboxStatus, OutboxError> {
+        let status: Status = self.with_conn(async |conn| Statement::new(STATUS).get_result(conn).await).await?;
+        Ok(OutboxStatus { pending: status.pending, dead: status.dead, oldest_pending: status.oldest_pending })
     }
 
-    async fn retry_dead(&self) -> Result<usize, RepoError> {
-        self.with_conn(async |conn| Statement::new(RETRY_DEAD).execute(conn).await).await
+    async fn retry_dead(&self) -> Result<usize, OutboxError> {
+        Ok(self.with_conn(async |conn| Statement::new(RETRY_DEAD).execute(conn).await).await?)
     }
 
-    async fn replay(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<usize, RepoError> {
-        self.with_conn(async |conn| Statement::new(REPLAY).timestamptz(since).timestamptz(until).execute(conn).await)
-            .await
+    async fn replay(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<usize, OutboxError> {
+        let replay =
+            async |conn: &mut _| Statement::new(REPLAY).timestamptz(since).timestamptz(until).execute(conn).await;
+        Ok(self.with_conn(replay).await?)
     }
 
-    async fn prune(&self, horizon: DateTime<Utc>) -> Result<Pruned, RepoError> {
+    async fn prune(&self, horizon: DateTime<Utc>) -> Result<Pruned, OutboxError> {
         Ok(Pruned {
             events: self.prune_table(PRUNE_EVENTS, horizon).await?,
             claims: self.prune_table(PRUNE_CLAIMS, horizon).await?,

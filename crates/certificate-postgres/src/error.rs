@@ -1,4 +1,7 @@
-use certificate_domain::ports::RepoError;
+//! How a failed database call is told: an outage (worth retrying, HTTP 503)
+//! or a refused statement, with diesel's error kept as the source.
+
+use certificate_domain::ports::{cause, cause_from, Cause, OutboxError, RepoError};
 use diesel::result::{DatabaseErrorKind, Error};
 
 #[derive(Debug, thiserror::Error)]
@@ -6,22 +9,56 @@ pub enum StoreError {
     #[error("cannot build the connection pool: {0}")]
     Pool(#[from] diesel_async::pooled_connection::deadpool::BuildError),
     #[error("database unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(#[from] diesel::ConnectionError),
     #[error("migration failed: {0}")]
-    Migration(String),
+    Migration(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// A failed database call, before it is told as the error of the port that made it.
+#[derive(Debug, Clone)]
+pub(crate) enum DbError {
+    Unavailable(Cause),
+    Failed(Cause),
+}
+
+impl DbError {
+    pub(crate) fn unavailable(message: &str) -> Self {
+        DbError::Unavailable(cause_from(message))
+    }
+}
+
+impl From<DbError> for RepoError {
+    fn from(error: DbError) -> Self {
+        match error {
+            DbError::Unavailable(cause) => RepoError::Unavailable(cause),
+            DbError::Failed(cause) => RepoError::Failed(cause),
+        }
+    }
+}
+
+impl From<DbError> for OutboxError {
+    fn from(error: DbError) -> Self {
+        match error {
+            DbError::Unavailable(cause) => OutboxError::Unavailable(cause),
+            DbError::Failed(cause) => OutboxError::Failed(cause),
+        }
+    }
 }
 
 /// Messages Postgres sends while it shuts down or starts: the database is
 /// going away or not there yet, not a bad query.
 const UNAVAILABLE_MESSAGES: [&str; 3] = ["terminating connection", "the database system is", "connection closed"];
 
-pub(crate) fn classify(error: Error) -> RepoError {
-    match &error {
+pub(crate) fn classify(error: Error) -> DbError {
+    let unavailable = match &error {
         Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand | DatabaseErrorKind::ClosedConnection, _)
-        | Error::BrokenTransactionManager => RepoError::Unavailable(error.to_string()),
-        Error::DatabaseError(_, info) if UNAVAILABLE_MESSAGES.iter().any(|m| info.message().contains(m)) => {
-            RepoError::Unavailable(error.to_string())
-        }
-        _ => RepoError::Other(error.to_string()),
+        | Error::BrokenTransactionManager => true,
+        Error::DatabaseError(_, info) => UNAVAILABLE_MESSAGES.iter().any(|m| info.message().contains(m)),
+        _ => false,
+    };
+    if unavailable {
+        DbError::Unavailable(cause(error))
+    } else {
+        DbError::Failed(cause(error))
     }
 }

@@ -3,10 +3,14 @@
 //! - recording an issuance is one statement, so the certificate row, the
 //!   claim and the outbox event commit together or not at all;
 //! - every call is bounded in time, and a database that cannot be reached is
-//!   reported as `RepoError::Unavailable` (HTTP 503), never as a hang;
+//!   reported as unavailable (HTTP 503), never as a hang;
+//! - it also answers the operator's commands (`OutboxAdmin`), the readiness
+//!   check (`Dependency`: the database answers with every migration applied)
+//!   and the metrics' gauges (`GaugeSource`: the outbox and the pool);
 //! - [`run_migrations`] applies the embedded `migrations/` folder.
 
 mod admin;
+mod config;
 mod error;
 mod migrations;
 mod outbox;
@@ -23,22 +27,16 @@ use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfi
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
 
-pub use admin::{OutboxAdmin, OutboxStatus, Pruned};
+use certificate_domain::ports::{
+    cause, Dependency, GaugeSource, Gauges, NotReady, OutboxAdmin, OutboxError, PoolUsage,
+};
+
 pub use error::StoreError;
 pub use migrations::run_migrations;
 
-use certificate_domain::ports::RepoError;
+use error::DbError;
 
-#[derive(Debug, Clone)]
-pub struct PgConfig {
-    pub url: String,
-    pub pool_size: usize,
-    /// Bound on one database call, waiting for a connection included.
-    pub timeout: Duration,
-    /// How long recording a finished issuance keeps retrying while the
-    /// database is unreachable, so that a restart does not waste a credential.
-    pub record_retry_window: Duration,
-}
+pub use config::PgConfig;
 
 /// A pooled connection with JIT compilation off: every query here is a short
 /// OLTP statement, and JIT only ever added 100+ ms of compilation to the
@@ -69,14 +67,13 @@ impl PgStore {
         Ok(Self { pool, config })
     }
 
-    /// Connections in use and requests waiting for one, for the metrics.
-    pub fn pool_usage(&self) -> (usize, usize) {
+    fn pool_usage(&self) -> PoolUsage {
         let status = self.pool.status();
-        (status.size - status.available.min(status.size), status.waiting)
+        PoolUsage { in_use: status.size - status.available.min(status.size), waiting: status.waiting }
     }
 
     /// Runs `work` on a pooled connection within the configured time bound.
-    async fn with_conn<T, F>(&self, work: F) -> Result<T, RepoError>
+    async fn with_conn<T, F>(&self, work: F) -> Result<T, DbError>
     where
         F: AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, diesel::result::Error>,
     {
@@ -87,19 +84,38 @@ impl PgStore {
         .await
     }
 
-    async fn connection(&self) -> Result<Object<AsyncPgConnection>, RepoError> {
-        self.pool.get().await.map_err(|e| RepoError::Unavailable(e.to_string()))
+    async fn connection(&self) -> Result<Object<AsyncPgConnection>, DbError> {
+        self.pool.get().await.map_err(|e| DbError::Unavailable(cause(e)))
     }
 
     /// `work` within the configured bound on one database call.
-    async fn bounded<T>(&self, work: impl Future<Output = Result<T, RepoError>>) -> Result<T, RepoError> {
+    async fn bounded<T>(&self, work: impl Future<Output = Result<T, DbError>>) -> Result<T, DbError> {
         tokio::time::timeout(self.config.timeout, work)
             .await
-            .unwrap_or_else(|_| Err(RepoError::Unavailable("the database did not answer in time".into())))
+            .unwrap_or_else(|_| Err(DbError::unavailable("the database did not answer in time")))
+    }
+}
+
+#[async_trait::async_trait]
+impl Dependency for PgStore {
+    fn name(&self) -> &'static str {
+        "postgres"
     }
 
-    /// Whether the database answers and every migration is applied.
-    pub async fn check_ready(&self) -> Result<(), String> {
+    async fn check(&self) -> Result<(), NotReady> {
         migrations::check_applied(self).await
+    }
+}
+
+/// A scrape must answer even when the database does not.
+const SCRAPE_QUERY_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[async_trait::async_trait]
+impl GaugeSource for PgStore {
+    async fn gauges(&self) -> Result<Gauges, OutboxError> {
+        let outbox = tokio::time::timeout(SCRAPE_QUERY_TIMEOUT, self.status())
+            .await
+            .unwrap_or_else(|_| Err(DbError::unavailable("reading the outbox timed out").into()))?;
+        Ok(Gauges { outbox, pool: Some(self.pool_usage()) })
     }
 }

@@ -4,6 +4,9 @@ use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::AsyncPgConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+use certificate_domain::ports::NotReady;
+
+use crate::error::DbError;
 use crate::{PgStore, StoreError};
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
@@ -13,13 +16,12 @@ const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 pub async fn run_migrations(url: &str) -> Result<Vec<String>, StoreError> {
     let url = url.to_owned();
     tokio::task::spawn_blocking(move || {
-        let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        let applied = conn.run_pending_migrations(MIGRATIONS).map_err(|e| StoreError::Migration(e.to_string()))?;
+        let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)?;
+        let applied = conn.run_pending_migrations(MIGRATIONS).map_err(StoreError::Migration)?;
         Ok(applied.iter().map(ToString::to_string).collect())
     })
     .await
-    .map_err(|e| StoreError::Migration(e.to_string()))?
+    .map_err(|e| StoreError::Migration(Box::new(e)))?
 }
 
 #[derive(diesel::QueryableByName)]
@@ -29,9 +31,9 @@ struct Version {
 }
 
 /// Ready means: the database answers and knows the newest embedded migration.
-pub(crate) async fn check_applied(store: &PgStore) -> Result<(), String> {
+pub(crate) async fn check_applied(store: &PgStore) -> Result<(), NotReady> {
     let newest = MigrationSource::<Pg>::migrations(&MIGRATIONS)
-        .map_err(|e| e.to_string())?
+        .map_err(|e| NotReady::NotSetUp(format!("the embedded migrations cannot be read: {e}")))?
         .iter()
         .map(|m| m.name().version().to_string())
         .max()
@@ -46,9 +48,11 @@ pub(crate) async fn check_applied(store: &PgStore) -> Result<(), String> {
             .await
         })
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|error| match error {
+            DbError::Unavailable(cause) | DbError::Failed(cause) => NotReady::Unreachable(cause),
+        })?;
     match applied.first() {
         Some(v) if v.version == newest => Ok(()),
-        _ => Err(format!("migration {newest} is not applied")),
+        _ => Err(NotReady::NotSetUp(format!("migration {newest} is not applied"))),
     }
 }

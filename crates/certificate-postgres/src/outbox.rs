@@ -21,7 +21,7 @@ use std::collections::HashSet;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    DeliverBatch, Delivery, EventOutbox, FailedDelivery, PendingEvent, RepoError, Selection,
+    DeliverBatch, Delivery, EventOutbox, FailedDelivery, OutboxError, PendingEvent, Selection,
 };
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Integer, Text, Timestamptz, Uuid as SqlUuid};
@@ -29,6 +29,7 @@ use diesel::QueryableByName;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
+use crate::error::DbError;
 use crate::statement::Statement;
 use crate::transaction::Transaction;
 use crate::PgStore;
@@ -92,7 +93,7 @@ const BEGIN_BATCH: &str =
 
 impl PgStore {
     /// Locks the selected events that may go out now, oldest first.
-    async fn hold(&self, tx: &mut Transaction, selection: Selection<'_>) -> Result<Vec<PendingEvent>, RepoError> {
+    async fn hold(&self, tx: &mut Transaction, selection: Selection<'_>) -> Result<Vec<PendingEvent>, DbError> {
         match selection {
             Selection::Due { limit } => {
                 let rows: Vec<DueRow> =
@@ -112,7 +113,7 @@ impl PgStore {
         }
     }
 
-    async fn record(&self, tx: &mut Transaction, outcomes: &[Delivery]) -> Result<(), RepoError> {
+    async fn record(&self, tx: &mut Transaction, outcomes: &[Delivery]) -> Result<(), DbError> {
         let mut published = Vec::new();
         let mut failures: Vec<&FailedDelivery> = Vec::new();
         for outcome in outcomes {
@@ -186,7 +187,7 @@ impl EventOutbox for PgStore {
         &self,
         selection: Selection<'_>,
         deliverer: &dyn DeliverBatch,
-    ) -> Result<Vec<Delivery>, RepoError> {
+    ) -> Result<Vec<Delivery>, OutboxError> {
         let mut tx = Transaction::begin(self, BEGIN_BATCH).await?;
         let held = self.hold(&mut tx, selection).await?;
         if held.is_empty() {

@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use certificate_domain::ports::{CertificateRepo, Claim, ClaimRequest, ClaimToken, IssuedCertificate, RepoError};
+use certificate_domain::ports::{
+    cause, CertificateRepo, Claim, ClaimRequest, ClaimToken, IssuedCertificate, RepoError,
+};
 use certificate_domain::{CertificateEvent, STATUS_VIEW_CERTIFICATE};
 use diesel::sql_types::{BigInt, Bool, Nullable, Text, Uuid as SqlUuid};
 use diesel::QueryableByName;
@@ -30,7 +32,7 @@ ON CONFLICT ("userId", "courseId") DO UPDATE
 RETURNING claim_token"#;
 
 const CURRENT_CLAIM: &str = r#"
-SELECT state, lease_until < now() AS expired, credential::text AS credential
+SELECT state = 'issued' AS issued, lease_until < now() AS expired, credential::text AS credential
   FROM certificate_issuance WHERE "userId" = $1 AND "courseId" = $2"#;
 
 /// The key's first request wins; a later one learns which request that was.
@@ -87,8 +89,8 @@ struct Token {
 
 #[derive(QueryableByName)]
 struct CurrentClaim {
-    #[diesel(sql_type = Text)]
-    state: String,
+    #[diesel(sql_type = Bool)]
+    issued: bool,
     #[diesel(sql_type = Bool)]
     expired: bool,
     #[diesel(sql_type = Nullable<Text>)]
@@ -110,9 +112,9 @@ struct OutboxPosition {
 impl CurrentClaim {
     fn into_claim(self) -> Result<Claim, RepoError> {
         match self.credential {
-            Some(credential) if self.state == "issued" || self.expired => serde_json::from_str::<Value>(&credential)
+            Some(credential) if self.issued || self.expired => serde_json::from_str::<Value>(&credential)
                 .map(Claim::AlreadyIssued)
-                .map_err(|e| RepoError::Other(format!("stored credential is not JSON: {e}"))),
+                .map_err(|e| RepoError::Failed(cause(e))),
             _ => Ok(Claim::InFlight),
         }
     }
@@ -201,7 +203,8 @@ impl CertificateRepo for PgStore {
     }
 
     async fn release(&self, token: ClaimToken) -> Result<(), RepoError> {
-        self.with_conn(async |conn| Statement::new(RELEASE).uuid(token.0).execute(conn).await).await.map(drop)
+        self.with_conn(async |conn| Statement::new(RELEASE).uuid(token.0).execute(conn).await).await?;
+        Ok(())
     }
 
     /// Retries while the database is unreachable, within the configured

@@ -4,11 +4,11 @@
 //! it, so the server rolls back and unlocks, and no pooled connection is ever
 //! handed out inside a transaction.
 
-use certificate_domain::ports::RepoError;
 use diesel_async::pooled_connection::deadpool::Object;
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 
-use crate::{error, PgStore};
+use crate::error::{self, DbError};
+use crate::PgStore;
 
 pub(crate) struct Transaction {
     conn: Option<Object<AsyncPgConnection>>,
@@ -16,7 +16,7 @@ pub(crate) struct Transaction {
 
 impl Transaction {
     /// `begin` is the BEGIN statement, and any `SET LOCAL` that goes with it.
-    pub(crate) async fn begin(store: &PgStore, begin: &'static str) -> Result<Self, RepoError> {
+    pub(crate) async fn begin(store: &PgStore, begin: &'static str) -> Result<Self, DbError> {
         let conn = store.bounded(store.connection()).await?;
         // Held by the transaction before BEGIN is sent: a BEGIN that fails or
         // times out may still have started a transaction on the server.
@@ -26,7 +26,7 @@ impl Transaction {
     }
 
     /// Runs `work` inside the transaction, within the store's time bound.
-    pub(crate) async fn run<T, F>(&mut self, store: &PgStore, work: F) -> Result<T, RepoError>
+    pub(crate) async fn run<T, F>(&mut self, store: &PgStore, work: F) -> Result<T, DbError>
     where
         F: AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, diesel::result::Error>,
     {
@@ -34,7 +34,7 @@ impl Transaction {
         store.bounded(async { work(conn).await.map_err(error::classify) }).await
     }
 
-    pub(crate) async fn commit(mut self, store: &PgStore) -> Result<(), RepoError> {
+    pub(crate) async fn commit(mut self, store: &PgStore) -> Result<(), DbError> {
         self.run(store, async |conn| conn.batch_execute("COMMIT").await).await?;
         drop(self.conn.take());
         Ok(())

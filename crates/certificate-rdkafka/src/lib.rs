@@ -6,13 +6,15 @@
 //! partitioner Java and kafkajs producers use, so keys land where the
 //! NestJS service's did (docs/contract.md); every record carries the `eventId` as a `ce_id` header and
 //! `content-type: application/json`; `publish` returns only once each record
-//! is acknowledged or has failed, within the delivery timeout.
+//! is acknowledged or has failed, within the delivery timeout. It is also the
+//! readiness `Dependency` "kafka" (a metadata request answered in time), and
+//! creates its topic on start as the NestJS service did.
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use certificate_domain::ports::{CertificatePublisher, PendingEvent, PublishError};
+use certificate_domain::ports::{cause, CertificatePublisher, Dependency, NotReady, PendingEvent, PublishError};
 use futures_util::future::join_all;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
@@ -22,16 +24,62 @@ use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use rdkafka::util::Timeout;
 
-#[derive(Debug, Clone)]
+/// The `KAFKA_*` variables of docs/contract.md, with their defaults.
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct RdKafkaConfig {
+    #[serde(default = "default_brokers")]
     pub brokers: String,
+    #[serde(default = "default_client_id")]
     pub client_id: String,
+    #[serde(default = "default_topic")]
     pub topic: String,
+    /// Created with this many partitions when it does not exist.
+    #[serde(default = "one", rename = "topic_partitions")]
+    pub partitions: i32,
+    #[serde(default = "one", rename = "topic_replication_factor")]
+    pub replication: i32,
     /// How long librdkafka keeps trying one record before it reports failure.
+    #[serde(default = "default_delivery_timeout", rename = "delivery_timeout_ms", deserialize_with = "milliseconds")]
     pub delivery_timeout: Duration,
 }
 
+fn default_brokers() -> String {
+    "localhost:9092".into()
+}
+fn default_client_id() -> String {
+    "tracking-service".into()
+}
+fn default_topic() -> String {
+    "user-topic".into()
+}
+fn one() -> i32 {
+    1
+}
+fn default_delivery_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+fn milliseconds<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    <u64 as serde::Deserialize>::deserialize(deserializer).map(Duration::from_millis)
+}
+
 impl RdKafkaConfig {
+    /// Reads `KAFKA_BROKERS`, `KAFKA_CLIENT_ID`, `KAFKA_TOPIC`,
+    /// `KAFKA_TOPIC_PARTITIONS`, `KAFKA_TOPIC_REPLICATION_FACTOR` and
+    /// `KAFKA_DELIVERY_TIMEOUT_MS`.
+    pub fn from_env() -> Result<Self, envy::Error> {
+        Self::from_vars(std::env::vars())
+    }
+
+    pub fn from_vars(vars: impl Iterator<Item = (String, String)>) -> Result<Self, envy::Error> {
+        let config: Self = envy::prefixed("KAFKA_").from_iter(vars)?;
+        if config.partitions < 1 || config.replication < 1 {
+            return Err(envy::Error::Custom(
+                "KAFKA_TOPIC_PARTITIONS and KAFKA_TOPIC_REPLICATION_FACTOR must be at least 1".into(),
+            ));
+        }
+        Ok(config)
+    }
+
     fn client_config(&self) -> ClientConfig {
         let mut config = ClientConfig::new();
         config
@@ -86,7 +134,8 @@ impl RdKafkaPublisher {
     }
 
     /// Creates the topic unless it exists, as the NestJS service did on start.
-    pub async fn ensure_topic(&self, partitions: i32, replication: i32) -> Result<(), KafkaError> {
+    pub async fn ensure_topic(&self) -> Result<(), KafkaError> {
+        let (partitions, replication) = (self.config.partitions, self.config.replication);
         let admin: AdminClient<DefaultClientContext> = self.config.client_config().create()?;
         let topic = NewTopic::new(&self.config.topic, partitions, TopicReplication::Fixed(replication));
         let options = AdminOptions::new().operation_timeout(Some(Timeout::After(self.config.delivery_timeout)));
@@ -108,34 +157,40 @@ impl RdKafkaPublisher {
     /// Creates the topic now, or keeps trying every 5 s in the background
     /// while the broker is away: issuances go on meanwhile, the outbox holds
     /// their events.
-    pub async fn ensure_topic_or_keep_trying(self: Arc<Self>, partitions: i32, replication: i32) {
-        if let Err(error) = self.ensure_topic(partitions, replication).await {
+    pub async fn ensure_topic_or_keep_trying(self: Arc<Self>) {
+        if let Err(error) = self.ensure_topic().await {
             tracing::error!(%error, "cannot create the Kafka topic yet; retrying in the background");
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(Duration::from_secs(5)).await;
-                    if self.ensure_topic(partitions, replication).await.is_ok() {
+                    if self.ensure_topic().await.is_ok() {
                         break;
                     }
                 }
             });
         }
     }
+}
 
-    /// Whether a broker answers a metadata request for the topic in time.
-    pub async fn check_broker(&self, timeout: Duration) -> Result<(), String> {
-        let producer = self.producer();
-        let topic = self.config.topic.clone();
-        tokio::task::spawn_blocking(move || producer.client().fetch_metadata(Some(&topic), Timeout::After(timeout)))
-            .await
-            .map_err(|e| e.to_string())?
-            .map(drop)
-            .map_err(|e| e.to_string())
+/// A readiness check must answer even when the broker does not.
+const BROKER_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[async_trait]
+impl Dependency for RdKafkaPublisher {
+    fn name(&self) -> &'static str {
+        "kafka"
     }
 
-    /// Waits for every record in flight; called on shutdown.
-    pub fn flush(&self, timeout: Duration) -> Result<(), KafkaError> {
-        self.producer().flush(Timeout::After(timeout))
+    /// A broker answers a metadata request for the topic in time.
+    async fn check(&self) -> Result<(), NotReady> {
+        let producer = self.producer();
+        let topic = self.config.topic.clone();
+        let metadata = move || producer.client().fetch_metadata(Some(&topic), Timeout::After(BROKER_CHECK_TIMEOUT));
+        match tokio::task::spawn_blocking(metadata).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(error)) => Err(NotReady::Unreachable(cause(error))),
+            Err(error) => Err(NotReady::Unreachable(cause(error))),
+        }
     }
 }
 
@@ -150,7 +205,7 @@ fn create_producer(config: &RdKafkaConfig) -> Result<FutureProducer, KafkaError>
         .create()
 }
 
-pub fn publish_error(error: &KafkaError) -> PublishError {
+pub fn publish_error(error: KafkaError) -> PublishError {
     match error.rdkafka_error_code() {
         Some(RDKafkaErrorCode::MessageTimedOut | RDKafkaErrorCode::RequestTimedOut) => PublishError::Timeout,
         Some(
@@ -158,8 +213,8 @@ pub fn publish_error(error: &KafkaError) -> PublishError {
             | RDKafkaErrorCode::InvalidMessage
             | RDKafkaErrorCode::TopicAuthorizationFailed
             | RDKafkaErrorCode::InvalidRecord,
-        ) => PublishError::Rejected(error.to_string()),
-        _ => PublishError::Unavailable(error.to_string()),
+        ) => PublishError::Rejected(cause(error)),
+        _ => PublishError::Unavailable(cause(error)),
     }
 }
 
@@ -190,6 +245,16 @@ impl CertificatePublisher for RdKafkaPublisher {
         if !errors.is_empty() {
             self.replace_if_broken(&producer, &errors);
         }
-        results.into_iter().map(|r| r.map_err(|error| publish_error(&error))).collect()
+        results.into_iter().map(|r| r.map_err(publish_error)).collect()
+    }
+
+    /// Waits, off the async runtime, for every record still in flight.
+    async fn flush(&self, timeout: Duration) {
+        let producer = self.producer();
+        match tokio::task::spawn_blocking(move || producer.flush(Timeout::After(timeout))).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::error!(%error, "events still in flight at shutdown"),
+            Err(error) => tracing::error!(%error, "cannot flush the Kafka producer"),
+        }
     }
 }

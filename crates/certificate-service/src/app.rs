@@ -1,68 +1,91 @@
 //! Wiring: builds the adapters the configuration asks for, hands them to the
-//! use case, the relay and the HTTP server, and shuts them down in order.
+//! use case, the relay, the retention and the HTTP server, runs the operator
+//! commands, and shuts the service down in order.
 
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use certificate_domain::ports::{CertificateRepo, CredentialIssuer, EventOutbox, SystemClock};
-use certificate_domain::{hand_off, IssueCertificate, OutboxRelay};
+use certificate_domain::ports::{
+    CertificateRepo, CredentialIssuer, Dependency, EventOutbox, GaugeSource, OutboxAdmin, SystemClock,
+};
+use certificate_domain::{hand_off, IssueCertificate, OutboxRelay, Retention};
 use certificate_fakes::{FakeCredentialIssuer, InMemoryStore};
 use certificate_http::AppState;
-use certificate_metrics::{GaugeSource, MeteredIssuer, MeteredPublisher, Metrics};
-use certificate_postgres::{run_migrations, OutboxAdmin, PgConfig, PgStore};
+use certificate_metrics::{MeteredIssuer, MeteredPublisher, Metrics};
+use certificate_postgres::{run_migrations, PgConfig, PgStore};
 use certificate_upstream::HttpCredentialIssuer;
 use tokio::sync::watch;
 
 use crate::cli::Command;
 use crate::config::Config;
-use crate::gauges::{MemoryGauges, PostgresGauges};
 use crate::publishers;
-use crate::readiness::Readiness;
+
+/// Handed-off events queued at most, in relay batches: beyond that the relay
+/// is behind and the poller takes the overflow from the outbox.
+const HAND_OFF_BATCHES: usize = 10;
+
+/// Pollers of the outbox: on a backlog, one batch is at the broker while the
+/// next is being locked and the previous one recorded.
+const POLLERS: usize = 2;
+
+/// How often the service deletes what is past the retention.
+const PRUNE_INTERVAL: Duration = Duration::from_secs(600);
 
 pub async fn run(command: Command, config: Config) -> Result<()> {
+    if command == Command::Serve {
+        return serve(config).await;
+    }
+    let database = config.database.as_ref().context("this command needs DATABASE_URL or the POSTGRES_* variables")?;
+    if command == Command::Migrate {
+        return migrate(database).await;
+    }
+    let store = Arc::new(store(database)?);
+    let keep = match command {
+        Command::OutboxPrune { older_than: Some(age) } => age,
+        _ => config.retention,
+    };
+    let retention = Retention::new(store.clone(), Arc::new(SystemClock), keep);
+    outbox_command(command, store.as_ref(), &retention).await
+}
+
+async fn outbox_command(command: Command, admin: &dyn OutboxAdmin, retention: &Retention) -> Result<()> {
     match command {
-        Command::Serve => serve(config).await,
-        Command::Migrate => migrate(database(&config)?).await,
-        Command::OutboxStatus => outbox_status(database(&config)?).await,
-        Command::OutboxRetryDead => {
-            let count = store(database(&config)?)?.retry_dead().await?;
-            println!("{count} dead events are due again");
-            Ok(())
+        Command::OutboxStatus => {
+            let status = admin.status().await?;
+            let oldest = status.oldest_pending.map_or("none".to_owned(), |oldest| {
+                let age = (chrono::Utc::now() - oldest).num_milliseconds() as f64 / 1000.0;
+                format!("{oldest} ({age:.1} s old)")
+            });
+            println!("pending: {}\ndead: {}\noldest pending: {oldest}", status.pending, status.dead);
         }
+        Command::OutboxRetryDead => println!("{} dead events are due again", admin.retry_dead().await?),
         Command::OutboxReplay { since, until } => {
-            let horizon = retention_horizon(config.retention);
-            if since < horizon {
+            if since < retention.horizon() {
                 println!(
                     "warning: --since {since} is older than the retention (OUTBOX_RETENTION, {} days): events \
-                     published before {horizon} may have been pruned and cannot be replayed",
-                    config.retention.as_secs_f64() / 86_400.0
+                     published before {} may have been pruned and cannot be replayed",
+                    retention.keep().as_secs_f64() / 86_400.0,
+                    retention.horizon()
                 );
             }
-            let count = store(database(&config)?)?.replay(since, until).await?;
+            let count = admin.replay(since, until).await?;
             println!("{count} events created in [{since}, {until}) will be published again");
-            Ok(())
         }
-        Command::OutboxPrune { older_than } => {
-            let horizon = retention_horizon(older_than.unwrap_or(config.retention));
-            let pruned = store(database(&config)?)?.prune(horizon).await?;
+        Command::OutboxPrune { .. } => {
+            let pruned = retention.prune().await?;
             println!(
-                "pruned before {horizon}: {} published events, {} released claims, {} idempotency keys; dead events kept",
-                pruned.events, pruned.claims, pruned.idempotency_keys
+                "pruned before {}: {} published events, {} released claims, {} idempotency keys; dead events kept",
+                retention.horizon(),
+                pruned.events,
+                pruned.claims,
+                pruned.idempotency_keys
             );
-            Ok(())
         }
-        Command::Help => Ok(()),
+        Command::Serve | Command::Migrate | Command::Help => {}
     }
-}
-
-fn retention_horizon(retention: Duration) -> chrono::DateTime<chrono::Utc> {
-    chrono::Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX)
-}
-
-fn database(config: &Config) -> Result<&PgConfig> {
-    config.database.as_ref().context("this command needs DATABASE_URL or the POSTGRES_* variables")
+    Ok(())
 }
 
 fn store(config: &PgConfig) -> Result<PgStore> {
@@ -75,48 +98,43 @@ async fn migrate(config: &PgConfig) -> Result<()> {
     Ok(())
 }
 
-async fn outbox_status(config: &PgConfig) -> Result<()> {
-    let status = store(config)?.status().await?;
-    println!("pending: {}", status.pending);
-    println!("dead: {}", status.dead);
-    match status.oldest_pending {
-        Some(oldest) => {
-            let age = (chrono::Utc::now() - oldest).num_milliseconds() as f64 / 1000.0;
-            println!("oldest pending: {oldest} ({age:.1} s old)");
-        }
-        None => println!("oldest pending: none"),
-    }
-    Ok(())
-}
-
-/// The adapters behind the ports, and what shutdown and readiness need of them.
-struct Adapters {
+/// The store behind every storage port: Postgres, or memory in embedded mode.
+struct Stores {
     repo: Arc<dyn CertificateRepo>,
     outbox: Arc<dyn EventOutbox>,
-    issuer: Arc<dyn CredentialIssuer>,
-    postgres: Option<PgStore>,
     gauges: Arc<dyn GaugeSource>,
+    /// Postgres only: the retention and readiness work on the database.
+    admin: Option<Arc<dyn OutboxAdmin>>,
+    database: Option<Arc<dyn Dependency>>,
 }
 
-async fn adapters(config: &Config) -> Result<Adapters> {
-    let issuer: Arc<dyn CredentialIssuer> = match &config.upstream {
-        Some(upstream) => Arc::new(HttpCredentialIssuer::new(upstream.clone())),
-        None => Arc::new(FakeCredentialIssuer::new()),
-    };
+async fn stores(config: &Config) -> Result<Stores> {
     let Some(database) = &config.database else {
         let memory = Arc::new(InMemoryStore::new());
-        let gauges = Arc::new(MemoryGauges(memory.clone()));
-        return Ok(Adapters { repo: memory.clone(), outbox: memory, issuer, postgres: None, gauges });
+        return Ok(Stores {
+            repo: memory.clone(),
+            outbox: memory.clone(),
+            gauges: memory,
+            admin: None,
+            database: None,
+        });
     };
     migrate(database).await?;
-    let store = store(database)?;
-    Ok(Adapters {
-        repo: Arc::new(store.clone()),
-        outbox: Arc::new(store.clone()),
-        issuer,
-        gauges: Arc::new(PostgresGauges(store.clone())),
-        postgres: Some(store),
+    let store = Arc::new(store(database)?);
+    Ok(Stores {
+        repo: store.clone(),
+        outbox: store.clone(),
+        gauges: store.clone(),
+        admin: Some(store.clone()),
+        database: Some(store),
     })
+}
+
+fn issuer(config: &Config) -> Arc<dyn CredentialIssuer> {
+    match &config.upstream {
+        Some(upstream) => Arc::new(HttpCredentialIssuer::new(upstream.clone())),
+        None => Arc::new(FakeCredentialIssuer::new()),
+    }
 }
 
 async fn serve(config: Config) -> Result<()> {
@@ -126,37 +144,38 @@ async fn serve(config: Config) -> Result<()> {
              events written to this log; nothing survives a restart"
         );
     }
-    let adapters = adapters(&config).await?;
-    let (publisher, broker) = publishers::build(&config.kafka, config.embedded()).await?;
-    let metrics = Arc::new(Metrics::new());
-    let issuer = Arc::new(MeteredIssuer::new(adapters.issuer, metrics.clone()));
-    let publisher = Arc::new(MeteredPublisher::new(publisher, metrics.clone()));
+    let stores = stores(&config).await?;
+    let (publisher, broker) = publishers::build(&config.publisher, config.embedded()).await?;
+    let metrics = Arc::new(Metrics::new(stores.gauges));
     let clock = Arc::new(SystemClock);
     let (hand_off, handed) = hand_off(HAND_OFF_BATCHES * config.relay.batch_size, config.relay_handoff);
-    let issue = IssueCertificate::new(adapters.repo, issuer, clock.clone())
-        .with_claim_lease(config.claim_lease)
-        .with_hand_off(hand_off);
-    let relay =
-        Arc::new(OutboxRelay::new(adapters.outbox, publisher, clock, config.relay.clone()).with_handed_events(handed));
-    let prune_store = adapters.postgres.clone();
-    let readiness = Readiness { postgres: adapters.postgres, broker: broker.clone() };
-    let state = AppState { issue: Arc::new(issue), readiness: Arc::new(readiness), metrics, gauges: adapters.gauges };
+    let issue = IssueCertificate::new(
+        stores.repo,
+        Arc::new(MeteredIssuer::new(issuer(&config), metrics.clone())),
+        clock.clone(),
+    )
+    .with_claim_lease(config.claim_lease)
+    .with_hand_off(hand_off);
+    let publisher = Arc::new(MeteredPublisher::new(publisher, metrics.clone()));
+    let relay = Arc::new(
+        OutboxRelay::new(stores.outbox, publisher, clock.clone(), config.relay.clone()).with_handed_events(handed),
+    );
+    let retention = stores.admin.map(|admin| Retention::new(admin, clock, config.retention));
+    let dependencies = stores.database.into_iter().chain(broker).collect();
+    let state = AppState { issue: Arc::new(issue), dependencies, observer: metrics };
 
     let listener =
         TcpListener::bind(("0.0.0.0", config.port)).with_context(|| format!("cannot bind port {}", config.port))?;
     let addr = listener.local_addr()?;
     let server = certificate_http::serve(listener, state, config.http_workers, config.shutdown_grace)?;
     let handle = server.handle();
-    let (stop_relay, relay_stopped) = watch::channel(false);
-    let mut relay_tasks = vec![actix_web::rt::spawn(handed_loop(relay.clone(), relay_stopped.clone()))];
-    for _ in 0..POLLERS {
-        relay_tasks.push(actix_web::rt::spawn(due_loop(
-            relay.clone(),
-            config.relay_poll_interval,
-            relay_stopped.clone(),
-        )));
-    }
-    let prune_task = prune_store.map(|store| actix_web::rt::spawn(prune_loop(store, config.retention, relay_stopped)));
+    let (stop, stopped) = watch::channel(false);
+    let relay_task = actix_web::rt::spawn({
+        let (relay, stopped) = (relay.clone(), stopped.clone());
+        async move { relay.run(POLLERS, config.relay_poll_interval, stopped).await }
+    });
+    let prune_task =
+        retention.map(|retention| actix_web::rt::spawn(async move { retention.run(PRUNE_INTERVAL, stopped).await }));
     let mut server_task = actix_web::rt::spawn(server);
     tracing::info!("listening on http://{addr}");
 
@@ -170,16 +189,11 @@ async fn serve(config: Config) -> Result<()> {
             ended.context("the HTTP server panicked")?.context("the HTTP server failed")?;
         }
     }
-    let _ = stop_relay.send(true);
-    for task in relay_tasks {
-        let _ = task.await;
-    }
-    drain(&relay, config.shutdown_grace).await;
+    let _ = stop.send(true);
+    let _ = relay_task.await;
+    relay.drain(config.shutdown_grace).await;
     if let Some(prune_task) = prune_task {
         let _ = prune_task.await;
-    }
-    if let Some(broker) = broker {
-        broker.flush(config.shutdown_grace).await;
     }
     tracing::info!("stopped");
     Ok(())
@@ -191,90 +205,5 @@ async fn shutdown_signal() -> &'static str {
     tokio::select! {
         _ = terminate.recv() => "SIGTERM",
         _ = tokio::signal::ctrl_c() => "SIGINT",
-    }
-}
-
-/// Handed-off events queued at most, in relay batches: beyond that the relay
-/// is behind and the poller takes the overflow from the outbox.
-const HAND_OFF_BATCHES: usize = 10;
-
-/// Pollers of the outbox: on a backlog, one batch is at the broker while the
-/// next is being locked and the previous one recorded (SKIP LOCKED keeps
-/// their batches apart, the outbox keeps each certificate in order).
-const POLLERS: usize = 2;
-
-/// Publishes what issuances hand over, a batch at a time, until told to stop.
-/// It stops only between batches, so that a batch that was sent is also marked.
-async fn handed_loop(relay: Arc<OutboxRelay>, mut stop: watch::Receiver<bool>) {
-    while !*stop.borrow() {
-        let events = tokio::select! {
-            events = relay.next_handed() => events,
-            _ = stop.changed() => break,
-        };
-        if events.is_empty() {
-            break;
-        }
-        if let Err(error) = relay.relay_handed(&events).await {
-            tracing::warn!(%error, "the outbox relay cannot reach the outbox; the poller will retry");
-        }
-    }
-}
-
-/// Polls the outbox for what the hand-off did not publish (failed deliveries
-/// coming due, a crashed or busy replica's events) until told to stop.
-async fn due_loop(relay: Arc<OutboxRelay>, poll_interval: Duration, mut stop: watch::Receiver<bool>) {
-    let batch_size = relay.policy().batch_size;
-    while !*stop.borrow() {
-        let pause = match relay.relay_due().await {
-            Ok(report) if report.handled() == batch_size => continue,
-            Ok(_) => poll_interval,
-            Err(error) => {
-                tracing::warn!(%error, "the outbox relay cannot reach the outbox");
-                poll_interval.max(Duration::from_secs(1))
-            }
-        };
-        tokio::select! {
-            _ = stop.changed() => {}
-            _ = tokio::time::sleep(pause) => {}
-        }
-    }
-}
-
-/// Once stopped, publishes what the last requests recorded, then what is due
-/// (within `grace`), rather than leave it to another replica.
-async fn drain(relay: &OutboxRelay, grace: Duration) {
-    if let Err(error) = relay.relay_queued().await {
-        tracing::warn!(%error, "cannot publish the last handed-over events; the outbox keeps them");
-    }
-    let deadline = tokio::time::Instant::now() + grace;
-    while tokio::time::Instant::now() < deadline {
-        match relay.relay_due().await {
-            Ok(report) if report.handled() > 0 => {}
-            _ => break,
-        }
-    }
-}
-
-/// How often the service deletes what is past the retention.
-const PRUNE_INTERVAL: Duration = Duration::from_secs(600);
-
-/// Deletes published events, released claims and idempotency keys past the
-/// retention, at start and then every `PRUNE_INTERVAL`, until told to stop.
-async fn prune_loop(store: PgStore, retention: Duration, mut stop: watch::Receiver<bool>) {
-    while !*stop.borrow() {
-        match store.prune(retention_horizon(retention)).await {
-            Ok(pruned) if pruned != Default::default() => tracing::info!(
-                events = pruned.events,
-                claims = pruned.claims,
-                idempotency_keys = pruned.idempotency_keys,
-                "pruned what is past the retention"
-            ),
-            Ok(_) => {}
-            Err(error) => tracing::warn!(%error, "cannot prune the outbox"),
-        }
-        tokio::select! {
-            _ = stop.changed() => {}
-            _ = tokio::time::sleep(PRUNE_INTERVAL) => {}
-        }
     }
 }

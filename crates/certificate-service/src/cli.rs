@@ -1,11 +1,10 @@
 //! The command line: `serve` (the default), `migrate`, and the outbox commands.
 
+use std::time::Duration;
+
 use anyhow::{anyhow, bail, Result};
 use certificate_domain::parse_iso8601;
 use chrono::{DateTime, Utc};
-use std::time::Duration;
-
-use crate::config::parse_duration;
 
 pub const USAGE: &str = "usage: certificate-service [COMMAND]
 
@@ -53,6 +52,21 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
         ["help" | "--help" | "-h"] => Ok(Command::Help),
         _ => bail!("unknown command: {}", args.join(" ")),
     }
+}
+
+/// A duration as an operator writes it: a whole number and a unit, `s`, `m`,
+/// `h` or `d` (`7d`, `36h`).
+pub fn parse_duration(text: &str) -> Result<Duration> {
+    let digits = text.trim_end_matches(char::is_alphabetic);
+    let seconds_per_unit = match &text[digits.len()..] {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => bail!("'{text}' is not a duration such as 7d, 36h, 30m or 90s"),
+    };
+    let count: u64 = digits.parse().map_err(|_| anyhow!("'{text}' is not a duration such as 7d, 36h, 30m or 90s"))?;
+    Ok(Duration::from_secs(count.saturating_mul(seconds_per_unit)))
 }
 
 fn replay(options: &[&str]) -> Result<Command> {
@@ -111,5 +125,15 @@ mod tests {
         assert!(parse_words("outbox replay --since 2026-11-02 --until 2026-11-01").is_err());
         assert!(parse_words("launch").is_err());
         assert!(parse_words("outbox prune --older-than soon").is_err());
+    }
+
+    #[test]
+    fn durations_read_as_an_operator_writes_them() {
+        assert_eq!(parse_duration("7d").unwrap(), Duration::from_secs(7 * 86_400));
+        assert_eq!(parse_duration("36h").unwrap(), Duration::from_secs(36 * 3600));
+        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
+        for bad in ["7", "d", "1w"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
     }
 }

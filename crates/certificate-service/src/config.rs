@@ -1,67 +1,32 @@
-//! Configuration from the environment (envy), with the NestJS service's variable
-//! names and defaults. A missing or invalid value stops the binary at start
-//! with one line naming the variable.
+//! Configuration from the environment (envy), with the NestJS service's
+//! variable names and defaults (docs/contract.md). Each adapter reads its own
+//! variables (`PgConfig`, `UpstreamConfig`, the Kafka configs); this reads the
+//! service's and which adapters to use. A missing or invalid value stops the
+//! binary at start with one line naming the variable.
 
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Result};
 use certificate_domain::RelayPolicy;
+use certificate_kafka_rust::KafkaRustConfig;
 use certificate_postgres::PgConfig;
+use certificate_rdkafka::RdKafkaConfig;
 use certificate_upstream::UpstreamConfig;
 use serde::Deserialize;
 
-/// The variables as envy reads them: envy lowercases names, so the
-/// NestJS service's `kafkaEnabled` arrives as `kafkaenabled`.
+use crate::cli::parse_duration;
+
+/// The service's own variables as envy reads them: envy lowercases names,
+/// so the NestJS service's `kafkaEnabled` arrives as `kafkaenabled`.
 #[derive(Debug, Deserialize)]
 struct Env {
     #[serde(default = "number::<u16, 3000>")]
     port: u16,
     http_workers: Option<usize>,
     log_format: Option<String>,
-
     kafkaenabled: Option<bool>,
     kafka_enabled: Option<bool>,
-    #[serde(default = "default_brokers")]
-    kafka_brokers: String,
-    #[serde(default = "default_client_id")]
-    kafka_client_id: String,
-    #[serde(default = "default_topic")]
-    kafka_topic: String,
     kafka_client: Option<String>,
-    #[serde(default = "number::<i32, 1>")]
-    kafka_topic_partitions: i32,
-    #[serde(default = "number::<i32, 1>")]
-    kafka_topic_replication_factor: i32,
-    #[serde(default = "number::<u64, 10_000>")]
-    kafka_delivery_timeout_ms: u64,
-
-    rc_identity_api_base_url: Option<String>,
-    rc_credentials_api_base_url: Option<String>,
-    verification_schema_url: Option<String>,
-    verification_schema_name: Option<String>,
-    certificate_issuer_did: Option<String>,
-    schema_id: Option<String>,
-    #[serde(default = "number::<u64, 2_000>")]
-    upstream_connect_timeout_ms: u64,
-    #[serde(default = "number::<u64, 5_000>")]
-    upstream_timeout_ms: u64,
-    #[serde(default = "number::<u32, 2>")]
-    upstream_retries: u32,
-
-    database_url: Option<String>,
-    postgres_host: Option<String>,
-    #[serde(default = "number::<u16, 5432>")]
-    postgres_port: u16,
-    postgres_database: Option<String>,
-    postgres_username: Option<String>,
-    postgres_password: Option<String>,
-    #[serde(default = "number::<usize, 16>")]
-    db_pool_size: usize,
-    #[serde(default = "number::<u64, 5_000>")]
-    db_timeout_ms: u64,
-    #[serde(default = "number::<u64, 15_000>")]
-    db_record_retry_ms: u64,
-
     #[serde(default = "number::<u64, 30_000>")]
     claim_lease_ms: u64,
     #[serde(default = "number::<u64, 50>")]
@@ -82,38 +47,19 @@ fn number<T: From<u16>, const N: u16>() -> T {
     T::from(N)
 }
 
-fn default_brokers() -> String {
-    "localhost:9092".into()
-}
-fn default_client_id() -> String {
-    "tracking-service".into()
-}
-fn default_topic() -> String {
-    "user-topic".into()
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Json,
     Text,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KafkaClient {
-    RdKafka,
-    KafkaRust,
-}
-
+/// Where events go: nowhere (`kafkaEnabled` unset or false), or a broker
+/// through one of the two clients.
 #[derive(Debug, Clone)]
-pub struct KafkaSettings {
-    pub enabled: bool,
-    pub client: KafkaClient,
-    pub brokers: String,
-    pub client_id: String,
-    pub topic: String,
-    pub partitions: i32,
-    pub replication: i32,
-    pub delivery_timeout: Duration,
+pub enum Publisher {
+    Disabled,
+    RdKafka(RdKafkaConfig),
+    KafkaRust(KafkaRustConfig),
 }
 
 #[derive(Debug, Clone)]
@@ -125,7 +71,7 @@ pub struct Config {
     pub database: Option<PgConfig>,
     /// `None`: no upstream configured, the in-process fake is used.
     pub upstream: Option<UpstreamConfig>,
-    pub kafka: KafkaSettings,
+    pub publisher: Publisher,
     pub claim_lease: Duration,
     pub relay: RelayPolicy,
     pub relay_poll_interval: Duration,
@@ -137,38 +83,29 @@ pub struct Config {
     pub shutdown_grace: Duration,
 }
 
+const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+
 impl Config {
     pub fn from_env() -> Result<Self> {
-        let env: Env = envy::from_env().map_err(|e| anyhow!("{e}"))?;
-        Self::from(env)
+        Self::from_vars(std::env::vars().collect())
     }
 
-    /// Serving needs both a database and the upstreams, or neither (embedded
-    /// mode); the operator commands need only the database.
-    pub fn check_servable(&self) -> Result<()> {
-        match (&self.database, &self.upstream) {
-            (Some(_), None) => bail!("RC_IDENTITY_API_BASE_URL is required when a database is configured"),
-            (None, Some(_)) => bail!("DATABASE_URL or POSTGRES_HOST is required when the upstreams are configured"),
-            _ => Ok(()),
-        }
-    }
-
-    /// Embedded mode: neither a database nor the upstreams are configured.
-    pub fn embedded(&self) -> bool {
-        self.database.is_none() && self.upstream.is_none()
-    }
-
-    fn from(env: Env) -> Result<Self> {
-        let database = database(&env)?;
-        let upstream = upstream(&env)?;
+    fn from_vars(vars: Vec<(String, String)>) -> Result<Self> {
+        let env: Env = envy::from_iter(vars.clone()).map_err(|e| anyhow!("{e}"))?;
+        let database = PgConfig::from_vars(vars.clone().into_iter()).map_err(|e| anyhow!("{e}"))?;
+        let upstream = UpstreamConfig::from_vars(vars.clone().into_iter()).map_err(|e| anyhow!("{e}"))?;
         let defaults = RelayPolicy::default();
         Ok(Self {
             port: env.port,
             http_workers: env
                 .http_workers
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
-            log_format: log_format(env.log_format.as_deref())?,
-            kafka: kafka(&env)?,
+            log_format: match env.log_format.as_deref().unwrap_or("json") {
+                "json" => LogFormat::Json,
+                "text" => LogFormat::Text,
+                other => bail!("LOG_FORMAT must be json or text, not '{other}'"),
+            },
+            publisher: publisher(&env, vars)?,
             claim_lease: Duration::from_millis(env.claim_lease_ms),
             relay: RelayPolicy {
                 batch_size: env.outbox_batch_size.unwrap_or(defaults.batch_size),
@@ -187,115 +124,39 @@ impl Config {
             upstream,
         })
     }
-}
 
-const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+    /// Serving needs both a database and the upstreams, or neither (embedded
+    /// mode); the operator commands need only the database.
+    pub fn check_servable(&self) -> Result<()> {
+        match (&self.database, &self.upstream) {
+            (Some(_), None) => bail!("RC_IDENTITY_API_BASE_URL is required when a database is configured"),
+            (None, Some(_)) => bail!("DATABASE_URL or POSTGRES_HOST is required when the upstreams are configured"),
+            _ => Ok(()),
+        }
+    }
 
-/// A duration as an operator writes it: a whole number and a unit, `s`, `m`,
-/// `h` or `d` (`7d`, `36h`).
-pub fn parse_duration(text: &str) -> Result<Duration> {
-    let digits = text.trim_end_matches(char::is_alphabetic);
-    let seconds_per_unit = match &text[digits.len()..] {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => bail!("'{text}' is not a duration such as 7d, 36h, 30m or 90s"),
-    };
-    let count: u64 = digits.parse().map_err(|_| anyhow!("'{text}' is not a duration such as 7d, 36h, 30m or 90s"))?;
-    Ok(Duration::from_secs(count.saturating_mul(seconds_per_unit)))
-}
-
-fn log_format(value: Option<&str>) -> Result<LogFormat> {
-    match value.unwrap_or("json") {
-        "json" => Ok(LogFormat::Json),
-        "text" => Ok(LogFormat::Text),
-        other => bail!("LOG_FORMAT must be json or text, not '{other}'"),
+    /// Embedded mode: neither a database nor the upstreams are configured.
+    pub fn embedded(&self) -> bool {
+        self.database.is_none() && self.upstream.is_none()
     }
 }
 
-fn kafka(env: &Env) -> Result<KafkaSettings> {
-    let client = match env.kafka_client.as_deref().unwrap_or("rdkafka") {
-        "rdkafka" => KafkaClient::RdKafka,
-        "kafka-rust" => KafkaClient::KafkaRust,
+/// The client's own variables are read only when Kafka is enabled.
+fn publisher(env: &Env, vars: Vec<(String, String)>) -> Result<Publisher> {
+    let rdkafka = match env.kafka_client.as_deref().unwrap_or("rdkafka") {
+        "rdkafka" => true,
+        "kafka-rust" => false,
         other => bail!("KAFKA_CLIENT must be rdkafka or kafka-rust, not '{other}'"),
     };
-    if env.kafka_topic_partitions < 1 || env.kafka_topic_replication_factor < 1 {
-        bail!("KAFKA_TOPIC_PARTITIONS and KAFKA_TOPIC_REPLICATION_FACTOR must be at least 1");
+    if !env.kafkaenabled.or(env.kafka_enabled).unwrap_or(false) {
+        return Ok(Publisher::Disabled);
     }
-    Ok(KafkaSettings {
-        enabled: env.kafkaenabled.or(env.kafka_enabled).unwrap_or(false),
-        client,
-        brokers: env.kafka_brokers.clone(),
-        client_id: env.kafka_client_id.clone(),
-        topic: env.kafka_topic.clone(),
-        partitions: env.kafka_topic_partitions,
-        replication: env.kafka_topic_replication_factor,
-        delivery_timeout: Duration::from_millis(env.kafka_delivery_timeout_ms),
+    let vars = vars.into_iter();
+    Ok(if rdkafka {
+        Publisher::RdKafka(RdKafkaConfig::from_vars(vars).map_err(|e| anyhow!("{e}"))?)
+    } else {
+        Publisher::KafkaRust(KafkaRustConfig::from_vars(vars).map_err(|e| anyhow!("{e}"))?)
     })
-}
-
-fn required(value: &Option<String>, name: &str, because: &str) -> Result<String> {
-    match value {
-        Some(v) if !v.is_empty() => Ok(v.clone()),
-        _ => bail!("{name} is required when {because} is set"),
-    }
-}
-
-/// `DATABASE_URL` wins over the `POSTGRES_*` variables when both are set.
-fn database(env: &Env) -> Result<Option<PgConfig>> {
-    let url = match (&env.database_url, &env.postgres_host) {
-        (Some(url), _) if !url.is_empty() => url.clone(),
-        (_, Some(host)) if !host.is_empty() => {
-            let because = "POSTGRES_HOST";
-            let database = required(&env.postgres_database, "POSTGRES_DATABASE", because)?;
-            let user = required(&env.postgres_username, "POSTGRES_USERNAME", because)?;
-            let password =
-                env.postgres_password.as_deref().map(|p| format!(":{}", percent_encode(p))).unwrap_or_default();
-            format!("postgres://{}{password}@{host}:{}/{database}", percent_encode(&user), env.postgres_port)
-        }
-        _ => return Ok(None),
-    };
-    if env.db_pool_size == 0 {
-        bail!("DB_POOL_SIZE must be at least 1");
-    }
-    Ok(Some(PgConfig {
-        url,
-        pool_size: env.db_pool_size,
-        timeout: Duration::from_millis(env.db_timeout_ms),
-        record_retry_window: Duration::from_millis(env.db_record_retry_ms),
-    }))
-}
-
-fn upstream(env: &Env) -> Result<Option<UpstreamConfig>> {
-    let identity = env.rc_identity_api_base_url.as_ref().filter(|u| !u.is_empty());
-    let credentials = env.rc_credentials_api_base_url.as_ref().filter(|u| !u.is_empty());
-    if identity.is_none() && credentials.is_none() {
-        return Ok(None);
-    }
-    let because = "an upstream URL";
-    Ok(Some(UpstreamConfig {
-        identity_base_url: required(&env.rc_identity_api_base_url, "RC_IDENTITY_API_BASE_URL", because)?,
-        credentials_base_url: required(&env.rc_credentials_api_base_url, "RC_CREDENTIALS_API_BASE_URL", because)?,
-        verification_schema_url: required(&env.verification_schema_url, "VERIFICATION_SCHEMA_URL", because)?,
-        verification_schema_name: required(&env.verification_schema_name, "VERIFICATION_SCHEMA_NAME", because)?,
-        certificate_issuer_did: required(&env.certificate_issuer_did, "CERTIFICATE_ISSUER_DID", because)?,
-        schema_id: required(&env.schema_id, "SCHEMA_ID", because)?,
-        connect_timeout: Duration::from_millis(env.upstream_connect_timeout_ms),
-        timeout: Duration::from_millis(env.upstream_timeout_ms),
-        retries: env.upstream_retries,
-    }))
-}
-
-/// Userinfo of a URL: everything but unreserved characters is escaped.
-fn percent_encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -303,38 +164,9 @@ mod tests {
     use super::*;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config> {
-        let env: Env = envy::from_iter(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())))?;
-        let config = Config::from(env)?;
+        let config = Config::from_vars(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())?;
         config.check_servable()?;
         Ok(config)
-    }
-
-    #[test]
-    fn the_operator_commands_need_only_the_database() {
-        let env: Env = envy::from_iter([("DATABASE_URL".to_owned(), "postgres://a@b/c".to_owned())]).unwrap();
-        let config = Config::from(env).unwrap();
-        assert_eq!(config.database.unwrap().url, "postgres://a@b/c");
-    }
-
-    const UPSTREAM: [(&str, &str); 6] = [
-        ("RC_IDENTITY_API_BASE_URL", "http://id"),
-        ("RC_CREDENTIALS_API_BASE_URL", "http://cred"),
-        ("VERIFICATION_SCHEMA_URL", "https://schema"),
-        ("VERIFICATION_SCHEMA_NAME", "Course"),
-        ("CERTIFICATE_ISSUER_DID", "did:upai:issuer"),
-        ("SCHEMA_ID", "s1"),
-    ];
-
-    #[test]
-    fn durations_read_as_an_operator_writes_them() {
-        assert_eq!(parse_duration("7d").unwrap(), Duration::from_secs(7 * 86_400));
-        assert_eq!(parse_duration("36h").unwrap(), Duration::from_secs(36 * 3600));
-        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
-        assert!(parse_duration("7").is_err());
-        assert!(parse_duration("d").is_err());
-        assert!(parse_duration("1w").is_err());
-        assert_eq!(config(&[]).unwrap().retention, Duration::from_secs(7 * 86_400));
-        assert!(config(&[("OUTBOX_RETENTION", "soon")]).unwrap_err().to_string().contains("OUTBOX_RETENTION"));
     }
 
     #[test]
@@ -342,28 +174,19 @@ mod tests {
         let config = config(&[]).unwrap();
         assert!(config.embedded());
         assert_eq!(config.port, 3000);
-        assert!(!config.kafka.enabled);
-        assert_eq!((config.kafka.topic.as_str(), config.kafka.brokers.as_str()), ("user-topic", "localhost:9092"));
-        assert_eq!(config.kafka.client_id, "tracking-service");
+        assert!(matches!(config.publisher, Publisher::Disabled));
+        assert_eq!(config.retention, Duration::from_secs(7 * 86_400));
     }
 
     #[test]
-    fn database_url_wins_over_postgres_variables() {
-        let mut vars = UPSTREAM.to_vec();
-        vars.extend([("DATABASE_URL", "postgres://a@b/c"), ("POSTGRES_HOST", "elsewhere")]);
-        assert_eq!(config(&vars).unwrap().database.unwrap().url, "postgres://a@b/c");
-    }
-
-    #[test]
-    fn postgres_variables_build_an_escaped_url() {
-        let mut vars = UPSTREAM.to_vec();
-        vars.extend([
-            ("POSTGRES_HOST", "db"),
-            ("POSTGRES_DATABASE", "tracking"),
-            ("POSTGRES_USERNAME", "svc"),
-            ("POSTGRES_PASSWORD", "p@ss:w/rd"),
-        ]);
-        assert_eq!(config(&vars).unwrap().database.unwrap().url, "postgres://svc:p%40ss%3Aw%2Frd@db:5432/tracking");
+    fn both_spellings_of_kafka_enabled_choose_rdkafka_with_the_contracts_defaults() {
+        for name in ["kafkaEnabled", "KAFKA_ENABLED"] {
+            let Publisher::RdKafka(kafka) = config(&[(name, "true")]).unwrap().publisher else {
+                panic!("{name} enables rdkafka");
+            };
+            assert_eq!((kafka.topic.as_str(), kafka.brokers.as_str()), ("user-topic", "localhost:9092"));
+            assert_eq!(kafka.client_id, "tracking-service");
+        }
     }
 
     #[test]
@@ -372,15 +195,16 @@ mod tests {
         assert!(error(&[("PORT", "http")]).contains("PORT"));
         assert!(error(&[("KAFKA_CLIENT", "java")]).contains("KAFKA_CLIENT"));
         assert!(error(&[("kafkaEnabled", "maybe")]).contains("kafkaEnabled"));
+        assert!(error(&[("kafkaEnabled", "true"), ("KAFKA_TOPIC_PARTITIONS", "0")]).contains("KAFKA_TOPIC_PARTITIONS"));
+        assert!(error(&[("OUTBOX_RETENTION", "soon")]).contains("OUTBOX_RETENTION"));
         assert!(error(&[("RC_IDENTITY_API_BASE_URL", "http://id")]).contains("RC_CREDENTIALS_API_BASE_URL"));
         assert!(error(&[("DATABASE_URL", "postgres://a@b/c")]).contains("RC_IDENTITY_API_BASE_URL"));
         assert!(error(&[("POSTGRES_HOST", "db")]).contains("POSTGRES_DATABASE"));
-        assert!(error(&UPSTREAM).contains("DATABASE_URL"));
     }
 
     #[test]
-    fn both_spellings_of_kafka_enabled_are_read() {
-        assert!(config(&[("kafkaEnabled", "true")]).unwrap().kafka.enabled);
-        assert!(config(&[("KAFKA_ENABLED", "true")]).unwrap().kafka.enabled);
+    fn the_operator_commands_need_only_the_database() {
+        let config = Config::from_vars(vec![("DATABASE_URL".into(), "postgres://a@b/c".into())]).unwrap();
+        assert_eq!(config.database.unwrap().url, "postgres://a@b/c");
     }
 }

@@ -5,9 +5,7 @@
 mod app;
 mod cli;
 mod config;
-mod gauges;
 mod publishers;
-mod readiness;
 mod telemetry;
 
 use std::process::ExitCode;

@@ -12,9 +12,38 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use certificate_domain::ports::{CredentialIssuer, CredentialRequest, IssuedCredential, Upstream, UpstreamError};
+use certificate_domain::ports::{
+    cause, cause_from, CredentialIssuer, CredentialRequest, IssuedCredential, Upstream, UpstreamError,
+};
 use serde_json::{json, Value};
 use uuid::Uuid;
+
+/// The upstream variables of docs/contract.md, as envy reads them.
+#[derive(serde::Deserialize)]
+struct Env {
+    rc_identity_api_base_url: Option<String>,
+    rc_credentials_api_base_url: Option<String>,
+    verification_schema_url: Option<String>,
+    verification_schema_name: Option<String>,
+    certificate_issuer_did: Option<String>,
+    schema_id: Option<String>,
+    #[serde(default = "default_connect_timeout_ms")]
+    upstream_connect_timeout_ms: u64,
+    #[serde(default = "default_timeout_ms")]
+    upstream_timeout_ms: u64,
+    #[serde(default = "default_retries")]
+    upstream_retries: u32,
+}
+
+fn default_connect_timeout_ms() -> u64 {
+    2_000
+}
+fn default_timeout_ms() -> u64 {
+    5_000
+}
+fn default_retries() -> u32 {
+    2
+}
 
 #[derive(Debug, Clone)]
 pub struct UpstreamConfig {
@@ -29,6 +58,37 @@ pub struct UpstreamConfig {
     pub timeout: Duration,
     /// Further attempts after a transient failure.
     pub retries: u32,
+}
+
+impl UpstreamConfig {
+    /// `None` when neither base URL is set (the service then uses its
+    /// in-process fake); once one is, every other upstream variable is required.
+    pub fn from_env() -> Result<Option<Self>, envy::Error> {
+        Self::from_vars(std::env::vars())
+    }
+
+    pub fn from_vars(vars: impl Iterator<Item = (String, String)>) -> Result<Option<Self>, envy::Error> {
+        let env: Env = envy::from_iter(vars)?;
+        let set = |value: &Option<String>| value.as_ref().is_some_and(|v| !v.is_empty());
+        if !set(&env.rc_identity_api_base_url) && !set(&env.rc_credentials_api_base_url) {
+            return Ok(None);
+        }
+        let required = |value: Option<String>, name: &str| match value {
+            Some(v) if !v.is_empty() => Ok(v),
+            _ => Err(envy::Error::Custom(format!("{name} is required when an upstream URL is set"))),
+        };
+        Ok(Some(Self {
+            identity_base_url: required(env.rc_identity_api_base_url, "RC_IDENTITY_API_BASE_URL")?,
+            credentials_base_url: required(env.rc_credentials_api_base_url, "RC_CREDENTIALS_API_BASE_URL")?,
+            verification_schema_url: required(env.verification_schema_url, "VERIFICATION_SCHEMA_URL")?,
+            verification_schema_name: required(env.verification_schema_name, "VERIFICATION_SCHEMA_NAME")?,
+            certificate_issuer_did: required(env.certificate_issuer_did, "CERTIFICATE_ISSUER_DID")?,
+            schema_id: required(env.schema_id, "SCHEMA_ID")?,
+            connect_timeout: Duration::from_millis(env.upstream_connect_timeout_ms),
+            timeout: Duration::from_millis(env.upstream_timeout_ms),
+            retries: env.upstream_retries,
+        }))
+    }
 }
 
 pub struct HttpCredentialIssuer {
@@ -57,7 +117,7 @@ impl HttpCredentialIssuer {
             let result =
                 tokio::task::spawn_blocking(move || post_blocking(&agent, upstream, &url_for_call, &body_for_call))
                     .await
-                    .unwrap_or_else(|join| Err(UpstreamError::Unreachable { upstream, reason: join.to_string() }));
+                    .unwrap_or_else(|join| Err(UpstreamError::Unreachable { upstream, source: cause(join) }));
             match result {
                 Err(error) if attempt < self.config.retries && retryable(&error) => {
                     attempt += 1;
@@ -88,7 +148,7 @@ fn post_blocking(agent: &ureq::Agent, upstream: Upstream, url: &str, body: &Valu
     }
     response.body_mut().read_json::<Value>().map_err(|error| match error {
         ureq::Error::Timeout(_) => UpstreamError::Timeout { upstream },
-        other => UpstreamError::InvalidResponse { upstream, reason: other.to_string() },
+        other => UpstreamError::InvalidResponse { upstream, source: cause(other) },
     })
 }
 
@@ -96,12 +156,12 @@ fn transport_error(upstream: Upstream, error: ureq::Error) -> UpstreamError {
     match error {
         ureq::Error::Timeout(_) => UpstreamError::Timeout { upstream },
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => UpstreamError::Timeout { upstream },
-        other => UpstreamError::Unreachable { upstream, reason: other.to_string() },
+        other => UpstreamError::Unreachable { upstream, source: cause(other) },
     }
 }
 
 fn invalid(upstream: Upstream, reason: &str) -> UpstreamError {
-    UpstreamError::InvalidResponse { upstream, reason: reason.to_owned() }
+    UpstreamError::InvalidResponse { upstream, source: cause_from(reason) }
 }
 
 /// The identity service's request body for one learner.

@@ -1,8 +1,17 @@
 //! The ports: what the domain needs from the outside world, and the errors it
-//! understands from each. Adapters implement them; the use case and the relay
-//! only ever see these traits.
+//! understands from each. Adapters implement them; the use case, the relay and
+//! the adapters that drive the service (HTTP, the operator commands) only ever
+//! see these traits.
+//!
+//! Every error keeps the adapter's own error as its `source`, as a [`Cause`],
+//! and has the variants its callers branch on.
+
+mod admin;
+mod health;
+mod observe;
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -11,6 +20,25 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::{CertificateEvent, IssueRequest};
+
+pub use admin::{OutboxAdmin, OutboxStatus, Pruned};
+pub use health::{Dependency, NotReady};
+pub use observe::{GaugeSource, Gauges, IssuanceOutcome, Observer, PoolUsage, Report, ServedRequest};
+
+/// An adapter's own error, kept as the `source` of a port's error. Shared, so
+/// that the port errors stay `Clone` (a failed publish is recorded for every
+/// event of its batch).
+pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
+
+/// Wraps an adapter's error as a [`Cause`].
+pub fn cause(error: impl std::error::Error + Send + Sync + 'static) -> Cause {
+    Arc::new(error)
+}
+
+/// A [`Cause`] from a message, for adapters whose library reports failures as text.
+pub fn cause_from(message: impl Into<String>) -> Cause {
+    Arc::new(std::io::Error::other(message.into()))
+}
 
 /// Which upstream service a failure came from; named in the HTTP answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,16 +56,16 @@ impl fmt::Display for Upstream {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum UpstreamError {
     #[error("{upstream} answered HTTP {status}")]
     Rejected { upstream: Upstream, status: u16 },
-    #[error("{upstream} is unreachable: {reason}")]
-    Unreachable { upstream: Upstream, reason: String },
+    #[error("{upstream} is unreachable: {source}")]
+    Unreachable { upstream: Upstream, source: Cause },
     #[error("{upstream} did not answer in time")]
     Timeout { upstream: Upstream },
-    #[error("{upstream} sent an invalid response: {reason}")]
-    InvalidResponse { upstream: Upstream, reason: String },
+    #[error("{upstream} sent an invalid response: {source}")]
+    InvalidResponse { upstream: Upstream, source: Cause },
 }
 
 /// What the credential service needs to issue the learner's credential.
@@ -63,16 +91,30 @@ pub trait CredentialIssuer: Send + Sync + 'static {
     async fn issue_credential(&self, request: CredentialRequest<'_>) -> Result<IssuedCredential, UpstreamError>;
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why the certificate repository could not do what was asked.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum RepoError {
-    /// The database cannot be reached or did not answer in time.
+    /// The database cannot be reached or did not answer in time: worth
+    /// trying again later (HTTP 503).
     #[error("database unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(#[source] Cause),
     /// Another request took this issuance over after our claim expired.
     #[error("the claim on this issuance was lost")]
     ClaimLost,
+    /// The database refused the statement: a defect, not an outage.
     #[error("database error: {0}")]
-    Other(String),
+    Failed(#[source] Cause),
+}
+
+/// Why the outbox (delivery or administration) could not do what was asked.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum OutboxError {
+    /// The database cannot be reached or did not answer in time.
+    #[error("outbox unavailable: {0}")]
+    Unavailable(#[source] Cause),
+    /// The database refused the statement.
+    #[error("outbox error: {0}")]
+    Failed(#[source] Cause),
 }
 
 /// Proof that this request holds the issuance of one (userId, courseId).
@@ -208,18 +250,22 @@ pub trait EventOutbox: Send + Sync + 'static {
     /// of the same certificate (`userId` and key) is still undelivered; events
     /// of other learners of the same key are not held back. Writes nothing for
     /// a held event but its outcome. Returns the outcomes recorded.
-    async fn deliver(&self, selection: Selection<'_>, deliverer: &dyn DeliverBatch)
-        -> Result<Vec<Delivery>, RepoError>;
+    async fn deliver(
+        &self,
+        selection: Selection<'_>,
+        deliverer: &dyn DeliverBatch,
+    ) -> Result<Vec<Delivery>, OutboxError>;
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why one event was not delivered; every case is retried with backoff.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum PublishError {
     #[error("broker unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(#[source] Cause),
     #[error("not acknowledged in time")]
     Timeout,
     #[error("rejected by the broker: {0}")]
-    Rejected(String),
+    Rejected(#[source] Cause),
 }
 
 /// Sends events to the rest of the platform (Kafka in production).
@@ -228,6 +274,10 @@ pub trait CertificatePublisher: Send + Sync + 'static {
     /// Sends the events and waits until each is acknowledged or failed; the
     /// answer has one result per event, in order.
     async fn publish(&self, events: &[PendingEvent]) -> Vec<Result<(), PublishError>>;
+
+    /// Waits up to `timeout` for whatever the client still buffers; called
+    /// once, at shutdown, after the last delivery.
+    async fn flush(&self, _timeout: Duration) {}
 }
 
 /// The current time, injected so that tests can fix it.
@@ -240,5 +290,25 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
+    }
+}
+
+/// Event ids and retry jitter, injected like the clock so that tests can fix them.
+pub trait Randomness: Send + Sync + 'static {
+    fn event_id(&self) -> Uuid;
+    /// A fraction in `[0, 1)`, spreading retries so that replicas do not retry in step.
+    fn jitter(&self) -> f64;
+}
+
+/// Random v4 event ids and jitter from the thread's generator.
+pub struct SystemRandomness;
+
+impl Randomness for SystemRandomness {
+    fn event_id(&self) -> Uuid {
+        Uuid::new_v4()
+    }
+
+    fn jitter(&self) -> f64 {
+        rand::random()
     }
 }

@@ -1,0 +1,37 @@
+//! What an operator does to the outbox (the `outbox` commands), and what the
+//! retention deletes.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::OutboxError;
+
+/// What is waiting in the outbox.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxStatus {
+    pub pending: i64,
+    pub dead: i64,
+    pub oldest_pending: Option<DateTime<Utc>>,
+}
+
+/// What one prune deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub events: usize,
+    pub claims: usize,
+    pub idempotency_keys: usize,
+}
+
+#[async_trait]
+pub trait OutboxAdmin: Send + Sync + 'static {
+    async fn status(&self) -> Result<OutboxStatus, OutboxError>;
+    /// Makes every dead event due again, its attempts reset; returns how many.
+    async fn retry_dead(&self) -> Result<usize, OutboxError>;
+    /// Queues again every event recorded in `[since, until)`, with its event
+    /// id, behind what is already queued; returns how many.
+    async fn replay(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<usize, OutboxError>;
+    /// Deletes what is older than `horizon` and no longer needed: published
+    /// events, claims given up without a certificate, idempotency keys.
+    /// Dead events stay until an operator acts on them.
+    async fn prune(&self, horizon: DateTime<Utc>) -> Result<Pruned, OutboxError>;
+}
