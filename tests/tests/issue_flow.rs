@@ -209,6 +209,13 @@ async fn a_missing_or_invalid_variable_stops_the_binary_naming_it() {
         (vec![("RC_CREDENTIALS_API_BASE_URL", "")], "RC_CREDENTIALS_API_BASE_URL"),
         (vec![("PORT", "eighty")], "PORT"),
         (vec![("KAFKA_CLIENT", "java")], "KAFKA_CLIENT"),
+        (vec![("kafkaEnabled", "maybe")], "kafkaEnabled"),
+        (vec![("KAFKA_TOPIC_PARTITIONS", "0")], "KAFKA_TOPIC_PARTITIONS"),
+        (vec![("OUTBOX_RETENTION", "soon")], "OUTBOX_RETENTION"),
+        (vec![("DB_POOL_SIZE", "0")], "DB_POOL_SIZE"),
+        (vec![("DATABASE_URL", ""), ("POSTGRES_HOST", "db")], "POSTGRES_DATABASE"),
+        (vec![("RC_IDENTITY_API_BASE_URL", ""), ("RC_CREDENTIALS_API_BASE_URL", "")], "RC_IDENTITY_API_BASE_URL"),
+        (vec![("DATABASE_URL", "")], "DATABASE_URL"),
     ] {
         let output = certificate_e2e::app_command(&with(stack.env(KAFKA_BROKERS), &overrides), &[])
             .output()

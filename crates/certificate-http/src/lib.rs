@@ -11,7 +11,7 @@ mod health;
 mod observe;
 mod routes;
 
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,16 +45,43 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
     }
 }
 
-/// Starts serving on an already bound listener (port 0 in tests).
-/// On a graceful stop, requests in flight get `grace` to finish.
-pub fn serve(listener: TcpListener, state: AppState, workers: usize, grace: Duration) -> std::io::Result<Server> {
+/// `PORT` and `HTTP_WORKERS`, as envy reads them.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct HttpConfig {
+    /// 0 binds any free port (the tests do).
+    #[serde(default = "default_port")]
+    pub port: u16,
+    #[serde(default = "default_workers", rename = "http_workers")]
+    pub workers: usize,
+}
+
+fn default_port() -> u16 {
+    3000
+}
+
+fn default_workers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+impl HttpConfig {
+    pub fn from_vars(vars: impl Iterator<Item = (String, String)>) -> Result<Self, envy::Error> {
+        envy::from_iter(vars)
+    }
+}
+
+/// Binds the configured port on every interface and starts serving; returns
+/// the server and the address it listens on. On a graceful stop, requests in
+/// flight get `grace` to finish.
+pub fn serve(config: &HttpConfig, state: AppState, grace: Duration) -> std::io::Result<(Server, SocketAddr)> {
+    let listener = TcpListener::bind(("0.0.0.0", config.port))?;
+    let address = listener.local_addr()?;
     let server = HttpServer::new(move || {
         App::new().wrap(actix_web::middleware::from_fn(observe::observe)).configure(configure(state.clone()))
     })
-    .workers(workers)
+    .workers(config.workers)
     .shutdown_timeout(grace.as_secs())
     .disable_signals()
     .listen(listener)?
     .run();
-    Ok(server)
+    Ok((server, address))
 }

