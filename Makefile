@@ -23,7 +23,7 @@ test: deps build
 	deploy/local/tansu.sh start
 	status=0; cargo nextest run --workspace --no-fail-fast $(NEXTEST_ARGS) || status=$$?; \
 	if [ -n "$$KAFKA_V0_BROKERS" ]; then \
-	  cargo nextest run -p certificate-e2e --run-ignored only -E 'test(kafka_v0)' || status=$$?; \
+	  cargo nextest run -p certificate-system-tests --run-ignored only -E 'test(kafka_v0)' || status=$$?; \
 	fi; \
 	deploy/local/tansu.sh stop; exit $$status
 
@@ -37,7 +37,7 @@ down:
 
 ## events: print the records of user-topic (see README.md, "The real stack")
 events:
-	cargo run --quiet -p certificate-e2e --bin event-consumer -- $${KAFKA_TOPIC:-user-topic} $${KAFKA_BROKERS:-127.0.0.1:9092}
+	cargo run --quiet -p certificate-system-tests --bin event-consumer -- $${KAFKA_TOPIC:-user-topic} $${KAFKA_BROKERS:-127.0.0.1:9092}
 
 ## bench: throughput, latency, memory and relay rate against the real stack; appends to BENCHMARKS.md
 bench: deps

@@ -1,16 +1,16 @@
 //! The Postgres adapter keeps the repository and outbox contracts, on a fresh
 //! database per check, and the Kafka adapters the publisher contract, on
-//! tansu (crates/certificate-fakes/tests/contracts.rs runs the same suites on
+//! tansu (crates/certificate-memory/tests/contracts.rs runs the same suites on
 //! the in-memory store and the broker-less publishers).
 
 use std::sync::Mutex;
 use std::time::Duration;
 
 use certificate_domain::contract::{check_outbox, check_publisher, check_repo, check_unreachable_publisher};
-use certificate_e2e::{create_topic, TestDatabase, KAFKA_BROKERS};
 use certificate_kafka_rust::{KafkaRustConfig, KafkaRustPublisher};
 use certificate_postgres::{run_migrations, PgConfig, PgStore};
 use certificate_rdkafka::{RdKafkaConfig, RdKafkaPublisher};
+use certificate_system_tests::{create_topic, TestDatabase, KAFKA_BROKERS};
 use uuid::Uuid;
 
 /// Fresh stores, each on a database of its own that lives until `Databases`

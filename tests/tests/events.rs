@@ -7,8 +7,8 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use certificate_e2e::invariants::{issue_stream, issue_stream_of, wait_for_drained_outbox, Courses};
-use certificate_e2e::{consume, contract_body, with, PrivateBroker, Stack, TestApp, KAFKA_BROKERS};
+use certificate_system_tests::invariants::{issue_stream, issue_stream_of, wait_for_drained_outbox, Courses};
+use certificate_system_tests::{consume, contract_body, with, PrivateBroker, Stack, TestApp, KAFKA_BROKERS};
 use serde_json::json;
 
 const HOT_ISSUANCES: usize = 2000;

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use certificate_e2e::{consume, contract_body, topic_exists, with, Behaviour, Stack, TcpProxy, TestApp, KAFKA_BROKERS};
+use certificate_system_tests::{
+    consume, contract_body, topic_exists, with, Behaviour, Stack, TcpProxy, TestApp, KAFKA_BROKERS,
+};
 use serde_json::{json, Value};
 
 const SETTLE: Duration = Duration::from_millis(1500);
@@ -186,7 +188,7 @@ async fn with_kafka_disabled_the_issuance_succeeds_and_nothing_is_published() {
 #[tokio::test(flavor = "multi_thread")]
 async fn with_the_broker_down_the_issuance_succeeds_and_the_event_arrives_later() {
     let stack = Stack::new().await;
-    let broker = certificate_e2e::PrivateBroker::start();
+    let broker = certificate_system_tests::PrivateBroker::start();
     let env = with(stack.env(&broker.brokers()), &[("OUTBOX_MAX_BACKOFF_MS", "1000")]);
     let app = TestApp::spawn(env).await;
     assert!(app.wait_for_log("created the Kafka topic", TIMEOUT).await);
@@ -217,7 +219,7 @@ async fn a_missing_or_invalid_variable_stops_the_binary_naming_it() {
         (vec![("RC_IDENTITY_API_BASE_URL", ""), ("RC_CREDENTIALS_API_BASE_URL", "")], "RC_IDENTITY_API_BASE_URL"),
         (vec![("DATABASE_URL", "")], "DATABASE_URL"),
     ] {
-        let output = certificate_e2e::app_command(&with(stack.env(KAFKA_BROKERS), &overrides), &[])
+        let output = certificate_system_tests::app_command(&with(stack.env(KAFKA_BROKERS), &overrides), &[])
             .output()
             .expect("run the binary");
         assert_eq!(output.status.code(), Some(2));
@@ -249,10 +251,11 @@ async fn the_embedded_default_answers_the_readme_example_and_logs_the_event() {
 async fn the_operator_commands_need_only_the_database() {
     let stack = Stack::new().await;
     let env = vec![("DATABASE_URL".to_owned(), stack.database.url.clone())];
-    let migrate = certificate_e2e::app_command(&env, &["migrate"]).output().expect("run migrate");
+    let migrate = certificate_system_tests::app_command(&env, &["migrate"]).output().expect("run migrate");
     assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
     assert_eq!(rows(&stack).await, 0, "the table exists");
-    let status = certificate_e2e::app_command(&env, &["outbox", "status"]).output().expect("run outbox status");
+    let status =
+        certificate_system_tests::app_command(&env, &["outbox", "status"]).output().expect("run outbox status");
     let stdout = String::from_utf8_lossy(&status.stdout);
     assert!(status.status.success() && stdout.contains("pending: 0") && stdout.contains("dead: 0"), "{stdout}");
 }

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use certificate_e2e::{consume, contract_body, create_topic, with, Stack, TestApp, KAFKA_BROKERS};
+use certificate_system_tests::{consume, contract_body, create_topic, with, Stack, TestApp, KAFKA_BROKERS};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kafka_rust_against_tansu_fails_to_publish_and_keeps_the_event() {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use certificate_e2e::{contract_body, with, PrivateBroker, Stack, TestApp};
+use certificate_system_tests::{contract_body, with, PrivateBroker, Stack, TestApp};
 use serde_json::Value;
 
 fn metric(text: &str, sample: &str) -> f64 {

@@ -1,15 +1,15 @@
 //! Reliable issuance: break the broker, the service, Postgres or the
 //! credential service in the middle of a stream of issuances, and check the
-//! invariants of `certificate_e2e::invariants` every time.
+//! invariants of `certificate_system_tests::invariants` every time.
 
 use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
-use certificate_e2e::invariants::{
+use certificate_system_tests::invariants::{
     assert_invariants, issue_stream, issue_stream_of, wait_for_drained_outbox, wait_until, Answers, Courses,
 };
-use certificate_e2e::{
+use certificate_system_tests::{
     consume, contract_body, with, Behaviour, PrivateBroker, PrivatePostgres, Stack, TestApp, TestDatabase,
     KAFKA_BROKERS,
 };

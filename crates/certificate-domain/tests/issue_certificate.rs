@@ -9,7 +9,7 @@ use certificate_domain::ports::{
 use certificate_domain::{
     hand_off, IssueCertificate, IssueCommand, IssueError, IssueRequest, OutboxRelay, RelayPolicy, RequestFields,
 };
-use certificate_fakes::{FakeCredentialIssuer, FixedClock, InMemoryStore, RecordingPublisher};
+use certificate_memory::{FakeCredentialIssuer, FixedClock, InMemoryStore, RecordingPublisher};
 use serde_json::{json, Value};
 
 struct World {

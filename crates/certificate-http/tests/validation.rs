@@ -5,8 +5,8 @@ use std::sync::Arc;
 use actix_web::{test, App};
 use certificate_domain::ports::SystemClock;
 use certificate_domain::IssueCertificate;
-use certificate_fakes::{FakeCredentialIssuer, InMemoryStore, RecordingObserver};
 use certificate_http::{configure, AppState, MAX_BODY_BYTES};
+use certificate_memory::{FakeCredentialIssuer, InMemoryStore, RecordingObserver};
 use serde_json::{json, Value};
 
 fn state() -> AppState {

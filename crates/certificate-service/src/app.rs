@@ -6,15 +6,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use certificate_credential_service::HttpCredentialIssuer;
 use certificate_domain::ports::{
     CertificateRepo, CredentialIssuer, Dependency, EventOutbox, GaugeSource, OutboxAdmin, SystemClock,
 };
 use certificate_domain::{hand_off, IssueCertificate, OutboxRelay, Retention};
-use certificate_fakes::{FakeCredentialIssuer, InMemoryStore};
 use certificate_http::AppState;
+use certificate_memory::{FakeCredentialIssuer, InMemoryStore};
 use certificate_metrics::{MeteredIssuer, MeteredPublisher, Metrics};
 use certificate_postgres::{run_migrations, PgConfig, PgStore};
-use certificate_upstream::HttpCredentialIssuer;
 use tokio::sync::watch;
 
 use crate::config::Config;

@@ -7,12 +7,12 @@
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Result};
+use certificate_credential_service::UpstreamConfig;
 use certificate_domain::RelayPolicy;
 use certificate_http::HttpConfig;
 use certificate_kafka_rust::KafkaRustConfig;
 use certificate_postgres::PgConfig;
 use certificate_rdkafka::RdKafkaConfig;
-use certificate_upstream::UpstreamConfig;
 use serde::Deserialize;
 
 use certificate_cli::parse_duration;

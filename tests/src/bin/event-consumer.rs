@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use certificate_e2e::{consume, KAFKA_BROKERS};
+use certificate_system_tests::{consume, KAFKA_BROKERS};
 
 fn main() {
     let mut args = std::env::args().skip(1);

@@ -3,7 +3,7 @@
 //! the Kafka adapters keep (tests/tests/contracts.rs runs the same suites there).
 
 use certificate_domain::contract::{check_outbox, check_publisher, check_repo};
-use certificate_fakes::{DisabledPublisher, InMemoryStore, LoggingPublisher, RecordingPublisher};
+use certificate_memory::{DisabledPublisher, InMemoryStore, LoggingPublisher, RecordingPublisher};
 
 #[tokio::test]
 async fn the_in_memory_store_keeps_the_outbox_contract() {

@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
+use certificate_credential_service::{HttpCredentialIssuer, UpstreamConfig};
 use certificate_domain::ports::{CredentialIssuer, CredentialRequest, Upstream, UpstreamError};
 use certificate_domain::{IssueRequest, RequestFields};
-use certificate_upstream::{HttpCredentialIssuer, UpstreamConfig};
 use serde_json::json;
 use upstream_fake::{Behaviour, FakeUpstreams, CREDENTIAL_PATH, DID_PATH};
 use uuid::Uuid;

@@ -1,6 +1,7 @@
-//! In-memory implementations of every port, and the publishers that need no
-//! broker. Unit tests use them to drive the domain; the embedded default
-//! (`make run` with nothing configured) runs on them. The store keeps the
+//! In-memory adapters: the store, a fake of the upstream services, the
+//! publishers that need no broker, and test doubles of the publisher, the
+//! observer and the clock. Unit tests use them to drive the domain; the
+//! embedded default (`make run` with nothing configured) runs on them. The store keeps the
 //! same rules as Postgres (the repository and outbox contracts of
 //! `certificate_domain::contract`), but nothing survives the process.
 
