@@ -6,7 +6,9 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use certificate_domain::contract::{check_outbox, check_publisher, check_repo, check_unreachable_publisher};
+use certificate_domain::contract::{
+    check_outbox, check_publisher, check_repo, check_revocations, check_unreachable_publisher,
+};
 use certificate_kafka_rust::{KafkaRustConfig, KafkaRustPublisher};
 use certificate_postgres::{run_migrations, PgConfig, PgStore};
 use certificate_rdkafka::{RdKafkaConfig, RdKafkaPublisher};
@@ -37,6 +39,12 @@ impl Databases {
 async fn postgres_keeps_the_repository_contract() {
     let databases = Databases::default();
     check_repo(|| databases.fresh_store()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_keeps_the_revocation_queue_contract() {
+    let databases = Databases::default();
+    check_revocations(|| databases.fresh_store()).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -109,6 +109,8 @@ async fn fifty_concurrent_identical_requests_issue_one_credential() {
     assert!(answers.iter().all(|(_, a)| a.status == 200 || a.status == 409), "{answers:?}");
     assert!(count(&answers, 200) >= 1);
     assert_eq!(stack.upstreams.credential_calls(), 1);
+    let (user_id, course_id) = (body["userId"].as_str().unwrap(), body["courseId"].as_str().unwrap());
+    assert_eq!(stack.upstreams.credentials_of(user_id, course_id).len(), 1, "one credential upstream");
     assert_eq!(stack.database.count("SELECT count(*) FROM user_course_certificate").await, 1);
     assert_eq!(assert_invariants(&stack, KAFKA_BROKERS, &answers).await, 1);
 }

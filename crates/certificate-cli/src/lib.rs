@@ -137,7 +137,10 @@ pub async fn run_outbox(
                 let age = (Utc::now() - oldest).num_milliseconds() as f64 / 1000.0;
                 format!("{oldest} ({age:.1} s old)")
             });
-            format!("pending: {}\ndead: {}\noldest pending: {oldest}", status.pending, status.dead)
+            format!(
+                "pending: {}\ndead: {}\noldest pending: {oldest}\nrevocations pending: {}",
+                status.pending, status.dead, status.revocations_pending
+            )
         }
         OutboxCommand::RetryDead => format!("{} dead events are due again", admin.retry_dead().await?),
         OutboxCommand::Replay { since, until } => {

@@ -1,7 +1,9 @@
 //! The ureq adapter for the two upstream services: the identity service
 //! (`POST {identity}/did/generate`) and the credential service
-//! (`POST {credentials}/credentials/issue`), with the request
-//! bodies of docs/contract.md to the letter.
+//! (`POST {credentials}/credentials/issue`, tagged with the issuance id;
+//! `GET /credentials?tags=` to find an issuance's credential again;
+//! `DELETE /credentials/{id}` to revoke), with the request bodies of
+//! docs/contract.md to the letter.
 //!
 //! It promises: every call is bounded by the configured timeouts; ureq's
 //! blocking I/O runs on tokio's blocking pool, never on an async worker;
@@ -13,7 +15,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    cause, cause_from, CredentialIssuer, CredentialRequest, IssuedCredential, Upstream, UpstreamError,
+    cause, cause_from, issuance_tag, CredentialIssuer, CredentialRequest, IssuedCredential, Upstream, UpstreamError,
 };
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -108,18 +110,19 @@ impl HttpCredentialIssuer {
         Self { agent, config: Arc::new(config) }
     }
 
-    /// POSTs `body` and returns the parsed JSON answer, retrying when `retryable` says so.
-    async fn post(&self, upstream: Upstream, url: String, body: Value) -> Result<Value, UpstreamError> {
+    /// Sends the call and returns the parsed JSON answer (`Null` for a
+    /// DELETE), retrying when `retryable` says so.
+    async fn call(&self, upstream: Upstream, method: Method, url: String, body: Value) -> Result<Value, UpstreamError> {
         let mut attempt = 0;
         loop {
             let agent = self.agent.clone();
             let (url_for_call, body_for_call) = (url.clone(), body.clone());
-            let result =
-                tokio::task::spawn_blocking(move || post_blocking(&agent, upstream, &url_for_call, &body_for_call))
-                    .await
-                    .unwrap_or_else(|join| Err(UpstreamError::Unreachable { upstream, source: cause(join) }));
+            let send = move || send_blocking(&agent, upstream, method, &url_for_call, &body_for_call);
+            let result = tokio::task::spawn_blocking(send)
+                .await
+                .unwrap_or_else(|join| Err(UpstreamError::Unreachable { upstream, source: cause(join) }));
             match result {
-                Err(error) if attempt < self.config.retries && retryable(&error) => {
+                Err(error) if attempt < self.config.retries && retryable(method, &error) => {
                     attempt += 1;
                     tracing::warn!(%error, attempt, "retrying the {upstream}");
                     tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
@@ -130,21 +133,43 @@ impl HttpCredentialIssuer {
     }
 }
 
-/// Failures after which the request certainly did not take effect upstream:
-/// nothing was sent, or the service said it was not serving.
-fn retryable(error: &UpstreamError) -> bool {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Post,
+    Get,
+    Delete,
+}
+
+/// A POST is retried only where it certainly did not take effect upstream
+/// (nothing was sent, or the service said it was not serving); a lookup and
+/// a revocation can be repeated whatever happened.
+fn retryable(method: Method, error: &UpstreamError) -> bool {
     match error {
         UpstreamError::Unreachable { .. } => true,
         UpstreamError::Rejected { status, .. } => matches!(status, 502..=504),
-        UpstreamError::Timeout { .. } | UpstreamError::InvalidResponse { .. } => false,
+        UpstreamError::Timeout { .. } | UpstreamError::InvalidResponse { .. } => method != Method::Post,
     }
 }
 
-fn post_blocking(agent: &ureq::Agent, upstream: Upstream, url: &str, body: &Value) -> Result<Value, UpstreamError> {
-    let mut response = agent.post(url).send_json(body).map_err(|e| transport_error(upstream, e))?;
+fn send_blocking(
+    agent: &ureq::Agent,
+    upstream: Upstream,
+    method: Method,
+    url: &str,
+    body: &Value,
+) -> Result<Value, UpstreamError> {
+    let sent = match method {
+        Method::Post => agent.post(url).send_json(body),
+        Method::Get => agent.get(url).call(),
+        Method::Delete => agent.delete(url).call(),
+    };
+    let mut response = sent.map_err(|e| transport_error(upstream, e))?;
     let status = response.status().as_u16();
     if status >= 400 {
         return Err(UpstreamError::Rejected { upstream, status });
+    }
+    if method == Method::Delete {
+        return Ok(Value::Null);
     }
     response.body_mut().read_json::<Value>().map_err(|error| match error {
         ureq::Error::Timeout(_) => UpstreamError::Timeout { upstream },
@@ -205,7 +230,7 @@ pub fn credential_request_body(config: &UpstreamConfig, credential: &CredentialR
         },
         "credentialSchemaId": config.schema_id,
         "credentialSchemaVersion": "1.0.0",
-        "tags": []
+        "tags": [issuance_tag(credential.issuance_id)]
     })
 }
 
@@ -218,7 +243,7 @@ impl CredentialIssuer for HttpCredentialIssuer {
     async fn generate_did(&self, user_id: Uuid) -> Result<String, UpstreamError> {
         let upstream = Upstream::Identity;
         let url = join_url(&self.config.identity_base_url, "/did/generate");
-        let answer = self.post(upstream, url, did_request_body(user_id)).await?;
+        let answer = self.call(upstream, Method::Post, url, did_request_body(user_id)).await?;
         answer[0]["id"]
             .as_str()
             .map(str::to_owned)
@@ -228,11 +253,39 @@ impl CredentialIssuer for HttpCredentialIssuer {
     async fn issue_credential(&self, credential: CredentialRequest<'_>) -> Result<IssuedCredential, UpstreamError> {
         let upstream = Upstream::Credential;
         let url = join_url(&self.config.credentials_base_url, "/credentials/issue");
-        let body = self.post(upstream, url, credential_request_body(&self.config, &credential)).await?;
-        let certificate_id = body["credential"]["id"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| invalid(upstream, "expected a string at credential.id"))?;
-        Ok(IssuedCredential { certificate_id, body })
+        let body = self.call(upstream, Method::Post, url, credential_request_body(&self.config, &credential)).await?;
+        issued(body)
     }
+
+    /// `GET /credentials?tags=issuance:<id>`: the stored credentials with the
+    /// tag, newest first; the newest is answered as `issue_credential` would.
+    async fn find_issued(&self, issuance_id: Uuid) -> Result<Option<IssuedCredential>, UpstreamError> {
+        let path = format!("/credentials?tags={}&page=1&limit=10", issuance_tag(issuance_id));
+        let url = join_url(&self.config.credentials_base_url, &path);
+        let found = self.call(Upstream::Credential, Method::Get, url, Value::Null).await?;
+        let Some(credentials) = found.as_array() else {
+            return Err(invalid(Upstream::Credential, "expected a JSON array of credentials"));
+        };
+        credentials.first().map(|newest| issued(json!({ "credential": newest }))).transpose()
+    }
+
+    /// `DELETE /credentials/{id}`; a credential the service does not know
+    /// (404) has nothing left to revoke.
+    async fn revoke(&self, certificate_id: &str) -> Result<(), UpstreamError> {
+        let url = join_url(&self.config.credentials_base_url, &format!("/credentials/{certificate_id}"));
+        match self.call(Upstream::Credential, Method::Delete, url, Value::Null).await {
+            Ok(_) | Err(UpstreamError::Rejected { status: 404, .. }) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+}
+
+/// The credential service's answer, `{"credential": {"id": ...}}`, as the
+/// certificate it records.
+fn issued(body: Value) -> Result<IssuedCredential, UpstreamError> {
+    let certificate_id = body["credential"]["id"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| invalid(Upstream::Credential, "expected a string at credential.id"))?;
+    Ok(IssuedCredential { certificate_id, body })
 }

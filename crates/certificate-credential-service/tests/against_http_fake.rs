@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use certificate_credential_service::{HttpCredentialIssuer, UpstreamConfig};
+use certificate_domain::contract::check_credential_issuer;
 use certificate_domain::ports::{CredentialIssuer, CredentialRequest, Upstream, UpstreamError};
 use certificate_domain::{IssueRequest, RequestFields};
 use serde_json::json;
@@ -40,8 +41,14 @@ async fn both_calls_send_the_contracts_bodies_and_read_the_answers() {
     let request = request();
     let did = issuer.generate_did(request.user_id).await.unwrap();
     assert!(did.starts_with("did:upai:"));
+    let issuance_id = Uuid::parse_str("0b5f3c1e-4d9a-4f8e-9a51-7c2d1e6b3a90").unwrap();
     let credential = issuer
-        .issue_credential(CredentialRequest { learner_did: &did, request: &request, issued_on: "November 2026".into() })
+        .issue_credential(CredentialRequest {
+            learner_did: &did,
+            request: &request,
+            issued_on: "November 2026".into(),
+            issuance_id,
+        })
         .await
         .unwrap();
     assert_eq!(credential.body["credential"]["id"], credential.certificate_id.as_str());
@@ -78,9 +85,36 @@ async fn both_calls_send_the_contracts_bodies_and_read_the_answers() {
             },
             "credentialSchemaId": "schema-1",
             "credentialSchemaVersion": "1.0.0",
-            "tags": []
+            "tags": ["issuance:0b5f3c1e-4d9a-4f8e-9a51-7c2d1e6b3a90"]
         })
     );
+}
+
+#[tokio::test]
+async fn the_adapter_keeps_the_credential_issuer_contract_against_the_fake() {
+    let fake = FakeUpstreams::start();
+    check_credential_issuer(&issuer_for(&fake.base_url())).await;
+}
+
+#[tokio::test]
+async fn a_failed_lookup_is_an_upstream_error_and_a_stalled_one_times_out() {
+    let fake = FakeUpstreams::start();
+    let issuer = issuer_for(&fake.base_url());
+    fake.set_lookup(Behaviour::Status(500));
+    let error = issuer.find_issued(Uuid::new_v4()).await.unwrap_err();
+    assert!(matches!(error, UpstreamError::Rejected { upstream: Upstream::Credential, status: 500 }), "{error:?}");
+    fake.set_lookup(Behaviour::Stall(Duration::from_secs(3)));
+    let error = issuer.find_issued(Uuid::new_v4()).await.unwrap_err();
+    assert!(matches!(error, UpstreamError::Timeout { upstream: Upstream::Credential }), "{error:?}");
+    assert_eq!(fake.lookup_calls(), 3, "a lookup that timed out is tried again: it changes nothing");
+}
+
+#[tokio::test]
+async fn a_refused_revocation_is_an_upstream_error() {
+    let fake = FakeUpstreams::start();
+    fake.set_revoke(Behaviour::Status(500));
+    let error = issuer_for(&fake.base_url()).revoke("did:upai:cert1").await.unwrap_err();
+    assert!(matches!(error, UpstreamError::Rejected { upstream: Upstream::Credential, status: 500 }), "{error:?}");
 }
 
 async fn did_error(behaviour: Behaviour) -> (UpstreamError, u64) {

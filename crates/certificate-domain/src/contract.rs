@@ -18,8 +18,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::ports::{
-    CertificatePublisher, CertificateRepo, Claim, ClaimRequest, ClaimToken, DeliverBatch, Delivery, EventOutbox,
-    FailedDelivery, IdempotencyKey, IssuedCertificate, IssuedCredential, PendingEvent, RepoError, Selection,
+    Acquired, CertificatePublisher, CertificateRepo, Claim, ClaimRequest, ClaimToken, CredentialIssuer,
+    CredentialRequest, DeliverBatch, Delivery, EventOutbox, FailedDelivery, IdempotencyKey, IssuedCertificate,
+    IssuedCredential, PendingEvent, RepoError, RevocationQueue, Selection,
 };
 use crate::{CertificateEvent, IssueRequest, RequestFields};
 
@@ -48,8 +49,60 @@ where
     an_issued_certificate_answers_with_its_credential(&fresh().await).await;
     a_released_claim_can_be_taken_again(&fresh().await).await;
     an_expired_claim_is_taken_over_and_the_old_holder_lost_it(&fresh().await).await;
+    an_unknown_outcome_keeps_the_issuance_id_and_looks_first_until_recorded(&fresh().await).await;
+    a_claim_taken_over_after_its_lease_looks_first(&fresh().await).await;
     an_idempotency_key_is_bound_to_its_first_request(&fresh().await).await;
     a_failed_reissue_falls_back_to_the_certificate_issued_before(&fresh().await).await;
+}
+
+/// Runs every check of the revocation queue contract, each on a store from
+/// `fresh`: a re-issue queues the credential it supersedes, once, with its
+/// commit; a taken revocation is leased; failures come due again.
+pub async fn check_revocations<S, F, Fut>(fresh: F)
+where
+    S: CertificateRepo + RevocationQueue,
+    F: Fn() -> Fut,
+    Fut: Future<Output = S>,
+{
+    let store = fresh().await;
+    let learner = Uuid::new_v4();
+    let token = acquire(&store, claim_request(learner, "course-a", false, LEASE)).await;
+    let first = issue(&store, token, learner, "course-a").await;
+    assert!(store.take_due(10, LEASE).await.unwrap().is_empty(), "a first issuance supersedes nothing");
+    let reissue = acquire(&store, claim_request(learner, "course-a", true, LEASE)).await;
+    issue(&store, reissue, learner, "course-a").await;
+    let due = store.take_due(10, LEASE).await.unwrap();
+    assert_eq!(due.len(), 1, "the re-issue queued one revocation");
+    assert_eq!(serde_json::Value::from(due[0].certificate_id.as_str()), first["id"]);
+    assert!(store.take_due(10, LEASE).await.unwrap().is_empty(), "a taken revocation is left to its taker");
+    store.failed(due[0].id, "credential service down", Utc::now()).await.unwrap();
+    let short = Duration::from_millis(50);
+    let again = store.take_due(10, short).await.unwrap();
+    assert_eq!((again.len(), again[0].attempts), (1, 1), "a failed revocation comes due again");
+    store.revoked(again[0].id).await.unwrap();
+    tokio::time::sleep(short * 4).await;
+    assert!(store.take_due(10, LEASE).await.unwrap().is_empty(), "a revoked credential is done");
+}
+
+/// Runs every check of the credential issuer contract on an issuer whose
+/// services answer: credentials are found again by their issuance id, and
+/// revoking is idempotent.
+pub async fn check_credential_issuer(issuer: &dyn CredentialIssuer) {
+    let request = request(Uuid::new_v4(), "course-a", false);
+    let issuance_id = Uuid::new_v4();
+    assert!(issuer.find_issued(issuance_id).await.unwrap().is_none(), "nothing is issued under a new id");
+    let learner_did = issuer.generate_did(request.user_id).await.unwrap();
+    let issue =
+        CredentialRequest { learner_did: &learner_did, request: &request, issued_on: "May 2026".into(), issuance_id };
+    let issued = issuer.issue_credential(issue.clone()).await.unwrap();
+    let found = issuer.find_issued(issuance_id).await.unwrap().expect("the credential is found by its issuance id");
+    assert_eq!(found, issued, "found in the shape issue_credential answers with");
+    let newer = issuer.issue_credential(issue).await.unwrap();
+    assert_eq!(issuer.find_issued(issuance_id).await.unwrap(), Some(newer), "the newest is found");
+    assert!(issuer.find_issued(Uuid::new_v4()).await.unwrap().is_none(), "another issuance finds nothing");
+    issuer.revoke(&issued.certificate_id).await.unwrap();
+    issuer.revoke(&issued.certificate_id).await.expect("revoking twice is fine");
+    issuer.revoke("did:upai:unknown").await.expect("an unknown credential has nothing to revoke");
 }
 
 /// Runs every check of the publisher contract on a publisher whose broker
@@ -94,14 +147,18 @@ fn events(keys: &[(&str, usize)]) -> Vec<PendingEvent> {
 const LEASE: Duration = Duration::from_secs(30);
 
 fn claim_request<'a>(user_id: Uuid, course_id: &'a str, reissue: bool, lease: Duration) -> ClaimRequest<'a> {
-    ClaimRequest { user_id, course_id, idempotency_key: None, reissue, lease }
+    ClaimRequest { user_id, course_id, idempotency_key: None, reissue, lease, new_issuance_id: Uuid::new_v4() }
+}
+
+async fn acquired(store: &impl CertificateRepo, request: ClaimRequest<'_>) -> Acquired {
+    match store.claim(request).await.expect("claim") {
+        Claim::Acquired(acquired) => acquired,
+        other => panic!("expected the claim to be acquired, got {other:?}"),
+    }
 }
 
 async fn acquire(store: &impl CertificateRepo, request: ClaimRequest<'_>) -> ClaimToken {
-    match store.claim(request).await.expect("claim") {
-        Claim::Acquired(token) => token,
-        other => panic!("expected the claim to be acquired, got {other:?}"),
-    }
+    acquired(store, request).await.token
 }
 
 /// Records a credential for the claim `token`; returns the credential's body.
@@ -115,7 +172,7 @@ async fn record_credential(
     let certificate_id = format!("did:test:{}", Uuid::new_v4());
     let credential = IssuedCredential { certificate_id: certificate_id.clone(), body: json!({"id": certificate_id}) };
     let event = CertificateEvent::certificate_issued(&request, &certificate_id, Uuid::new_v4(), Utc::now());
-    let certificate = IssuedCertificate { request: &request, credential: &credential };
+    let certificate = IssuedCertificate { request: &request, credential: &credential, revoke_previous: true };
     store.record_issued(token, certificate, &event).await?;
     Ok(credential.body)
 }
@@ -143,8 +200,36 @@ async fn an_issued_certificate_answers_with_its_credential(store: &impl Certific
 async fn a_released_claim_can_be_taken_again(store: &impl CertificateRepo) {
     let learner = Uuid::new_v4();
     let token = acquire(store, claim_request(learner, "course-a", false, LEASE)).await;
-    store.release(token).await.unwrap();
-    acquire(store, claim_request(learner, "course-a", false, LEASE)).await;
+    store.release(token, false).await.unwrap();
+    let again = acquired(store, claim_request(learner, "course-a", false, LEASE)).await;
+    assert!(!again.look_first, "a known failure needs no lookup");
+}
+
+async fn an_unknown_outcome_keeps_the_issuance_id_and_looks_first_until_recorded(store: &impl CertificateRepo) {
+    let learner = Uuid::new_v4();
+    let first = acquired(store, claim_request(learner, "course-a", false, LEASE)).await;
+    assert!(!first.look_first, "a new issuance has nothing to look for");
+    store.release(first.token, true).await.unwrap();
+    let second = acquired(store, claim_request(learner, "course-a", false, LEASE)).await;
+    assert_eq!((second.issuance_id, second.look_first), (first.issuance_id, true));
+    store.release(second.token, false).await.unwrap();
+    let third = acquired(store, claim_request(learner, "course-a", false, LEASE)).await;
+    assert_eq!((third.issuance_id, third.look_first), (first.issuance_id, true), "unknown stays unknown");
+    issue(store, third.token, learner, "course-a").await;
+    let reissue = acquired(store, claim_request(learner, "course-a", true, LEASE)).await;
+    assert_ne!(reissue.issuance_id, first.issuance_id, "a re-issue after a recorded credential is a new issuance");
+    assert!(!reissue.look_first);
+    store.release(reissue.token, true).await.unwrap();
+    let retried = acquired(store, claim_request(learner, "course-a", true, LEASE)).await;
+    assert_eq!((retried.issuance_id, retried.look_first), (reissue.issuance_id, true), "a lost re-issue is looked up");
+}
+
+async fn a_claim_taken_over_after_its_lease_looks_first(store: &impl CertificateRepo) {
+    let learner = Uuid::new_v4();
+    let abandoned = acquired(store, claim_request(learner, "course-a", false, Duration::from_millis(50))).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let taken_over = acquired(store, claim_request(learner, "course-a", false, LEASE)).await;
+    assert_eq!((taken_over.issuance_id, taken_over.look_first), (abandoned.issuance_id, true));
 }
 
 async fn an_expired_claim_is_taken_over_and_the_old_holder_lost_it(store: &impl CertificateRepo) {
@@ -179,7 +264,7 @@ async fn a_failed_reissue_falls_back_to_the_certificate_issued_before(store: &im
     let body = issue(store, token, learner, "course-a").await;
     let reissue = acquire(store, claim_request(learner, "course-a", true, LEASE)).await;
     assert_eq!(store.claim(claim_request(learner, "course-a", false, LEASE)).await.unwrap(), Claim::InFlight);
-    store.release(reissue).await.unwrap();
+    store.release(reissue, false).await.unwrap();
     assert_eq!(
         store.claim(claim_request(learner, "course-a", false, LEASE)).await.unwrap(),
         Claim::AlreadyIssued(body)
@@ -236,15 +321,12 @@ async fn record(
     due_in: Duration,
 ) -> PendingEvent {
     let request = request(user_id, course_id, reissue);
-    let claim = ClaimRequest { user_id, course_id, idempotency_key: None, reissue, lease: Duration::from_secs(30) };
-    let Claim::Acquired(token) = store.claim(claim).await.expect("claim") else {
-        panic!("the claim of a new issuance is acquired");
-    };
+    let token = acquire(store, claim_request(user_id, course_id, reissue, LEASE)).await;
     let certificate_id = format!("did:test:{}", Uuid::new_v4());
     let credential = IssuedCredential { certificate_id: certificate_id.clone(), body: json!({"id": certificate_id}) };
     let mut event = CertificateEvent::certificate_issued(&request, &certificate_id, Uuid::new_v4(), Utc::now());
     event.due_at = event.created_at + chrono::Duration::from_std(due_in).unwrap();
-    let certificate = IssuedCertificate { request: &request, credential: &credential };
+    let certificate = IssuedCertificate { request: &request, credential: &credential, revoke_previous: false };
     let position = store.record_issued(token, certificate, &event).await.expect("record");
     PendingEvent::recorded(position, &event)
 }

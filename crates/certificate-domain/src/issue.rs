@@ -1,14 +1,22 @@
 //! The `IssueCertificate` use case: claim, call the upstreams, record the
 //! certificate and its event together, and give the claim back on failure.
+//!
+//! One credential per certificate, even when an answer is lost: every
+//! attempt of one issuance carries the same issuance id as a tag at the
+//! credential service, and an attempt after one whose outcome is unknown (no
+//! answer in time, a dropped connection, a holder that died) first looks for
+//! a credential with that tag and records it instead of issuing another.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
+use uuid::Uuid;
 
 use crate::ports::{
-    CertificateRepo, Claim, ClaimRequest, ClaimToken, Clock, CredentialIssuer, CredentialRequest, IdempotencyKey,
-    IssuanceOutcome, IssuedCertificate, PendingEvent, Randomness, RepoError, SystemRandomness, UpstreamError,
+    Acquired, CertificateRepo, Claim, ClaimRequest, ClaimToken, Clock, CredentialIssuer, CredentialRequest,
+    IdempotencyKey, IssuanceOutcome, IssuedCertificate, IssuedCredential, PendingEvent, Randomness, RepoError,
+    SystemRandomness, Upstream, UpstreamError,
 };
 use crate::{CertificateEvent, HandOff, IssueRequest};
 
@@ -74,6 +82,7 @@ pub struct IssueCertificate {
     randomness: Arc<dyn Randomness>,
     claim_lease: Duration,
     hand_off: Option<HandOff>,
+    revoke_on_reissue: bool,
 }
 
 impl IssueCertificate {
@@ -85,10 +94,17 @@ impl IssueCertificate {
             randomness: Arc::new(SystemRandomness),
             claim_lease: DEFAULT_CLAIM_LEASE,
             hand_off: None,
+            revoke_on_reissue: true,
         }
     }
 
-    /// Where event ids come from (random v4 ids by default).
+    /// Whether a re-issue revokes the credential it replaces (by default it does).
+    pub fn with_revoke_on_reissue(mut self, revoke: bool) -> Self {
+        self.revoke_on_reissue = revoke;
+        self
+    }
+
+    /// Where event and issuance ids come from (random v4 ids by default).
     pub fn with_randomness(mut self, randomness: Arc<dyn Randomness>) -> Self {
         self.randomness = randomness;
         self
@@ -117,30 +133,32 @@ impl IssueCertificate {
                 .map(|key| IdempotencyKey { key, fingerprint: request.fingerprint() }),
             reissue: request.reissue,
             lease: self.claim_lease,
+            new_issuance_id: self.randomness.new_id(),
         };
-        let token = match self.repo.claim(claim).await? {
-            Claim::Acquired(token) => token,
+        let acquired = match self.repo.claim(claim).await? {
+            Claim::Acquired(acquired) => acquired,
             Claim::AlreadyIssued(credential) => return Ok(IssueOutcome { credential, replayed: true }),
             Claim::InFlight => return Err(IssueError::InFlight),
             Claim::KeyReused => return Err(IssueError::KeyReused),
         };
-        match self.issue_claimed(token, request).await {
+        match self.issue_claimed(&acquired, request).await {
             Ok(credential) => Ok(IssueOutcome { credential, replayed: false }),
             Err(error) => {
-                self.release(token, &error).await;
+                self.release(acquired.token, &error).await;
                 Err(error)
             }
         }
     }
 
-    async fn issue_claimed(&self, token: ClaimToken, request: &IssueRequest) -> Result<Value, IssueError> {
-        let learner_did = self.issuer.generate_did(request.user_id).await?;
-        let issued_on = request.issued_on.clone().unwrap_or_else(|| self.clock.now().format("%B %Y").to_string());
-        let credential =
-            self.issuer.issue_credential(CredentialRequest { learner_did: &learner_did, request, issued_on }).await?;
+    async fn issue_claimed(&self, acquired: &Acquired, request: &IssueRequest) -> Result<Value, IssueError> {
+        let credential = match self.earlier_credential(acquired).await? {
+            Some(credential) => credential,
+            None => self.issue_credential(acquired.issuance_id, request).await?,
+        };
         let event = self.event(request, &credential.certificate_id);
-        let position =
-            self.repo.record_issued(token, IssuedCertificate { request, credential: &credential }, &event).await?;
+        let certificate =
+            IssuedCertificate { request, credential: &credential, revoke_previous: self.revoke_on_reissue };
+        let position = self.repo.record_issued(acquired.token, certificate, &event).await?;
         if let Some(hand_off) = &self.hand_off {
             hand_off.offer(PendingEvent::recorded(position, &event));
         }
@@ -153,23 +171,52 @@ impl IssueCertificate {
         Ok(credential.body)
     }
 
+    /// The credential an earlier attempt of this issuance made, when its
+    /// outcome is unknown. A failed lookup fails the attempt: issuing anyway
+    /// could make a second credential.
+    async fn earlier_credential(&self, acquired: &Acquired) -> Result<Option<IssuedCredential>, UpstreamError> {
+        if !acquired.look_first {
+            return Ok(None);
+        }
+        let found = self.issuer.find_issued(acquired.issuance_id).await?;
+        if found.is_some() {
+            tracing::info!(issuance_id = %acquired.issuance_id, "an earlier attempt's credential was found; recording it");
+        }
+        Ok(found)
+    }
+
+    async fn issue_credential(
+        &self,
+        issuance_id: Uuid,
+        request: &IssueRequest,
+    ) -> Result<IssuedCredential, UpstreamError> {
+        let learner_did = self.issuer.generate_did(request.user_id).await?;
+        let issued_on = request.issued_on.clone().unwrap_or_else(|| self.clock.now().format("%B %Y").to_string());
+        self.issuer
+            .issue_credential(CredentialRequest { learner_did: &learner_did, request, issued_on, issuance_id })
+            .await
+    }
+
     /// The event, stamped once the credential is back (its publish lag starts
     /// at the commit, not before the upstream calls).
     fn event(&self, request: &IssueRequest, certificate_id: &str) -> CertificateEvent {
         let mut event =
-            CertificateEvent::certificate_issued(request, certificate_id, self.randomness.event_id(), self.clock.now());
+            CertificateEvent::certificate_issued(request, certificate_id, self.randomness.new_id(), self.clock.now());
         if let Some(hand_off) = &self.hand_off {
             event.due_at = event.created_at + chrono::Duration::from_std(hand_off.window()).unwrap_or_default();
         }
         event
     }
 
-    /// A claim that cannot be released now expires with its lease instead.
+    /// A claim that cannot be released now expires with its lease instead
+    /// (and the next holder then looks first, as after a crash).
     async fn release(&self, token: ClaimToken, cause: &IssueError) {
         if matches!(cause, IssueError::Repo(RepoError::ClaimLost)) {
             return;
         }
-        if let Err(error) = self.repo.release(token).await {
+        let outcome_unknown = matches!(cause, IssueError::Upstream(error)
+            if error.upstream() == Upstream::Credential && error.outcome_unknown());
+        if let Err(error) = self.repo.release(token, outcome_unknown).await {
             tracing::warn!(%error, "could not release an issuance claim; it expires with its lease");
         }
     }

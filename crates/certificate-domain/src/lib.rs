@@ -11,7 +11,8 @@
 //!   certificate (learner and course), through whatever
 //!   [`CertificatePublisher`] it is given: right after the commit when the
 //!   issuance hands the event over ([`HandOff`]), from the outbox otherwise;
-//! - [`Retention`] deletes what the outbox no longer needs, and nothing else.
+//! - [`Retention`] deletes what the outbox no longer needs, and nothing else;
+//! - [`Revocations`] revokes every credential a re-issue superseded, at least once.
 //!
 //! It performs no I/O of its own: every effect goes through a port in
 //! [`ports`], the only traits adapters implement. Its one tie to a runtime is
@@ -28,6 +29,7 @@ pub mod ports;
 mod relay;
 mod request;
 mod retention;
+mod revocation;
 
 pub use event::{CertificateEvent, EVENT_TYPE, STATUS_VIEW_CERTIFICATE};
 pub use hand_off::{hand_off, HandOff, HandedEvents};
@@ -35,3 +37,4 @@ pub use issue::{IssueCertificate, IssueCommand, IssueError, IssueOutcome};
 pub use relay::{OutboxRelay, RelayPolicy, RelayReport};
 pub use request::{parse_iso8601, FieldError, IssueRequest, RequestFields, ValidationErrors};
 pub use retention::Retention;
+pub use revocation::Revocations;

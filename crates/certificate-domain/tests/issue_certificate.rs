@@ -4,10 +4,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use certificate_domain::ports::{
-    cause_from, CertificateRepo, Claim, ClaimRequest, PublishError, RepoError, Upstream, UpstreamError,
+    cause_from, CertificateRepo, Claim, ClaimRequest, PublishError, RepoError, SystemClock, Upstream, UpstreamError,
 };
 use certificate_domain::{
     hand_off, IssueCertificate, IssueCommand, IssueError, IssueRequest, OutboxRelay, RelayPolicy, RequestFields,
+    Revocations,
 };
 use certificate_memory::{FakeCredentialIssuer, FixedClock, InMemoryStore, RecordingPublisher};
 use serde_json::{json, Value};
@@ -166,6 +167,7 @@ async fn an_issuance_in_flight_answers_in_flight() {
         idempotency_key: None,
         reissue: false,
         lease: Duration::from_secs(30),
+        new_issuance_id: uuid::Uuid::new_v4(),
     };
     assert!(matches!(w.store.claim(claim).await.unwrap(), Claim::Acquired(_)));
     assert!(matches!(w.use_case.issue(&command(json!({}))).await.unwrap_err(), IssueError::InFlight));
@@ -216,4 +218,68 @@ async fn a_failed_event_holds_back_later_events_of_its_certificate_only() {
     let events = w.store.events();
     let sent: Vec<_> = w.publisher.sent().iter().map(|event| event.event_id).collect();
     assert_eq!(sent, [events[2].event_id, events[0].event_id, events[1].event_id]);
+}
+
+#[tokio::test]
+async fn a_lost_answer_is_found_by_the_retry_and_recorded_instead_of_issuing_again() {
+    let w = world();
+    w.issuer.lose_next_answer();
+    let error = w.use_case.issue(&command(json!({}))).await.unwrap_err();
+    assert!(matches!(error, IssueError::Upstream(UpstreamError::Timeout { .. })), "{error:?}");
+    assert_eq!((w.issuer.credentials_issued(), w.store.certificate_count()), (1, 0), "made upstream, not recorded");
+
+    let retried = w.use_case.issue(&command(json!({}))).await.unwrap();
+    assert_eq!(w.issuer.credentials_issued(), 1, "the retry found the credential instead of issuing another");
+    let stored = w.store.certificate(request(json!({})).user_id, "do_1").unwrap();
+    assert_eq!(stored.certificate_id, certificate_id(&retried.credential));
+    assert_eq!(w.store.events().len(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_lookup_issues_nothing_and_the_next_retry_succeeds_once() {
+    let w = world();
+    w.issuer.lose_next_answer();
+    w.use_case.issue(&command(json!({}))).await.unwrap_err();
+    w.issuer.fail_next_lookup(UpstreamError::Timeout { upstream: Upstream::Credential });
+    let error = w.use_case.issue(&command(json!({}))).await.unwrap_err();
+    assert!(matches!(error, IssueError::Upstream(UpstreamError::Timeout { .. })), "{error:?}");
+    assert_eq!((w.issuer.credentials_issued(), w.store.certificate_count()), (1, 0));
+
+    w.use_case.issue(&command(json!({}))).await.unwrap();
+    assert_eq!((w.issuer.credentials_issued(), w.store.certificate_count()), (1, 1));
+}
+
+#[tokio::test]
+async fn a_known_failure_needs_no_lookup() {
+    let w = world();
+    w.issuer.fail_next_credential(FakeCredentialIssuer::unavailable(Upstream::Credential));
+    w.issuer.fail_next_lookup(FakeCredentialIssuer::unavailable(Upstream::Credential));
+    w.use_case.issue(&command(json!({}))).await.unwrap_err();
+    w.use_case.issue(&command(json!({}))).await.expect("no lookup was made, so its failure was not met");
+}
+
+#[tokio::test]
+async fn a_reissue_revokes_the_credential_it_supersedes_once_the_service_accepts() {
+    let w = world();
+    let first = w.use_case.issue(&command(json!({}))).await.unwrap();
+    w.use_case.issue(&command(json!({"reissue": true}))).await.unwrap();
+    let clock = Arc::new(FixedClock("2026-11-26T10:00:00Z".parse().unwrap()));
+    let policy = RelayPolicy { base_backoff: Duration::ZERO, ..RelayPolicy::default() };
+    let revocations = Revocations::new(w.store.clone(), w.issuer.clone(), clock, policy);
+    w.issuer.fail_next_revoke(FakeCredentialIssuer::unavailable(Upstream::Credential));
+    assert_eq!(revocations.revoke_due().await.unwrap(), 0);
+    assert!(w.issuer.revoked().is_empty());
+    assert_eq!(revocations.revoke_due().await.unwrap(), 1, "retried");
+    assert_eq!(w.issuer.revoked(), [certificate_id(&first.credential)]);
+    assert_eq!(w.store.revocations_pending(), 0);
+}
+
+#[tokio::test]
+async fn a_reissue_keeps_the_superseded_credential_when_revoking_is_off() {
+    let w = world();
+    let use_case =
+        IssueCertificate::new(w.store.clone(), w.issuer.clone(), Arc::new(SystemClock)).with_revoke_on_reissue(false);
+    use_case.issue(&command(json!({}))).await.unwrap();
+    use_case.issue(&command(json!({"reissue": true}))).await.unwrap();
+    assert_eq!(w.store.revocations_pending(), 0);
 }

@@ -1,5 +1,4 @@
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
@@ -7,13 +6,31 @@ use certificate_domain::ports::{CredentialIssuer, CredentialRequest, IssuedCrede
 use serde_json::json;
 use uuid::Uuid;
 
-/// Both upstream services in process: DIDs and credentials shaped like the
-/// real services' answers. Failures can be queued per call for tests.
+/// A credential the fake holds, with the issuance id it was tagged with.
+#[derive(Debug, Clone)]
+struct Held {
+    credential: IssuedCredential,
+    issuance_id: Uuid,
+    revoked: bool,
+}
+
+/// Both upstream services in process: DIDs, and credentials shaped like the
+/// real service's answers, kept with their issuance tag so that they can be
+/// looked up and revoked. Failures can be queued per call for tests, and an
+/// answer can be lost after the credential was made.
 #[derive(Default)]
 pub struct FakeCredentialIssuer {
     did_failures: Mutex<VecDeque<UpstreamError>>,
     credential_failures: Mutex<VecDeque<UpstreamError>>,
-    credentials_issued: AtomicUsize,
+    lookup_failures: Mutex<VecDeque<UpstreamError>>,
+    revoke_failures: Mutex<VecDeque<UpstreamError>>,
+    /// Answers lost after the credential was made: the caller sees a timeout.
+    lost_answers: Mutex<usize>,
+    held: Mutex<Vec<Held>>,
+}
+
+fn fail_next(queue: &Mutex<VecDeque<UpstreamError>>) -> Result<(), UpstreamError> {
+    queue.lock().unwrap().pop_front().map_or(Ok(()), Err)
 }
 
 impl FakeCredentialIssuer {
@@ -26,13 +43,40 @@ impl FakeCredentialIssuer {
         self.did_failures.lock().unwrap().push_back(error);
     }
 
-    /// The next credential request fails with `error`.
+    /// The next credential request fails with `error`, issuing nothing.
     pub fn fail_next_credential(&self, error: UpstreamError) {
         self.credential_failures.lock().unwrap().push_back(error);
     }
 
+    /// The next credential is made, but its answer is lost (a timeout).
+    pub fn lose_next_answer(&self) {
+        *self.lost_answers.lock().unwrap() += 1;
+    }
+
+    /// The next lookup by issuance id fails with `error`.
+    pub fn fail_next_lookup(&self, error: UpstreamError) {
+        self.lookup_failures.lock().unwrap().push_back(error);
+    }
+
+    /// The next revocation fails with `error`.
+    pub fn fail_next_revoke(&self, error: UpstreamError) {
+        self.revoke_failures.lock().unwrap().push_back(error);
+    }
+
+    /// Credentials made, answered or not.
     pub fn credentials_issued(&self) -> usize {
-        self.credentials_issued.load(Ordering::SeqCst)
+        self.held.lock().unwrap().len()
+    }
+
+    /// Credentials made under one issuance id.
+    pub fn credentials_of_issuance(&self, issuance_id: Uuid) -> usize {
+        self.held.lock().unwrap().iter().filter(|held| held.issuance_id == issuance_id).count()
+    }
+
+    /// The certificate ids revoked so far.
+    pub fn revoked(&self) -> Vec<String> {
+        let held = self.held.lock().unwrap();
+        held.iter().filter(|held| held.revoked).map(|held| held.credential.certificate_id.clone()).collect()
     }
 
     pub fn unavailable(upstream: Upstream) -> UpstreamError {
@@ -43,17 +87,12 @@ impl FakeCredentialIssuer {
 #[async_trait]
 impl CredentialIssuer for FakeCredentialIssuer {
     async fn generate_did(&self, _user_id: Uuid) -> Result<String, UpstreamError> {
-        if let Some(error) = self.did_failures.lock().unwrap().pop_front() {
-            return Err(error);
-        }
+        fail_next(&self.did_failures)?;
         Ok(format!("did:upai:{}", Uuid::new_v4()))
     }
 
     async fn issue_credential(&self, credential: CredentialRequest<'_>) -> Result<IssuedCredential, UpstreamError> {
-        if let Some(error) = self.credential_failures.lock().unwrap().pop_front() {
-            return Err(error);
-        }
-        self.credentials_issued.fetch_add(1, Ordering::SeqCst);
+        fail_next(&self.credential_failures)?;
         let request = credential.request;
         let certificate_id = format!("did:upai:{}", Uuid::new_v4());
         let body = json!({
@@ -75,6 +114,29 @@ impl CredentialIssuer for FakeCredentialIssuer {
                 }
             }
         });
-        Ok(IssuedCredential { certificate_id, body })
+        let issued = IssuedCredential { certificate_id, body };
+        let held = Held { credential: issued.clone(), issuance_id: credential.issuance_id, revoked: false };
+        self.held.lock().unwrap().push(held);
+        let mut lost = self.lost_answers.lock().unwrap();
+        if *lost > 0 {
+            *lost -= 1;
+            return Err(UpstreamError::Timeout { upstream: Upstream::Credential });
+        }
+        Ok(issued)
+    }
+
+    async fn find_issued(&self, issuance_id: Uuid) -> Result<Option<IssuedCredential>, UpstreamError> {
+        fail_next(&self.lookup_failures)?;
+        let held = self.held.lock().unwrap();
+        Ok(held.iter().rev().find(|held| held.issuance_id == issuance_id).map(|held| held.credential.clone()))
+    }
+
+    async fn revoke(&self, certificate_id: &str) -> Result<(), UpstreamError> {
+        fail_next(&self.revoke_failures)?;
+        let mut held = self.held.lock().unwrap();
+        held.iter_mut()
+            .filter(|held| held.credential.certificate_id == certificate_id)
+            .for_each(|held| held.revoked = true);
+        Ok(())
     }
 }

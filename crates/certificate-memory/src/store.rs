@@ -4,8 +4,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    cause, CertificateRepo, Claim, ClaimRequest, ClaimToken, DeliverBatch, Delivery, EventOutbox, GaugeSource, Gauges,
-    IssuedCertificate, OutboxError, OutboxStatus, PendingEvent, RepoError, Selection,
+    cause, Acquired, CertificateRepo, Claim, ClaimRequest, ClaimToken, DeliverBatch, Delivery, EventOutbox,
+    GaugeSource, Gauges, IssuedCertificate, OutboxError, OutboxStatus, PendingEvent, PendingRevocation, RepoError,
+    RevocationQueue, Selection,
 };
 use certificate_domain::{CertificateEvent, STATUS_VIEW_CERTIFICATE};
 use chrono::{DateTime, Utc};
@@ -25,12 +26,41 @@ struct ClaimRow {
     token: ClaimToken,
     pending_until: Option<DateTime<Utc>>,
     credential: Option<Value>,
+    certificate_id: Option<String>,
+    issuance_id: Uuid,
+    /// An attempt of this issuance may have made a credential nobody recorded.
+    outcome_unknown: bool,
 }
 
 impl ClaimRow {
     fn in_flight(&self, now: DateTime<Utc>) -> bool {
         self.pending_until.is_some_and(|until| until > now)
     }
+
+    /// Takes the row over for a new attempt: a holder whose lease ran out
+    /// may have issued, and a re-issue after a recorded credential is a new
+    /// issuance unless an earlier re-issue's outcome is unknown.
+    fn take(&mut self, token: ClaimToken, pending_until: Option<DateTime<Utc>>, new_issuance_id: Uuid) -> Acquired {
+        self.outcome_unknown |= self.pending_until.is_some();
+        if self.credential.is_some() && !self.outcome_unknown {
+            self.issuance_id = new_issuance_id;
+        }
+        self.token = token;
+        self.pending_until = pending_until;
+        self.acquired()
+    }
+
+    fn acquired(&self) -> Acquired {
+        Acquired { token: self.token, issuance_id: self.issuance_id, look_first: self.outcome_unknown }
+    }
+}
+
+struct RevocationRow {
+    id: i64,
+    certificate_id: String,
+    attempts: u32,
+    next_attempt_at: DateTime<Utc>,
+    revoked: bool,
 }
 
 struct OutboxRow {
@@ -71,6 +101,7 @@ struct State {
     keys: HashMap<String, String>,
     certificates: HashMap<LearnerCourse, StoredCertificate>,
     outbox: Vec<OutboxRow>,
+    revocations: Vec<RevocationRow>,
     unavailable: bool,
 }
 
@@ -159,19 +190,24 @@ impl State {
         let pending_until = Some(after(now, request.lease));
         let key = (request.user_id, request.course_id.to_owned());
         let Some(row) = self.claims.get_mut(&key) else {
-            self.claims.insert(key, ClaimRow { token, pending_until, credential: None });
-            return Claim::Acquired(token);
+            let row = ClaimRow {
+                token,
+                pending_until,
+                credential: None,
+                certificate_id: None,
+                issuance_id: request.new_issuance_id,
+                outcome_unknown: false,
+            };
+            let acquired = row.acquired();
+            self.claims.insert(key, row);
+            return Claim::Acquired(acquired);
         };
         if row.in_flight(now) {
             return Claim::InFlight;
         }
         match &row.credential {
             Some(credential) if !request.reissue => Claim::AlreadyIssued(credential.clone()),
-            _ => {
-                row.token = token;
-                row.pending_until = pending_until;
-                Claim::Acquired(token)
-            }
+            _ => Claim::Acquired(row.take(token, pending_until, request.new_issuance_id)),
         }
     }
 
@@ -233,10 +269,11 @@ impl CertificateRepo for InMemoryStore {
         self.with_state(|state| Ok(state.claim(&request, Utc::now())))
     }
 
-    async fn release(&self, token: ClaimToken) -> Result<(), RepoError> {
+    async fn release(&self, token: ClaimToken, outcome_unknown: bool) -> Result<(), RepoError> {
         self.with_state(|state| {
-            if let Some((_, row)) = state.claim_mut(token) {
+            if let Some((_, row)) = state.claim_mut(token).filter(|(_, row)| row.pending_until.is_some()) {
                 row.pending_until = None;
+                row.outcome_unknown |= outcome_unknown;
             }
             Ok(())
         })
@@ -254,8 +291,22 @@ impl CertificateRepo for InMemoryStore {
                 return Err(RepoError::ClaimLost);
             }
             row.pending_until = None;
+            row.outcome_unknown = false;
             row.credential = Some(certificate.credential.body.clone());
+            let new_id = &certificate.credential.certificate_id;
+            let superseded = row.certificate_id.replace(new_id.clone()).filter(|previous| previous != new_id);
             let key = key.clone();
+            if let Some(previous) = superseded.filter(|_| certificate.revoke_previous) {
+                let id = state.revocations.len() as i64 + 1;
+                let next_attempt_at = Utc::now();
+                state.revocations.push(RevocationRow {
+                    id,
+                    certificate_id: previous,
+                    attempts: 0,
+                    next_attempt_at,
+                    revoked: false,
+                });
+            }
             state.certificates.insert(
                 key,
                 StoredCertificate {
@@ -301,12 +352,57 @@ impl EventOutbox for InMemoryStore {
 }
 
 #[async_trait]
+impl RevocationQueue for InMemoryStore {
+    async fn take_due(&self, limit: usize, lease: Duration) -> Result<Vec<PendingRevocation>, OutboxError> {
+        self.with_state(|state| {
+            let now = Utc::now();
+            let due = state.revocations.iter_mut().filter(|row| !row.revoked && row.next_attempt_at <= now);
+            Ok(due
+                .take(limit)
+                .map(|row| {
+                    row.next_attempt_at = after(now, lease);
+                    PendingRevocation { id: row.id, certificate_id: row.certificate_id.clone(), attempts: row.attempts }
+                })
+                .collect())
+        })
+    }
+
+    async fn revoked(&self, id: i64) -> Result<(), OutboxError> {
+        self.with_revocation(id, |row| row.revoked = true)
+    }
+
+    async fn failed(&self, id: i64, _error: &str, retry_at: DateTime<Utc>) -> Result<(), OutboxError> {
+        self.with_revocation(id, |row| {
+            row.attempts += 1;
+            row.next_attempt_at = retry_at;
+        })
+    }
+}
+
+impl InMemoryStore {
+    fn with_revocation(&self, id: i64, change: impl FnOnce(&mut RevocationRow)) -> Result<(), OutboxError> {
+        self.with_state(|state| {
+            if let Some(row) = state.revocations.iter_mut().find(|row| row.id == id) {
+                change(row);
+            }
+            Ok(())
+        })
+    }
+
+    /// Superseded credentials not yet revoked.
+    pub fn revocations_pending(&self) -> usize {
+        self.state.lock().unwrap().revocations.iter().filter(|row| !row.revoked).count()
+    }
+}
+
+#[async_trait]
 impl GaugeSource for InMemoryStore {
     async fn gauges(&self) -> Result<Gauges, OutboxError> {
         let outbox = OutboxStatus {
             pending: self.pending_count() as i64,
             dead: self.dead_count() as i64,
             oldest_pending: self.oldest_pending(),
+            revocations_pending: self.revocations_pending() as i64,
         };
         Ok(Gauges { outbox, pool: None })
     }

@@ -78,6 +78,7 @@ pub struct Metrics {
     outbox_pending: Gauge,
     outbox_oldest_pending_age: Gauge<f64, AtomicU64>,
     outbox_dead: Gauge,
+    revocations_pending: Gauge,
     db_pool_in_use: Gauge,
     db_pool_waiting: Gauge,
 }
@@ -101,6 +102,7 @@ impl Metrics {
             outbox_pending: Gauge::default(),
             outbox_oldest_pending_age: Gauge::default(),
             outbox_dead: Gauge::default(),
+            revocations_pending: Gauge::default(),
             db_pool_in_use: Gauge::default(),
             db_pool_waiting: Gauge::default(),
             registry: Registry::default(),
@@ -134,6 +136,11 @@ impl Metrics {
             metrics.outbox_oldest_pending_age.clone(),
         );
         registry.register("outbox_dead_events", "Events in dead-letter", metrics.outbox_dead.clone());
+        registry.register(
+            "revocations_pending",
+            "Credentials superseded by a re-issue, not yet confirmed revoked",
+            metrics.revocations_pending.clone(),
+        );
         registry.register("db_pool_connections_in_use", "Database connections in use", metrics.db_pool_in_use.clone());
         registry.register(
             "db_pool_waiting",
@@ -147,6 +154,7 @@ impl Metrics {
         let outbox = &gauges.outbox;
         self.outbox_pending.set(outbox.pending);
         self.outbox_dead.set(outbox.dead);
+        self.revocations_pending.set(outbox.revocations_pending);
         let age = outbox.oldest_pending.map_or(0.0, |at| (Utc::now() - at).num_milliseconds().max(0) as f64 / 1000.0);
         self.outbox_oldest_pending_age.set(age);
         if let Some(pool) = gauges.pool {
@@ -239,6 +247,21 @@ impl CredentialIssuer for MeteredIssuer {
         self.observe(Upstream::Credential, started, &result);
         result
     }
+
+    /// Counted as calls of the credential service, like the issue itself.
+    async fn find_issued(&self, issuance_id: Uuid) -> Result<Option<IssuedCredential>, UpstreamError> {
+        let started = Instant::now();
+        let result = self.inner.find_issued(issuance_id).await;
+        self.observe(Upstream::Credential, started, &result);
+        result
+    }
+
+    async fn revoke(&self, certificate_id: &str) -> Result<(), UpstreamError> {
+        let started = Instant::now();
+        let result = self.inner.revoke(certificate_id).await;
+        self.observe(Upstream::Credential, started, &result);
+        result
+    }
 }
 
 /// Counts and times the deliveries of the wrapped `CertificatePublisher`.
@@ -292,7 +315,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_report_names_every_observation_and_gauge() {
-        let outbox = OutboxStatus { pending: 3, dead: 1, oldest_pending: None };
+        let outbox = OutboxStatus { pending: 3, dead: 1, oldest_pending: None, revocations_pending: 2 };
         let metrics = Metrics::new(Arc::new(Fixed(Gauges { outbox, pool: Some(PoolUsage { in_use: 2, waiting: 0 }) })));
         metrics.request_served(ServedRequest {
             route: "/certificate/issue",
@@ -308,6 +331,7 @@ mod tests {
             "certificate_issuances_total{outcome=\"issued\"} 1",
             "certificate_outbox_pending_events 3",
             "certificate_outbox_dead_events 1",
+            "certificate_revocations_pending 2",
             "certificate_db_pool_connections_in_use 2",
             "certificate_events_published_total 0",
         ] {

@@ -23,12 +23,15 @@ struct Status {
     dead: i64,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     oldest_pending: Option<DateTime<Utc>>,
+    #[diesel(sql_type = BigInt)]
+    revocations_pending: i64,
 }
 
 const STATUS: &str = r#"
 SELECT (SELECT count(*) FROM certificate_outbox_pending) AS pending,
        (SELECT count(*) FROM certificate_outbox WHERE dead_at IS NOT NULL) AS dead,
-       (SELECT min(created_at) FROM certificate_outbox_pending) AS oldest_pending"#;
+       (SELECT min(created_at) FROM certificate_outbox_pending) AS oldest_pending,
+       (SELECT count(*) FROM certificate_revocation WHERE revoked_at IS NULL) AS revocations_pending"#;
 
 const RETRY_DEAD: &str = r#"
 WITH revived AS (
@@ -98,7 +101,12 @@ impl PgStore {
 impl OutboxAdmin for PgStore {
     async fn status(&self) -> Result<OutboxStatus, OutboxError> {
         let status: Status = self.with_conn(async |conn| Statement::new(STATUS).get_result(conn).await).await?;
-        Ok(OutboxStatus { pending: status.pending, dead: status.dead, oldest_pending: status.oldest_pending })
+        Ok(OutboxStatus {
+            pending: status.pending,
+            dead: status.dead,
+            oldest_pending: status.oldest_pending,
+            revocations_pending: status.revocations_pending,
+        })
     }
 
     async fn retry_dead(&self) -> Result<usize, OutboxError> {

@@ -15,6 +15,7 @@ mod error;
 mod migrations;
 mod outbox;
 mod repo;
+mod revocation;
 mod statement;
 mod transaction;
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    cause, CertificateRepo, Claim, ClaimRequest, ClaimToken, IssuedCertificate, RepoError,
+    cause, Acquired, CertificateRepo, Claim, ClaimRequest, ClaimToken, IssuedCertificate, RepoError,
 };
 use certificate_domain::{CertificateEvent, STATUS_VIEW_CERTIFICATE};
 use diesel::sql_types::{BigInt, Bool, Nullable, Text, Uuid as SqlUuid};
@@ -20,16 +20,22 @@ use crate::PgStore;
 /// Takes the claim when nobody holds it: a new learner and course, a released
 /// claim, an abandoned one whose lease ran out (unless it already has a
 /// credential and this is no re-issue), or an issued one being re-issued.
+/// Taking over an abandoned claim makes the outcome unknown (its holder may
+/// have issued); a re-issue after a recorded credential starts a new
+/// issuance id ($6), unless an earlier attempt's outcome is still unknown.
 const CLAIM: &str = r#"
-INSERT INTO certificate_issuance AS i ("userId", "courseId", claim_token, state, lease_until)
-VALUES ($1, $2, $3, 'pending', now() + make_interval(secs => $4))
+INSERT INTO certificate_issuance AS i ("userId", "courseId", claim_token, state, lease_until, issuance_id)
+VALUES ($1, $2, $3, 'pending', now() + make_interval(secs => $4), $6)
 ON CONFLICT ("userId", "courseId") DO UPDATE
    SET claim_token = EXCLUDED.claim_token, state = 'pending',
-       lease_until = EXCLUDED.lease_until, updated_at = now()
+       lease_until = EXCLUDED.lease_until, updated_at = now(),
+       outcome_unknown = i.outcome_unknown OR i.state = 'pending',
+       issuance_id = CASE WHEN i.state = 'issued' AND NOT i.outcome_unknown THEN EXCLUDED.issuance_id
+                          ELSE coalesce(i.issuance_id, EXCLUDED.issuance_id) END
  WHERE i.state = 'released'
     OR (i.state = 'pending' AND i.lease_until < now() AND (i.credential IS NULL OR $5))
     OR (i.state = 'issued' AND $5)
-RETURNING claim_token"#;
+RETURNING claim_token, issuance_id, outcome_unknown"#;
 
 const CURRENT_CLAIM: &str = r#"
 SELECT state = 'issued' AS issued, lease_until < now() AS expired, credential::text AS credential
@@ -44,22 +50,31 @@ SELECT fingerprint FROM inserted
 UNION ALL SELECT fingerprint FROM certificate_idempotency_key WHERE key = $1
 LIMIT 1"#;
 
-/// A failed re-issue falls back to the certificate issued before it.
+/// A failed re-issue falls back to the certificate issued before it. An
+/// unknown outcome ($2) stays unknown until a credential is recorded.
 const RELEASE: &str = r#"
 UPDATE certificate_issuance
-   SET state = CASE WHEN credential IS NULL THEN 'released' ELSE 'issued' END, updated_at = now()
+   SET state = CASE WHEN credential IS NULL THEN 'released' ELSE 'issued' END, updated_at = now(),
+       outcome_unknown = outcome_unknown OR $2
  WHERE claim_token = $1 AND state = 'pending'"#;
 
-/// The claim, the certificate row and the outbox event (queued for delivery,
-/// due for the poller at `$10`) in one statement, and so in one transaction.
+/// The claim, the certificate row, the outbox event (queued for delivery,
+/// due for the poller at `$10`) and, with `$11`, the revocation of the
+/// credential it supersedes, in one statement, and so in one transaction.
 /// Nothing is written unless the claim is still ours. Other columns of an
 /// existing certificate row (enrolment, progress) are kept.
 const RECORD_ISSUED: &str = r#"
-WITH claim AS (
+WITH previous AS (
+    SELECT certificate_id FROM certificate_issuance WHERE claim_token = $1 AND state = 'pending'
+), claim AS (
     UPDATE certificate_issuance
-       SET state = 'issued', credential = $2::json, certificate_id = $3, updated_at = now()
+       SET state = 'issued', credential = $2::json, certificate_id = $3, updated_at = now(), outcome_unknown = false
      WHERE claim_token = $1 AND state = 'pending'
  RETURNING "userId", "courseId"
+), revocation AS (
+    INSERT INTO certificate_revocation (certificate_id)
+    SELECT p.certificate_id FROM previous p, claim
+     WHERE $11 AND p.certificate_id IS NOT NULL AND p.certificate_id <> $3
 ), certificate AS (
     INSERT INTO user_course_certificate ("userId", "courseId", "certificateId", status, "issuedOn")
     SELECT "userId", "courseId", $3, $4, $5 FROM claim
@@ -82,9 +97,13 @@ SELECT o.id
  WHERE i.claim_token = $1 AND i.state = 'issued' AND i.certificate_id = $2"#;
 
 #[derive(QueryableByName)]
-struct Token {
+struct Taken {
     #[diesel(sql_type = SqlUuid)]
     claim_token: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    issuance_id: Uuid,
+    #[diesel(sql_type = Bool)]
+    outcome_unknown: bool,
 }
 
 #[derive(QueryableByName)]
@@ -150,6 +169,7 @@ impl PgStore {
                     .text(&event.payload)
                     .timestamptz(event.created_at)
                     .timestamptz(event.due_at)
+                    .boolean(certificate.revoke_previous)
                     .load(conn)
                     .await
             })
@@ -181,7 +201,7 @@ impl CertificateRepo for PgStore {
         }
         let token = Uuid::new_v4();
         let (user_id, course_id) = (request.user_id, request.course_id);
-        let acquired: Vec<Token> = self
+        let taken: Vec<Taken> = self
             .with_conn(async |conn| {
                 Statement::new(CLAIM)
                     .uuid(user_id)
@@ -189,12 +209,14 @@ impl CertificateRepo for PgStore {
                     .uuid(token)
                     .double(request.lease.as_secs_f64())
                     .boolean(request.reissue)
+                    .uuid(request.new_issuance_id)
                     .load(conn)
                     .await
             })
             .await?;
-        if acquired.as_slice().first().is_some_and(|row| row.claim_token == token) {
-            return Ok(Claim::Acquired(ClaimToken(token)));
+        if let Some(taken) = taken.into_iter().find(|row| row.claim_token == token) {
+            let (issuance_id, look_first) = (taken.issuance_id, taken.outcome_unknown);
+            return Ok(Claim::Acquired(Acquired { token: ClaimToken(token), issuance_id, look_first }));
         }
         let current: Vec<CurrentClaim> = self
             .with_conn(async |conn| Statement::new(CURRENT_CLAIM).uuid(user_id).text(course_id).load(conn).await)
@@ -202,8 +224,10 @@ impl CertificateRepo for PgStore {
         current.into_iter().next().map_or(Ok(Claim::InFlight), CurrentClaim::into_claim)
     }
 
-    async fn release(&self, token: ClaimToken) -> Result<(), RepoError> {
-        self.with_conn(async |conn| Statement::new(RELEASE).uuid(token.0).execute(conn).await).await?;
+    async fn release(&self, token: ClaimToken, outcome_unknown: bool) -> Result<(), RepoError> {
+        let release =
+            async |conn: &mut _| Statement::new(RELEASE).uuid(token.0).boolean(outcome_unknown).execute(conn).await;
+        self.with_conn(release).await?;
         Ok(())
     }
 

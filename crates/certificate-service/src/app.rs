@@ -8,9 +8,9 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use certificate_credential_service::HttpCredentialIssuer;
 use certificate_domain::ports::{
-    CertificateRepo, CredentialIssuer, Dependency, EventOutbox, GaugeSource, OutboxAdmin, SystemClock,
+    CertificateRepo, CredentialIssuer, Dependency, EventOutbox, GaugeSource, OutboxAdmin, RevocationQueue, SystemClock,
 };
-use certificate_domain::{hand_off, IssueCertificate, OutboxRelay, Retention};
+use certificate_domain::{hand_off, IssueCertificate, OutboxRelay, Retention, Revocations};
 use certificate_http::AppState;
 use certificate_memory::{FakeCredentialIssuer, InMemoryStore};
 use certificate_metrics::{MeteredIssuer, MeteredPublisher, Metrics};
@@ -31,6 +31,9 @@ const POLLERS: usize = 2;
 
 /// How often the service deletes what is past the retention.
 const PRUNE_INTERVAL: Duration = Duration::from_secs(600);
+
+/// How often the service looks for superseded credentials to revoke.
+const REVOKE_INTERVAL: Duration = Duration::from_secs(1);
 
 pub async fn run(command: Command, config: Config) -> Result<()> {
     let outbox = match command {
@@ -64,6 +67,7 @@ struct Stores {
     repo: Arc<dyn CertificateRepo>,
     outbox: Arc<dyn EventOutbox>,
     gauges: Arc<dyn GaugeSource>,
+    revocations: Arc<dyn RevocationQueue>,
     /// Postgres only: the retention and readiness work on the database.
     admin: Option<Arc<dyn OutboxAdmin>>,
     database: Option<Arc<dyn Dependency>>,
@@ -75,7 +79,8 @@ async fn stores(config: &Config) -> Result<Stores> {
         return Ok(Stores {
             repo: memory.clone(),
             outbox: memory.clone(),
-            gauges: memory,
+            gauges: memory.clone(),
+            revocations: memory,
             admin: None,
             database: None,
         });
@@ -86,6 +91,7 @@ async fn stores(config: &Config) -> Result<Stores> {
         repo: store.clone(),
         outbox: store.clone(),
         gauges: store.clone(),
+        revocations: store.clone(),
         admin: Some(store.clone()),
         database: Some(store),
     })
@@ -109,14 +115,13 @@ async fn serve(config: Config) -> Result<()> {
     let (publisher, broker) = publishers::build(&config.publisher, config.embedded()).await?;
     let metrics = Arc::new(Metrics::new(stores.gauges));
     let clock = Arc::new(SystemClock);
+    let issuer: Arc<dyn CredentialIssuer> = Arc::new(MeteredIssuer::new(issuer(&config), metrics.clone()));
+    let revocations = Revocations::new(stores.revocations, issuer.clone(), clock.clone(), config.relay.clone());
     let (hand_off, handed) = hand_off(HAND_OFF_BATCHES * config.relay.batch_size, config.relay_handoff);
-    let issue = IssueCertificate::new(
-        stores.repo,
-        Arc::new(MeteredIssuer::new(issuer(&config), metrics.clone())),
-        clock.clone(),
-    )
-    .with_claim_lease(config.claim_lease)
-    .with_hand_off(hand_off);
+    let issue = IssueCertificate::new(stores.repo, issuer, clock.clone())
+        .with_claim_lease(config.claim_lease)
+        .with_hand_off(hand_off)
+        .with_revoke_on_reissue(config.revoke_on_reissue);
     let publisher = Arc::new(MeteredPublisher::new(publisher, metrics.clone()));
     let relay = Arc::new(
         OutboxRelay::new(stores.outbox, publisher, clock.clone(), config.relay.clone()).with_handed_events(handed),
@@ -132,6 +137,10 @@ async fn serve(config: Config) -> Result<()> {
     let relay_task = actix_web::rt::spawn({
         let (relay, stopped) = (relay.clone(), stopped.clone());
         async move { relay.run(POLLERS, config.relay_poll_interval, stopped).await }
+    });
+    let revoke_task = actix_web::rt::spawn({
+        let stopped = stopped.clone();
+        async move { revocations.run(REVOKE_INTERVAL, stopped).await }
     });
     let prune_task =
         retention.map(|retention| actix_web::rt::spawn(async move { retention.run(PRUNE_INTERVAL, stopped).await }));
@@ -151,6 +160,7 @@ async fn serve(config: Config) -> Result<()> {
     let _ = stop.send(true);
     let _ = relay_task.await;
     relay.drain(config.shutdown_grace).await;
+    let _ = revoke_task.await;
     if let Some(prune_task) = prune_task {
         let _ = prune_task.await;
     }

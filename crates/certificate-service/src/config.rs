@@ -36,6 +36,7 @@ struct Env {
     #[serde(default = "number::<u64, 1_000>")]
     outbox_handoff_ms: u64,
     outbox_retention: Option<String>,
+    revoke_on_reissue: Option<bool>,
     #[serde(default = "number::<u64, 25>")]
     shutdown_grace_seconds: u64,
 }
@@ -77,6 +78,8 @@ pub struct Config {
     pub relay_handoff: Duration,
     /// How long published events, released claims and idempotency keys are kept.
     pub retention: Duration,
+    /// Whether a re-issue revokes the credential it supersedes.
+    pub revoke_on_reissue: bool,
     pub shutdown_grace: Duration,
 }
 
@@ -114,6 +117,7 @@ impl Config {
                 None => DEFAULT_RETENTION,
             },
             shutdown_grace: Duration::from_secs(env.shutdown_grace_seconds),
+            revoke_on_reissue: env.revoke_on_reissue.unwrap_or(true),
             database,
             upstream,
         })

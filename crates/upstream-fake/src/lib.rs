@@ -1,21 +1,28 @@
 //! A real HTTP server that fakes the identity service (`POST /did/generate`)
-//! and the credential service (`POST /credentials/issue`) on one port.
+//! and the credential service on one port: `POST /credentials/issue` (which
+//! keeps each credential with the request's `tags`), `GET /credentials?tags=`
+//! (the stored credentials carrying any of the tags, newest first),
+//! `GET /credentials/{id}` and `DELETE /credentials/{id}` (revoke).
 //!
-//! Tests start it on port 0, switch how each service behaves (answer, fail
-//! with a status, stall, send garbage, fail every other call) and read back
-//! the exact bodies it received. `make up` and the benchmarks run its binary.
+//! Tests start it on port 0, switch how each call behaves (answer, fail
+//! with a status, a few times or always, stall, issue then stall, send
+//! garbage, fail every other call), read back the exact bodies it received
+//! and count the credentials it holds per issuance tag. `make up` and the
+//! benchmarks run its binary.
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 pub const DID_PATH: &str = "/did/generate";
 pub const CREDENTIAL_PATH: &str = "/credentials/issue";
+pub const LOOKUP_PATH: &str = "/credentials";
+pub const REVOKE_PATH: &str = "/credentials/{id}";
 
 /// How one faked service answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +31,11 @@ pub enum Behaviour {
     Status(u16),
     /// Answers correctly, but only after this long.
     Stall(Duration),
+    /// The credential service keeps the credential at once, then answers
+    /// only after this long: an issuance whose answer is lost to a timeout.
+    IssueThenStall(Duration),
+    /// This status for the next `times` calls, a correct answer after.
+    StatusTimes(u16, u64),
     /// 200 with a body that is not JSON.
     Garbage,
     /// 500 on every odd-numbered call, a correct answer otherwise.
@@ -41,19 +53,50 @@ struct Service {
     behaviour: Mutex<Behaviour>,
     calls: AtomicU64,
     answered: AtomicU64,
+    /// Calls failed under `StatusTimes` since the behaviour was set.
+    failed: AtomicU64,
 }
 
 impl Service {
     fn new(path: &'static str) -> Self {
-        Self { path, behaviour: Mutex::new(Behaviour::Answer), calls: AtomicU64::new(0), answered: AtomicU64::new(0) }
+        Self {
+            path,
+            behaviour: Mutex::new(Behaviour::Answer),
+            calls: AtomicU64::new(0),
+            answered: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+        }
+    }
+
+    fn set(&self, behaviour: Behaviour) {
+        *self.behaviour.lock().unwrap() = behaviour;
+        self.failed.store(0, Ordering::SeqCst);
+    }
+}
+
+/// A credential the fake credential service issued.
+#[derive(Debug, Clone)]
+struct Stored {
+    credential: Value,
+    tags: Vec<String>,
+    revoked: bool,
+}
+
+impl Stored {
+    fn id(&self) -> &str {
+        self.credential["id"].as_str().unwrap_or_default()
     }
 }
 
 struct State {
     identity: Service,
     credentials: Service,
+    lookup: Service,
+    revoke: Service,
     record: bool,
     received: Mutex<Vec<ReceivedRequest>>,
+    /// Every credential issued, oldest first.
+    issued: Mutex<Vec<Stored>>,
 }
 
 /// The running fake; it serves until the process ends.
@@ -71,8 +114,11 @@ impl FakeUpstreams {
         let state = Arc::new(State {
             identity: Service::new(DID_PATH),
             credentials: Service::new(CREDENTIAL_PATH),
+            lookup: Service::new(LOOKUP_PATH),
+            revoke: Service::new(REVOKE_PATH),
             record,
             received: Mutex::new(Vec::new()),
+            issued: Mutex::new(Vec::new()),
         });
         let shared = web::Data::from(state.clone());
         let server = HttpServer::new(move || {
@@ -81,6 +127,9 @@ impl FakeUpstreams {
                 .app_data(web::JsonConfig::default().limit(1 << 20))
                 .route(DID_PATH, web::post().to(generate_did))
                 .route(CREDENTIAL_PATH, web::post().to(issue_credential))
+                .route(LOOKUP_PATH, web::get().to(find_by_tags))
+                .route(REVOKE_PATH, web::get().to(find_by_id))
+                .route(REVOKE_PATH, web::delete().to(revoke))
         })
         .workers(workers)
         .disable_signals()
@@ -101,11 +150,51 @@ impl FakeUpstreams {
     }
 
     pub fn set_identity(&self, behaviour: Behaviour) {
-        *self.state.identity.behaviour.lock().unwrap() = behaviour;
+        self.state.identity.set(behaviour);
     }
 
     pub fn set_credentials(&self, behaviour: Behaviour) {
-        *self.state.credentials.behaviour.lock().unwrap() = behaviour;
+        self.state.credentials.set(behaviour);
+    }
+
+    /// How `GET /credentials?tags=` behaves.
+    pub fn set_lookup(&self, behaviour: Behaviour) {
+        self.state.lookup.set(behaviour);
+    }
+
+    /// How `DELETE /credentials/{id}` behaves.
+    pub fn set_revoke(&self, behaviour: Behaviour) {
+        self.state.revoke.set(behaviour);
+    }
+
+    /// The ids of the credentials issued for this learner and course, oldest
+    /// first, each with whether it was revoked.
+    pub fn credentials_of(&self, user_id: &str, course_id: &str) -> Vec<(String, bool)> {
+        let issued = self.state.issued.lock().unwrap();
+        let of = |stored: &&Stored| {
+            let subject = &stored.credential["credentialSubject"];
+            subject["userId"] == user_id && subject["courseId"] == course_id
+        };
+        issued.iter().filter(of).map(|stored| (stored.id().to_owned(), stored.revoked)).collect()
+    }
+
+    /// Credentials issued under each issuance tag (`issuance:<uuid>`), by tag.
+    pub fn credentials_per_tag(&self) -> std::collections::HashMap<String, usize> {
+        let mut counts = std::collections::HashMap::new();
+        for stored in self.state.issued.lock().unwrap().iter() {
+            for tag in &stored.tags {
+                *counts.entry(tag.clone()).or_insert(0) += 1;
+            }
+        }
+        counts
+    }
+
+    pub fn lookup_calls(&self) -> u64 {
+        self.state.lookup.calls.load(Ordering::SeqCst)
+    }
+
+    pub fn revoke_calls(&self) -> u64 {
+        self.state.revoke.calls.load(Ordering::SeqCst)
     }
 
     pub fn received(&self) -> Vec<ReceivedRequest> {
@@ -134,11 +223,15 @@ async fn misbehave(state: &State, service: &Service, body: &Value) -> Option<Htt
     }
     let behaviour = *service.behaviour.lock().unwrap();
     match behaviour {
-        Behaviour::Answer => None,
+        Behaviour::Answer | Behaviour::IssueThenStall(_) => None,
         Behaviour::Stall(delay) => {
             actix_web::rt::time::sleep(delay).await;
             None
         }
+        Behaviour::StatusTimes(status, times) if service.failed.fetch_add(1, Ordering::SeqCst) < times => {
+            Some(error_status(status))
+        }
+        Behaviour::StatusTimes(..) => None,
         Behaviour::Status(status) => Some(error_status(status)),
         Behaviour::Garbage => Some(HttpResponse::Ok().content_type("application/json").body("<html>not json")),
         Behaviour::FailEveryOther if call % 2 == 1 => Some(error_status(500)),
@@ -164,20 +257,70 @@ async fn issue_credential(state: web::Data<State>, body: web::Json<Value>) -> Ht
         return response;
     }
     state.credentials.answered.fetch_add(1, Ordering::SeqCst);
-    let credential = &body["credential"];
-    let mut subject = credential["credentialSubject"].clone();
+    let requested = &body["credential"];
+    let mut subject = requested["credentialSubject"].clone();
     if let Some(subject) = subject.as_object_mut() {
         subject.remove("certificateId");
     }
-    HttpResponse::Ok().json(json!({
-        "credential": {
-            "id": format!("did:upai:cert{}", Uuid::new_v4().simple()),
-            "@context": credential["@context"],
-            "type": credential["type"],
-            "issuer": credential["issuer"],
-            "issuanceDate": credential["issuanceDate"],
-            "expirationDate": credential["expirationDate"],
-            "credentialSubject": subject,
+    let credential = json!({
+        "id": format!("did:upai:cert{}", Uuid::new_v4().simple()),
+        "@context": requested["@context"],
+        "type": requested["type"],
+        "issuer": requested["issuer"],
+        "issuanceDate": requested["issuanceDate"],
+        "expirationDate": requested["expirationDate"],
+        "credentialSubject": subject,
+    });
+    let tags = body["tags"].as_array().into_iter().flatten().filter_map(|t| t.as_str().map(str::to_owned)).collect();
+    state.issued.lock().unwrap().push(Stored { credential: credential.clone(), tags, revoked: false });
+    let behaviour = *state.credentials.behaviour.lock().unwrap();
+    if let Behaviour::IssueThenStall(delay) = behaviour {
+        actix_web::rt::time::sleep(delay).await;
+    }
+    HttpResponse::Ok().json(json!({ "credential": credential }))
+}
+
+#[derive(serde::Deserialize)]
+struct TagQuery {
+    tags: String,
+}
+
+/// The credentials carrying any of the tags, newest first (no paging: the
+/// service asks for one issuance's credentials, a handful at most).
+async fn find_by_tags(state: web::Data<State>, query: web::Query<TagQuery>) -> HttpResponse {
+    if let Some(response) = misbehave(&state, &state.lookup, &json!({"tags": query.tags})).await {
+        return response;
+    }
+    let wanted: Vec<&str> = query.tags.split(',').collect();
+    let issued = state.issued.lock().unwrap();
+    let found: Vec<Value> = issued
+        .iter()
+        .rev()
+        .filter(|stored| stored.tags.iter().any(|tag| wanted.contains(&tag.as_str())))
+        .map(|stored| stored.credential.clone())
+        .collect();
+    HttpResponse::Ok().json(found)
+}
+
+async fn find_by_id(state: web::Data<State>, request: HttpRequest) -> HttpResponse {
+    let id = request.match_info().get("id").unwrap_or_default();
+    match state.issued.lock().unwrap().iter().find(|stored| stored.id() == id) {
+        Some(stored) => HttpResponse::Ok().json(&stored.credential),
+        None => HttpResponse::NotFound().json(json!({"error": "no such credential"})),
+    }
+}
+
+async fn revoke(state: web::Data<State>, request: HttpRequest) -> HttpResponse {
+    let id = request.match_info().get("id").unwrap_or_default().to_owned();
+    if let Some(response) = misbehave(&state, &state.revoke, &json!({"id": id})).await {
+        return response;
+    }
+    let mut issued = state.issued.lock().unwrap();
+    match issued.iter_mut().find(|stored| stored.id() == id) {
+        Some(stored) => {
+            stored.revoked = true;
+            HttpResponse::Ok().json(json!({"id": id, "status": "REVOKED"}))
         }
-    }))
+        None => HttpResponse::NotFound().json(json!({"error": "no such credential"})),
+    }
 }

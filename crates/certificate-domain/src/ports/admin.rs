@@ -12,6 +12,8 @@ pub struct OutboxStatus {
     pub pending: i64,
     pub dead: i64,
     pub oldest_pending: Option<DateTime<Utc>>,
+    /// Superseded credentials not yet confirmed revoked.
+    pub revocations_pending: i64,
 }
 
 /// What one prune deleted.

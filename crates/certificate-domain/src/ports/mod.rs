@@ -9,6 +9,7 @@
 mod admin;
 mod health;
 mod observe;
+mod revocation;
 
 use std::fmt;
 use std::sync::Arc;
@@ -24,6 +25,7 @@ use crate::{CertificateEvent, IssueRequest};
 pub use admin::{OutboxAdmin, OutboxStatus, Pruned};
 pub use health::{Dependency, NotReady};
 pub use observe::{GaugeSource, Gauges, IssuanceOutcome, Observer, PoolUsage, Report, ServedRequest};
+pub use revocation::{PendingRevocation, RevocationQueue};
 
 /// An adapter's own error, kept as the `source` of a port's error. Shared, so
 /// that the port errors stay `Clone` (a failed publish is recorded for every
@@ -68,6 +70,24 @@ pub enum UpstreamError {
     InvalidResponse { upstream: Upstream, source: Cause },
 }
 
+impl UpstreamError {
+    pub fn upstream(&self) -> Upstream {
+        match self {
+            UpstreamError::Rejected { upstream, .. }
+            | UpstreamError::Unreachable { upstream, .. }
+            | UpstreamError::Timeout { upstream }
+            | UpstreamError::InvalidResponse { upstream, .. } => *upstream,
+        }
+    }
+
+    /// Whether the call may have taken effect although it failed: no answer
+    /// in time, a dropped connection, an answer that could not be read. An
+    /// HTTP error status is a known failure.
+    pub fn outcome_unknown(&self) -> bool {
+        !matches!(self, UpstreamError::Rejected { .. })
+    }
+}
+
 /// What the credential service needs to issue the learner's credential.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CredentialRequest<'a> {
@@ -75,6 +95,14 @@ pub struct CredentialRequest<'a> {
     pub request: &'a IssueRequest,
     /// The text shown on the certificate: the request's `issuedOn` or "November 2026".
     pub issued_on: String,
+    /// Sent along as the tag `issuance:<id>`, so that a credential whose
+    /// answer was lost can be found again.
+    pub issuance_id: Uuid,
+}
+
+/// The tag an issuance's credentials carry at the credential service.
+pub fn issuance_tag(issuance_id: Uuid) -> String {
+    format!("issuance:{issuance_id}")
 }
 
 /// The credential service's answer: the body is returned to the caller as is.
@@ -88,7 +116,13 @@ pub struct IssuedCredential {
 #[async_trait]
 pub trait CredentialIssuer: Send + Sync + 'static {
     async fn generate_did(&self, user_id: Uuid) -> Result<String, UpstreamError>;
+    /// Issues a credential tagged with the request's issuance id.
     async fn issue_credential(&self, request: CredentialRequest<'_>) -> Result<IssuedCredential, UpstreamError>;
+    /// The newest credential tagged with this issuance id, if the credential
+    /// service holds one, in the shape `issue_credential` answers with.
+    async fn find_issued(&self, issuance_id: Uuid) -> Result<Option<IssuedCredential>, UpstreamError>;
+    /// Revokes a credential; one that is already revoked or unknown counts as revoked.
+    async fn revoke(&self, certificate_id: &str) -> Result<(), UpstreamError>;
 }
 
 /// Why the certificate repository could not do what was asked.
@@ -137,12 +171,27 @@ pub struct ClaimRequest<'a> {
     pub reissue: bool,
     /// How long the claim holds before another request may take it over.
     pub lease: Duration,
+    /// The issuance id if this claim starts a new issuance: the first of this
+    /// learner and course, or a re-issue after a recorded credential. A claim
+    /// that continues an issuance whose outcome is unknown keeps its id.
+    pub new_issuance_id: Uuid,
+}
+
+/// The right to issue, with what the holder must know about earlier attempts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Acquired {
+    pub token: ClaimToken,
+    /// One id for every attempt of one issuance, across releases and crashes.
+    pub issuance_id: Uuid,
+    /// An earlier attempt of this issuance may have made a credential (its
+    /// answer was lost, or its holder died): look it up before issuing.
+    pub look_first: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Claim {
     /// Go ahead: call the upstreams, then `record_issued` or `release`.
-    Acquired(ClaimToken),
+    Acquired(Acquired),
     /// Issued before: this is the credential service's answer from then.
     AlreadyIssued(Value),
     /// Another request is issuing it right now.
@@ -156,18 +205,22 @@ pub enum Claim {
 pub struct IssuedCertificate<'a> {
     pub request: &'a IssueRequest,
     pub credential: &'a IssuedCredential,
+    /// Queue the revocation of the credential this one replaces, if any.
+    pub revoke_previous: bool,
 }
 
 /// Certificates and their issuance claims.
 #[async_trait]
 pub trait CertificateRepo: Send + Sync + 'static {
     async fn claim(&self, claim: ClaimRequest<'_>) -> Result<Claim, RepoError>;
-    /// Gives the claim up after a failed issuance; a previous certificate stays.
-    async fn release(&self, token: ClaimToken) -> Result<(), RepoError>;
+    /// Gives the claim up after a failed issuance; a previous certificate
+    /// stays. With `outcome_unknown`, the next claim of this issuance keeps
+    /// its id and is told to look first (until a credential is recorded).
+    async fn release(&self, token: ClaimToken, outcome_unknown: bool) -> Result<(), RepoError>;
     /// Atomically: the certificate row (status `viewCertificate`), the claim
-    /// marked issued with the credential, and the event in the outbox, due
-    /// for the outbox poller at `event.due_at`. Returns the event's position
-    /// in the outbox.
+    /// marked issued with the credential, the event in the outbox, due for
+    /// the outbox poller at `event.due_at`, and (if asked) the revocation of
+    /// the credential it replaces. Returns the event's position in the outbox.
     async fn record_issued(
         &self,
         token: ClaimToken,
@@ -293,9 +346,10 @@ impl Clock for SystemClock {
     }
 }
 
-/// Event ids and retry jitter, injected like the clock so that tests can fix them.
+/// Ids (events, issuances) and retry jitter, injected like the clock so that
+/// tests can fix them.
 pub trait Randomness: Send + Sync + 'static {
-    fn event_id(&self) -> Uuid;
+    fn new_id(&self) -> Uuid;
     /// A fraction in `[0, 1)`, spreading retries so that replicas do not retry in step.
     fn jitter(&self) -> f64;
 }
@@ -304,7 +358,7 @@ pub trait Randomness: Send + Sync + 'static {
 pub struct SystemRandomness;
 
 impl Randomness for SystemRandomness {
-    fn event_id(&self) -> Uuid {
+    fn new_id(&self) -> Uuid {
         Uuid::new_v4()
     }
 
