@@ -20,6 +20,7 @@
 //!
 //! [`CertificatePublisher`]: ports::CertificatePublisher
 
+mod background;
 #[cfg(feature = "contract-tests")]
 pub mod contract;
 mod event;
@@ -31,6 +32,7 @@ mod request;
 mod retention;
 mod revocation;
 
+pub use background::Background;
 pub use event::{CertificateEvent, EVENT_TYPE, STATUS_VIEW_CERTIFICATE};
 pub use hand_off::{hand_off, HandOff, HandedEvents};
 pub use issue::{IssueCertificate, IssueCommand, IssueError, IssueOutcome};

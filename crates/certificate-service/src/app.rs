@@ -3,14 +3,13 @@
 //! commands, and shuts the service down in order.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context, Result};
 use certificate_credential_service::HttpCredentialIssuer;
 use certificate_domain::ports::{
     CertificateRepo, CredentialIssuer, Dependency, EventOutbox, GaugeSource, OutboxAdmin, RevocationQueue, SystemClock,
 };
-use certificate_domain::{hand_off, IssueCertificate, OutboxRelay, Retention, Revocations};
+use certificate_domain::{hand_off, Background, IssueCertificate, OutboxRelay, Retention, Revocations};
 use certificate_http::AppState;
 use certificate_memory::{FakeCredentialIssuer, InMemoryStore};
 use certificate_metrics::{MeteredIssuer, MeteredPublisher, Metrics};
@@ -24,16 +23,6 @@ use certificate_cli::Command;
 /// Handed-off events queued at most, in relay batches: beyond that the relay
 /// is behind and the poller takes the overflow from the outbox.
 const HAND_OFF_BATCHES: usize = 10;
-
-/// Pollers of the outbox: on a backlog, one batch is at the broker while the
-/// next is being locked and the previous one recorded.
-const POLLERS: usize = 2;
-
-/// How often the service deletes what is past the retention.
-const PRUNE_INTERVAL: Duration = Duration::from_secs(600);
-
-/// How often the service looks for superseded credentials to revoke.
-const REVOKE_INTERVAL: Duration = Duration::from_secs(1);
 
 pub async fn run(command: Command, config: Config) -> Result<()> {
     let outbox = match command {
@@ -73,28 +62,20 @@ struct Stores {
     database: Option<Arc<dyn Dependency>>,
 }
 
+impl Stores {
+    fn of<S: CertificateRepo + EventOutbox + GaugeSource + RevocationQueue>(store: Arc<S>) -> Self {
+        let (repo, outbox, gauges) = (store.clone(), store.clone(), store.clone());
+        Self { repo, outbox, gauges, revocations: store, admin: None, database: None }
+    }
+}
+
 async fn stores(config: &Config) -> Result<Stores> {
     let Some(database) = &config.database else {
-        let memory = Arc::new(InMemoryStore::new());
-        return Ok(Stores {
-            repo: memory.clone(),
-            outbox: memory.clone(),
-            gauges: memory.clone(),
-            revocations: memory,
-            admin: None,
-            database: None,
-        });
+        return Ok(Stores::of(Arc::new(InMemoryStore::new())));
     };
     migrate(database).await?;
     let store = Arc::new(store(database)?);
-    Ok(Stores {
-        repo: store.clone(),
-        outbox: store.clone(),
-        gauges: store.clone(),
-        revocations: store.clone(),
-        admin: Some(store.clone()),
-        database: Some(store),
-    })
+    Ok(Stores { admin: Some(store.clone()), database: Some(store.clone()), ..Stores::of(store) })
 }
 
 fn issuer(config: &Config) -> Arc<dyn CredentialIssuer> {
@@ -123,10 +104,13 @@ async fn serve(config: Config) -> Result<()> {
         .with_hand_off(hand_off)
         .with_revoke_on_reissue(config.revoke_on_reissue);
     let publisher = Arc::new(MeteredPublisher::new(publisher, metrics.clone()));
-    let relay = Arc::new(
-        OutboxRelay::new(stores.outbox, publisher, clock.clone(), config.relay.clone()).with_handed_events(handed),
-    );
-    let retention = stores.admin.map(|admin| Retention::new(admin, clock, config.retention));
+    let background = Background {
+        relay: OutboxRelay::new(stores.outbox, publisher, clock.clone(), config.relay.clone())
+            .with_handed_events(handed),
+        revocations,
+        retention: stores.admin.map(|admin| Retention::new(admin, clock, config.retention)),
+        poll_interval: config.relay_poll_interval,
+    };
     let dependencies = stores.database.into_iter().chain(broker).collect();
     let state = AppState { issue: Arc::new(issue), dependencies, observer: metrics };
 
@@ -134,16 +118,8 @@ async fn serve(config: Config) -> Result<()> {
         .with_context(|| format!("cannot serve on port {}", config.http.port))?;
     let handle = server.handle();
     let (stop, stopped) = watch::channel(false);
-    let relay_task = actix_web::rt::spawn({
-        let (relay, stopped) = (relay.clone(), stopped.clone());
-        async move { relay.run(POLLERS, config.relay_poll_interval, stopped).await }
-    });
-    let revoke_task = actix_web::rt::spawn({
-        let stopped = stopped.clone();
-        async move { revocations.run(REVOKE_INTERVAL, stopped).await }
-    });
-    let prune_task =
-        retention.map(|retention| actix_web::rt::spawn(async move { retention.run(PRUNE_INTERVAL, stopped).await }));
+    let grace = config.shutdown_grace;
+    let background_task = actix_web::rt::spawn(async move { background.run(stopped, grace).await });
     let mut server_task = actix_web::rt::spawn(server);
     tracing::info!("listening on http://{addr}");
 
@@ -158,12 +134,7 @@ async fn serve(config: Config) -> Result<()> {
         }
     }
     let _ = stop.send(true);
-    let _ = relay_task.await;
-    relay.drain(config.shutdown_grace).await;
-    let _ = revoke_task.await;
-    if let Some(prune_task) = prune_task {
-        let _ = prune_task.await;
-    }
+    let _ = background_task.await;
     tracing::info!("stopped");
     Ok(())
 }

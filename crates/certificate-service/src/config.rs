@@ -91,12 +91,12 @@ impl Config {
     }
 
     fn from_vars(vars: Vec<(String, String)>) -> Result<Self> {
-        let env: Env = envy::from_iter(vars.clone()).map_err(|e| anyhow!("{e}"))?;
-        let database = PgConfig::from_vars(vars.clone().into_iter()).map_err(|e| anyhow!("{e}"))?;
-        let upstream = UpstreamConfig::from_vars(vars.clone().into_iter()).map_err(|e| anyhow!("{e}"))?;
+        let env: Env = envy::from_iter(vars.clone())?;
+        let database = PgConfig::from_vars(vars.clone().into_iter())?;
+        let upstream = UpstreamConfig::from_vars(vars.clone().into_iter())?;
         let defaults = RelayPolicy::default();
         Ok(Self {
-            http: HttpConfig::from_vars(vars.clone().into_iter()).map_err(|e| anyhow!("{e}"))?,
+            http: HttpConfig::from_vars(vars.clone().into_iter())?,
             log_format: match env.log_format.as_deref().unwrap_or("json") {
                 "json" => LogFormat::Json,
                 "text" => LogFormat::Text,
@@ -151,9 +151,9 @@ fn publisher(env: &Env, vars: Vec<(String, String)>) -> Result<Publisher> {
     }
     let vars = vars.into_iter();
     Ok(if rdkafka {
-        Publisher::RdKafka(RdKafkaConfig::from_vars(vars).map_err(|e| anyhow!("{e}"))?)
+        Publisher::RdKafka(RdKafkaConfig::from_vars(vars)?)
     } else {
-        Publisher::KafkaRust(KafkaRustConfig::from_vars(vars).map_err(|e| anyhow!("{e}"))?)
+        Publisher::KafkaRust(KafkaRustConfig::from_vars(vars)?)
     })
 }
 

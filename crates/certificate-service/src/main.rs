@@ -14,25 +14,20 @@ use config::Config;
 
 fn main() -> ExitCode {
     let command = match certificate_cli::parse(std::env::args().skip(1)) {
-        Ok(command) => command,
-        Err(error) => {
-            eprintln!("{error}\n\n{}", certificate_cli::USAGE);
-            return ExitCode::from(2);
+        Ok(Command::Help) => {
+            println!("{}", certificate_cli::USAGE);
+            return ExitCode::SUCCESS;
         }
+        Ok(command) => command,
+        Err(error) => return refuse(format!("{error}\n\n{}", certificate_cli::USAGE)),
     };
-    if command == Command::Help {
-        println!("{}", certificate_cli::USAGE);
-        return ExitCode::SUCCESS;
-    }
-    let config = match Config::from_env().and_then(|config| match command {
+    let config = Config::from_env().and_then(|config| match command {
         Command::Serve => config.check_servable().map(|()| config),
         _ => Ok(config),
-    }) {
+    });
+    let config = match config {
         Ok(config) => config,
-        Err(error) => {
-            eprintln!("configuration error: {error}");
-            return ExitCode::from(2);
-        }
+        Err(error) => return refuse(format!("configuration error: {error}")),
     };
     telemetry::init(config.log_format);
     match actix_web::rt::System::new().block_on(app::run(command, config)) {
@@ -43,4 +38,10 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// A command line or configuration the binary cannot run with: exit code 2.
+fn refuse(message: String) -> ExitCode {
+    eprintln!("{message}");
+    ExitCode::from(2)
 }

@@ -1,0 +1,45 @@
+//! The service's work besides answering requests, as one unit that starts
+//! and stops together: the outbox relay, the revocations, the retention.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::{OutboxRelay, Retention, Revocations};
+
+/// Pollers of the outbox: on a backlog, one batch is at the broker while the
+/// next is being locked and the previous one recorded.
+const POLLERS: usize = 2;
+
+/// How often superseded credentials are looked for: re-issues are rare, and
+/// a superseded credential should not stay valid for long.
+const REVOKE_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How often what is past the retention is deleted.
+const PRUNE_INTERVAL: Duration = Duration::from_secs(600);
+
+pub struct Background {
+    pub relay: OutboxRelay,
+    pub revocations: Revocations,
+    /// `None` where nothing outlives the process (the in-memory store).
+    pub retention: Option<Retention>,
+    /// How often the outbox is polled for what the hand-off did not publish.
+    pub poll_interval: Duration,
+}
+
+impl Background {
+    /// Runs until `stop` says true; the relay then publishes what the last
+    /// requests recorded, within `grace` (`OutboxRelay::drain`).
+    pub async fn run(&self, stop: watch::Receiver<bool>, grace: Duration) {
+        let relay = async {
+            self.relay.run(POLLERS, self.poll_interval, stop.clone()).await;
+            self.relay.drain(grace).await;
+        };
+        let retention = async {
+            if let Some(retention) = &self.retention {
+                retention.run(PRUNE_INTERVAL, stop.clone()).await;
+            }
+        };
+        tokio::join!(relay, self.revocations.run(REVOKE_INTERVAL, stop.clone()), retention);
+    }
+}
