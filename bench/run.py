@@ -119,8 +119,9 @@ def postgres_ticks():
 class Service:
     """The release binary with the real adapters."""
 
-    def __init__(self, topic):
+    def __init__(self, topic, extra_env=None):
         self.topic = topic
+        self.extra_env = extra_env or {}
         self.process = None
 
     def env(self):
@@ -140,7 +141,12 @@ class Service:
             "LOG_FORMAT": "json",
             "RUST_LOG": RUST_LOG,
         })
+        env.update(self.extra_env)
         return env
+
+    @property
+    def client(self):
+        return self.extra_env.get("UPSTREAM_CLIENT", "reqwest")
 
     def start(self):
         started = time.monotonic()
@@ -244,7 +250,7 @@ def issue_run(service, connections, path, run_id):
         "peak_rss_mib": peak_rss_kb / 1024, "service_cpu": service_cpu, "postgres_cpu": pg_cpu,
         "rows": rows, "events": events["distinct_event_ids"] - warm_events["distinct_event_ids"],
         "ok": ok, "in_flight_at_stop": rows - ok, "pending_at_stop": pending_at_stop, "drain_s": drain_s,
-        "lag_p50_ms": lag_p50_ms, "lag_p99_ms": lag_p99_ms,
+        "lag_p50_ms": lag_p50_ms, "lag_p99_ms": lag_p99_ms, "client": service.client,
     }
 
 
@@ -332,18 +338,20 @@ def table(report):
         f"tansu, the upstream fake and the service share the machine. The service runs at RUST_LOG={RUST_LOG}"
         + (" (its default, as in production)." if RUST_LOG == "info" else "."),
         "",
-        "| path | conns | req/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | peak RSS MiB | service CPU | Postgres CPU | pgbench tps | service ÷ pgbench | pending at stop | drained after s | lag p50 ms | lag p99 ms | rows = 2xx | events = 2xx |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| path | client | conns | req/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | peak RSS MiB | service CPU | Postgres CPU | service µs/issue | Postgres µs/issue | pgbench tps | service ÷ pgbench | pending at stop | drained after s | lag p50 ms | lag p99 ms | rows = 2xx | events = 2xx |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in report["issue"]:
         pg = next((p for p in report["pgbench"] if p["clients"] == r["connections"] and p["path"] == r["path"]), None)
+        pg = pg if r["client"] == "reqwest" else None
         pg_cells = f"{pg['tps']:.0f} | {r['rps'] / pg['tps']:.0%}" if pg else "— | —"
         rows_note = "yes" if r["rows"] == r["ok"] else f"{r['rows']} vs {r['ok']} ({r['in_flight_at_stop']} in flight at stop)"
         events_note = "yes" if r["events"] == r["rows"] else f"{r['events']} vs {r['rows']} rows"
         lines.append(
-            f"| {r['path']} | {r['connections']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p90_ms']:.1f} | "
+            f"| {r['path']} | {r['client']} | {r['connections']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p90_ms']:.1f} | "
             f"{r['p99_ms']:.1f} | {r['max_ms']:.1f} | {r['non_2xx'] + r['socket_errors']} | {r['peak_rss_mib']:.1f} | "
-            f"{r['service_cpu']:.2f} | {r['postgres_cpu']:.2f} | {pg_cells} | {r['pending_at_stop']} | "
+            f"{r['service_cpu']:.2f} | {r['postgres_cpu']:.2f} | {r['service_cpu'] * 1e6 / r['rps']:.0f} | "
+            f"{r['postgres_cpu'] * 1e6 / r['rps']:.0f} | {pg_cells} | {r['pending_at_stop']} | "
             f"{r['drain_s']:.2f} | {r['lag_p50_ms']:.1f} | {r['lag_p99_ms']:.1f} | {rows_note} | {events_note} |")
     lines += [
         "",
@@ -361,7 +369,9 @@ def table(report):
         f"| start to ready (/health/ready 200, migrations applied) | {report['start_s'] * 1000:.0f} ms |",
         f"| RSS when idle (after start) | {report['idle_rss_mib']:.1f} MiB |",
         "",
-        "CPU is in cores (1.00 = one core busy for the whole run). Paths: new = a fresh course per request, existing = "
+        "CPU is in cores (1.00 = one core busy for the whole run); µs/issue is that CPU time divided by the 2xx "
+        "answers (Postgres's includes the relay's statements). Client: the HTTP client of the upstream calls "
+        "(UPSTREAM_CLIENT). Paths: new = a fresh course per request, existing = "
         "an enrolled learner's row, hot = fresh learners all of one course (every event the same key). \"pending at "
         "stop\": undelivered outbox events when wrk stopped; \"drained after\": until none was. Lag: commit to broker "
         "acknowledgement per event of the run, from the service's certificate_event_publish_lag_seconds histogram "
@@ -404,6 +414,11 @@ def main():
         for keys in RELAY_KEYS:
             log(f"relay backlog over {keys} keys")
             relay.append(relay_run(service, keys))
+        service.stop()
+        service = Service(service.topic, {"UPSTREAM_CLIENT": "ureq"})
+        service.start()
+        log("issue path=new connections=16 client=ureq")
+        issue.append(issue_run(service, 16, "new", run_id + "u"))
         commit = run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT).strip()
         report = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit,
                   "machine": machine(), "issue": issue, "pgbench": pgbench_runs, "relay": relay,

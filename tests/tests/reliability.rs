@@ -252,3 +252,80 @@ async fn serial_sigterm_mid_stream_loses_no_accepted_request_and_no_event() {
     );
     assert_invariants(&stack, KAFKA_BROKERS, &answers).await;
 }
+
+/// What a request of the burst must get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expected {
+    Issued,
+    KeyReused,
+    InFlight,
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_burst_of_five_hundred_with_reused_keys_and_claims_in_flight_answers_each_request_correctly() {
+    let stack = Stack::new().await;
+    let app = Arc::new(stack.start_app().await);
+    let mut burst = Vec::new();
+    for i in 0..500 {
+        let body = contract_body();
+        let expected = if i % 25 == 12 {
+            // The key was bound to another body first.
+            let key = format!("burst-{i}");
+            assert_eq!(app.issue_with(&contract_body(), &[("Idempotency-Key", &key)]).await.status, 200);
+            (Expected::KeyReused, Some(key))
+        } else if i % 50 == 24 {
+            // Another replica holds this certificate's claim right now.
+            stack
+                .database
+                .execute(&format!(
+                    "INSERT INTO certificate_issuance (\"userId\", \"courseId\", claim_token, state, lease_until) \
+                     VALUES ('{}', '{}', gen_random_uuid(), 'pending', now() + interval '10 minutes')",
+                    body["userId"].as_str().unwrap(),
+                    body["courseId"].as_str().unwrap()
+                ))
+                .await;
+            (Expected::InFlight, None)
+        } else {
+            (Expected::Issued, None)
+        };
+        burst.push((body, expected));
+    }
+    let issued_before = stack.database.count("SELECT count(*) FROM user_course_certificate").await;
+
+    let requests = burst.iter().cloned().map(|(body, (_, key))| {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let headers: Vec<(&str, &str)> = key.iter().map(|k| ("Idempotency-Key", k.as_str())).collect();
+            app.issue_with(&body, &headers).await
+        })
+    });
+    let answers = futures_util::future::join_all(requests).await;
+
+    let mut issued = Vec::new();
+    for ((body, (expected, _)), answer) in burst.iter().zip(answers) {
+        let answer = answer.unwrap();
+        let status = match expected {
+            Expected::Issued => 200,
+            Expected::KeyReused => 422,
+            Expected::InFlight => 409,
+        };
+        assert_eq!(answer.status, status, "{expected:?} for {body}: {:?}", answer.body);
+        if *expected == Expected::Issued {
+            issued.push(answer.body["data"]["credential"]["id"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(issued.len(), 470);
+    wait_for_drained_outbox(&stack).await;
+    let rows = stack.database.count("SELECT count(*) FROM user_course_certificate").await;
+    assert_eq!(rows - issued_before, issued.len() as i64, "one row per 200, none for a 409 or a 422");
+    let events = stack.database.count("SELECT count(*) FROM certificate_outbox").await;
+    assert_eq!(events, rows, "one event per row");
+    let recorded: std::collections::HashSet<String> = stack
+        .database
+        .query(r#"SELECT "certificateId" FROM user_course_certificate"#)
+        .await
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert!(issued.iter().all(|id| recorded.contains(id)), "every 200 answer is the recorded certificate");
+}

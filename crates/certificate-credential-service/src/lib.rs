@@ -1,24 +1,30 @@
-//! The ureq adapter for the two upstream services: the identity service
+//! The adapter for the two upstream services: the identity service
 //! (`POST {identity}/did/generate`) and the credential service
 //! (`POST {credentials}/credentials/issue`, tagged with the issuance id;
 //! `GET /credentials?tags=` to find an issuance's credential again;
 //! `DELETE /credentials/{id}` to revoke), with the request bodies of
 //! docs/contract.md to the letter.
 //!
-//! It promises: every call is bounded by the configured timeouts; ureq's
-//! blocking I/O runs on tokio's blocking pool, never on an async worker;
-//! transient failures are retried a bounded number of times, and only where a
-//! retry cannot issue a second credential.
+//! It promises: every call is bounded by the configured timeouts; transient
+//! failures are retried a bounded number of times, and a POST only where a
+//! retry cannot issue a second credential. Two HTTP clients carry the calls
+//! (`UPSTREAM_CLIENT`, see [`transport`]): reqwest, async on the caller's
+//! runtime (the default), or ureq, blocking, on tokio's blocking pool.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    cause, cause_from, issuance_tag, CredentialIssuer, CredentialRequest, IssuedCredential, Upstream, UpstreamError,
+    cause_from, issuance_tag, CredentialIssuer, CredentialRequest, IssuedCredential, Upstream, UpstreamError,
 };
 use serde_json::{json, Value};
 use uuid::Uuid;
+
+pub mod transport;
+
+pub use transport::UpstreamClient;
+use transport::{retryable, Method, Transport};
 
 /// The upstream variables of docs/contract.md, as envy reads them.
 #[derive(serde::Deserialize)]
@@ -35,6 +41,7 @@ struct Env {
     upstream_timeout_ms: u64,
     #[serde(default = "default_retries")]
     upstream_retries: u32,
+    upstream_client: Option<String>,
 }
 
 fn default_connect_timeout_ms() -> u64 {
@@ -60,6 +67,7 @@ pub struct UpstreamConfig {
     pub timeout: Duration,
     /// Further attempts after a transient failure.
     pub retries: u32,
+    pub client: UpstreamClient,
 }
 
 impl UpstreamConfig {
@@ -89,25 +97,25 @@ impl UpstreamConfig {
             connect_timeout: Duration::from_millis(env.upstream_connect_timeout_ms),
             timeout: Duration::from_millis(env.upstream_timeout_ms),
             retries: env.upstream_retries,
+            client: match env.upstream_client.as_deref().unwrap_or("reqwest") {
+                "reqwest" => UpstreamClient::Reqwest,
+                "ureq" => UpstreamClient::Ureq,
+                other => {
+                    return Err(envy::Error::Custom(format!("UPSTREAM_CLIENT must be reqwest or ureq, not '{other}'")))
+                }
+            },
         }))
     }
 }
 
 pub struct HttpCredentialIssuer {
-    agent: ureq::Agent,
+    transport: Transport,
     config: Arc<UpstreamConfig>,
 }
 
 impl HttpCredentialIssuer {
     pub fn new(config: UpstreamConfig) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .timeout_connect(Some(config.connect_timeout))
-            .timeout_global(Some(config.timeout))
-            .http_status_as_error(false)
-            .max_idle_connections_per_host(256)
-            .build()
-            .into();
-        Self { agent, config: Arc::new(config) }
+        Self { transport: Transport::new(&config), config: Arc::new(config) }
     }
 
     /// Sends the call and returns the parsed JSON answer (`Null` for a
@@ -115,12 +123,7 @@ impl HttpCredentialIssuer {
     async fn call(&self, upstream: Upstream, method: Method, url: String, body: Value) -> Result<Value, UpstreamError> {
         let mut attempt = 0;
         loop {
-            let agent = self.agent.clone();
-            let (url_for_call, body_for_call) = (url.clone(), body.clone());
-            let send = move || send_blocking(&agent, upstream, method, &url_for_call, &body_for_call);
-            let result = tokio::task::spawn_blocking(send)
-                .await
-                .unwrap_or_else(|join| Err(UpstreamError::Unreachable { upstream, source: cause(join) }));
+            let result = self.transport.send(upstream, method, &url, &body).await;
             match result {
                 Err(error) if attempt < self.config.retries && retryable(method, &error) => {
                     attempt += 1;
@@ -130,58 +133,6 @@ impl HttpCredentialIssuer {
                 other => return other,
             }
         }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Method {
-    Post,
-    Get,
-    Delete,
-}
-
-/// A POST is retried only where it certainly did not take effect upstream
-/// (nothing was sent, or the service said it was not serving); a lookup and
-/// a revocation can be repeated whatever happened.
-fn retryable(method: Method, error: &UpstreamError) -> bool {
-    match error {
-        UpstreamError::Unreachable { .. } => true,
-        UpstreamError::Rejected { status, .. } => matches!(status, 502..=504),
-        UpstreamError::Timeout { .. } | UpstreamError::InvalidResponse { .. } => method != Method::Post,
-    }
-}
-
-fn send_blocking(
-    agent: &ureq::Agent,
-    upstream: Upstream,
-    method: Method,
-    url: &str,
-    body: &Value,
-) -> Result<Value, UpstreamError> {
-    let sent = match method {
-        Method::Post => agent.post(url).send_json(body),
-        Method::Get => agent.get(url).call(),
-        Method::Delete => agent.delete(url).call(),
-    };
-    let mut response = sent.map_err(|e| transport_error(upstream, e))?;
-    let status = response.status().as_u16();
-    if status >= 400 {
-        return Err(UpstreamError::Rejected { upstream, status });
-    }
-    if method == Method::Delete {
-        return Ok(Value::Null);
-    }
-    response.body_mut().read_json::<Value>().map_err(|error| match error {
-        ureq::Error::Timeout(_) => UpstreamError::Timeout { upstream },
-        other => UpstreamError::InvalidResponse { upstream, source: cause(other) },
-    })
-}
-
-fn transport_error(upstream: Upstream, error: ureq::Error) -> UpstreamError {
-    match error {
-        ureq::Error::Timeout(_) => UpstreamError::Timeout { upstream },
-        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => UpstreamError::Timeout { upstream },
-        other => UpstreamError::Unreachable { upstream, source: cause(other) },
     }
 }
 

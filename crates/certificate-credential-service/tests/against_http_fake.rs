@@ -1,8 +1,9 @@
-//! The ureq adapter against a real HTTP server faking both upstreams.
+//! The adapter against a real HTTP server faking both upstreams, each check
+//! once per HTTP client (reqwest and ureq).
 
 use std::time::Duration;
 
-use certificate_credential_service::{HttpCredentialIssuer, UpstreamConfig};
+use certificate_credential_service::{HttpCredentialIssuer, UpstreamClient, UpstreamConfig};
 use certificate_domain::contract::check_credential_issuer;
 use certificate_domain::ports::{CredentialIssuer, CredentialRequest, Upstream, UpstreamError};
 use certificate_domain::{IssueRequest, RequestFields};
@@ -10,7 +11,7 @@ use serde_json::json;
 use upstream_fake::{Behaviour, FakeUpstreams, CREDENTIAL_PATH, DID_PATH};
 use uuid::Uuid;
 
-fn issuer_for(base_url: &str) -> HttpCredentialIssuer {
+fn issuer_for(base_url: &str, client: UpstreamClient) -> HttpCredentialIssuer {
     HttpCredentialIssuer::new(UpstreamConfig {
         identity_base_url: base_url.to_owned(),
         credentials_base_url: format!("{base_url}/"),
@@ -21,6 +22,7 @@ fn issuer_for(base_url: &str) -> HttpCredentialIssuer {
         connect_timeout: Duration::from_millis(500),
         timeout: Duration::from_millis(700),
         retries: 1,
+        client,
     })
 }
 
@@ -34,10 +36,9 @@ fn request() -> IssueRequest {
     IssueRequest::parse(raw).unwrap()
 }
 
-#[tokio::test]
-async fn both_calls_send_the_contracts_bodies_and_read_the_answers() {
+async fn both_calls_send_the_contracts_bodies_and_read_the_answers(client: UpstreamClient) {
     let fake = FakeUpstreams::start();
-    let issuer = issuer_for(&fake.base_url());
+    let issuer = issuer_for(&fake.base_url(), client);
     let request = request();
     let did = issuer.generate_did(request.user_id).await.unwrap();
     assert!(did.starts_with("did:upai:"));
@@ -90,16 +91,14 @@ async fn both_calls_send_the_contracts_bodies_and_read_the_answers() {
     );
 }
 
-#[tokio::test]
-async fn the_adapter_keeps_the_credential_issuer_contract_against_the_fake() {
+async fn the_adapter_keeps_the_credential_issuer_contract_against_the_fake(client: UpstreamClient) {
     let fake = FakeUpstreams::start();
-    check_credential_issuer(&issuer_for(&fake.base_url())).await;
+    check_credential_issuer(&issuer_for(&fake.base_url(), client)).await;
 }
 
-#[tokio::test]
-async fn a_failed_lookup_is_an_upstream_error_and_a_stalled_one_times_out() {
+async fn a_failed_lookup_is_an_upstream_error_and_a_stalled_one_times_out(client: UpstreamClient) {
     let fake = FakeUpstreams::start();
-    let issuer = issuer_for(&fake.base_url());
+    let issuer = issuer_for(&fake.base_url(), client);
     fake.set_lookup(Behaviour::Status(500));
     let error = issuer.find_issued(Uuid::new_v4()).await.unwrap_err();
     assert!(matches!(error, UpstreamError::Rejected { upstream: Upstream::Credential, status: 500 }), "{error:?}");
@@ -109,50 +108,70 @@ async fn a_failed_lookup_is_an_upstream_error_and_a_stalled_one_times_out() {
     assert_eq!(fake.lookup_calls(), 3, "a lookup that timed out is tried again: it changes nothing");
 }
 
-#[tokio::test]
-async fn a_refused_revocation_is_an_upstream_error() {
+async fn a_refused_revocation_is_an_upstream_error(client: UpstreamClient) {
     let fake = FakeUpstreams::start();
     fake.set_revoke(Behaviour::Status(500));
-    let error = issuer_for(&fake.base_url()).revoke("did:upai:cert1").await.unwrap_err();
+    let error = issuer_for(&fake.base_url(), client).revoke("did:upai:cert1").await.unwrap_err();
     assert!(matches!(error, UpstreamError::Rejected { upstream: Upstream::Credential, status: 500 }), "{error:?}");
 }
 
-async fn did_error(behaviour: Behaviour) -> (UpstreamError, u64) {
+async fn did_error(client: UpstreamClient, behaviour: Behaviour) -> (UpstreamError, u64) {
     let fake = FakeUpstreams::start();
     fake.set_identity(behaviour);
-    let error = issuer_for(&fake.base_url()).generate_did(Uuid::new_v4()).await.unwrap_err();
+    let error = issuer_for(&fake.base_url(), client).generate_did(Uuid::new_v4()).await.unwrap_err();
     (error, fake.did_calls())
 }
 
-#[tokio::test]
-async fn an_error_status_is_rejected_and_a_500_is_not_retried() {
-    let (error, calls) = did_error(Behaviour::Status(500)).await;
+async fn an_error_status_is_rejected_and_a_500_is_not_retried(client: UpstreamClient) {
+    let (error, calls) = did_error(client, Behaviour::Status(500)).await;
     assert!(matches!(error, UpstreamError::Rejected { upstream: Upstream::Identity, status: 500 }), "{error:?}");
     assert_eq!(calls, 1);
 }
 
-#[tokio::test]
-async fn a_503_is_retried_within_the_bound() {
-    let (error, calls) = did_error(Behaviour::Status(503)).await;
+async fn a_503_is_retried_within_the_bound(client: UpstreamClient) {
+    let (error, calls) = did_error(client, Behaviour::Status(503)).await;
     assert!(matches!(error, UpstreamError::Rejected { upstream: Upstream::Identity, status: 503 }), "{error:?}");
     assert_eq!(calls, 2);
 }
 
-#[tokio::test]
-async fn a_stalled_service_times_out() {
-    let (error, _) = did_error(Behaviour::Stall(Duration::from_secs(3))).await;
+async fn a_stalled_service_times_out(client: UpstreamClient) {
+    let (error, _) = did_error(client, Behaviour::Stall(Duration::from_secs(3))).await;
     assert!(matches!(error, UpstreamError::Timeout { upstream: Upstream::Identity }), "{error:?}");
 }
 
-#[tokio::test]
-async fn garbage_is_an_invalid_response() {
-    let (error, _) = did_error(Behaviour::Garbage).await;
+async fn garbage_is_an_invalid_response(client: UpstreamClient) {
+    let (error, _) = did_error(client, Behaviour::Garbage).await;
     assert!(matches!(error, UpstreamError::InvalidResponse { upstream: Upstream::Identity, .. }), "{error:?}");
 }
 
-#[tokio::test]
-async fn a_closed_port_is_unreachable() {
+async fn a_closed_port_is_unreachable(client: UpstreamClient) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let error = issuer_for(&format!("http://127.0.0.1:{port}")).generate_did(Uuid::new_v4()).await.unwrap_err();
+    let error = issuer_for(&format!("http://127.0.0.1:{port}"), client).generate_did(Uuid::new_v4()).await.unwrap_err();
     assert!(matches!(error, UpstreamError::Unreachable { upstream: Upstream::Identity, .. }), "{error:?}");
 }
+
+/// Every check above, once per HTTP client.
+macro_rules! for_each_client {
+    ($($check:ident),* $(,)?) => {
+        mod reqwest_client {
+            use super::*;
+            $( #[tokio::test] async fn $check() { super::$check(UpstreamClient::Reqwest).await } )*
+        }
+        mod ureq_client {
+            use super::*;
+            $( #[tokio::test] async fn $check() { super::$check(UpstreamClient::Ureq).await } )*
+        }
+    };
+}
+
+for_each_client!(
+    both_calls_send_the_contracts_bodies_and_read_the_answers,
+    the_adapter_keeps_the_credential_issuer_contract_against_the_fake,
+    a_failed_lookup_is_an_upstream_error_and_a_stalled_one_times_out,
+    a_refused_revocation_is_an_upstream_error,
+    an_error_status_is_rejected_and_a_500_is_not_retried,
+    a_503_is_retried_within_the_bound,
+    a_stalled_service_times_out,
+    garbage_is_an_invalid_response,
+    a_closed_port_is_unreachable
+);
