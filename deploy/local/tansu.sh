@@ -1,21 +1,29 @@
 #!/usr/bin/env bash
-# start | stop the tansu broker on 127.0.0.1:${TANSU_PORT:-9092}, memory storage.
+# start | stop the tansu broker on 127.0.0.1:${TANSU_PORT:-9092}, memory storage,
+# with its schema registry on $STATE_DIR/schemas: every record produced to a
+# topic that has a <topic>.json there is validated against it (schemas/,
+# README "The event contract"). user-topic's file is put there at start; the
+# tests and the bench add one per topic they use.
 set -euo pipefail
 
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PORT=${TANSU_PORT:-9092}
-STATE_DIR=${STATE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)/.tmp}
+STATE_DIR=${STATE_DIR:-$ROOT/.tmp}
 PIDFILE="$STATE_DIR/tansu-$PORT.pid"
-mkdir -p "$STATE_DIR"
+mkdir -p "$STATE_DIR/schemas"
+cp "$ROOT/schemas/user-topic.json" "$STATE_DIR/schemas/"
 
 running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 
 case "${1:-start}" in
 start)
     if running; then echo "tansu: already running on $PORT"; exit 0; fi
-    nohup tansu broker \
+    # tansu takes the registry's path relative to its working directory.
+    (cd "$STATE_DIR" && exec nohup tansu broker \
         --listener-url "tcp://127.0.0.1:$PORT" \
         --advertised-listener-url "tcp://127.0.0.1:$PORT" \
-        --storage-engine memory://tansu/ >"$STATE_DIR/tansu-$PORT.log" 2>&1 &
+        --schema-registry "file://./schemas" \
+        --storage-engine memory://tansu/ >"$STATE_DIR/tansu-$PORT.log" 2>&1) &
     echo $! >"$PIDFILE"
     for _ in $(seq 1 100); do
         (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && { echo "tansu: listening on 127.0.0.1:$PORT"; exit 0; }

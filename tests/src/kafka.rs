@@ -77,7 +77,8 @@ pub fn consume(
 
 /// A tansu broker of one test's own, reached only through a proxy that the
 /// test can cut: the broker advertises the proxy's port, so every client
-/// connection goes through it. Its records live as long as the process.
+/// connection goes through it. Its records live as long as the process. It
+/// validates records against the same schema registry as the shared broker.
 pub struct PrivateBroker {
     pub proxy: crate::TcpProxy,
     process: std::process::Child,
@@ -87,8 +88,10 @@ impl PrivateBroker {
     pub fn start() -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let proxy = crate::TcpProxy::start(([127, 0, 0, 1], port).into());
+        let registry = schema_registry();
         let process = std::process::Command::new("tansu")
-            .args(["broker", "--storage-engine", "memory://tansu/"])
+            .current_dir(registry.parent().expect("the registry is a subfolder"))
+            .args(["broker", "--storage-engine", "memory://tansu/", "--schema-registry", "file://./schemas"])
             .arg("--listener-url")
             .arg(format!("tcp://127.0.0.1:{port}"))
             .arg("--advertised-listener-url")
@@ -115,6 +118,21 @@ impl Drop for PrivateBroker {
         let _ = self.process.kill();
         let _ = self.process.wait();
     }
+}
+
+/// The schema registry of the brokers: deploy/local/tansu.sh's, which the
+/// private brokers share.
+pub fn schema_registry() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.tmp/schemas")
+}
+
+/// Makes the brokers validate every record of `topic` against the event
+/// schema (schemas/user-topic.json, as for the production topic).
+pub fn register_event_schema(topic: &str) {
+    let registry = schema_registry();
+    std::fs::create_dir_all(&registry).expect("create the schema registry");
+    let schema = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas/user-topic.json");
+    std::fs::copy(schema, registry.join(format!("{topic}.json"))).expect("register the topic's schema");
 }
 
 /// Creates a one-partition topic, as an operator would before using a client

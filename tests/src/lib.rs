@@ -13,7 +13,10 @@ mod proxy;
 
 pub use app::{command as app_command, contract_body, Answer, TestApp};
 pub use database::TestDatabase;
-pub use kafka::{consume, create_topic, topic_exists, ConsumedRecord, PrivateBroker, KAFKA_BROKERS};
+pub use kafka::{
+    consume, create_topic, register_event_schema, schema_registry, topic_exists, ConsumedRecord, PrivateBroker,
+    KAFKA_BROKERS,
+};
 pub use private_postgres::PrivatePostgres;
 pub use proxy::TcpProxy;
 pub use upstream_fake::{Behaviour, FakeUpstreams};
@@ -30,12 +33,11 @@ impl Stack {
         Self::on(TestDatabase::create().await)
     }
 
+    /// The topic's records are validated by the broker against the event schema.
     pub fn on(database: TestDatabase) -> Self {
-        Self {
-            database,
-            upstreams: FakeUpstreams::start(),
-            topic: format!("certificates-{}", uuid::Uuid::new_v4().simple()),
-        }
+        let topic = format!("certificates-{}", uuid::Uuid::new_v4().simple());
+        register_event_schema(&topic);
+        Self { database, upstreams: FakeUpstreams::start(), topic }
     }
 
     /// The service's environment for this stack: Postgres, the upstream

@@ -12,7 +12,7 @@ use certificate_domain::contract::{
 use certificate_kafka_rust::{KafkaRustConfig, KafkaRustPublisher};
 use certificate_postgres::{run_migrations, PgConfig, PgStore};
 use certificate_rdkafka::{RdKafkaConfig, RdKafkaPublisher};
-use certificate_system_tests::{create_topic, TestDatabase, KAFKA_BROKERS};
+use certificate_system_tests::{create_topic, register_event_schema, TestDatabase, KAFKA_BROKERS};
 use uuid::Uuid;
 
 /// Fresh stores, each on a database of its own that lives until `Databases`
@@ -76,6 +76,7 @@ fn kafka_rust(brokers: &str, topic: &str) -> KafkaRustPublisher {
 #[tokio::test(flavor = "multi_thread")]
 async fn rdkafka_on_tansu_keeps_the_publisher_contract() {
     let topic = format!("contract-{}", Uuid::new_v4());
+    register_event_schema(&topic);
     create_topic(KAFKA_BROKERS, &topic).await;
     check_publisher(&rdkafka(KAFKA_BROKERS, &topic)).await;
 }

@@ -134,6 +134,7 @@ async fn prune_removes_only_what_is_published_and_past_the_retention() {
 
     let recent = app.cli(&["outbox", "replay", "--since", "2020-01-01"]);
     assert!(recent.contains("older than the retention") && recent.contains("1 events"), "{recent}");
+    assert!(recent.contains("OUTBOX_RETENTION, 7 days"), "the default retention is a week: {recent}");
     let within = app.cli(&["outbox", "replay", "--since", &days_ago(1)]);
     assert!(!within.contains("warning"), "{within}");
 

@@ -171,7 +171,11 @@ async fn an_unreachable_database_is_a_503_with_no_upstream_call() {
 async fn the_binary_creates_its_topic_on_start() {
     let stack = Stack::new().await;
     assert!(!topic_exists(KAFKA_BROKERS, &stack.topic));
-    let app = stack.start_app().await;
+    // KAFKA_ENABLED, the other spelling of the NestJS service's kafkaEnabled.
+    let mut env: Vec<(String, String)> =
+        stack.env(KAFKA_BROKERS).into_iter().filter(|(k, _)| k != "kafkaEnabled").collect();
+    env.push(("KAFKA_ENABLED".into(), "true".into()));
+    let app = TestApp::spawn(env).await;
     assert!(app.wait_for_log("created the Kafka topic", TIMEOUT).await, "{:?}", app.logs());
     assert!(topic_exists(KAFKA_BROKERS, &stack.topic));
 }

@@ -9,10 +9,22 @@ use std::time::Duration;
 use certificate_system_tests::{contract_body, with, PrivateBroker, Stack, TestApp};
 use serde_json::Value;
 
+/// The value of `sample`; a sample named without labels sums every label set.
 fn metric(text: &str, sample: &str) -> f64 {
-    text.lines()
-        .find_map(|line| line.strip_prefix(sample).and_then(|rest| rest.trim().parse().ok()))
-        .unwrap_or_else(|| panic!("{sample} not in\n{text}"))
+    let values: Vec<f64> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix(sample))
+        .filter_map(|rest| {
+            let rest = if sample.ends_with('}') {
+                rest
+            } else {
+                rest.strip_prefix('{').map_or(rest, |r| r.split_once('}').map_or(r, |(_, v)| v))
+            };
+            rest.trim().parse::<f64>().ok()
+        })
+        .collect();
+    assert!(!values.is_empty(), "{sample} not in\n{text}");
+    values.iter().sum()
 }
 
 async fn scrape(app: &TestApp) -> String {

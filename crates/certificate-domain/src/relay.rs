@@ -225,7 +225,8 @@ impl OutboxRelay {
 
     fn failure(&self, event: &PendingEvent, error: &PublishError) -> FailedDelivery {
         let attempt = event.attempts + 1;
-        let retry_at = (attempt < self.policy.max_attempts).then(|| {
+        let permanent = matches!(error, PublishError::InvalidRecord(_));
+        let retry_at = (attempt < self.policy.max_attempts && !permanent).then(|| {
             let delay = self.policy.backoff(attempt, self.randomness.jitter());
             self.clock.now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX)
         });

@@ -85,3 +85,15 @@ pub fn serve(config: &HttpConfig, state: AppState, grace: Duration) -> std::io::
     .run();
     Ok((server, address))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_contracts_port_is_the_default_and_a_bad_one_is_named() {
+        assert_eq!(HttpConfig::from_vars(std::iter::empty()).unwrap().port, 3000);
+        let error = HttpConfig::from_vars([("PORT".to_owned(), "http".to_owned())].into_iter()).unwrap_err();
+        assert!(error.to_string().contains("PORT"), "{error}");
+    }
+}

@@ -46,6 +46,11 @@ struct OutcomeLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabels {
+    reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct UpstreamLabels {
     upstream: &'static str,
 }
@@ -72,7 +77,7 @@ pub struct Metrics {
     upstream_calls: Family<UpstreamOutcomeLabels, Counter>,
     upstream_duration: Histograms<UpstreamLabels>,
     events_published: Counter,
-    publish_failures: Counter,
+    publish_failures: Family<ReasonLabels, Counter>,
     publish_duration: Histogram,
     publish_lag: Histogram,
     outbox_pending: Gauge,
@@ -94,7 +99,7 @@ impl Metrics {
             upstream_calls: Family::default(),
             upstream_duration: Family::new_with_constructor(latency_histogram),
             events_published: Counter::default(),
-            publish_failures: Counter::default(),
+            publish_failures: Family::default(),
             publish_duration: latency_histogram(),
             // Fine steps (25%) from 1 ms to about 9 minutes: the lag is watched
             // against targets of a few milliseconds, and outages last minutes.
@@ -118,7 +123,11 @@ impl Metrics {
         registry.register("upstream_calls", "Upstream calls by service and outcome", metrics.upstream_calls.clone());
         registry.register("upstream_call_duration_seconds", "Upstream call latency", metrics.upstream_duration.clone());
         registry.register("events_published", "Events acknowledged by the broker", metrics.events_published.clone());
-        registry.register("event_publish_failures", "Event deliveries that failed", metrics.publish_failures.clone());
+        registry.register(
+            "event_publish_failures",
+            "Event deliveries that failed, by reason (unavailable, timeout, rejected, invalid_record)",
+            metrics.publish_failures.clone(),
+        );
         registry.register(
             "event_publish_duration_seconds",
             "Time to publish one batch",
@@ -147,6 +156,9 @@ impl Metrics {
             "Requests waiting for a database connection",
             metrics.db_pool_waiting.clone(),
         );
+        for reason in PublishError::REASONS {
+            metrics.publish_failures.get_or_create(&ReasonLabels { reason }).inc_by(0);
+        }
         Self { registry, ..metrics }
     }
 
@@ -293,7 +305,9 @@ impl CertificatePublisher for MeteredPublisher {
         }
         let published = results.iter().filter(|r| r.is_ok()).count() as u64;
         self.metrics.events_published.inc_by(published);
-        self.metrics.publish_failures.inc_by(results.len() as u64 - published);
+        for error in results.iter().filter_map(|result| result.as_ref().err()) {
+            self.metrics.publish_failures.get_or_create(&ReasonLabels { reason: error.reason() }).inc();
+        }
         results
     }
 }

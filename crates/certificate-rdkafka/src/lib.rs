@@ -208,11 +208,11 @@ fn create_producer(config: &RdKafkaConfig) -> Result<FutureProducer, KafkaError>
 pub fn publish_error(error: KafkaError) -> PublishError {
     match error.rdkafka_error_code() {
         Some(RDKafkaErrorCode::MessageTimedOut | RDKafkaErrorCode::RequestTimedOut) => PublishError::Timeout,
+        Some(RDKafkaErrorCode::InvalidRecord) => PublishError::InvalidRecord(cause(error)),
         Some(
             RDKafkaErrorCode::MessageSizeTooLarge
             | RDKafkaErrorCode::InvalidMessage
-            | RDKafkaErrorCode::TopicAuthorizationFailed
-            | RDKafkaErrorCode::InvalidRecord,
+            | RDKafkaErrorCode::TopicAuthorizationFailed,
         ) => PublishError::Rejected(cause(error)),
         _ => PublishError::Unavailable(cause(error)),
     }

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Result};
+use certificate_cli::parse_duration;
 use certificate_credential_service::UpstreamConfig;
 use certificate_domain::RelayPolicy;
 use certificate_http::HttpConfig;
@@ -14,8 +15,6 @@ use certificate_kafka_rust::KafkaRustConfig;
 use certificate_postgres::PgConfig;
 use certificate_rdkafka::RdKafkaConfig;
 use serde::Deserialize;
-
-use certificate_cli::parse_duration;
 
 /// The service's own variables as envy reads them: envy lowercases names,
 /// so the NestJS service's `kafkaEnabled` arrives as `kafkaenabled`.
@@ -92,8 +91,6 @@ impl Config {
 
     fn from_vars(vars: Vec<(String, String)>) -> Result<Self> {
         let env: Env = envy::from_iter(vars.clone())?;
-        let database = PgConfig::from_vars(vars.clone().into_iter())?;
-        let upstream = UpstreamConfig::from_vars(vars.clone().into_iter())?;
         let defaults = RelayPolicy::default();
         Ok(Self {
             http: HttpConfig::from_vars(vars.clone().into_iter())?,
@@ -102,7 +99,7 @@ impl Config {
                 "text" => LogFormat::Text,
                 other => bail!("LOG_FORMAT must be json or text, not '{other}'"),
             },
-            publisher: publisher(&env, vars)?,
+            publisher: publisher(&env, vars.clone())?,
             claim_lease: Duration::from_millis(env.claim_lease_ms),
             relay: RelayPolicy {
                 batch_size: env.outbox_batch_size.unwrap_or(defaults.batch_size),
@@ -118,8 +115,8 @@ impl Config {
             },
             shutdown_grace: Duration::from_secs(env.shutdown_grace_seconds),
             revoke_on_reissue: env.revoke_on_reissue.unwrap_or(true),
-            database,
-            upstream,
+            database: PgConfig::from_vars(vars.clone().into_iter())?,
+            upstream: UpstreamConfig::from_vars(vars.into_iter())?,
         })
     }
 
@@ -155,41 +152,4 @@ fn publisher(env: &Env, vars: Vec<(String, String)>) -> Result<Publisher> {
     } else {
         Publisher::KafkaRust(KafkaRustConfig::from_vars(vars)?)
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn config(vars: &[(&str, &str)]) -> Result<Config> {
-        let config = Config::from_vars(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())?;
-        config.check_servable()?;
-        Ok(config)
-    }
-
-    #[test]
-    fn nothing_configured_is_the_embedded_default() {
-        let config = config(&[]).unwrap();
-        assert!(config.embedded());
-        assert_eq!(config.http.port, 3000);
-        assert!(matches!(config.publisher, Publisher::Disabled));
-        assert_eq!(config.retention, Duration::from_secs(7 * 86_400));
-    }
-
-    #[test]
-    fn both_spellings_of_kafka_enabled_choose_rdkafka_with_the_contracts_defaults() {
-        for name in ["kafkaEnabled", "KAFKA_ENABLED"] {
-            let Publisher::RdKafka(kafka) = config(&[(name, "true")]).unwrap().publisher else {
-                panic!("{name} enables rdkafka");
-            };
-            assert_eq!((kafka.topic.as_str(), kafka.brokers.as_str()), ("user-topic", "localhost:9092"));
-            assert_eq!(kafka.client_id, "tracking-service");
-        }
-    }
-
-    #[test]
-    fn the_operator_commands_need_only_the_database() {
-        let config = Config::from_vars(vec![("DATABASE_URL".into(), "postgres://a@b/c".into())]).unwrap();
-        assert_eq!(config.database.unwrap().url, "postgres://a@b/c");
-    }
 }

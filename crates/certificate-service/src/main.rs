@@ -5,12 +5,12 @@
 mod app;
 mod config;
 mod publishers;
-mod telemetry;
 
 use std::process::ExitCode;
 
 use certificate_cli::Command;
-use config::Config;
+use config::{Config, LogFormat};
+use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let command = match certificate_cli::parse(std::env::args().skip(1)) {
@@ -29,7 +29,7 @@ fn main() -> ExitCode {
         Ok(config) => config,
         Err(error) => return refuse(format!("configuration error: {error}")),
     };
-    telemetry::init(config.log_format);
+    init_logs(config.log_format);
     match actix_web::rt::System::new().block_on(app::run(command, config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -44,4 +44,15 @@ fn main() -> ExitCode {
 fn refuse(message: String) -> ExitCode {
     eprintln!("{message}");
     ExitCode::from(2)
+}
+
+/// JSON lines for production (the request's span once per line, not again
+/// in a span list), readable text for `make run`.
+fn init_logs(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stdout);
+    match format {
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).with_span_list(false).init(),
+        LogFormat::Text => builder.init(),
+    }
 }

@@ -310,7 +310,7 @@ pub trait EventOutbox: Send + Sync + 'static {
     ) -> Result<Vec<Delivery>, OutboxError>;
 }
 
-/// Why one event was not delivered; every case is retried with backoff.
+/// Why one event was not delivered.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum PublishError {
     #[error("broker unavailable: {0}")]
@@ -319,6 +319,25 @@ pub enum PublishError {
     Timeout,
     #[error("rejected by the broker: {0}")]
     Rejected(#[source] Cause),
+    /// The broker refused the record itself (it breaks the topic's schema):
+    /// sending it again cannot succeed, so it goes to dead-letter at once.
+    #[error("refused by the broker as an invalid record: {0}")]
+    InvalidRecord(#[source] Cause),
+}
+
+impl PublishError {
+    /// Every `reason()`, so that a counter by reason can start at zero.
+    pub const REASONS: [&'static str; 4] = ["unavailable", "timeout", "rejected", "invalid_record"];
+
+    /// The failure's name in the metrics.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            PublishError::Unavailable(_) => "unavailable",
+            PublishError::Timeout => "timeout",
+            PublishError::Rejected(_) => "rejected",
+            PublishError::InvalidRecord(_) => "invalid_record",
+        }
+    }
 }
 
 /// Sends events to the rest of the platform (Kafka in production).

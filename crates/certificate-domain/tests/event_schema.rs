@@ -1,0 +1,80 @@
+//! Every event the domain can make conforms to the published event schema
+//! (schemas/course-status-updated.schema.json), for any valid request, and
+//! the file the broker's schema registry reads (schemas/user-topic.json) is
+//! that same schema.
+
+use std::path::Path;
+
+use certificate_domain::{CertificateEvent, IssueRequest, RequestFields};
+use chrono::Utc;
+use proptest::prelude::*;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+fn schema_file(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas").join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap_or_else(|e| panic!("{path:?}: {e}"))
+}
+
+#[test]
+fn the_brokers_topic_file_holds_the_published_schema() {
+    let topic_file = schema_file("user-topic.json");
+    assert_eq!(
+        topic_file["properties"]["value"],
+        schema_file("course-status-updated.schema.json"),
+        "run schemas/make-topic-file.py after changing the schema"
+    );
+    assert!(topic_file["properties"].get("key").is_none(), "the key (the raw courseId) is not JSON");
+}
+
+/// A date or date-time in one of the forms the request accepts.
+fn iso_date() -> impl Strategy<Value = String> {
+    let date = (1970u32..2100, 1u32..=12, 1u32..=28).prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}"));
+    let time = (0u32..24, 0u32..60, 0u32..60, prop::option::of(0u32..1000)).prop_map(|(h, m, s, ms)| {
+        format!("T{h:02}:{m:02}:{s:02}{}", ms.map(|ms| format!(".{ms:03}")).unwrap_or_default())
+    });
+    let zone =
+        prop_oneof![Just(String::new()), Just("Z".to_owned()), Just("+05:30".to_owned()), Just("-08:00".to_owned())];
+    (date, prop::option::of((time, zone))).prop_map(|(date, time)| match time {
+        Some((time, zone)) => format!("{date}{time}{zone}"),
+        None => date,
+    })
+}
+
+fn non_blank() -> impl Strategy<Value = String> {
+    any::<String>().prop_filter("not blank", |s| !s.trim().is_empty())
+}
+
+prop_compose! {
+    fn request()(
+        course_id in non_blank(),
+        course_name in non_blank(),
+        first_name in any::<String>(),
+        middle_name in prop::option::of(any::<String>()),
+        last_name in any::<String>(),
+        issuance_date in iso_date(),
+        expiration_date in iso_date(),
+        issued_on in prop::option::of(any::<String>()),
+        reissue in any::<bool>(),
+    ) -> IssueRequest {
+        let fields: RequestFields = serde_json::from_value(json!({
+            "userId": Uuid::new_v4().to_string(), "courseId": course_id, "courseName": course_name,
+            "firstName": first_name, "middleName": middle_name, "lastName": last_name,
+            "issuanceDate": issuance_date, "expirationDate": expiration_date,
+            "issuedOn": issued_on, "reissue": reissue,
+        }))
+        .unwrap();
+        IssueRequest::parse(fields).expect("a valid request")
+    }
+}
+
+proptest! {
+    #[test]
+    fn every_event_of_a_valid_request_conforms_to_the_schema(request in request(), certificate_id in non_blank()) {
+        let validator = jsonschema::validator_for(&schema_file("course-status-updated.schema.json")).unwrap();
+        let event = CertificateEvent::certificate_issued(&request, &certificate_id, Uuid::new_v4(), Utc::now());
+        let value: Value = serde_json::from_str(&event.payload).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&value).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        prop_assert!(errors.is_empty(), "{errors:?} in {value}");
+    }
+}
