@@ -45,7 +45,14 @@ async fn queue_a_broken_event(stack: &Stack) {
 async fn wait_for_rows(stack: &Stack, sql: &str, rows: i64) {
     let started = Instant::now();
     while stack.database.count(sql).await != rows {
-        assert!(started.elapsed() < Duration::from_secs(30), "never {rows} rows: {sql}");
+        if started.elapsed() > Duration::from_secs(30) {
+            let outbox = stack
+                .database
+                .query("SELECT format('%s attempts=%s dead=%s error=%s', id, attempts, dead_at, last_error) FROM certificate_outbox")
+                .await;
+            let outbox: Vec<String> = outbox.iter().map(|row| row.get(0)).collect();
+            panic!("never {rows} rows: {sql}\noutbox: {outbox:#?}");
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -145,7 +145,12 @@ async fn a_stalled_credential_service_is_a_504() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn garbage_from_the_identity_service_is_a_502() {
-    assert_upstream_failure(|s| s.upstreams.set_identity(Behaviour::Garbage), 502, "invalid response").await;
+    assert_upstream_failure(
+        |s| s.upstreams.set_identity(Behaviour::Garbage),
+        502,
+        "identity service sent an answer that cannot be read",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -161,6 +166,10 @@ async fn an_unreachable_database_is_a_503_with_no_upstream_call() {
 
     assert_eq!(answer.status, 503, "{}", answer.body);
     assert_eq!(answer.body["success"], false);
+    assert_eq!(answer.body["message"], "the database is unavailable", "product words, not the driver's text");
+    let request_id = answer.request_id.clone().expect("every answer names its request");
+    let logged = app.logs().into_iter().find(|line| line.contains("issuance failed")).expect("the cause is logged");
+    assert!(logged.contains("\"level\":\"ERROR\"") && logged.contains(&request_id), "{logged}");
     assert_eq!(stack.upstreams.did_calls(), 0);
     assert_eq!(app.get("/health/ready").await.status, 503);
     proxy.restore();
@@ -262,4 +271,19 @@ async fn the_operator_commands_need_only_the_database() {
         certificate_system_tests::app_command(&env, &["outbox", "status"]).output().expect("run outbox status");
     let stdout = String::from_utf8_lossy(&status.stdout);
     assert!(status.status.success() && stdout.contains("pending: 0") && stdout.contains("dead: 0"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_nul_in_any_text_field_is_a_400_naming_it_and_nothing_is_stored() {
+    let stack = Stack::new().await;
+    let app = stack.start_app().await;
+    for field in ["courseId", "courseName", "firstName", "middleName", "lastName", "issuedOn"] {
+        let mut body = contract_body();
+        body[field] = json!("before\u{0}after");
+        let answer = app.issue(&body).await;
+        assert_eq!(answer.status, 400, "{field}: {}", answer.body);
+        assert_eq!(answer.body["errors"], json!([{"field": field, "message": "must not contain control characters"}]));
+    }
+    assert_eq!(rows(&stack).await, 0);
+    assert_eq!(stack.upstreams.did_calls(), 0);
 }

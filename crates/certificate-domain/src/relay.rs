@@ -237,10 +237,29 @@ impl OutboxRelay {
     }
 }
 
+impl OutboxRelay {
+    /// A broker that validates records refuses a whole produce request for
+    /// one bad record, and may have put good events in the same request:
+    /// each event refused as invalid in a batch is sent again alone, so that
+    /// only a record that is itself invalid goes to dead-letter.
+    async fn publish_isolating_invalid(&self, events: &[PendingEvent]) -> Vec<Result<(), PublishError>> {
+        let mut results = self.publisher.publish(events).await;
+        if events.len() > 1 {
+            for (event, result) in events.iter().zip(results.iter_mut()) {
+                if matches!(result, Err(PublishError::InvalidRecord(_))) {
+                    let alone = self.publisher.publish(std::slice::from_ref(event)).await;
+                    *result = alone.into_iter().next().unwrap_or(Err(PublishError::Timeout));
+                }
+            }
+        }
+        results
+    }
+}
+
 #[async_trait]
 impl DeliverBatch for OutboxRelay {
     async fn deliver(&self, events: &[PendingEvent]) -> Vec<Delivery> {
-        let results = self.publisher.publish(events).await;
+        let results = self.publish_isolating_invalid(events).await;
         events
             .iter()
             .zip(results)

@@ -57,6 +57,18 @@ const EMPTY: &str = "must not be empty";
 const NOT_A_UUID: &str = "must be a UUID";
 const NOT_A_DATE: &str = "must be an ISO 8601 date or date-time";
 const NOT_A_BOOLEAN: &str = "must be a boolean";
+const CONTROL_CHARACTER: &str = "must not contain control characters";
+
+/// The most characters a text field may have: every accepted value must fit
+/// the table, the credential and the event, and print.
+#[derive(Clone, Copy)]
+struct Limit {
+    chars: usize,
+    message: &'static str,
+}
+
+const ID: Limit = Limit { chars: 255, message: "must be at most 255 characters" };
+const NAME: Limit = Limit { chars: 1024, message: "must be at most 1024 characters" };
 
 /// Collects field errors while each field is checked.
 struct Checker(Vec<FieldError>);
@@ -67,23 +79,27 @@ impl Checker {
         None
     }
 
-    fn optional_string(&mut self, field: &'static str, value: Option<Value>) -> Option<Option<String>> {
+    /// A string that is storable and printable: no control character (a NUL
+    /// would not even reach the database), at most `limit` characters.
+    fn optional_text(&mut self, field: &'static str, value: Option<Value>, limit: Limit) -> Option<Option<String>> {
         match value {
             None | Some(Value::Null) => Some(None),
+            Some(Value::String(s)) if s.chars().any(char::is_control) => self.fail(field, CONTROL_CHARACTER),
+            Some(Value::String(s)) if s.chars().count() > limit.chars => self.fail(field, limit.message),
             Some(Value::String(s)) => Some(Some(s)),
             Some(_) => self.fail(field, NOT_A_STRING),
         }
     }
 
-    fn string(&mut self, field: &'static str, value: Option<Value>) -> Option<String> {
-        match self.optional_string(field, value)? {
+    fn text(&mut self, field: &'static str, value: Option<Value>, limit: Limit) -> Option<String> {
+        match self.optional_text(field, value, limit)? {
             Some(s) => Some(s),
             None => self.fail(field, REQUIRED),
         }
     }
 
-    fn non_empty(&mut self, field: &'static str, value: Option<Value>) -> Option<String> {
-        let s = self.string(field, value)?;
+    fn non_empty(&mut self, field: &'static str, value: Option<Value>, limit: Limit) -> Option<String> {
+        let s = self.text(field, value, limit)?;
         if s.trim().is_empty() {
             return self.fail(field, EMPTY);
         }
@@ -91,7 +107,7 @@ impl Checker {
     }
 
     fn uuid(&mut self, field: &'static str, value: Option<Value>) -> Option<Uuid> {
-        let s = self.string(field, value)?;
+        let s = self.text(field, value, ID)?;
         match Uuid::try_parse(&s) {
             Ok(id) => Some(id),
             Err(_) => self.fail(field, NOT_A_UUID),
@@ -100,7 +116,7 @@ impl Checker {
 
     /// The date as sent, and the instant it names.
     fn date(&mut self, field: &'static str, value: Option<Value>) -> Option<(String, DateTime<Utc>)> {
-        let s = self.string(field, value)?;
+        let s = self.text(field, value, ID)?;
         match parse_iso8601(&s) {
             Some(at) => Some((s, at)),
             None => self.fail(field, NOT_A_DATE),
@@ -134,14 +150,14 @@ impl IssueRequest {
         let mut field = |name: &str| fields.remove(name);
         let mut check = Checker(Vec::new());
         let user_id = check.uuid("userId", field("userId"));
-        let course_id = check.non_empty("courseId", field("courseId"));
-        let course_name = check.non_empty("courseName", field("courseName"));
-        let first_name = check.string("firstName", field("firstName"));
-        let middle_name = check.optional_string("middleName", field("middleName"));
-        let last_name = check.string("lastName", field("lastName"));
+        let course_id = check.non_empty("courseId", field("courseId"), ID);
+        let course_name = check.non_empty("courseName", field("courseName"), NAME);
+        let first_name = check.text("firstName", field("firstName"), NAME);
+        let middle_name = check.optional_text("middleName", field("middleName"), NAME);
+        let last_name = check.text("lastName", field("lastName"), NAME);
         let (issuance_date, issued_at) = check.date("issuanceDate", field("issuanceDate")).unzip();
         let expiration_date = check.date("expirationDate", field("expirationDate")).map(|(sent, _)| sent);
-        let issued_on = check.optional_string("issuedOn", field("issuedOn"));
+        let issued_on = check.optional_text("issuedOn", field("issuedOn"), ID);
         let reissue = check.flag("reissue", field("reissue"));
         // Every field was checked above (so that all failures are reported);
         // the request exists only if none failed.
@@ -196,7 +212,7 @@ mod tests {
         for (k, v) in patch.as_object().unwrap() {
             body[k] = v.clone();
         }
-        IssueRequest::parse(raw(body)).unwrap_err().0
+        IssueRequest::parse(raw(body)).err().map(|errors| errors.0).unwrap_or_default()
     }
 
     #[test]
@@ -231,6 +247,22 @@ mod tests {
                 FieldError { field: "reissue", message: NOT_A_BOOLEAN },
             ]
         );
+    }
+
+    #[test]
+    fn every_text_field_refuses_control_characters_and_overlong_values() {
+        for field in ["courseId", "courseName", "firstName", "middleName", "lastName", "issuedOn"] {
+            let errors = errors_for(json!({ field: "a\u{0}b" }));
+            assert_eq!((errors.len(), errors[0].field, errors[0].message), (1, field, CONTROL_CHARACTER));
+            let errors = errors_for(json!({ field: "line\nbreak" }));
+            assert_eq!(errors[0].message, CONTROL_CHARACTER, "{field}");
+        }
+        for (field, limit) in [("courseId", ID), ("issuedOn", ID), ("courseName", NAME), ("firstName", NAME)] {
+            assert!(errors_for(json!({ field: "é".repeat(limit.chars) })).is_empty(), "{field} at its limit");
+            let errors = errors_for(json!({ field: "é".repeat(limit.chars + 1) }));
+            assert_eq!(errors[0].message, limit.message, "{field}");
+        }
+        assert_eq!(errors_for(json!({"userId": "\u{0}"}))[0].message, CONTROL_CHARACTER);
     }
 
     #[test]

@@ -283,3 +283,18 @@ async fn a_reissue_keeps_the_superseded_credential_when_revoking_is_off() {
     use_case.issue(&command(json!({"reissue": true}))).await.unwrap();
     assert_eq!(w.store.revocations_pending(), 0);
 }
+
+#[tokio::test]
+async fn a_batch_refused_as_invalid_is_sent_again_one_by_one_and_only_the_bad_record_dies() {
+    let w = world();
+    w.use_case.issue(&command(json!({}))).await.unwrap();
+    w.use_case.issue(&command(json!({"userId": "0b5f3c1e-4d9a-4f8e-9a51-7c2d1e6b3a90"}))).await.unwrap();
+    // The broker refuses the whole batch, then the first event again when it is alone.
+    w.publisher.fail_next(PublishError::InvalidRecord(cause_from("Broker failed to validate record")), 3);
+
+    let report = w.relay.relay_due().await.unwrap();
+
+    assert_eq!((report.published, report.dead), (1, 1), "{report:?}");
+    assert_eq!(w.store.dead_count(), 1);
+    assert_eq!(w.store.pending_count(), 0, "the good event was published, not held back");
+}

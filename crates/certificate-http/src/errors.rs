@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use certificate_domain::ports::{RepoError, UpstreamError};
+use certificate_domain::ports::{RepoError, Upstream, UpstreamError};
 use certificate_domain::{FieldError, IssueError, ValidationErrors};
 use serde::Serialize;
 
@@ -10,8 +10,9 @@ use serde::Serialize;
 pub enum ApiError {
     #[error("{0}")]
     Validation(ValidationErrors),
-    #[error("{0}")]
-    BadRequest(String),
+    /// The body is not a JSON object; named as the field `body`.
+    #[error("body - {0}")]
+    Body(&'static str),
     #[error("Content-Type must be application/json")]
     UnsupportedMediaType,
     #[error("request body is larger than {} bytes", crate::MAX_BODY_BYTES)]
@@ -36,7 +37,7 @@ struct ErrorBody<'a> {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::Validation(_) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Validation(_) | ApiError::Body(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
@@ -44,21 +45,47 @@ impl ResponseError for ApiError {
         }
     }
 
+    /// A 5xx says what failed in product words; the underlying error goes to
+    /// the log, at error level, in the request's span (its request id).
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        if status.is_server_error() {
-            tracing::warn!(status = status.as_u16(), "issuance failed: {self}");
-        }
+        let message = match self {
+            ApiError::Issue(error) if status.is_server_error() => {
+                tracing::error!(status = status.as_u16(), "issuance failed: {error}");
+                product_message(error)
+            }
+            other => other.to_string(),
+        };
+        let body_error;
         let errors = match self {
             ApiError::Validation(ValidationErrors(errors)) => errors.as_slice(),
+            ApiError::Body(message) => {
+                body_error = [FieldError { field: "body", message }];
+                &body_error[..]
+            }
             _ => &[],
         };
-        HttpResponse::build(status).json(ErrorBody {
-            success: false,
-            status_code: status.as_u16(),
-            message: self.to_string(),
-            errors,
-        })
+        HttpResponse::build(status).json(ErrorBody { success: false, status_code: status.as_u16(), message, errors })
+    }
+}
+
+/// What a caller is told about a failure that is not theirs.
+fn product_message(error: &IssueError) -> String {
+    let service = |upstream: &Upstream| upstream.to_string();
+    match error {
+        IssueError::Repo(RepoError::Unavailable(_)) => "the database is unavailable".into(),
+        IssueError::Repo(_) => "the database could not record the certificate".into(),
+        IssueError::Upstream(UpstreamError::Timeout { upstream }) => format!("the {} timed out", service(upstream)),
+        IssueError::Upstream(UpstreamError::Rejected { upstream, status }) => {
+            format!("the {} answered HTTP {status}", service(upstream))
+        }
+        IssueError::Upstream(UpstreamError::Unreachable { upstream, .. }) => {
+            format!("the {} is unreachable", service(upstream))
+        }
+        IssueError::Upstream(UpstreamError::InvalidResponse { upstream, .. }) => {
+            format!("the {} sent an answer that cannot be read", service(upstream))
+        }
+        other => other.to_string(),
     }
 }
 

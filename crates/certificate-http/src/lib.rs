@@ -34,6 +34,14 @@ pub struct AppState {
     pub observer: Arc<dyn Observer>,
 }
 
+/// `Cache-Control: no-store` (a credential must not sit in a shared cache)
+/// and `X-Content-Type-Options: nosniff` on every answer.
+pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add(("Cache-Control", "no-store"))
+        .add(("X-Content-Type-Options", "nosniff"))
+}
+
 /// Registers every route on an actix `App`; tests use it with `actix_web::test`.
 pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
@@ -76,7 +84,10 @@ pub fn serve(config: &HttpConfig, state: AppState, grace: Duration) -> std::io::
     let listener = TcpListener::bind(("0.0.0.0", config.port))?;
     let address = listener.local_addr()?;
     let server = HttpServer::new(move || {
-        App::new().wrap(actix_web::middleware::from_fn(observe::observe)).configure(configure(state.clone()))
+        App::new()
+            .wrap(security_headers())
+            .wrap(actix_web::middleware::from_fn(observe::observe))
+            .configure(configure(state.clone()))
     })
     .workers(config.workers)
     .shutdown_timeout(grace.as_secs())

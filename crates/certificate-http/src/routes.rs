@@ -34,8 +34,9 @@ fn json_error(error: JsonPayloadError) -> ApiError {
     match error {
         JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
         JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => ApiError::PayloadTooLarge,
-        JsonPayloadError::Deserialize(error) => ApiError::BadRequest(format!("malformed JSON body: {error}")),
-        other => ApiError::BadRequest(format!("unreadable body: {other}")),
+        JsonPayloadError::Deserialize(error) if error.is_data() => ApiError::Body("must be a JSON object"),
+        JsonPayloadError::Deserialize(_) => ApiError::Body("is not valid JSON"),
+        _ => ApiError::Body("cannot be read"),
     }
 }
 

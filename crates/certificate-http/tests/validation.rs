@@ -114,13 +114,35 @@ async fn malformed_json_is_a_400_in_the_envelope() {
     let (status, body) = post(request).await;
     assert_eq!(status, 400);
     assert_eq!(body["success"], false);
-    assert!(body["message"].as_str().unwrap().starts_with("malformed JSON body"), "{body}");
+    assert_eq!(body["errors"], json!([{"field": "body", "message": "is not valid JSON"}]), "{body}");
 }
 
 #[actix_web::test]
-async fn a_body_that_is_not_an_object_is_a_400() {
-    let (status, body) = post_json(json!(["not", "an", "object"])).await;
-    assert_eq!(status, 400, "{body}");
+async fn a_body_that_is_not_an_object_is_a_400_naming_the_body() {
+    for not_an_object in [json!(["not", "an", "object"]), json!([null, null]), json!("text"), json!(3)] {
+        let (status, body) = post_json(not_an_object.clone()).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["errors"], json!([{"field": "body", "message": "must be a JSON object"}]), "{not_an_object}");
+    }
+}
+
+#[actix_web::test]
+async fn a_nul_in_any_text_field_is_a_400_naming_it() {
+    for field in ["courseId", "courseName", "firstName", "middleName", "lastName", "issuedOn"] {
+        let (status, body) = post_with(field, json!("do_1\u{0}")).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["errors"], json!([{"field": field, "message": "must not contain control characters"}]));
+    }
+}
+
+#[actix_web::test]
+async fn api_answers_are_not_cached_or_sniffed() {
+    let request = test::TestRequest::post().uri("/certificate/issue").set_json(valid());
+    let app =
+        test::init_service(App::new().wrap(certificate_http::security_headers()).configure(configure(state()))).await;
+    let response = test::call_service(&app, request.to_request()).await;
+    assert_eq!(response.headers().get("cache-control").unwrap(), "no-store");
+    assert_eq!(response.headers().get("x-content-type-options").unwrap(), "nosniff");
 }
 
 #[actix_web::test]
