@@ -264,7 +264,10 @@ enum Expected {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_burst_of_five_hundred_with_reused_keys_and_claims_in_flight_answers_each_request_correctly() {
     let stack = Stack::new().await;
-    let app = Arc::new(stack.start_app().await);
+    // The burst is about each answer being right, not about upstream
+    // timeouts: 500 requests at once on a busy 2-core box can take seconds.
+    let env = with(stack.env(KAFKA_BROKERS), &[("UPSTREAM_TIMEOUT_MS", "60000"), ("DB_TIMEOUT_MS", "60000")]);
+    let app = Arc::new(TestApp::spawn(env).await);
     let mut burst = Vec::new();
     for i in 0..500 {
         let body = contract_body();
