@@ -18,7 +18,7 @@ pub fn binary() -> PathBuf {
 }
 
 /// Variables of the service that a test must not inherit from the shell.
-const SERVICE_VARIABLES: [&str; 12] = [
+const SERVICE_VARIABLES: [&str; 14] = [
     "DATABASE_URL",
     "POSTGRES_HOST",
     "RC_IDENTITY_API_BASE_URL",
@@ -31,6 +31,8 @@ const SERVICE_VARIABLES: [&str; 12] = [
     "PORT",
     "LOG_FORMAT",
     "RUST_LOG",
+    "API_TOKENS",
+    "API_TOKENS_FILE",
 ];
 
 /// A running `certificate-service` process and everything it logged.

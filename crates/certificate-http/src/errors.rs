@@ -21,6 +21,8 @@ pub enum ApiError {
     Issue(#[from] IssueError),
     #[error("no such route")]
     NotFound,
+    #[error("a valid bearer token is required (Authorization: Bearer <token>)")]
+    Unauthorized,
 }
 
 /// The envelope of docs/contract.md, for failures.
@@ -41,6 +43,7 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Issue(error) => issue_status(error),
         }
     }
@@ -65,7 +68,11 @@ impl ResponseError for ApiError {
             }
             _ => &[],
         };
-        HttpResponse::build(status).json(ErrorBody { success: false, status_code: status.as_u16(), message, errors })
+        let mut response = HttpResponse::build(status);
+        if matches!(self, ApiError::Unauthorized) {
+            response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        response.json(ErrorBody { success: false, status_code: status.as_u16(), message, errors })
     }
 }
 

@@ -6,6 +6,7 @@
 //! - health endpoints whose readiness is whatever each `Dependency` says;
 //! - `GET /metrics`, and a request id (`X-Request-Id`) on every request and its log lines.
 
+mod auth;
 mod errors;
 mod health;
 mod observe;
@@ -20,6 +21,7 @@ use actix_web::{web, App, HttpServer};
 use certificate_domain::ports::{Dependency, Observer};
 use certificate_domain::IssueCertificate;
 
+pub use auth::ApiTokens;
 pub use errors::ApiError;
 
 /// The largest request body accepted; a certificate request is far smaller.
@@ -53,14 +55,19 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
     }
 }
 
-/// `PORT` and `HTTP_WORKERS`, as envy reads them.
-#[derive(Debug, Clone, serde::Deserialize)]
+/// `PORT`, `HTTP_WORKERS`, and the API's bearer tokens: `API_TOKENS`
+/// (comma-separated) and `API_TOKENS_FILE` (one per line, for a mounted
+/// Secret), as envy reads them.
+#[derive(Clone, serde::Deserialize)]
 pub struct HttpConfig {
     /// 0 binds any free port (the tests do).
     #[serde(default = "default_port")]
     pub port: u16,
     #[serde(default = "default_workers", rename = "http_workers")]
     pub workers: usize,
+    #[serde(default)]
+    api_tokens: String,
+    api_tokens_file: Option<std::path::PathBuf>,
 }
 
 fn default_port() -> u16 {
@@ -73,7 +80,28 @@ fn default_workers() -> usize {
 
 impl HttpConfig {
     pub fn from_vars(vars: impl Iterator<Item = (String, String)>) -> Result<Self, envy::Error> {
-        envy::from_iter(vars)
+        let config: Self = envy::from_iter(vars)?;
+        config.tokens()?;
+        Ok(config)
+    }
+
+    /// The tokens of both variables; a file that cannot be read is an error
+    /// naming the variable.
+    pub fn tokens(&self) -> Result<ApiTokens, envy::Error> {
+        let from_file = match &self.api_tokens_file {
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|e| envy::Error::Custom(format!("API_TOKENS_FILE {}: {e}", path.display())))?,
+            None => String::new(),
+        };
+        let listed = self.api_tokens.split(',').chain(from_file.lines());
+        Ok(ApiTokens::new(listed.map(|token| token.trim().to_owned())))
+    }
+}
+
+impl std::fmt::Debug for HttpConfig {
+    /// Never the tokens.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpConfig").field("port", &self.port).field("workers", &self.workers).finish_non_exhaustive()
     }
 }
 
@@ -81,10 +109,13 @@ impl HttpConfig {
 /// the server and the address it listens on. On a graceful stop, requests in
 /// flight get `grace` to finish.
 pub fn serve(config: &HttpConfig, state: AppState, grace: Duration) -> std::io::Result<(Server, SocketAddr)> {
+    let tokens = web::Data::new(config.tokens().map_err(std::io::Error::other)?);
     let listener = TcpListener::bind(("0.0.0.0", config.port))?;
     let address = listener.local_addr()?;
     let server = HttpServer::new(move || {
         App::new()
+            .app_data(tokens.clone())
+            .wrap(actix_web::middleware::from_fn(auth::authenticate))
             .wrap(security_headers())
             .wrap(actix_web::middleware::from_fn(observe::observe))
             .configure(configure(state.clone()))
