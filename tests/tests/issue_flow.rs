@@ -287,3 +287,28 @@ async fn a_nul_in_any_text_field_is_a_400_naming_it_and_nothing_is_stored() {
     assert_eq!(rows(&stack).await, 0);
     assert_eq!(stack.upstreams.did_calls(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_issued_certificate_reads_back_from_postgres_and_an_enrolled_learner_without_one_is_a_404() {
+    let stack = Stack::new().await;
+    let app = stack.start_app().await;
+    let body = contract_body();
+    let issued = app.issue(&body).await;
+    assert_eq!(issued.status, 200);
+
+    let path = format!("/certificate/{}/{}", body["userId"].as_str().unwrap(), body["courseId"].as_str().unwrap());
+    let read = app.get(&path).await;
+    assert_eq!(read.status, 200, "{}", read.body);
+    assert_eq!(read.body["data"]["credential"], issued.body["data"]);
+    assert_eq!(read.body["data"]["certificateId"], issued.body["data"]["credential"]["id"]);
+    assert_eq!(read.body["data"]["status"], "viewCertificate");
+
+    let enrolled = uuid::Uuid::new_v4();
+    stack
+        .database
+        .execute(&format!(
+            "INSERT INTO user_course_certificate (\"userId\", \"courseId\", status) VALUES ('{enrolled}', 'do_x', 'enrolled')"
+        ))
+        .await;
+    assert_eq!(app.get(&format!("/certificate/{enrolled}/do_x")).await.status, 404);
+}

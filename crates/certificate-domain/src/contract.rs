@@ -53,6 +53,7 @@ where
     a_claim_taken_over_after_its_lease_looks_first(&fresh().await).await;
     an_idempotency_key_is_bound_to_its_first_request(&fresh().await).await;
     a_failed_reissue_falls_back_to_the_certificate_issued_before(&fresh().await).await;
+    an_issued_certificate_can_be_read_back(&fresh().await).await;
 }
 
 /// Runs every check of the revocation queue contract, each on a store from
@@ -256,6 +257,20 @@ async fn an_idempotency_key_is_bound_to_its_first_request(store: &impl Certifica
     assert_eq!(store.claim(keyed("body-2", "course-b")).await.unwrap(), Claim::KeyReused);
     let body = issue(store, token, learner, "course-a").await;
     assert_eq!(store.claim(keyed("body-1", "course-a")).await.unwrap(), Claim::AlreadyIssued(body));
+}
+
+async fn an_issued_certificate_can_be_read_back(store: &impl CertificateRepo) {
+    let learner = Uuid::new_v4();
+    assert_eq!(store.find(learner, "course-a").await.unwrap(), None);
+    let token = acquire(store, claim_request(learner, "course-a", false, LEASE)).await;
+    assert_eq!(store.find(learner, "course-a").await.unwrap(), None, "a claim in flight is no certificate");
+    let body = issue(store, token, learner, "course-a").await;
+    let found = store.find(learner, "course-a").await.unwrap().expect("the issued certificate");
+    assert_eq!(serde_json::Value::from(found.certificate_id.as_str()), body["id"]);
+    assert_eq!((found.status.as_str(), found.credential), ("viewCertificate", body));
+    assert!(found.issued_on.is_some());
+    assert_eq!(store.find(learner, "course-b").await.unwrap(), None);
+    assert_eq!(store.find(Uuid::new_v4(), "course-a").await.unwrap(), None);
 }
 
 async fn a_failed_reissue_falls_back_to_the_certificate_issued_before(store: &impl CertificateRepo) {

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use futures_util::future::join_all;
-use tokio::sync::watch;
+use tokio::sync::{watch, RwLock};
 
 use crate::ports::{
     CertificatePublisher, Clock, DeliverBatch, Delivery, EventOutbox, FailedDelivery, OutboxError, PendingEvent,
@@ -95,6 +95,8 @@ pub struct OutboxRelay {
     randomness: Arc<dyn Randomness>,
     policy: RelayPolicy,
     handed: Option<HandedEvents>,
+    /// Publishes share it; re-sending a refused event alone takes it whole.
+    isolation: RwLock<()>,
 }
 
 impl OutboxRelay {
@@ -104,7 +106,8 @@ impl OutboxRelay {
         clock: Arc<dyn Clock>,
         policy: RelayPolicy,
     ) -> Self {
-        Self { outbox, publisher, clock, randomness: Arc::new(SystemRandomness), policy, handed: None }
+        let randomness = Arc::new(SystemRandomness);
+        Self { outbox, publisher, clock, randomness, policy, handed: None, isolation: RwLock::new(()) }
     }
 
     /// Where the retry jitter comes from (the thread's generator by default).
@@ -239,12 +242,18 @@ impl OutboxRelay {
 
 impl OutboxRelay {
     /// A broker that validates records refuses a whole produce request for
-    /// one bad record, and may have put good events in the same request:
-    /// each event refused as invalid in a batch is sent again alone, so that
-    /// only a record that is itself invalid goes to dead-letter.
+    /// one bad record, and the client may have put good events in the same
+    /// request, from this batch or from another relay task's. So each event
+    /// refused as invalid is sent again alone, while no other publish of this
+    /// process is in flight: only a record that is itself invalid goes to
+    /// dead-letter.
     async fn publish_isolating_invalid(&self, events: &[PendingEvent]) -> Vec<Result<(), PublishError>> {
-        let mut results = self.publisher.publish(events).await;
-        if events.len() > 1 {
+        let mut results = {
+            let _shared = self.isolation.read().await;
+            self.publisher.publish(events).await
+        };
+        if results.iter().any(|result| matches!(result, Err(PublishError::InvalidRecord(_)))) {
+            let _alone = self.isolation.write().await;
             for (event, result) in events.iter().zip(results.iter_mut()) {
                 if matches!(result, Err(PublishError::InvalidRecord(_))) {
                     let alone = self.publisher.publish(std::slice::from_ref(event)).await;

@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use certificate_domain::ports::{RepoError, Upstream, UpstreamError};
-use certificate_domain::{FieldError, IssueError, ValidationErrors};
+use certificate_domain::{FieldError, IssueError, ReadError, ValidationErrors};
 use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +19,8 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("{0}")]
     Issue(#[from] IssueError),
+    #[error("{0}")]
+    Read(#[from] ReadError),
     #[error("no such route")]
     NotFound,
     #[error("a valid bearer token is required (Authorization: Bearer <token>)")]
@@ -45,6 +47,8 @@ impl ResponseError for ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Issue(error) => issue_status(error),
+            ApiError::Read(ReadError::NotFound) => StatusCode::NOT_FOUND,
+            ApiError::Read(ReadError::Repo(error)) => repo_status(error),
         }
     }
 
@@ -56,6 +60,10 @@ impl ResponseError for ApiError {
             ApiError::Issue(error) if status.is_server_error() => {
                 tracing::error!(status = status.as_u16(), "issuance failed: {error}");
                 product_message(error)
+            }
+            ApiError::Read(ReadError::Repo(error)) => {
+                tracing::error!(status = status.as_u16(), "reading a certificate failed: {error}");
+                repo_message(error).to_owned()
             }
             other => other.to_string(),
         };
@@ -80,8 +88,7 @@ impl ResponseError for ApiError {
 fn product_message(error: &IssueError) -> String {
     let service = |upstream: &Upstream| upstream.to_string();
     match error {
-        IssueError::Repo(RepoError::Unavailable(_)) => "the database is unavailable".into(),
-        IssueError::Repo(_) => "the database could not record the certificate".into(),
+        IssueError::Repo(error) => repo_message(error).to_owned(),
         IssueError::Upstream(UpstreamError::Timeout { upstream }) => format!("the {} timed out", service(upstream)),
         IssueError::Upstream(UpstreamError::Rejected { upstream, status }) => {
             format!("the {} answered HTTP {status}", service(upstream))
@@ -96,14 +103,28 @@ fn product_message(error: &IssueError) -> String {
     }
 }
 
+fn repo_message(error: &RepoError) -> &'static str {
+    match error {
+        RepoError::Unavailable(_) => "the database is unavailable",
+        _ => "the database could not do what was asked",
+    }
+}
+
+fn repo_status(error: &RepoError) -> StatusCode {
+    match error {
+        RepoError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        RepoError::ClaimLost => StatusCode::CONFLICT,
+        RepoError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
 fn issue_status(error: &IssueError) -> StatusCode {
     match error {
         IssueError::InFlight | IssueError::Repo(RepoError::ClaimLost) => StatusCode::CONFLICT,
         IssueError::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
         IssueError::Upstream(UpstreamError::Timeout { .. }) => StatusCode::GATEWAY_TIMEOUT,
         IssueError::Upstream(_) => StatusCode::BAD_GATEWAY,
-        IssueError::Repo(RepoError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
-        IssueError::Repo(RepoError::Failed(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+        IssueError::Repo(error) => repo_status(error),
     }
 }
 

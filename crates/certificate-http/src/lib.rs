@@ -19,7 +19,7 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use certificate_domain::ports::{Dependency, Observer};
-use certificate_domain::IssueCertificate;
+use certificate_domain::{IssueCertificate, ReadCertificate};
 
 pub use auth::ApiTokens;
 pub use errors::ApiError;
@@ -31,6 +31,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub issue: Arc<IssueCertificate>,
+    pub read: Arc<ReadCertificate>,
     /// What `/health/ready` checks, all at once.
     pub dependencies: Vec<Arc<dyn Dependency>>,
     pub observer: Arc<dyn Observer>,
@@ -50,6 +51,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
         cfg.app_data(web::Data::new(state))
             .app_data(routes::json_config())
             .configure(routes::issue_routes)
+            .configure(routes::read_routes)
             .configure(health::routes)
             .default_service(web::to(errors::not_found));
     }

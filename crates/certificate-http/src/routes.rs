@@ -1,4 +1,5 @@
-//! The issue endpoint: parse, validate, run the use case, answer in the envelope.
+//! The issue endpoint (parse, validate, run the use case, answer in the
+//! envelope) and the read endpoint, each under both prefixes.
 
 use actix_web::error::JsonPayloadError;
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -21,6 +22,37 @@ pub(crate) fn issue_routes(cfg: &mut web::ServiceConfig) {
             web::resource(path).route(web::post().to(issue_certificate)).default_service(web::to(method_not_allowed)),
         );
     }
+}
+
+pub(crate) fn read_routes(cfg: &mut web::ServiceConfig) {
+    for prefix in ["", "/v1/tracking"] {
+        cfg.route(&format!("{prefix}/certificate/{{userId}}/{{courseId}}"), web::get().to(read_certificate));
+    }
+}
+
+/// `GET /certificate/{userId}/{courseId}`: the issued certificate, or 404.
+async fn read_certificate(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (user_id, course_id) = path.into_inner();
+    let Ok(user_id) = uuid::Uuid::try_parse(&user_id) else {
+        return Err(ApiError::Validation(ValidationErrors(vec![FieldError {
+            field: "userId",
+            message: "must be a UUID",
+        }])));
+    };
+    let found = state.read.read(user_id, &course_id).await?;
+    let issued_on = found.issued_on.map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    Ok(HttpResponse::Ok().json(SuccessBody {
+        success: true,
+        status_code: 200,
+        message: "Certificate found",
+        data: serde_json::json!({
+            "userId": user_id, "courseId": course_id, "certificateId": found.certificate_id,
+            "status": found.status, "issuedOn": issued_on, "credential": found.credential,
+        }),
+    }))
 }
 
 pub(crate) fn json_config() -> web::JsonConfig {

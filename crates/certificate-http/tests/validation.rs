@@ -4,15 +4,20 @@ use std::sync::Arc;
 
 use actix_web::{test, App};
 use certificate_domain::ports::SystemClock;
-use certificate_domain::IssueCertificate;
+use certificate_domain::{IssueCertificate, ReadCertificate};
 use certificate_http::{configure, AppState, MAX_BODY_BYTES};
 use certificate_memory::{FakeCredentialIssuer, InMemoryStore, RecordingObserver};
 use serde_json::{json, Value};
 
 fn state() -> AppState {
     let store = Arc::new(InMemoryStore::new());
-    let issue = IssueCertificate::new(store, Arc::new(FakeCredentialIssuer::new()), Arc::new(SystemClock));
-    AppState { issue: Arc::new(issue), dependencies: Vec::new(), observer: Arc::new(RecordingObserver::default()) }
+    let issue = IssueCertificate::new(store.clone(), Arc::new(FakeCredentialIssuer::new()), Arc::new(SystemClock));
+    AppState {
+        issue: Arc::new(issue),
+        read: Arc::new(ReadCertificate::new(store)),
+        dependencies: Vec::new(),
+        observer: Arc::new(RecordingObserver::default()),
+    }
 }
 
 fn valid() -> Value {
@@ -192,4 +197,25 @@ async fn unknown_routes_and_methods_answer_in_the_envelope() {
     assert_eq!((status, body["success"].clone()), (404, json!(false)));
     let (status, body) = post(test::TestRequest::get().uri("/certificate/issue")).await;
     assert_eq!((status, body["statusCode"].clone()), (405, json!(405)));
+}
+
+#[actix_web::test]
+async fn an_issued_certificate_reads_back_and_a_missing_one_is_a_404() {
+    let app = test::init_service(App::new().configure(configure(state()))).await;
+    let issue = test::TestRequest::post().uri("/certificate/issue").set_json(valid()).to_request();
+    let issued: Value = test::call_and_read_body_json(&app, issue).await;
+    let path = "/certificate/af771398-bc1a-4350-b849-907561d25957/do_1";
+    for prefix in ["", "/v1/tracking"] {
+        let read = test::TestRequest::get().uri(&format!("{prefix}{path}")).to_request();
+        let answer: Value = test::call_and_read_body_json(&app, read).await;
+        assert_eq!(answer["data"]["certificateId"], issued["data"]["credential"]["id"], "{answer}");
+        assert_eq!(answer["data"]["credential"], issued["data"], "{answer}");
+        assert_eq!(answer["data"]["status"], "viewCertificate");
+    }
+    let missing = test::TestRequest::get().uri("/certificate/af771398-bc1a-4350-b849-907561d25957/do_2").to_request();
+    let response = test::call_service(&app, missing).await;
+    assert_eq!(response.status(), 404);
+    let bad = test::TestRequest::get().uri("/certificate/not-a-uuid/do_1").to_request();
+    let answer: Value = test::call_and_read_body_json(&app, bad).await;
+    assert_eq!(answer["errors"], json!([{"field": "userId", "message": "must be a UUID"}]));
 }

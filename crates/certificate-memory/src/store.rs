@@ -5,8 +5,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use certificate_domain::ports::{
     cause, Acquired, CertificateRepo, Claim, ClaimRequest, ClaimToken, DeliverBatch, Delivery, EventOutbox,
-    GaugeSource, Gauges, IssuedCertificate, OutboxError, OutboxStatus, PendingEvent, PendingRevocation, RepoError,
-    RevocationQueue, Selection,
+    GaugeSource, Gauges, IssuedCertificate, OutboxError, OutboxStatus, PendingEvent, PendingRevocation,
+    RecordedCertificate, RepoError, RevocationQueue, Selection,
 };
 use certificate_domain::{CertificateEvent, STATUS_VIEW_CERTIFICATE};
 use chrono::{DateTime, Utc};
@@ -265,6 +265,21 @@ impl State {
 
 #[async_trait]
 impl CertificateRepo for InMemoryStore {
+    async fn find(&self, user_id: Uuid, course_id: &str) -> Result<Option<RecordedCertificate>, RepoError> {
+        self.with_state(|state| {
+            let key = (user_id, course_id.to_owned());
+            let (Some(certificate), Some(claim)) = (state.certificates.get(&key), state.claims.get(&key)) else {
+                return Ok(None);
+            };
+            Ok(claim.credential.clone().map(|credential| RecordedCertificate {
+                certificate_id: certificate.certificate_id.clone(),
+                status: certificate.status.clone(),
+                issued_on: Some(certificate.issued_on),
+                credential,
+            }))
+        })
+    }
+
     async fn claim(&self, request: ClaimRequest<'_>) -> Result<Claim, RepoError> {
         self.with_state(|state| Ok(state.claim(&request, Utc::now())))
     }

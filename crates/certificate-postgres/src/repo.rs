@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    cause, Acquired, CertificateRepo, Claim, ClaimRequest, ClaimToken, IssuedCertificate, RepoError,
+    cause, Acquired, CertificateRepo, Claim, ClaimRequest, ClaimToken, IssuedCertificate, RecordedCertificate,
+    RepoError,
 };
 use certificate_domain::{CertificateEvent, STATUS_VIEW_CERTIFICATE};
-use diesel::sql_types::{BigInt, Bool, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel::QueryableByName;
 use diesel_async::RunQueryDsl;
 use serde_json::Value;
@@ -95,6 +96,25 @@ const ALREADY_RECORDED: &str = r#"
 SELECT o.id
   FROM certificate_issuance i JOIN certificate_outbox o ON o.event_id = $3
  WHERE i.claim_token = $1 AND i.state = 'issued' AND i.certificate_id = $2"#;
+
+/// Only a row with a certificate and the credential it came with.
+const FIND: &str = r#"
+SELECT c."certificateId" AS certificate_id, c.status, c."issuedOn" AS issued_on, i.credential::text AS credential
+  FROM user_course_certificate c
+  JOIN certificate_issuance i ON i."userId" = c."userId" AND i."courseId" = c."courseId"
+ WHERE c."userId" = $1 AND c."courseId" = $2 AND c."certificateId" IS NOT NULL AND i.credential IS NOT NULL"#;
+
+#[derive(QueryableByName)]
+struct Found {
+    #[diesel(sql_type = Text)]
+    certificate_id: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    status: Option<String>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    issued_on: Option<chrono::DateTime<chrono::Utc>>,
+    #[diesel(sql_type = Text)]
+    credential: String,
+}
 
 #[derive(QueryableByName)]
 struct Taken {
@@ -193,6 +213,17 @@ impl PgStore {
 
 #[async_trait]
 impl CertificateRepo for PgStore {
+    async fn find(&self, user_id: Uuid, course_id: &str) -> Result<Option<RecordedCertificate>, RepoError> {
+        let found: Vec<Found> =
+            self.with_conn(async |conn| Statement::new(FIND).uuid(user_id).text(course_id).load(conn).await).await?;
+        let Some(found) = found.into_iter().next() else {
+            return Ok(None);
+        };
+        let credential = serde_json::from_str(&found.credential).map_err(|e| RepoError::Failed(cause(e)))?;
+        let Found { certificate_id, status, issued_on, .. } = found;
+        Ok(Some(RecordedCertificate { certificate_id, status: status.unwrap_or_default(), issued_on, credential }))
+    }
+
     async fn claim(&self, request: ClaimRequest<'_>) -> Result<Claim, RepoError> {
         if let Some(idempotency) = &request.idempotency_key {
             if !self.key_matches(idempotency.key, &idempotency.fingerprint).await? {

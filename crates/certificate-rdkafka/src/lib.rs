@@ -2,7 +2,7 @@
 //! `cmake-build`, so no system library is needed): the default adapter, for any
 //! current Kafka-protocol broker (Kafka 4.x, tansu, Redpanda).
 //!
-//! It promises: an idempotent producer with `acks=all`; the murmur2
+//! It promises: a producer with `acks=all` (not idempotent, see `create_producer`); the murmur2
 //! partitioner Java and kafkajs producers use, so keys land where the
 //! NestJS service's did (docs/contract.md); every record carries the `eventId` as a `ce_id` header and
 //! `content-type: application/json`; `publish` returns only once each record
@@ -197,7 +197,12 @@ impl Dependency for RdKafkaPublisher {
 fn create_producer(config: &RdKafkaConfig) -> Result<FutureProducer, KafkaError> {
     config
         .client_config()
-        .set("enable.idempotence", "true")
+        // Not idempotent: order per certificate comes from the outbox (one
+        // event of a certificate in flight at a time), duplicates are the
+        // at-least-once the consumers already deduplicate on eventId, and
+        // tansu fences an idempotent producer after a refused record or a
+        // delivery that timed out (it then refuses it for good).
+        .set("enable.idempotence", "false")
         .set("acks", "all")
         .set("partitioner", "murmur2_random")
         .set("linger.ms", "0")

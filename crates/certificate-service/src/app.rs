@@ -9,7 +9,9 @@ use certificate_credential_service::HttpCredentialIssuer;
 use certificate_domain::ports::{
     CertificateRepo, CredentialIssuer, Dependency, EventOutbox, GaugeSource, OutboxAdmin, RevocationQueue, SystemClock,
 };
-use certificate_domain::{hand_off, Background, IssueCertificate, OutboxRelay, Retention, Revocations};
+use certificate_domain::{
+    hand_off, Background, IssueCertificate, OutboxRelay, ReadCertificate, Retention, Revocations,
+};
 use certificate_http::AppState;
 use certificate_memory::{FakeCredentialIssuer, InMemoryStore};
 use certificate_metrics::{MeteredIssuer, MeteredPublisher, Metrics};
@@ -102,6 +104,7 @@ async fn serve(config: Config) -> Result<()> {
     let issuer: Arc<dyn CredentialIssuer> = Arc::new(MeteredIssuer::new(issuer(&config), metrics.clone()));
     let revocations = Revocations::new(stores.revocations, issuer.clone(), clock.clone(), config.relay.clone());
     let (hand_off, handed) = hand_off(HAND_OFF_BATCHES * config.relay.batch_size, config.relay_handoff);
+    let read = Arc::new(ReadCertificate::new(stores.repo.clone()));
     let issue = IssueCertificate::new(stores.repo, issuer, clock.clone())
         .with_claim_lease(config.claim_lease)
         .with_hand_off(hand_off)
@@ -115,7 +118,7 @@ async fn serve(config: Config) -> Result<()> {
         poll_interval: config.relay_poll_interval,
     };
     let dependencies = stores.database.into_iter().chain(broker).collect();
-    let state = AppState { issue: Arc::new(issue), dependencies, observer: metrics };
+    let state = AppState { issue: Arc::new(issue), read, dependencies, observer: metrics };
 
     let (server, addr) = certificate_http::serve(&config.http, state, config.shutdown_grace)
         .with_context(|| format!("cannot serve on port {}", config.http.port))?;

@@ -209,9 +209,22 @@ pub struct IssuedCertificate<'a> {
     pub revoke_previous: bool,
 }
 
+/// A certificate as recorded, for whoever reads it back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedCertificate {
+    pub certificate_id: String,
+    pub status: String,
+    pub issued_on: Option<DateTime<Utc>>,
+    /// The credential service's answer when it was issued.
+    pub credential: Value,
+}
+
 /// Certificates and their issuance claims.
 #[async_trait]
 pub trait CertificateRepo: Send + Sync + 'static {
+    /// The issued certificate of this learner and course, if there is one
+    /// (an enrolled learner's row without a certificate is none).
+    async fn find(&self, user_id: Uuid, course_id: &str) -> Result<Option<RecordedCertificate>, RepoError>;
     async fn claim(&self, claim: ClaimRequest<'_>) -> Result<Claim, RepoError>;
     /// Gives the claim up after a failed issuance; a previous certificate
     /// stays. With `outcome_unknown`, the next claim of this issuance keeps
