@@ -30,6 +30,15 @@ pub fn hand_off(capacity: usize, window: Duration) -> (HandOff, HandedEvents) {
     (HandOff { sender, window }, HandedEvents { receiver: Mutex::new(receiver) })
 }
 
+/// Handed-off events queued at most, in relay batches: beyond that the relay
+/// is behind and the poller takes the overflow from the outbox.
+const HAND_OFF_BATCHES: usize = 10;
+
+/// The hand-off of a relay with this policy: room for ten of its batches.
+pub fn hand_off_for(policy: &crate::RelayPolicy, window: Duration) -> (HandOff, HandedEvents) {
+    hand_off(HAND_OFF_BATCHES * policy.batch_size, window)
+}
+
 impl HandOff {
     pub fn window(&self) -> Duration {
         self.window

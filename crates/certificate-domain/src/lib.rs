@@ -35,7 +35,7 @@ mod revocation;
 
 pub use background::Background;
 pub use event::{CertificateEvent, EVENT_TYPE, STATUS_VIEW_CERTIFICATE};
-pub use hand_off::{hand_off, HandOff, HandedEvents};
+pub use hand_off::{hand_off, hand_off_for, HandOff, HandedEvents};
 pub use issue::{IssueCertificate, IssueCommand, IssueError, IssueOutcome};
 pub use read::{ReadCertificate, ReadError};
 pub use relay::{OutboxRelay, RelayPolicy, RelayReport};

@@ -10,7 +10,7 @@ use certificate_domain::ports::{
     CertificateRepo, CredentialIssuer, Dependency, EventOutbox, GaugeSource, OutboxAdmin, RevocationQueue, SystemClock,
 };
 use certificate_domain::{
-    hand_off, Background, IssueCertificate, OutboxRelay, ReadCertificate, Retention, Revocations,
+    hand_off_for, Background, IssueCertificate, OutboxRelay, ReadCertificate, Retention, Revocations,
 };
 use certificate_http::AppState;
 use certificate_memory::{FakeCredentialIssuer, InMemoryStore};
@@ -21,10 +21,6 @@ use tokio::sync::watch;
 use crate::config::Config;
 use crate::publishers;
 use certificate_cli::Command;
-
-/// Handed-off events queued at most, in relay batches: beyond that the relay
-/// is behind and the poller takes the overflow from the outbox.
-const HAND_OFF_BATCHES: usize = 10;
 
 pub async fn run(command: Command, config: Config) -> Result<()> {
     let outbox = match command {
@@ -103,7 +99,7 @@ async fn serve(config: Config) -> Result<()> {
     let clock = Arc::new(SystemClock);
     let issuer: Arc<dyn CredentialIssuer> = Arc::new(MeteredIssuer::new(issuer(&config), metrics.clone()));
     let revocations = Revocations::new(stores.revocations, issuer.clone(), clock.clone(), config.relay.clone());
-    let (hand_off, handed) = hand_off(HAND_OFF_BATCHES * config.relay.batch_size, config.relay_handoff);
+    let (hand_off, handed) = hand_off_for(&config.relay, config.relay_handoff);
     let read = Arc::new(ReadCertificate::new(stores.repo.clone()));
     let issue = IssueCertificate::new(stores.repo, issuer, clock.clone())
         .with_claim_lease(config.claim_lease)
