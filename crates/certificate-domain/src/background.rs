@@ -18,6 +18,17 @@ const REVOKE_INTERVAL: Duration = Duration::from_secs(1);
 /// How often what is past the retention is deleted.
 const PRUNE_INTERVAL: Duration = Duration::from_secs(600);
 
+/// Runs `tick` now and then every `interval`, until `stop` says true.
+pub(crate) async fn every(interval: Duration, mut stop: watch::Receiver<bool>, mut tick: impl AsyncFnMut()) {
+    while !*stop.borrow() {
+        tick().await;
+        tokio::select! {
+            _ = stop.changed() => {}
+            _ = tokio::time::sleep(interval) => {}
+        }
+    }
+}
+
 pub struct Background {
     pub relay: OutboxRelay,
     pub revocations: Revocations,

@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
+use crate::background::every;
 use crate::ports::{Clock, OutboxAdmin, OutboxError, Pruned};
 
 pub struct Retention {
@@ -36,22 +37,17 @@ impl Retention {
     }
 
     /// Prunes now and then every `interval`, until `stop` says true.
-    pub async fn run(&self, interval: Duration, mut stop: watch::Receiver<bool>) {
-        while !*stop.borrow() {
-            match self.prune().await {
-                Ok(pruned) if pruned != Pruned::default() => tracing::info!(
-                    events = pruned.events,
-                    claims = pruned.claims,
-                    idempotency_keys = pruned.idempotency_keys,
-                    "pruned what is past the retention"
-                ),
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "cannot prune the outbox"),
-            }
-            tokio::select! {
-                _ = stop.changed() => {}
-                _ = tokio::time::sleep(interval) => {}
-            }
-        }
+    pub async fn run(&self, interval: Duration, stop: watch::Receiver<bool>) {
+        every(interval, stop, async || match self.prune().await {
+            Ok(pruned) if pruned != Pruned::default() => tracing::info!(
+                events = pruned.events,
+                claims = pruned.claims,
+                idempotency_keys = pruned.idempotency_keys,
+                "pruned what is past the retention"
+            ),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "cannot prune the outbox"),
+        })
+        .await
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::background::every;
 use crate::ports::{Clock, CredentialIssuer, OutboxError, Randomness, RevocationQueue, SystemRandomness};
 use crate::RelayPolicy;
 
@@ -56,15 +57,12 @@ impl Revocations {
     }
 
     /// Tries the due revocations every `interval` until `stop` says true.
-    pub async fn run(&self, interval: Duration, mut stop: watch::Receiver<bool>) {
-        while !*stop.borrow() {
+    pub async fn run(&self, interval: Duration, stop: watch::Receiver<bool>) {
+        every(interval, stop, async || {
             if let Err(error) = self.revoke_due().await {
                 tracing::warn!(%error, "cannot read the revocation queue");
             }
-            tokio::select! {
-                _ = stop.changed() => {}
-                _ = tokio::time::sleep(interval) => {}
-            }
-        }
+        })
+        .await
     }
 }

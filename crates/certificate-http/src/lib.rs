@@ -60,16 +60,24 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
 /// `PORT`, `HTTP_WORKERS`, and the API's bearer tokens: `API_TOKENS`
 /// (comma-separated) and `API_TOKENS_FILE` (one per line, for a mounted
 /// Secret), as envy reads them.
-#[derive(Clone, serde::Deserialize)]
-pub struct HttpConfig {
-    /// 0 binds any free port (the tests do).
+#[derive(serde::Deserialize)]
+struct Env {
     #[serde(default = "default_port")]
-    pub port: u16,
-    #[serde(default = "default_workers", rename = "http_workers")]
-    pub workers: usize,
+    port: u16,
+    #[serde(default = "default_workers")]
+    http_workers: usize,
     #[serde(default)]
     api_tokens: String,
     api_tokens_file: Option<std::path::PathBuf>,
+}
+
+#[derive(Clone)]
+pub struct HttpConfig {
+    /// 0 binds any free port (the tests do).
+    pub port: u16,
+    pub workers: usize,
+    /// Read once, at start.
+    pub tokens: ApiTokens,
 }
 
 fn default_port() -> u16 {
@@ -81,22 +89,17 @@ fn default_workers() -> usize {
 }
 
 impl HttpConfig {
+    /// A token file that cannot be read is an error naming the variable.
     pub fn from_vars(vars: impl Iterator<Item = (String, String)>) -> Result<Self, envy::Error> {
-        let config: Self = envy::from_iter(vars)?;
-        config.tokens()?;
-        Ok(config)
-    }
-
-    /// The tokens of both variables; a file that cannot be read is an error
-    /// naming the variable.
-    pub fn tokens(&self) -> Result<ApiTokens, envy::Error> {
-        let from_file = match &self.api_tokens_file {
+        let env: Env = envy::from_iter(vars)?;
+        let from_file = match &env.api_tokens_file {
             Some(path) => std::fs::read_to_string(path)
                 .map_err(|e| envy::Error::Custom(format!("API_TOKENS_FILE {}: {e}", path.display())))?,
             None => String::new(),
         };
-        let listed = self.api_tokens.split(',').chain(from_file.lines());
-        Ok(ApiTokens::new(listed.map(|token| token.trim().to_owned())))
+        let listed = env.api_tokens.split(',').chain(from_file.lines());
+        let tokens = ApiTokens::new(listed.map(|token| token.trim().to_owned()));
+        Ok(Self { port: env.port, workers: env.http_workers, tokens })
     }
 }
 
@@ -111,7 +114,7 @@ impl std::fmt::Debug for HttpConfig {
 /// the server and the address it listens on. On a graceful stop, requests in
 /// flight get `grace` to finish.
 pub fn serve(config: &HttpConfig, state: AppState, grace: Duration) -> std::io::Result<(Server, SocketAddr)> {
-    let tokens = web::Data::new(config.tokens().map_err(std::io::Error::other)?);
+    let tokens = web::Data::new(config.tokens.clone());
     let listener = TcpListener::bind(("0.0.0.0", config.port))?;
     let address = listener.local_addr()?;
     let server = HttpServer::new(move || {

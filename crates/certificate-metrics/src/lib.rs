@@ -233,7 +233,14 @@ impl MeteredIssuer {
         Self { inner, metrics }
     }
 
-    fn observe<T>(&self, upstream: Upstream, started: Instant, result: &Result<T, UpstreamError>) {
+    /// Runs the call, then counts it by outcome and times it.
+    async fn observed<T>(
+        &self,
+        upstream: Upstream,
+        call: impl std::future::Future<Output = Result<T, UpstreamError>>,
+    ) -> Result<T, UpstreamError> {
+        let started = Instant::now();
+        let result = call.await;
         let upstream = upstream_name(upstream);
         let outcome = result.as_ref().map_or_else(upstream_outcome, |_| "ok");
         self.metrics.upstream_calls.get_or_create(&UpstreamOutcomeLabels { upstream, outcome }).inc();
@@ -241,38 +248,27 @@ impl MeteredIssuer {
             .upstream_duration
             .get_or_create(&UpstreamLabels { upstream })
             .observe(started.elapsed().as_secs_f64());
+        result
     }
 }
 
 #[async_trait]
 impl CredentialIssuer for MeteredIssuer {
     async fn generate_did(&self, user_id: Uuid) -> Result<String, UpstreamError> {
-        let started = Instant::now();
-        let result = self.inner.generate_did(user_id).await;
-        self.observe(Upstream::Identity, started, &result);
-        result
+        self.observed(Upstream::Identity, self.inner.generate_did(user_id)).await
     }
 
     async fn issue_credential(&self, request: CredentialRequest<'_>) -> Result<IssuedCredential, UpstreamError> {
-        let started = Instant::now();
-        let result = self.inner.issue_credential(request).await;
-        self.observe(Upstream::Credential, started, &result);
-        result
+        self.observed(Upstream::Credential, self.inner.issue_credential(request)).await
     }
 
     /// Counted as calls of the credential service, like the issue itself.
     async fn find_issued(&self, issuance_id: Uuid) -> Result<Option<IssuedCredential>, UpstreamError> {
-        let started = Instant::now();
-        let result = self.inner.find_issued(issuance_id).await;
-        self.observe(Upstream::Credential, started, &result);
-        result
+        self.observed(Upstream::Credential, self.inner.find_issued(issuance_id)).await
     }
 
     async fn revoke(&self, certificate_id: &str) -> Result<(), UpstreamError> {
-        let started = Instant::now();
-        let result = self.inner.revoke(certificate_id).await;
-        self.observe(Upstream::Credential, started, &result);
-        result
+        self.observed(Upstream::Credential, self.inner.revoke(certificate_id)).await
     }
 }
 

@@ -90,7 +90,7 @@ async fn serve(config: Config) -> Result<()> {
              events written to this log; nothing survives a restart"
         );
     }
-    if !config.embedded() && config.http.tokens()?.is_empty() {
+    if !config.embedded() && config.http.tokens.is_empty() {
         tracing::warn!("the API is unauthenticated: set API_TOKENS or API_TOKENS_FILE (README, Authentication)");
     }
     let stores = stores(&config).await?;
