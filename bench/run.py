@@ -191,10 +191,21 @@ def wrk(connections, seconds, prefix, script="issue.lua", url=None, hot=False):
     return bench_json(output)
 
 
+def scrape():
+    with urllib.request.urlopen(f"http://127.0.0.1:{SERVICE_PORT}/metrics", timeout=5) as response:
+        return response.read().decode()
+
+
+def batched():
+    """(statements, jobs) of the service's group commit so far."""
+    text = scrape()
+    value = lambda name: float(re.search(rf"^{name} (\S+)$", text, re.M).group(1))
+    return value("certificate_db_batched_statements_total"), value("certificate_db_batched_jobs_total")
+
+
 def lag_histogram():
     """The service's certificate_event_publish_lag_seconds buckets: (le, count)."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{SERVICE_PORT}/metrics", timeout=5) as response:
-        text = response.read().decode()
+    text = scrape()
     return [(float(re.search(r'le="([^"]+)"', line).group(1)), float(line.rsplit(" ", 1)[1]))
             for line in text.splitlines() if line.startswith("certificate_event_publish_lag_seconds_bucket")]
 
@@ -224,7 +235,7 @@ def issue_run(service, connections, path, run_id):
     wrk(connections, WARMUP_S, prefix + "-warm", hot=hot)
     wait_for(lambda: undelivered() == 0, 120, "the relay to drain the warm-up")
     Path(f"/proc/{service.pid}/clear_refs").write_text("5")
-    lag_before = lag_histogram()
+    lag_before, batched_before = lag_histogram(), batched()
     service_ticks, pg_ticks = cpu_ticks(service.pid), postgres_ticks()
     result = wrk(connections, MEASURE_S, prefix, hot=hot)
     pending_at_stop = undelivered()
@@ -238,7 +249,8 @@ def issue_run(service, connections, path, run_id):
     rows = int(psql(f"""SELECT count(*) FROM user_course_certificate
                         WHERE status = 'viewCertificate' AND "courseId" LIKE '{course_pattern}'
                           AND "courseId" NOT LIKE '{prefix}-warm%'"""))
-    lag_after = lag_histogram()
+    lag_after, batched_after = lag_histogram(), batched()
+    statements, jobs = (after - before for after, before in zip(batched_after, batched_before))
     lag_p50_ms, lag_p99_ms = (lag_quantile_ms(q, lag_before, lag_after) for q in (0.5, 0.99))
     events = count_events(service.topic, prefix if hot else prefix + "-")
     warm_events = count_events(service.topic, prefix + "-warm")
@@ -251,15 +263,19 @@ def issue_run(service, connections, path, run_id):
         "rows": rows, "events": events["distinct_event_ids"] - warm_events["distinct_event_ids"],
         "ok": ok, "in_flight_at_stop": rows - ok, "pending_at_stop": pending_at_stop, "drain_s": drain_s,
         "lag_p50_ms": lag_p50_ms, "lag_p99_ms": lag_p99_ms, "client": service.client,
+        "batch": jobs / statements if statements else float("nan"),
     }
 
 
 PGBENCH_EXISTING_LEARNERS = 2
 
 
-def pgbench(clients, path):
-    """The same statements straight from pgbench. The existing-row path draws
-    from seeded enrolled learners; the new-row path from a range too large to repeat."""
+def pgbench(clients, path, batch):
+    """The same statements straight from pgbench, `batch` rows each (the
+    service's mean batch, rounded). The existing-row path draws from seeded
+    enrolled learners; the new-row path from a range too large to repeat.
+    Answers issuances per second (transactions per second × batch)."""
+    batch = max(1, round(batch)) if batch == batch else 1
     if path == "existing":
         psql(f"""
             INSERT INTO user_course_certificate ("userId", "courseId", status, progress)
@@ -269,7 +285,7 @@ def pgbench(clients, path):
             ON CONFLICT DO NOTHING""")
     tmax = PGBENCH_EXISTING_LEARNERS if path == "existing" else 1_000_000
     result = subprocess.run(["pgbench", "-n", "-M", "extended", f"-c{clients}", "-j2", f"-T{MEASURE_S}",
-                             "-D", f"tmax={tmax}", "--max-tries=5", "-f", str(ROOT / "bench" / "issuance.pgbench"),
+                             "-D", f"tmax={tmax}", "-D", f"batch={batch}", "--max-tries=5", "-f", str(ROOT / "bench" / "issuance.pgbench"),
                              f"{ADMIN_URL}/{DATABASE}"], text=True, capture_output=True)
     found = re.search(r"tps = ([\d.]+)", result.stdout)
     if result.returncode != 0 or not found:
@@ -277,10 +293,10 @@ def pgbench(clients, path):
         error = next((line for line in lines if "ERROR" in line), lines[-1])
         log(f"pgbench failed: {error}")
         return {"clients": clients, "path": path, "tps": float("nan"), "error": error}
-    tps = float(found.group(1))
+    tps = float(found.group(1)) * batch
     # Keep the outbox of later runs free of pgbench's rows.
     psql("DELETE FROM certificate_outbox_pending WHERE message_key LIKE 'pgbench-%'")
-    return {"clients": clients, "path": path, "tps": tps}
+    return {"clients": clients, "path": path, "tps": tps, "batch": batch}
 
 
 BACKLOG_PAYLOAD = ('{"eventId":"00000000-0000-4000-8000-000000000000","eventType":"COURSE_STATUS_UPDATED",'
@@ -347,20 +363,20 @@ def table(report):
         f"tansu, the upstream fake and the service share the machine. The service runs at RUST_LOG={RUST_LOG}"
         + (" (its default, as in production)." if RUST_LOG == "info" else "."),
         "",
-        "| path | client | conns | req/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | peak RSS MiB | service CPU | Postgres CPU | service µs/issue | Postgres µs/issue | pgbench tps | service ÷ pgbench | pending at stop | drained after s | lag p50 ms | lag p99 ms | rows = 2xx | events = 2xx |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| path | client | conns | req/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | peak RSS MiB | service CPU | Postgres CPU | service µs/issue | Postgres µs/issue | rows per statement | pgbench issuances/s | service ÷ pgbench | pending at stop | drained after s | lag p50 ms | lag p99 ms | rows = 2xx | events = 2xx |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in report["issue"]:
         pg = next((p for p in report["pgbench"] if p["clients"] == r["connections"] and p["path"] == r["path"]), None)
         pg = pg if r["client"] == "reqwest" else None
-        pg_cells = f"{pg['tps']:.0f} | {r['rps'] / pg['tps']:.0%}" if pg else "— | —"
+        pg_cells = f"{pg['tps']:.0f} (×{pg['batch']}) | {r['rps'] / pg['tps']:.0%}" if pg else "— | —"
         rows_note = "yes" if r["rows"] == r["ok"] else f"{r['rows']} vs {r['ok']} ({r['in_flight_at_stop']} in flight at stop)"
         events_note = "yes" if r["events"] == r["rows"] else f"{r['events']} vs {r['rows']} rows"
         lines.append(
             f"| {r['path']} | {r['client']} | {r['connections']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p90_ms']:.1f} | "
             f"{r['p99_ms']:.1f} | {r['max_ms']:.1f} | {r['non_2xx'] + r['socket_errors']} | {r['peak_rss_mib']:.1f} | "
             f"{r['service_cpu']:.2f} | {r['postgres_cpu']:.2f} | {r['service_cpu'] * 1e6 / r['rps']:.0f} | "
-            f"{r['postgres_cpu'] * 1e6 / r['rps']:.0f} | {pg_cells} | {r['pending_at_stop']} | "
+            f"{r['postgres_cpu'] * 1e6 / r['rps']:.0f} | {r['batch']:.1f} | {pg_cells} | {r['pending_at_stop']} | "
             f"{r['drain_s']:.2f} | {r['lag_p50_ms']:.1f} | {r['lag_p99_ms']:.1f} | {rows_note} | {events_note} |")
     lines += [
         "",
@@ -379,7 +395,10 @@ def table(report):
         f"| RSS when idle (after start) | {report['idle_rss_mib']:.1f} MiB |",
         "",
         "CPU is in cores (1.00 = one core busy for the whole run); µs/issue is that CPU time divided by the 2xx "
-        "answers (Postgres's includes the relay's statements). Client: the HTTP client of the upstream calls "
+        "answers (Postgres's includes the relay's statements). Rows per statement: claims and records each statement "
+        "carried (group commit, the service's certificate_db_batched_* counters); pgbench runs the same two "
+        "statements with that many rows (rounded) and its transactions per second × rows are the issuances/s "
+        "Postgres alone sustains. Client: the HTTP client of the upstream calls "
         "(UPSTREAM_CLIENT). Paths: new = a fresh course per request, existing = "
         "an enrolled learner's row, hot = fresh learners all of one course (every event the same key). \"pending at "
         "stop\": undelivered outbox events when wrk stopped; \"drained after\": until none was. Lag: commit to broker "
@@ -417,7 +436,7 @@ def main():
                 log(f"issue path={path} connections={connections}")
                 issue.append(issue_run(service, connections, path, run_id))
                 log(f"pgbench path={path} clients={connections}")
-                pgbench_runs.append(pgbench(connections, path))
+                pgbench_runs.append(pgbench(connections, path, issue[-1]["batch"]))
         log("issue path=hot connections=16")
         issue.append(issue_run(service, 16, "hot", run_id))
         relay = []

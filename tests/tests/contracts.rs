@@ -9,6 +9,7 @@ use std::time::Duration;
 use certificate_domain::contract::{
     check_outbox, check_publisher, check_repo, check_revocations, check_unreachable_publisher,
 };
+use certificate_domain::ports::{CertificateRepo, Claim, ClaimRequest, RepoError};
 use certificate_kafka_rust::{KafkaRustConfig, KafkaRustPublisher};
 use certificate_postgres::{run_migrations, PgConfig, PgStore};
 use certificate_rdkafka::{RdKafkaConfig, RdKafkaPublisher};
@@ -29,6 +30,10 @@ impl Databases {
             pool_size: 4,
             timeout: Duration::from_secs(5),
             record_retry_window: Duration::from_secs(1),
+            // One lane: concurrent calls of a check queue behind each other
+            // and share statements, as under load.
+            batch_lanes: 1,
+            batch_max: 64,
         };
         self.0.lock().unwrap().push(database);
         PgStore::new(config).expect("a pool")
@@ -51,6 +56,34 @@ async fn postgres_keeps_the_revocation_queue_contract() {
 async fn postgres_keeps_the_outbox_contract() {
     let databases = Databases::default();
     check_outbox(|| databases.fresh_store()).await;
+}
+
+/// Group commit: a row Postgres refuses (a NUL in a text) fails its own
+/// claim only, not the others of its statement.
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_a_refused_row_fails_only_its_own_claim() {
+    let databases = Databases::default();
+    let store = databases.fresh_store().await;
+    let learner = Uuid::new_v4();
+    let courses: Vec<String> =
+        (0..12).map(|n| if n == 7 { "bad\u{0}course".into() } else { format!("course-{n}") }).collect();
+    let claims = courses.iter().map(|course| {
+        store.claim(ClaimRequest {
+            user_id: learner,
+            course_id: course,
+            idempotency_key: None,
+            reissue: false,
+            lease: Duration::from_secs(30),
+            new_issuance_id: Uuid::new_v4(),
+        })
+    });
+    let answers = futures_util::future::join_all(claims).await;
+    for (course, answer) in courses.iter().zip(&answers) {
+        match (course.contains('\0'), answer) {
+            (true, Err(RepoError::Failed(_))) | (false, Ok(Claim::Acquired(_))) => {}
+            _ => panic!("{course:?} answered {answer:?}"),
+        }
+    }
 }
 
 fn rdkafka(brokers: &str, topic: &str) -> RdKafkaPublisher {

@@ -54,6 +54,7 @@ where
     an_idempotency_key_is_bound_to_its_first_request(&fresh().await).await;
     a_failed_reissue_falls_back_to_the_certificate_issued_before(&fresh().await).await;
     an_issued_certificate_can_be_read_back(&fresh().await).await;
+    concurrent_claims_and_records_each_get_their_own_answer(&fresh().await).await;
 }
 
 /// Runs every check of the revocation queue contract, each on a store from
@@ -188,6 +189,32 @@ async fn one_request_holds_the_claim_at_a_time(store: &impl CertificateRepo) {
     assert_eq!(store.claim(claim_request(learner, "course-a", false, LEASE)).await.unwrap(), Claim::InFlight);
     acquire(store, claim_request(learner, "course-b", false, LEASE)).await;
     acquire(store, claim_request(Uuid::new_v4(), "course-a", false, LEASE)).await;
+}
+
+/// Stores may serve concurrent calls together (Postgres batches them); each
+/// caller still gets the answer it would have got alone.
+async fn concurrent_claims_and_records_each_get_their_own_answer(store: &impl CertificateRepo) {
+    let learner = Uuid::new_v4();
+    let courses: Vec<String> = (0..20).map(|n| format!("course-{}", n % 15)).collect();
+    let claims = courses.iter().map(|course| store.claim(claim_request(learner, course, false, LEASE)));
+    let answers = futures_util::future::join_all(claims).await;
+    let tokens: Vec<(ClaimToken, &String)> = answers
+        .iter()
+        .zip(&courses)
+        .filter_map(|(answer, course)| match answer.as_ref().expect("claim") {
+            Claim::Acquired(acquired) => Some((acquired.token, course)),
+            Claim::InFlight => None,
+            other => panic!("a first claim answered {other:?}"),
+        })
+        .collect();
+    assert_eq!(tokens.len(), 15, "one claim per learner and course: {answers:?}");
+    let records = tokens.iter().map(|(token, course)| record_credential(store, *token, learner, course));
+    for recorded in futures_util::future::join_all(records).await {
+        recorded.expect("each claim records its own credential");
+    }
+    for course in courses.iter().take(15) {
+        assert!(store.find(learner, course).await.expect("find").is_some(), "{course} was recorded");
+    }
 }
 
 async fn an_issued_certificate_answers_with_its_credential(store: &impl CertificateRepo) {

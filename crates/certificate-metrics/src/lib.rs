@@ -86,6 +86,13 @@ pub struct Metrics {
     revocations_pending: Gauge,
     db_pool_in_use: Gauge,
     db_pool_waiting: Gauge,
+    db_batched_statements: Counter,
+    db_batched_jobs: Counter,
+}
+
+/// A counter kept by the store, copied at scrape time.
+fn advance_to(counter: &Counter, total: u64) {
+    counter.inc_by(total.saturating_sub(counter.get()));
 }
 
 impl Metrics {
@@ -110,6 +117,8 @@ impl Metrics {
             revocations_pending: Gauge::default(),
             db_pool_in_use: Gauge::default(),
             db_pool_waiting: Gauge::default(),
+            db_batched_statements: Counter::default(),
+            db_batched_jobs: Counter::default(),
             registry: Registry::default(),
             gauges,
         };
@@ -156,6 +165,16 @@ impl Metrics {
             "Requests waiting for a database connection",
             metrics.db_pool_waiting.clone(),
         );
+        registry.register(
+            "db_batched_statements",
+            "Statements that wrote claims and records (group commit)",
+            metrics.db_batched_statements.clone(),
+        );
+        registry.register(
+            "db_batched_jobs",
+            "Claims and records written by those statements; jobs ÷ statements is the batch size",
+            metrics.db_batched_jobs.clone(),
+        );
         for reason in PublishError::REASONS {
             metrics.publish_failures.get_or_create(&ReasonLabels { reason }).inc_by(0);
         }
@@ -172,6 +191,8 @@ impl Metrics {
         if let Some(pool) = gauges.pool {
             self.db_pool_in_use.set(pool.in_use as i64);
             self.db_pool_waiting.set(pool.waiting as i64);
+            advance_to(&self.db_batched_statements, pool.batched_statements);
+            advance_to(&self.db_batched_jobs, pool.batched_jobs);
         }
     }
 
@@ -326,7 +347,10 @@ mod tests {
     #[tokio::test]
     async fn the_report_names_every_observation_and_gauge() {
         let outbox = OutboxStatus { pending: 3, dead: 1, oldest_pending: None, revocations_pending: 2 };
-        let metrics = Metrics::new(Arc::new(Fixed(Gauges { outbox, pool: Some(PoolUsage { in_use: 2, waiting: 0 }) })));
+        let metrics = Metrics::new(Arc::new(Fixed(Gauges {
+            outbox,
+            pool: Some(PoolUsage { in_use: 2, waiting: 0, batched_statements: 3, batched_jobs: 7 }),
+        })));
         metrics.request_served(ServedRequest {
             route: "/certificate/issue",
             method: "POST",
@@ -343,6 +367,8 @@ mod tests {
             "certificate_outbox_dead_events 1",
             "certificate_revocations_pending 2",
             "certificate_db_pool_connections_in_use 2",
+            "certificate_db_batched_statements_total 3",
+            "certificate_db_batched_jobs_total 7",
             "certificate_events_published_total 0",
         ] {
             assert!(report.body.contains(name), "{name} missing from\n{}", report.body);

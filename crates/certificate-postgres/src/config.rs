@@ -14,6 +14,11 @@ pub struct PgConfig {
     /// How long recording a finished issuance keeps retrying while the
     /// database is unreachable, so that a restart does not waste a credential.
     pub record_retry_window: Duration,
+    /// Group commit: how many claim (and record) statements may run at once;
+    /// what arrives while all are busy shares the next one.
+    pub batch_lanes: usize,
+    /// The most jobs one statement carries.
+    pub batch_max: usize,
 }
 
 #[derive(Deserialize)]
@@ -31,6 +36,10 @@ struct Env {
     db_timeout_ms: u64,
     #[serde(default = "default_record_retry_ms")]
     db_record_retry_ms: u64,
+    #[serde(default = "default_batch_lanes")]
+    db_batch_lanes: usize,
+    #[serde(default = "default_batch_max")]
+    db_batch_max: usize,
 }
 
 fn default_port() -> u16 {
@@ -45,6 +54,12 @@ fn default_timeout_ms() -> u64 {
 fn default_record_retry_ms() -> u64 {
     15_000
 }
+fn default_batch_lanes() -> usize {
+    2
+}
+fn default_batch_max() -> usize {
+    64
+}
 
 impl PgConfig {
     /// `None` when no database is configured (the service then keeps
@@ -58,14 +73,22 @@ impl PgConfig {
         let Some(url) = url(&env)? else {
             return Ok(None);
         };
-        if env.db_pool_size == 0 {
-            return Err(envy::Error::Custom("DB_POOL_SIZE must be at least 1".into()));
+        for (name, value) in [
+            ("DB_POOL_SIZE", env.db_pool_size),
+            ("DB_BATCH_LANES", env.db_batch_lanes),
+            ("DB_BATCH_MAX", env.db_batch_max),
+        ] {
+            if value == 0 {
+                return Err(envy::Error::Custom(format!("{name} must be at least 1")));
+            }
         }
         Ok(Some(Self {
             url,
             pool_size: env.db_pool_size,
             timeout: Duration::from_millis(env.db_timeout_ms),
             record_retry_window: Duration::from_millis(env.db_record_retry_ms),
+            batch_lanes: env.db_batch_lanes,
+            batch_max: env.db_batch_max,
         }))
     }
 }

@@ -10,6 +10,7 @@
 //! - [`run_migrations`] applies the embedded `migrations/` folder.
 
 mod admin;
+mod batch;
 mod config;
 mod error;
 mod migrations;
@@ -20,6 +21,7 @@ mod statement;
 mod transaction;
 
 use std::future::Future;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use diesel::ConnectionError;
@@ -35,7 +37,9 @@ use certificate_domain::ports::{
 pub use error::StoreError;
 pub use migrations::run_migrations;
 
+use batch::{BatchCounts, Lanes};
 use error::DbError;
+use repo::{ClaimJob, RecordJob};
 
 pub use config::PgConfig;
 
@@ -52,6 +56,15 @@ async fn establish_without_jit(url: String) -> Result<AsyncPgConnection, Connect
 pub struct PgStore {
     pool: Pool<AsyncPgConnection>,
     config: PgConfig,
+    lanes: Arc<IssuanceLanes>,
+}
+
+/// The group commit of claims and records (see `batch`), started on first use.
+#[derive(Default)]
+struct IssuanceLanes {
+    counts: Arc<BatchCounts>,
+    claims: OnceLock<Lanes<ClaimJob>>,
+    records: OnceLock<Lanes<RecordJob>>,
 }
 
 impl PgStore {
@@ -65,12 +78,33 @@ impl PgStore {
         setup.recycling_method = RecyclingMethod::Fast;
         let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(config.url.clone(), setup);
         let pool = Pool::builder(manager).max_size(config.pool_size).build()?;
-        Ok(Self { pool, config })
+        Ok(Self { pool, config, lanes: Arc::default() })
+    }
+
+    fn claims(&self) -> &Lanes<ClaimJob> {
+        self.lanes.claims.get_or_init(|| self.start_lanes())
+    }
+
+    fn records(&self) -> &Lanes<RecordJob> {
+        self.lanes.records.get_or_init(|| self.start_lanes())
+    }
+
+    /// The lanes hold a store of their own, without lanes, so that they end
+    /// when the last handle of this store is dropped.
+    fn start_lanes<J: batch::BatchJob>(&self) -> Lanes<J> {
+        let store = Self { pool: self.pool.clone(), config: self.config.clone(), lanes: Arc::default() };
+        Lanes::start(store, self.lanes.counts.clone(), self.config.batch_lanes, self.config.batch_max)
     }
 
     fn pool_usage(&self) -> PoolUsage {
         let status = self.pool.status();
-        PoolUsage { in_use: status.size - status.available.min(status.size), waiting: status.waiting }
+        let (batched_statements, batched_jobs) = self.lanes.counts.read();
+        PoolUsage {
+            in_use: status.size - status.available.min(status.size),
+            waiting: status.waiting,
+            batched_statements,
+            batched_jobs,
+        }
     }
 
     /// Runs `work` on a pooled connection within the configured time bound.

@@ -1,6 +1,7 @@
 //! Claims and certificates. The hot path is hand-written SQL so that each step
 //! of an issuance is one round trip: one statement to claim, one to record.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -9,24 +10,36 @@ use certificate_domain::ports::{
     RepoError,
 };
 use certificate_domain::{CertificateEvent, STATUS_VIEW_CERTIFICATE};
+use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel::QueryableByName;
 use diesel_async::RunQueryDsl;
 use serde_json::Value;
 use uuid::Uuid;
 
+use futures_util::future::BoxFuture;
+
+use crate::batch::BatchJob;
+use crate::error::DbError;
 use crate::statement::Statement;
 use crate::PgStore;
 
-/// Takes the claim when nobody holds it: a new learner and course, a released
-/// claim, an abandoned one whose lease ran out (unless it already has a
-/// credential and this is no re-issue), or an issued one being re-issued.
-/// Taking over an abandoned claim makes the outcome unknown (its holder may
-/// have issued); a re-issue after a recorded credential starts a new
-/// issuance id ($6), unless an earlier attempt's outcome is still unknown.
+/// Takes the claims of a batch (one row per job) where nobody holds them: a
+/// new learner and course, a released claim, an abandoned one whose lease ran
+/// out (unless it already has a credential and this is no re-issue), or an
+/// issued one being re-issued. Taking over an abandoned claim makes the
+/// outcome unknown (its holder may have issued); a re-issue after a recorded
+/// credential starts a new issuance id, unless an earlier attempt's outcome is
+/// still unknown. Rows are locked in key order, as every batch does, so that
+/// two batches cannot deadlock.
 const CLAIM: &str = r#"
+WITH input AS (
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::float8[], $5::bool[], $6::uuid[])
+        AS t(user_id, course_id, token, lease_secs, reissue, issuance_id)
+)
 INSERT INTO certificate_issuance AS i ("userId", "courseId", claim_token, state, lease_until, issuance_id)
-VALUES ($1, $2, $3, 'pending', now() + make_interval(secs => $4), $6)
+SELECT user_id, course_id, token, 'pending', now() + make_interval(secs => lease_secs), issuance_id
+  FROM input ORDER BY user_id, course_id
 ON CONFLICT ("userId", "courseId") DO UPDATE
    SET claim_token = EXCLUDED.claim_token, state = 'pending',
        lease_until = EXCLUDED.lease_until, updated_at = now(),
@@ -34,8 +47,9 @@ ON CONFLICT ("userId", "courseId") DO UPDATE
        issuance_id = CASE WHEN i.state = 'issued' AND NOT i.outcome_unknown THEN EXCLUDED.issuance_id
                           ELSE coalesce(i.issuance_id, EXCLUDED.issuance_id) END
  WHERE i.state = 'released'
-    OR (i.state = 'pending' AND i.lease_until < now() AND (i.credential IS NULL OR $5))
-    OR (i.state = 'issued' AND $5)
+    OR (i.state = 'pending' AND i.lease_until < now()
+        AND (i.credential IS NULL OR (SELECT reissue FROM input WHERE token = EXCLUDED.claim_token)))
+    OR (i.state = 'issued' AND (SELECT reissue FROM input WHERE token = EXCLUDED.claim_token))
 RETURNING claim_token, issuance_id, outcome_unknown"#;
 
 const CURRENT_CLAIM: &str = r#"
@@ -59,37 +73,49 @@ UPDATE certificate_issuance
        outcome_unknown = outcome_unknown OR $2
  WHERE claim_token = $1 AND state = 'pending'"#;
 
-/// The claim, the certificate row, the outbox event (queued for delivery,
-/// due for the poller at `$10`) and, with `$11`, the revocation of the
-/// credential it supersedes, in one statement, and so in one transaction.
-/// Nothing is written unless the claim is still ours. Other columns of an
-/// existing certificate row (enrolment, progress) are kept.
+/// Per job of a batch: the claim, the certificate row, the outbox event
+/// (queued for delivery, due for the poller at `due_at`) and, with `revoke`,
+/// the revocation of the credential it supersedes, in one statement, and so
+/// in one transaction. Nothing is written for a job whose claim is no longer
+/// its own. Other columns of an existing certificate row (enrolment,
+/// progress) are kept. Answers the outbox position of each job recorded.
 const RECORD_ISSUED: &str = r#"
-WITH previous AS (
-    SELECT certificate_id FROM certificate_issuance WHERE claim_token = $1 AND state = 'pending'
+WITH input AS (
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::uuid[], $6::text[],
+                         $7::text[], $8::timestamptz[], $9::timestamptz[], $10::bool[])
+        AS t(token, credential, certificate_id, issued_on, event_id, message_key, payload, created_at, due_at, revoke)
+), previous AS (
+    SELECT i.claim_token, i.certificate_id
+      FROM certificate_issuance i JOIN input ON i.claim_token = input.token
+     WHERE i.state = 'pending'
 ), claim AS (
-    UPDATE certificate_issuance
-       SET state = 'issued', credential = $2::json, certificate_id = $3, updated_at = now(), outcome_unknown = false
-     WHERE claim_token = $1 AND state = 'pending'
- RETURNING "userId", "courseId"
+    UPDATE certificate_issuance i
+       SET state = 'issued', credential = input.credential::json, certificate_id = input.certificate_id,
+           updated_at = now(), outcome_unknown = false
+      FROM input
+     WHERE i.claim_token = input.token AND i.state = 'pending'
+ RETURNING i."userId", i."courseId", i.claim_token
+), claimed AS (
+    SELECT c."userId", c."courseId", input.* FROM claim c JOIN input ON input.token = c.claim_token
 ), revocation AS (
     INSERT INTO certificate_revocation (certificate_id)
-    SELECT p.certificate_id FROM previous p, claim
-     WHERE $11 AND p.certificate_id IS NOT NULL AND p.certificate_id <> $3
+    SELECT p.certificate_id FROM previous p JOIN claimed c ON c.token = p.claim_token
+     WHERE c.revoke AND p.certificate_id IS NOT NULL AND p.certificate_id <> c.certificate_id
 ), certificate AS (
     INSERT INTO user_course_certificate ("userId", "courseId", "certificateId", status, "issuedOn")
-    SELECT "userId", "courseId", $3, $4, $5 FROM claim
+    SELECT "userId", "courseId", certificate_id, $11, issued_on FROM claimed ORDER BY "userId", "courseId"
     ON CONFLICT ("userId", "courseId") DO UPDATE
        SET "certificateId" = EXCLUDED."certificateId", status = EXCLUDED.status,
            "issuedOn" = EXCLUDED."issuedOn", "updatedOn" = now()
 ), event AS (
     INSERT INTO certificate_outbox (event_id, message_key, user_id, payload, created_at)
-    SELECT $6, $7, "userId", $8, $9 FROM claim
- RETURNING id, user_id, message_key, created_at
+    SELECT event_id, message_key, "userId", payload, created_at FROM claimed
+ RETURNING id, event_id, user_id, message_key, created_at
+), pending AS (
+    INSERT INTO certificate_outbox_pending (id, user_id, message_key, created_at, next_attempt_at)
+    SELECT e.id, e.user_id, e.message_key, e.created_at, c.due_at FROM event e JOIN claimed c USING (event_id)
 )
-INSERT INTO certificate_outbox_pending (id, user_id, message_key, created_at, next_attempt_at)
-SELECT id, user_id, message_key, created_at, $10 FROM event
-RETURNING id"#;
+SELECT c.token AS claim_token, e.id FROM event e JOIN claimed c USING (event_id)"#;
 
 /// After a lost answer: did our earlier attempt commit, and where is its event?
 const ALREADY_RECORDED: &str = r#"
@@ -117,7 +143,7 @@ struct Found {
 }
 
 #[derive(QueryableByName)]
-struct Taken {
+pub(crate) struct Taken {
     #[diesel(sql_type = SqlUuid)]
     claim_token: Uuid,
     #[diesel(sql_type = SqlUuid)]
@@ -148,6 +174,118 @@ struct OutboxPosition {
     id: i64,
 }
 
+#[derive(QueryableByName)]
+struct Recorded {
+    #[diesel(sql_type = SqlUuid)]
+    claim_token: Uuid,
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// One claim of a batch (see `CLAIM`).
+pub(crate) struct ClaimJob {
+    user_id: Uuid,
+    course_id: String,
+    token: Uuid,
+    lease_secs: f64,
+    reissue: bool,
+    issuance_id: Uuid,
+}
+
+impl BatchJob for ClaimJob {
+    type Outcome = Option<Taken>;
+
+    fn row(&self) -> (Uuid, &str) {
+        (self.user_id, &self.course_id)
+    }
+
+    fn run<'a>(store: &'a PgStore, jobs: &'a [Self]) -> BoxFuture<'a, Result<Vec<Option<Taken>>, DbError>> {
+        Box::pin(async move {
+            let users: Vec<Uuid> = jobs.iter().map(|job| job.user_id).collect();
+            let courses: Vec<&str> = jobs.iter().map(|job| job.course_id.as_str()).collect();
+            let tokens: Vec<Uuid> = jobs.iter().map(|job| job.token).collect();
+            let leases: Vec<f64> = jobs.iter().map(|job| job.lease_secs).collect();
+            let reissues: Vec<bool> = jobs.iter().map(|job| job.reissue).collect();
+            let issuance_ids: Vec<Uuid> = jobs.iter().map(|job| job.issuance_id).collect();
+            let taken: Vec<Taken> = store
+                .with_conn(async |conn| {
+                    Statement::new(CLAIM)
+                        .uuids(&users)
+                        .texts(&courses)
+                        .uuids(&tokens)
+                        .doubles(&leases)
+                        .booleans(&reissues)
+                        .uuids(&issuance_ids)
+                        .load(conn)
+                        .await
+                })
+                .await?;
+            Ok(by_token(&tokens, taken, |row| row.claim_token))
+        })
+    }
+}
+
+/// One record of a batch (see `RECORD_ISSUED`).
+pub(crate) struct RecordJob {
+    user_id: Uuid,
+    course_id: String,
+    token: Uuid,
+    credential: String,
+    certificate_id: String,
+    issued_on: DateTime<Utc>,
+    event: CertificateEvent,
+    revoke: bool,
+}
+
+impl BatchJob for RecordJob {
+    type Outcome = Option<i64>;
+
+    fn row(&self) -> (Uuid, &str) {
+        (self.user_id, &self.course_id)
+    }
+
+    fn run<'a>(store: &'a PgStore, jobs: &'a [Self]) -> BoxFuture<'a, Result<Vec<Option<i64>>, DbError>> {
+        Box::pin(async move {
+            let tokens: Vec<Uuid> = jobs.iter().map(|job| job.token).collect();
+            let credentials: Vec<&str> = jobs.iter().map(|job| job.credential.as_str()).collect();
+            let certificate_ids: Vec<&str> = jobs.iter().map(|job| job.certificate_id.as_str()).collect();
+            let issued_on: Vec<DateTime<Utc>> = jobs.iter().map(|job| job.issued_on).collect();
+            let event_ids: Vec<Uuid> = jobs.iter().map(|job| job.event.event_id).collect();
+            let keys: Vec<&str> = jobs.iter().map(|job| job.event.key.as_str()).collect();
+            let payloads: Vec<&str> = jobs.iter().map(|job| job.event.payload.as_str()).collect();
+            let created_at: Vec<DateTime<Utc>> = jobs.iter().map(|job| job.event.created_at).collect();
+            let due_at: Vec<DateTime<Utc>> = jobs.iter().map(|job| job.event.due_at).collect();
+            let revokes: Vec<bool> = jobs.iter().map(|job| job.revoke).collect();
+            let recorded: Vec<Recorded> = store
+                .with_conn(async |conn| {
+                    Statement::new(RECORD_ISSUED)
+                        .uuids(&tokens)
+                        .texts(&credentials)
+                        .texts(&certificate_ids)
+                        .timestamps(&issued_on)
+                        .uuids(&event_ids)
+                        .texts(&keys)
+                        .texts(&payloads)
+                        .timestamps(&created_at)
+                        .timestamps(&due_at)
+                        .booleans(&revokes)
+                        .text(STATUS_VIEW_CERTIFICATE)
+                        .load(conn)
+                        .await
+                })
+                .await?;
+            let positions = by_token(&tokens, recorded, |row| row.claim_token);
+            Ok(positions.into_iter().map(|row| row.map(|row| row.id)).collect())
+        })
+    }
+}
+
+/// The row returned for each job's claim token, in the jobs' order.
+fn by_token<R>(tokens: &[Uuid], rows: Vec<R>, token_of: impl Fn(&R) -> Uuid) -> Vec<Option<R>> {
+    let mut rows: HashMap<Uuid, R> = rows.into_iter().map(|row| (token_of(&row), row)).collect();
+    tokens.iter().map(|token| rows.remove(token)).collect()
+}
+
 impl CurrentClaim {
     fn into_claim(self) -> Result<Claim, RepoError> {
         match self.credential {
@@ -174,34 +312,24 @@ impl PgStore {
         event: &CertificateEvent,
     ) -> Result<i64, RepoError> {
         let credential = certificate.credential;
-        let certificate_id = credential.certificate_id.as_str();
-        let body = credential.body.to_string();
-        let inserted: Vec<OutboxPosition> = self
-            .with_conn(async |conn| {
-                Statement::new(RECORD_ISSUED)
-                    .uuid(token.0)
-                    .text(&body)
-                    .text(certificate_id)
-                    .text(STATUS_VIEW_CERTIFICATE)
-                    .timestamptz(certificate.request.issued_at)
-                    .uuid(event.event_id)
-                    .text(&event.key)
-                    .text(&event.payload)
-                    .timestamptz(event.created_at)
-                    .timestamptz(event.due_at)
-                    .boolean(certificate.revoke_previous)
-                    .load(conn)
-                    .await
-            })
-            .await?;
-        if let Some(position) = inserted.into_iter().next() {
-            return Ok(position.id);
+        let job = RecordJob {
+            user_id: certificate.request.user_id,
+            course_id: certificate.request.course_id.clone(),
+            token: token.0,
+            credential: credential.body.to_string(),
+            certificate_id: credential.certificate_id.clone(),
+            issued_on: certificate.request.issued_at,
+            event: event.clone(),
+            revoke: certificate.revoke_previous,
+        };
+        if let Some(position) = self.records().submit(job).await? {
+            return Ok(position);
         }
         let recorded: Vec<OutboxPosition> = self
             .with_conn(async |conn| {
                 Statement::new(ALREADY_RECORDED)
                     .uuid(token.0)
-                    .text(certificate_id)
+                    .text(&credential.certificate_id)
                     .uuid(event.event_id)
                     .load(conn)
                     .await
@@ -232,20 +360,15 @@ impl CertificateRepo for PgStore {
         }
         let token = Uuid::new_v4();
         let (user_id, course_id) = (request.user_id, request.course_id);
-        let taken: Vec<Taken> = self
-            .with_conn(async |conn| {
-                Statement::new(CLAIM)
-                    .uuid(user_id)
-                    .text(course_id)
-                    .uuid(token)
-                    .double(request.lease.as_secs_f64())
-                    .boolean(request.reissue)
-                    .uuid(request.new_issuance_id)
-                    .load(conn)
-                    .await
-            })
-            .await?;
-        if let Some(taken) = taken.into_iter().find(|row| row.claim_token == token) {
+        let job = ClaimJob {
+            user_id,
+            course_id: course_id.to_owned(),
+            token,
+            lease_secs: request.lease.as_secs_f64(),
+            reissue: request.reissue,
+            issuance_id: request.new_issuance_id,
+        };
+        if let Some(taken) = self.claims().submit(job).await? {
             let (issuance_id, look_first) = (taken.issuance_id, taken.outcome_unknown);
             return Ok(Claim::Acquired(Acquired { token: ClaimToken(token), issuance_id, look_first }));
         }

@@ -22,6 +22,10 @@ enum Bind<'a> {
     BigInts(&'a [i64]),
     Texts(&'a [&'a str]),
     OptionalTimestamps(&'a [Option<DateTime<Utc>>]),
+    Uuids(&'a [Uuid]),
+    Bools(&'a [bool]),
+    Doubles(&'a [f64]),
+    Timestamps(&'a [DateTime<Utc>]),
 }
 
 impl Bind<'_> {
@@ -36,6 +40,10 @@ impl Bind<'_> {
             Bind::BigInts(value) => out.push_bind_param::<Array<BigInt>, _>(value),
             Bind::Texts(value) => out.push_bind_param::<Array<Text>, _>(value),
             Bind::OptionalTimestamps(value) => out.push_bind_param::<Array<Nullable<Timestamptz>>, _>(value),
+            Bind::Uuids(value) => out.push_bind_param::<Array<SqlUuid>, _>(value),
+            Bind::Bools(value) => out.push_bind_param::<Array<Bool>, _>(value),
+            Bind::Doubles(value) => out.push_bind_param::<Array<Double>, _>(value),
+            Bind::Timestamps(value) => out.push_bind_param::<Array<Timestamptz>, _>(value),
         }
     }
 }
@@ -84,6 +92,18 @@ impl<'a> Statement<'a> {
     }
     pub(crate) fn optional_timestamps(self, value: &'a [Option<DateTime<Utc>>]) -> Self {
         self.bind(Bind::OptionalTimestamps(value))
+    }
+    pub(crate) fn uuids(self, value: &'a [Uuid]) -> Self {
+        self.bind(Bind::Uuids(value))
+    }
+    pub(crate) fn booleans(self, value: &'a [bool]) -> Self {
+        self.bind(Bind::Bools(value))
+    }
+    pub(crate) fn doubles(self, value: &'a [f64]) -> Self {
+        self.bind(Bind::Doubles(value))
+    }
+    pub(crate) fn timestamps(self, value: &'a [DateTime<Utc>]) -> Self {
+        self.bind(Bind::Timestamps(value))
     }
 }
 

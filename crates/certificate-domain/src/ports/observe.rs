@@ -42,11 +42,15 @@ pub struct ServedRequest<'a> {
     pub seconds: f64,
 }
 
-/// Connections of a pool in use, and callers waiting for one.
+/// Connections of a pool in use, callers waiting for one, and since start
+/// the writes that shared statements (group commit): jobs ÷ statements is
+/// how many requests one statement served.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PoolUsage {
     pub in_use: usize,
     pub waiting: usize,
+    pub batched_statements: u64,
+    pub batched_jobs: u64,
 }
 
 /// What a store reports at scrape time.
