@@ -311,4 +311,7 @@ async fn an_issued_certificate_reads_back_from_postgres_and_an_enrolled_learner_
         ))
         .await;
     assert_eq!(app.get(&format!("/certificate/{enrolled}/do_x")).await.status, 404);
+    let nul = app.get(&format!("/certificate/{enrolled}/do%00x")).await;
+    assert_eq!(nul.status, 400, "{}", nul.body);
+    assert_eq!(nul.body["errors"], json!([{"field": "courseId", "message": "must not contain control characters"}]));
 }

@@ -17,6 +17,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use certificate_domain::ports::{
     cause_from, issuance_tag, CredentialIssuer, CredentialRequest, IssuedCredential, Upstream, UpstreamError,
+    Verification,
 };
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -229,6 +230,29 @@ impl CredentialIssuer for HttpCredentialIssuer {
             Err(error) => Err(error),
         }
     }
+
+    /// `GET /credentials/{id}/verify`; 404 means the service does not know the id.
+    async fn verify(&self, certificate_id: &str) -> Result<Option<Verification>, UpstreamError> {
+        let path = format!("/credentials/{}/verify", path_segment(certificate_id));
+        let url = join_url(&self.config.credentials_base_url, &path);
+        match self.call(Upstream::Credential, Method::Get, url, Value::Null).await {
+            Ok(answer) if answer.get("status").is_some_and(Value::is_string) => Ok(Some(Verification(answer))),
+            Ok(_) => Err(invalid(Upstream::Credential, "expected a JSON object with a string status")),
+            Err(UpstreamError::Rejected { status: 404, .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+}
+
+/// A caller's id as one path segment: it cannot reach another route of the
+/// credential service (`../issue`, `?tags=`).
+fn path_segment(id: &str) -> String {
+    id.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// The credential service's answer, `{"credential": {"id": ...}}`, as the

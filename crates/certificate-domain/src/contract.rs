@@ -102,9 +102,18 @@ pub async fn check_credential_issuer(issuer: &dyn CredentialIssuer) {
     let newer = issuer.issue_credential(issue).await.unwrap();
     assert_eq!(issuer.find_issued(issuance_id).await.unwrap(), Some(newer), "the newest is found");
     assert!(issuer.find_issued(Uuid::new_v4()).await.unwrap().is_none(), "another issuance finds nothing");
+    assert_eq!(verified_status(issuer, &issued.certificate_id).await, "ISSUED");
     issuer.revoke(&issued.certificate_id).await.unwrap();
     issuer.revoke(&issued.certificate_id).await.expect("revoking twice is fine");
     issuer.revoke("did:upai:unknown").await.expect("an unknown credential has nothing to revoke");
+    assert_eq!(verified_status(issuer, &issued.certificate_id).await, "REVOKED");
+    assert!(issuer.verify("did:upai:unknown").await.unwrap().is_none(), "an unknown credential is not found");
+    assert!(issuer.verify("../issue?tags=x").await.unwrap().is_none(), "an id is one id, never another route");
+}
+
+async fn verified_status(issuer: &dyn CredentialIssuer, certificate_id: &str) -> String {
+    let verification = issuer.verify(certificate_id).await.unwrap().expect("an issued credential is known");
+    verification.0["status"].as_str().expect("a status").to_owned()
 }
 
 /// Runs every check of the publisher contract on a publisher whose broker

@@ -1,10 +1,11 @@
-//! Reading a recorded certificate back: what the platform shows a learner.
+//! Reading a recorded certificate back (what the platform shows a learner)
+//! and verifying a credential (what anyone shown one may ask).
 
 use std::sync::Arc;
 
 use uuid::Uuid;
 
-use crate::ports::{CertificateRepo, RecordedCertificate, RepoError};
+use crate::ports::{CertificateRepo, CredentialIssuer, RecordedCertificate, RepoError, UpstreamError, Verification};
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ReadError {
@@ -14,13 +15,28 @@ pub enum ReadError {
     Repo(#[from] RepoError),
 }
 
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum VerifyError {
+    #[error("the credential service does not know this certificate")]
+    NotFound,
+    #[error(transparent)]
+    Upstream(#[from] UpstreamError),
+}
+
 pub struct ReadCertificate {
     repo: Arc<dyn CertificateRepo>,
+    issuer: Arc<dyn CredentialIssuer>,
 }
 
 impl ReadCertificate {
-    pub fn new(repo: Arc<dyn CertificateRepo>) -> Self {
-        Self { repo }
+    pub fn new(repo: Arc<dyn CertificateRepo>, issuer: Arc<dyn CredentialIssuer>) -> Self {
+        Self { repo, issuer }
+    }
+
+    /// Asks whoever issued the credential; a certificate this service never
+    /// recorded is still verified if the credential service knows it.
+    pub async fn verify(&self, certificate_id: &str) -> Result<Verification, VerifyError> {
+        self.issuer.verify(certificate_id).await?.ok_or(VerifyError::NotFound)
     }
 
     pub async fn read(&self, user_id: Uuid, course_id: &str) -> Result<RecordedCertificate, ReadError> {

@@ -132,6 +132,13 @@ impl Checker {
     }
 }
 
+/// An id taken from a path (a course id, a certificate id) obeys the rules of
+/// the request's ids: not empty, printable, at most 255 characters.
+pub fn check_id(field: &'static str, value: &str) -> Result<String, ValidationErrors> {
+    let mut check = Checker(Vec::new());
+    check.non_empty(field, Some(Value::String(value.to_owned())), ID).ok_or(ValidationErrors(check.0))
+}
+
 /// Parses an ISO 8601 date (`2025-10-13`) or date-time, with or without an
 /// offset; a date-time without one is taken as UTC.
 pub fn parse_iso8601(s: &str) -> Option<DateTime<Utc>> {

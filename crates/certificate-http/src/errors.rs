@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use certificate_domain::ports::{RepoError, Upstream, UpstreamError};
-use certificate_domain::{FieldError, IssueError, ReadError, ValidationErrors};
+use certificate_domain::{FieldError, IssueError, ReadError, ValidationErrors, VerifyError};
 use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +21,8 @@ pub enum ApiError {
     Issue(#[from] IssueError),
     #[error("{0}")]
     Read(#[from] ReadError),
+    #[error("{0}")]
+    Verify(#[from] VerifyError),
     #[error("no such route")]
     NotFound,
     #[error("a valid bearer token is required (Authorization: Bearer <token>)")]
@@ -49,6 +51,8 @@ impl ResponseError for ApiError {
             ApiError::Issue(error) => issue_status(error),
             ApiError::Read(ReadError::NotFound) => StatusCode::NOT_FOUND,
             ApiError::Read(ReadError::Repo(error)) => repo_status(error),
+            ApiError::Verify(VerifyError::NotFound) => StatusCode::NOT_FOUND,
+            ApiError::Verify(VerifyError::Upstream(error)) => upstream_status(error),
         }
     }
 
@@ -64,6 +68,10 @@ impl ResponseError for ApiError {
             ApiError::Read(ReadError::Repo(error)) => {
                 tracing::error!(status = status.as_u16(), "reading a certificate failed: {error}");
                 repo_message(error).to_owned()
+            }
+            ApiError::Verify(VerifyError::Upstream(error)) => {
+                tracing::error!(status = status.as_u16(), "verifying a certificate failed: {error}");
+                upstream_message(error)
             }
             other => other.to_string(),
         };
@@ -86,20 +94,29 @@ impl ResponseError for ApiError {
 
 /// What a caller is told about a failure that is not theirs.
 fn product_message(error: &IssueError) -> String {
-    let service = |upstream: &Upstream| upstream.to_string();
     match error {
         IssueError::Repo(error) => repo_message(error).to_owned(),
-        IssueError::Upstream(UpstreamError::Timeout { upstream }) => format!("the {} timed out", service(upstream)),
-        IssueError::Upstream(UpstreamError::Rejected { upstream, status }) => {
-            format!("the {} answered HTTP {status}", service(upstream))
-        }
-        IssueError::Upstream(UpstreamError::Unreachable { upstream, .. }) => {
-            format!("the {} is unreachable", service(upstream))
-        }
-        IssueError::Upstream(UpstreamError::InvalidResponse { upstream, .. }) => {
+        IssueError::Upstream(error) => upstream_message(error),
+        other => other.to_string(),
+    }
+}
+
+fn upstream_message(error: &UpstreamError) -> String {
+    let service = |upstream: &Upstream| upstream.to_string();
+    match error {
+        UpstreamError::Timeout { upstream } => format!("the {} timed out", service(upstream)),
+        UpstreamError::Rejected { upstream, status } => format!("the {} answered HTTP {status}", service(upstream)),
+        UpstreamError::Unreachable { upstream, .. } => format!("the {} is unreachable", service(upstream)),
+        UpstreamError::InvalidResponse { upstream, .. } => {
             format!("the {} sent an answer that cannot be read", service(upstream))
         }
-        other => other.to_string(),
+    }
+}
+
+fn upstream_status(error: &UpstreamError) -> StatusCode {
+    match error {
+        UpstreamError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+        _ => StatusCode::BAD_GATEWAY,
     }
 }
 
@@ -122,8 +139,7 @@ fn issue_status(error: &IssueError) -> StatusCode {
     match error {
         IssueError::InFlight | IssueError::Repo(RepoError::ClaimLost) => StatusCode::CONFLICT,
         IssueError::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
-        IssueError::Upstream(UpstreamError::Timeout { .. }) => StatusCode::GATEWAY_TIMEOUT,
-        IssueError::Upstream(_) => StatusCode::BAD_GATEWAY,
+        IssueError::Upstream(error) => upstream_status(error),
         IssueError::Repo(error) => repo_status(error),
     }
 }

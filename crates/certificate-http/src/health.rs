@@ -5,6 +5,7 @@ use certificate_domain::ports::Dependency;
 use futures_util::future::join_all;
 use serde::Serialize;
 
+use crate::routes::resource;
 use crate::AppState;
 
 /// One dependency in the readiness answer.
@@ -22,21 +23,30 @@ async fn status(dependency: &dyn Dependency) -> DependencyStatus {
 }
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health/live", web::get().to(live))
-        .route("/health/ready", web::get().to(ready))
-        .route("/metrics", web::get().to(metrics));
+    cfg.service(resource("/health/live", "GET", web::get().to(live)))
+        .service(resource("/health/ready", "GET", web::get().to(ready)))
+        .service(resource("/metrics", "GET", web::get().to(metrics)));
 }
 
-async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+#[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics",
+    responses((status = 200, description = "Prometheus metrics (OpenMetrics text)", content_type = "application/openmetrics-text", body = String)))]
+pub(crate) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let report = state.observer.report().await;
     HttpResponse::Ok().content_type(report.content_type).body(report.body)
 }
 
-async fn live() -> HttpResponse {
+#[utoipa::path(get, path = "/health/live", tag = "operations", operation_id = "live",
+    responses((status = 200, description = "The process serves", body = Object)))]
+pub(crate) async fn live() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
 }
 
-async fn ready(state: web::Data<AppState>) -> HttpResponse {
+#[utoipa::path(get, path = "/health/ready", tag = "operations", operation_id = "ready",
+    responses(
+        (status = 200, description = "Every dependency answers", body = Object),
+        (status = 503, description = "A dependency does not answer; `failed` names it", body = Object),
+    ))]
+pub(crate) async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let dependencies = join_all(state.dependencies.iter().map(|dependency| status(dependency.as_ref()))).await;
     let failed: Vec<&str> = dependencies.iter().filter(|d| !d.ok).map(|d| d.name).collect();
     let body = |status: &str| serde_json::json!({"status": status, "failed": failed, "dependencies": dependencies});

@@ -4,12 +4,14 @@
 //!   (`success`, `statusCode`, `message`, and `data` or `errors`);
 //! - one mapping of domain errors to HTTP statuses, in [`errors`];
 //! - health endpoints whose readiness is whatever each `Dependency` says;
-//! - `GET /metrics`, and a request id (`X-Request-Id`) on every request and its log lines.
+//! - `GET /metrics`, and a request id (`X-Request-Id`) on every request and its log lines;
+//! - `GET /openapi.json`, the OpenAPI 3.1 description of all of it (see [`openapi`]).
 
 mod auth;
 mod errors;
 mod health;
 mod observe;
+mod openapi;
 mod routes;
 
 use std::net::{SocketAddr, TcpListener};
@@ -23,6 +25,7 @@ use certificate_domain::{IssueCertificate, ReadCertificate};
 
 pub use auth::ApiTokens;
 pub use errors::ApiError;
+pub use openapi::document as openapi_document;
 
 /// The largest request body accepted; a certificate request is far smaller.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -53,6 +56,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .configure(routes::issue_routes)
             .configure(routes::read_routes)
             .configure(health::routes)
+            .configure(openapi::routes)
             .default_service(web::to(errors::not_found));
     }
 }

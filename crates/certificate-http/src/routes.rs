@@ -1,13 +1,16 @@
 //! The issue endpoint (parse, validate, run the use case, answer in the
-//! envelope) and the read endpoint, each under both prefixes.
+//! envelope), the read and the verify endpoints, each under both prefixes.
 
 use actix_web::error::JsonPayloadError;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use certificate_domain::ports::IssuanceOutcome;
-use certificate_domain::{FieldError, IssueCommand, IssueOutcome, IssueRequest, RequestFields, ValidationErrors};
+use certificate_domain::{
+    check_id, FieldError, IssueCommand, IssueOutcome, IssueRequest, RequestFields, ValidationErrors,
+};
 use serde::Serialize;
 
+use crate::openapi::schemas;
 use crate::{ApiError, AppState, MAX_BODY_BYTES};
 
 pub const ISSUE_PATHS: [&str; 2] = ["/certificate/issue", "/v1/tracking/certificate/issue"];
@@ -18,20 +21,75 @@ const REPLAYED_HEADER: HeaderName = HeaderName::from_static("idempotent-replayed
 
 pub(crate) fn issue_routes(cfg: &mut web::ServiceConfig) {
     for path in ISSUE_PATHS {
-        cfg.service(
-            web::resource(path).route(web::post().to(issue_certificate)).default_service(web::to(method_not_allowed)),
-        );
+        cfg.service(resource(path, "POST", web::post().to(issue_certificate)));
     }
+}
+
+/// A path that answers `route`, and any other method with 405 naming `allow`.
+pub(crate) fn resource(path: &str, allow: &'static str, route: actix_web::Route) -> actix_web::Resource {
+    web::resource(path).route(route).default_service(web::to(move || method_not_allowed(allow)))
 }
 
 pub(crate) fn read_routes(cfg: &mut web::ServiceConfig) {
     for prefix in ["", "/v1/tracking"] {
-        cfg.route(&format!("{prefix}/certificate/{{userId}}/{{courseId}}"), web::get().to(read_certificate));
+        // First: `/certificate/{userId}/{courseId}` would take `verify` for a course id.
+        let verify = format!("{prefix}/certificate/{{certificateId}}/verify");
+        cfg.service(resource(&verify, "GET", web::get().to(verify_certificate)));
+        let read = format!("{prefix}/certificate/{{userId}}/{{courseId}}");
+        cfg.service(resource(&read, "GET", web::get().to(read_certificate)));
     }
 }
 
+/// `GET /certificate/{certificateId}/verify`: the credential service's
+/// verdict (status and checks), as it answers, or 404.
+#[utoipa::path(
+    get,
+    path = "/certificate/{certificateId}/verify",
+    tag = "certificates",
+    operation_id = "verify_certificate",
+    params(("certificateId" = String, Path, description = "The credential's id (the issue answer's data.credential.id)",
+            min_length = 1, max_length = 255)),
+    responses(
+        (status = 200, description = "The credential service's verdict", body = schemas::Verified),
+        (status = 400, description = "The id is empty, too long or has a control character", body = schemas::Error),
+        (status = 404, description = "The credential service does not know this id", body = schemas::Error),
+        (status = 502, description = "The credential service failed or answered something unreadable", body = schemas::Error),
+        (status = 504, description = "The credential service did not answer in time", body = schemas::Error),
+    )
+)]
+pub(crate) async fn verify_certificate(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let certificate_id = check_id("certificateId", &path.into_inner()).map_err(ApiError::Validation)?;
+    let verification = state.read.verify(&certificate_id).await?;
+    Ok(HttpResponse::Ok().json(SuccessBody {
+        success: true,
+        status_code: 200,
+        message: "Certificate verified",
+        data: verification.0,
+    }))
+}
+
 /// `GET /certificate/{userId}/{courseId}`: the issued certificate, or 404.
-async fn read_certificate(
+#[utoipa::path(
+    get,
+    path = "/certificate/{userId}/{courseId}",
+    tag = "certificates",
+    operation_id = "read_certificate",
+    params(
+        ("userId" = uuid::Uuid, Path, description = "The learner"),
+        ("courseId" = String, Path, description = "The course", min_length = 1, max_length = 255),
+    ),
+    responses(
+        (status = 200, description = "The certificate issued to this learner for this course", body = schemas::Certificate),
+        (status = 400, description = "userId is not a UUID, or courseId is not a printable id", body = schemas::Error),
+        (status = 404, description = "No certificate is issued for this learner and course", body = schemas::Error),
+        (status = 500, description = "The database refused the query", body = schemas::Error),
+        (status = 503, description = "The database is unavailable", body = schemas::Error),
+    )
+)]
+pub(crate) async fn read_certificate(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
@@ -42,6 +100,7 @@ async fn read_certificate(
             message: "must be a UUID",
         }])));
     };
+    let course_id = check_id("courseId", &course_id).map_err(ApiError::Validation)?;
     let found = state.read.read(user_id, &course_id).await?;
     let issued_on = found.issued_on.map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
     Ok(HttpResponse::Ok().json(SuccessBody {
@@ -72,10 +131,10 @@ fn json_error(error: JsonPayloadError) -> ApiError {
     }
 }
 
-async fn method_not_allowed() -> HttpResponse {
+async fn method_not_allowed(allow: &'static str) -> HttpResponse {
     HttpResponse::MethodNotAllowed()
-        .insert_header(("Allow", "POST"))
-        .json(serde_json::json!({"success": false, "statusCode": 405, "message": "use POST"}))
+        .insert_header(("Allow", allow))
+        .json(serde_json::json!({"success": false, "statusCode": 405, "message": format!("use {allow}")}))
 }
 
 #[derive(Serialize)]
@@ -87,7 +146,36 @@ struct SuccessBody {
     data: serde_json::Value,
 }
 
-async fn issue_certificate(
+/// `POST /certificate/issue`: issue, record and announce a certificate.
+#[utoipa::path(
+    post,
+    path = "/certificate/issue",
+    tag = "certificates",
+    operation_id = "issue_certificate",
+    request_body(content = schemas::IssueRequestBody, content_type = "application/json"),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255,
+         pattern = r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$",
+         description = "Repeating a request with the same key answers the first one's result; \
+                        another body with a used key is a 422"),
+        ("X-Request-Id" = Option<String>, Header, description = "Carried into the logs and echoed; one is made when absent"),
+    ),
+    responses(
+        (status = 200, description = "Issued, or the stored credential of an earlier issuance (Idempotent-Replayed)",
+         body = schemas::Issued,
+         headers(("Idempotent-Replayed" = String, description = "`true` when the answer repeats an earlier issuance"))),
+        (status = 400, description = "A field breaks a rule: `errors` names each one (`body` for malformed JSON)", body = schemas::Error),
+        (status = 409, description = "Another request is issuing this learner's certificate for this course right now", body = schemas::Error),
+        (status = 413, description = "The body is larger than 64 KiB", body = schemas::Error),
+        (status = 415, description = "The body is not declared as application/json", body = schemas::Error),
+        (status = 422, description = "The Idempotency-Key was used with another body", body = schemas::Error),
+        (status = 500, description = "The database refused the statement", body = schemas::Error),
+        (status = 502, description = "The identity or credential service failed or answered something unreadable", body = schemas::Error),
+        (status = 503, description = "The database is unavailable", body = schemas::Error),
+        (status = 504, description = "The identity or credential service did not answer in time", body = schemas::Error),
+    )
+)]
+pub(crate) async fn issue_certificate(
     state: web::Data<AppState>,
     http: HttpRequest,
     body: web::Json<RequestFields>,

@@ -1,24 +1,12 @@
 //! Request validation and the error envelope, in process, on the in-memory fakes.
 
-use std::sync::Arc;
+mod common;
 
 use actix_web::{test, App};
-use certificate_domain::ports::SystemClock;
-use certificate_domain::{IssueCertificate, ReadCertificate};
-use certificate_http::{configure, AppState, MAX_BODY_BYTES};
-use certificate_memory::{FakeCredentialIssuer, InMemoryStore, RecordingObserver};
+use certificate_http::configure;
+use certificate_http::MAX_BODY_BYTES;
+use common::state;
 use serde_json::{json, Value};
-
-fn state() -> AppState {
-    let store = Arc::new(InMemoryStore::new());
-    let issue = IssueCertificate::new(store.clone(), Arc::new(FakeCredentialIssuer::new()), Arc::new(SystemClock));
-    AppState {
-        issue: Arc::new(issue),
-        read: Arc::new(ReadCertificate::new(store)),
-        dependencies: Vec::new(),
-        observer: Arc::new(RecordingObserver::default()),
-    }
-}
 
 fn valid() -> Value {
     json!({
@@ -29,11 +17,7 @@ fn valid() -> Value {
 }
 
 async fn post(request: test::TestRequest) -> (u16, Value) {
-    let app = test::init_service(App::new().configure(configure(state()))).await;
-    let response = test::call_service(&app, request.to_request()).await;
-    let status = response.status().as_u16();
-    let body: Value = test::read_body_json(response).await;
-    (status, body)
+    common::call(request).await
 }
 
 async fn post_json(body: Value) -> (u16, Value) {
@@ -218,4 +202,39 @@ async fn an_issued_certificate_reads_back_and_a_missing_one_is_a_404() {
     let bad = test::TestRequest::get().uri("/certificate/not-a-uuid/do_1").to_request();
     let answer: Value = test::call_and_read_body_json(&app, bad).await;
     assert_eq!(answer["errors"], json!([{"field": "userId", "message": "must be a UUID"}]));
+}
+
+#[actix_web::test]
+async fn verify_answers_the_verdict_and_404_for_an_unknown_id() {
+    let app = test::init_service(App::new().configure(configure(state()))).await;
+    let issue = test::TestRequest::post().uri("/certificate/issue").set_json(valid()).to_request();
+    let issued: Value = test::call_and_read_body_json(&app, issue).await;
+    let id = issued["data"]["credential"]["id"].as_str().unwrap();
+    let verify = test::TestRequest::get().uri(&format!("/certificate/{id}/verify")).to_request();
+    let answer: Value = test::call_and_read_body_json(&app, verify).await;
+    assert_eq!(answer["data"]["status"], "ISSUED", "{answer}");
+    let unknown = test::TestRequest::get().uri("/certificate/did:upai:nobody/verify").to_request();
+    assert_eq!(test::call_service(&app, unknown).await.status(), 404);
+}
+
+#[actix_web::test]
+async fn the_openapi_document_is_served_and_names_every_route() {
+    let (status, document) = post(test::TestRequest::get().uri("/openapi.json")).await;
+    assert_eq!(status, 200);
+    assert_eq!(document["openapi"], "3.1.0");
+    for path in [
+        "/certificate/issue",
+        "/v1/tracking/certificate/issue",
+        "/certificate/{userId}/{courseId}",
+        "/v1/tracking/certificate/{userId}/{courseId}",
+        "/certificate/{certificateId}/verify",
+        "/v1/tracking/certificate/{certificateId}/verify",
+        "/health/live",
+        "/health/ready",
+        "/metrics",
+        "/openapi.json",
+    ] {
+        assert!(document["paths"][path].is_object(), "{path} is described");
+    }
+    assert!(document["components"]["securitySchemes"].is_null(), "without tokens the API is open, and says so");
 }

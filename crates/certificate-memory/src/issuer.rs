@@ -2,7 +2,9 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use certificate_domain::ports::{CredentialIssuer, CredentialRequest, IssuedCredential, Upstream, UpstreamError};
+use certificate_domain::ports::{
+    CredentialIssuer, CredentialRequest, IssuedCredential, Upstream, UpstreamError, Verification,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -27,6 +29,15 @@ pub struct FakeCredentialIssuer {
     /// Answers lost after the credential was made: the caller sees a timeout.
     lost_answers: Mutex<usize>,
     held: Mutex<Vec<Held>>,
+}
+
+/// The credential service's verdict on a credential that exists.
+pub fn verification(revoked: bool) -> Verification {
+    let (status, revoked) = if revoked { ("REVOKED", "NOK") } else { ("ISSUED", "OK") };
+    Verification(json!({
+        "status": status,
+        "checks": [{"active": "OK", "revoked": revoked, "expired": "OK", "proof": "OK"}],
+    }))
 }
 
 fn fail_next(queue: &Mutex<VecDeque<UpstreamError>>) -> Result<(), UpstreamError> {
@@ -138,5 +149,13 @@ impl CredentialIssuer for FakeCredentialIssuer {
             .filter(|held| held.credential.certificate_id == certificate_id)
             .for_each(|held| held.revoked = true);
         Ok(())
+    }
+
+    /// Sunbird RC's answer shape; this fake signs nothing, so its proof is
+    /// only as good as its word.
+    async fn verify(&self, certificate_id: &str) -> Result<Option<Verification>, UpstreamError> {
+        let held = self.held.lock().unwrap();
+        let found = held.iter().find(|held| held.credential.certificate_id == certificate_id);
+        Ok(found.map(|held| verification(held.revoked)))
     }
 }

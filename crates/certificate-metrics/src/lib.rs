@@ -14,7 +14,7 @@ use std::time::Instant;
 use async_trait::async_trait;
 use certificate_domain::ports::{
     CertificatePublisher, CredentialIssuer, CredentialRequest, GaugeSource, Gauges, IssuanceOutcome, IssuedCredential,
-    Observer, PendingEvent, PublishError, Report, ServedRequest, Upstream, UpstreamError,
+    Observer, PendingEvent, PublishError, Report, ServedRequest, Upstream, UpstreamError, Verification,
 };
 use chrono::Utc;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -290,6 +290,10 @@ impl CredentialIssuer for MeteredIssuer {
 
     async fn revoke(&self, certificate_id: &str) -> Result<(), UpstreamError> {
         self.observed(Upstream::Credential, self.inner.revoke(certificate_id)).await
+    }
+
+    async fn verify(&self, certificate_id: &str) -> Result<Option<Verification>, UpstreamError> {
+        self.observed(Upstream::Credential, self.inner.verify(certificate_id)).await
     }
 }
 

@@ -100,7 +100,7 @@ async fn serve(config: Config) -> Result<()> {
     let issuer: Arc<dyn CredentialIssuer> = Arc::new(MeteredIssuer::new(issuer(&config), metrics.clone()));
     let revocations = Revocations::new(stores.revocations, issuer.clone(), clock.clone(), config.relay.clone());
     let (hand_off, handed) = hand_off_for(&config.relay, config.relay_handoff);
-    let read = Arc::new(ReadCertificate::new(stores.repo.clone()));
+    let read = Arc::new(ReadCertificate::new(stores.repo.clone(), issuer.clone()));
     let issue = IssueCertificate::new(stores.repo, issuer, clock.clone())
         .with_claim_lease(config.claim_lease)
         .with_hand_off(hand_off)

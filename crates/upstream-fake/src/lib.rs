@@ -2,7 +2,8 @@
 //! and the credential service on one port: `POST /credentials/issue` (which
 //! keeps each credential with the request's `tags`), `GET /credentials?tags=`
 //! (the stored credentials carrying any of the tags, newest first),
-//! `GET /credentials/{id}` and `DELETE /credentials/{id}` (revoke).
+//! `GET /credentials/{id}`, `DELETE /credentials/{id}` (revoke) and
+//! `GET /credentials/{id}/verify` (Sunbird RC's status and checks).
 //!
 //! Tests start it on port 0, switch how each call behaves (answer, fail
 //! with a status, a few times or always, stall, issue then stall, send
@@ -23,6 +24,7 @@ pub const DID_PATH: &str = "/did/generate";
 pub const CREDENTIAL_PATH: &str = "/credentials/issue";
 pub const LOOKUP_PATH: &str = "/credentials";
 pub const REVOKE_PATH: &str = "/credentials/{id}";
+pub const VERIFY_PATH: &str = "/credentials/{id}/verify";
 
 /// How one faked service answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +95,7 @@ struct State {
     credentials: Service,
     lookup: Service,
     revoke: Service,
+    verify: Service,
     record: bool,
     received: Mutex<Vec<ReceivedRequest>>,
     /// Every credential issued, oldest first.
@@ -116,6 +119,7 @@ impl FakeUpstreams {
             credentials: Service::new(CREDENTIAL_PATH),
             lookup: Service::new(LOOKUP_PATH),
             revoke: Service::new(REVOKE_PATH),
+            verify: Service::new(VERIFY_PATH),
             record,
             received: Mutex::new(Vec::new()),
             issued: Mutex::new(Vec::new()),
@@ -130,6 +134,7 @@ impl FakeUpstreams {
                 .route(LOOKUP_PATH, web::get().to(find_by_tags))
                 .route(REVOKE_PATH, web::get().to(find_by_id))
                 .route(REVOKE_PATH, web::delete().to(revoke))
+                .route(VERIFY_PATH, web::get().to(verify))
         })
         .workers(workers)
         .disable_signals()
@@ -163,6 +168,10 @@ impl FakeUpstreams {
     }
 
     /// How `DELETE /credentials/{id}` behaves.
+    pub fn set_verify(&self, behaviour: Behaviour) {
+        self.state.verify.set(behaviour);
+    }
+
     pub fn set_revoke(&self, behaviour: Behaviour) {
         self.state.revoke.set(behaviour);
     }
@@ -204,6 +213,10 @@ impl FakeUpstreams {
     /// Credentials answered with success: what was really issued.
     pub fn credentials_issued(&self) -> u64 {
         self.state.credentials.answered.load(Ordering::SeqCst)
+    }
+
+    pub fn verify_calls(&self) -> u64 {
+        self.state.verify.calls.load(Ordering::SeqCst)
     }
 
     pub fn credential_calls(&self) -> u64 {
@@ -320,6 +333,25 @@ async fn revoke(state: web::Data<State>, request: HttpRequest) -> HttpResponse {
         Some(stored) => {
             stored.revoked = true;
             HttpResponse::Ok().json(json!({"id": id, "status": "REVOKED"}))
+        }
+        None => HttpResponse::NotFound().json(json!({"error": "no such credential"})),
+    }
+}
+
+/// Sunbird RC's verdict: every check passes but `revoked` once revoked.
+async fn verify(state: web::Data<State>, request: HttpRequest) -> HttpResponse {
+    let id = request.match_info().get("id").unwrap_or_default().to_owned();
+    if let Some(response) = misbehave(&state, &state.verify, &json!({"id": id})).await {
+        return response;
+    }
+    let issued = state.issued.lock().unwrap();
+    match issued.iter().find(|stored| stored.id() == id) {
+        Some(stored) => {
+            let (status, revoked) = if stored.revoked { ("REVOKED", "NOK") } else { ("ISSUED", "OK") };
+            HttpResponse::Ok().json(json!({
+                "status": status,
+                "checks": [{"active": "OK", "revoked": revoked, "expired": "OK", "proof": "OK"}],
+            }))
         }
         None => HttpResponse::NotFound().json(json!({"error": "no such credential"})),
     }

@@ -112,6 +112,11 @@ pub struct IssuedCredential {
     pub body: Value,
 }
 
+/// The credential service's verdict on a credential, passed on as it
+/// answers: `{"status": "ISSUED" | "REVOKED" | ..., "checks": [...]}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verification(pub Value);
+
 /// The identity service (learner DIDs) and the credential service.
 #[async_trait]
 pub trait CredentialIssuer: Send + Sync + 'static {
@@ -123,6 +128,9 @@ pub trait CredentialIssuer: Send + Sync + 'static {
     async fn find_issued(&self, issuance_id: Uuid) -> Result<Option<IssuedCredential>, UpstreamError>;
     /// Revokes a credential; one that is already revoked or unknown counts as revoked.
     async fn revoke(&self, certificate_id: &str) -> Result<(), UpstreamError>;
+    /// Checks a credential (proof, expiry, revocation); `None` when the
+    /// credential service does not know the id.
+    async fn verify(&self, certificate_id: &str) -> Result<Option<Verification>, UpstreamError>;
 }
 
 /// Why the certificate repository could not do what was asked.

@@ -1,0 +1,272 @@
+//! The OpenAPI 3.1 description of the API, served at `GET /openapi.json`.
+//!
+//! It is generated from the handlers' `#[utoipa::path]` annotations and the
+//! schema types below, then completed here: every `/certificate` operation
+//! is listed again under the NestJS prefix `/v1/tracking` (the same routes
+//! serve both), the issue answer links to the read and verify operations
+//! (for clients and for schemathesis' stateful phase), and the bearer
+//! requirement is stated only when the running service has tokens.
+//! docs/openapi.json is the copy for a service with tokens; a test fails
+//! when it differs from what the binary serves.
+
+use actix_web::{web, HttpResponse};
+use serde_json::{json, Value};
+use utoipa::OpenApi;
+
+use crate::auth::ApiTokens;
+use crate::{health, routes};
+
+/// The NestJS service's prefix, under which every `/certificate` route is served too.
+pub(crate) const LEGACY_PREFIX: &str = "/v1/tracking";
+
+/// A printable text: no control character (U+0000–U+001F, U+007F–U+009F).
+const PRINTABLE: &str = r"^[^\x00-\x1f\x7f-\x9f]*$";
+/// A printable text with at least one character that is not white space.
+const PRINTABLE_NOT_BLANK: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "certificate-service",
+        description = "Issues course-completion certificates (W3C verifiable credentials), records them and \
+                       announces them on Kafka. Every answer is in the envelope `success`, `statusCode`, \
+                       `message`, and `data` or `errors`. Every answer carries `X-Request-Id` (the caller's, or \
+                       a new one), `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`."
+    ),
+    paths(
+        routes::issue_certificate,
+        routes::read_certificate,
+        routes::verify_certificate,
+        health::live,
+        health::ready,
+        health::metrics,
+        openapi_json
+    ),
+    components(schemas(schemas::Error)),
+    tags(
+        (name = "certificates", description = "Issue, read and verify certificates"),
+        (name = "operations", description = "Health, metrics and this document; never behind a token")
+    )
+)]
+struct ApiDoc;
+
+/// The bodies the API reads and answers, as the document describes them.
+/// They only describe: the handlers read the request field by field
+/// (certificate_domain::IssueRequest::parse) and build answers from the
+/// domain's types, which stay free of utoipa.
+#[allow(dead_code)]
+pub(crate) mod schemas {
+    use serde::Serialize;
+    use utoipa::ToSchema;
+
+    /// The issue request of docs/contract.md, with every rule the service
+    /// enforces. Fields it does not know are ignored.
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "camelCase")]
+    #[schema(as = IssueRequest)]
+    pub(crate) struct IssueRequestBody {
+        user_id: uuid::Uuid,
+        #[schema(min_length = 1, max_length = 255)]
+        course_id: String,
+        #[schema(min_length = 1, max_length = 1024)]
+        course_name: String,
+        #[schema(max_length = 1024)]
+        first_name: String,
+        #[schema(max_length = 1024)]
+        middle_name: Option<String>,
+        #[schema(max_length = 1024)]
+        last_name: String,
+        /// ISO 8601 date-time (a date alone is accepted too); kept as sent.
+        #[schema(format = DateTime, max_length = 255)]
+        issuance_date: String,
+        /// ISO 8601 date-time (a date alone is accepted too); kept as sent.
+        #[schema(format = DateTime, max_length = 255)]
+        expiration_date: String,
+        /// The text shown on the certificate; "Month YYYY" of today when absent.
+        #[schema(max_length = 255)]
+        issued_on: Option<String>,
+        /// A new credential even when one was issued before (the old one is revoked).
+        reissue: Option<bool>,
+    }
+
+    /// The credential service's answer, passed on as it came.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct IssuedCredential {
+        /// The W3C verifiable credential; its `id` is the certificate id.
+        #[schema(value_type = Object)]
+        credential: serde_json::Value,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub(crate) struct Issued {
+        success: bool,
+        status_code: u16,
+        message: String,
+        data: IssuedCredential,
+    }
+
+    /// A recorded certificate.
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub(crate) struct CertificateRecord {
+        user_id: uuid::Uuid,
+        course_id: String,
+        certificate_id: String,
+        /// `viewCertificate` once issued.
+        status: String,
+        #[schema(format = DateTime)]
+        issued_on: Option<String>,
+        /// The credential as the issue answer gave it.
+        #[schema(value_type = Object)]
+        credential: serde_json::Value,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub(crate) struct Certificate {
+        success: bool,
+        status_code: u16,
+        message: String,
+        data: CertificateRecord,
+    }
+
+    /// The credential service's verdict, passed on as it came.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Verdict {
+        /// `ISSUED`, `REVOKED`, ...
+        status: String,
+        /// One object of checks, each `OK` or `NOK`: `active`, `revoked`, `expired`, `proof`.
+        #[schema(value_type = Vec<Object>)]
+        checks: Vec<serde_json::Value>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub(crate) struct Verified {
+        success: bool,
+        status_code: u16,
+        message: String,
+        data: Verdict,
+    }
+
+    /// One rejected field.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct FieldError {
+        /// The field's contract name (`userId`, ...), `body`, or a header's name.
+        field: String,
+        message: String,
+    }
+
+    /// A failed request.
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub(crate) struct Error {
+        /// Always false.
+        success: bool,
+        status_code: u16,
+        /// What went wrong; for a 5xx, in product words ("the database is unavailable").
+        message: String,
+        /// Every rejected field, on a 400.
+        errors: Option<Vec<FieldError>>,
+    }
+}
+
+/// `GET /openapi.json`: this document.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "operations",
+    operation_id = "openapi",
+    responses((status = 200, description = "The OpenAPI 3.1 description of this API", body = Object))
+)]
+pub(crate) async fn openapi_json(tokens: Option<web::Data<ApiTokens>>) -> HttpResponse {
+    let authenticated = tokens.is_some_and(|tokens| !tokens.is_empty());
+    HttpResponse::Ok().json(document(authenticated))
+}
+
+/// The whole document; `authenticated`: the `/certificate` routes need a bearer token.
+pub fn document(authenticated: bool) -> Value {
+    let mut document = serde_json::to_value(ApiDoc::openapi()).expect("the document serialises");
+    add_text_rules(&mut document);
+    add_issue_links(&mut document);
+    add_legacy_prefix(&mut document);
+    if authenticated {
+        require_bearer(&mut document);
+    }
+    document
+}
+
+/// The rule every text of the API obeys (certificate_domain's request
+/// checks), as patterns: utoipa's attributes take only literals.
+fn add_text_rules(document: &mut Value) {
+    let request = &mut document["components"]["schemas"]["IssueRequest"]["properties"];
+    for field in ["courseId", "courseName"] {
+        request[field]["pattern"] = json!(PRINTABLE_NOT_BLANK);
+    }
+    for field in ["firstName", "middleName", "lastName", "issuedOn"] {
+        request[field]["pattern"] = json!(PRINTABLE);
+    }
+    for (path, method) in [("/certificate/{userId}/{courseId}", "get"), ("/certificate/{certificateId}/verify", "get")]
+    {
+        let parameters = document["paths"][path][method]["parameters"].as_array_mut().expect("path parameters");
+        for parameter in parameters.iter_mut().filter(|p| p["name"] == "courseId" || p["name"] == "certificateId") {
+            parameter["schema"]["pattern"] = json!(PRINTABLE_NOT_BLANK);
+        }
+    }
+}
+
+/// The issue answer names what to read and verify next.
+fn add_issue_links(document: &mut Value) {
+    document["paths"]["/certificate/issue"]["post"]["responses"]["200"]["links"] = json!({
+        "ReadCertificate": {
+            "operationId": "read_certificate",
+            "parameters": {"userId": "$request.body#/userId", "courseId": "$request.body#/courseId"},
+        },
+        "VerifyCertificate": {
+            "operationId": "verify_certificate",
+            "parameters": {"certificateId": "$response.body#/data/credential/id"},
+        },
+    });
+}
+
+/// Each `/certificate` path again under `/v1/tracking`, with operation ids
+/// (and the links between them) suffixed so that they stay unique.
+fn add_legacy_prefix(document: &mut Value) {
+    let paths = document["paths"].as_object_mut().expect("the document has paths");
+    let legacy: Vec<(String, Value)> = paths
+        .iter()
+        .filter(|(path, _)| path.starts_with("/certificate"))
+        .map(|(path, item)| (format!("{LEGACY_PREFIX}{path}"), legacy_item(item)))
+        .collect();
+    paths.extend(legacy);
+}
+
+fn legacy_item(item: &Value) -> Value {
+    let text = item.to_string();
+    let renamed = ["issue_certificate", "read_certificate", "verify_certificate"]
+        .iter()
+        .fold(text, |text, id| text.replace(&format!("\"{id}\""), &format!("\"{id}_legacy\"")));
+    serde_json::from_str(&renamed).expect("renaming ids keeps the JSON valid")
+}
+
+fn require_bearer(document: &mut Value) {
+    document["components"]["securitySchemes"] =
+        json!({"bearer": {"type": "http", "scheme": "bearer", "description": "One of API_TOKENS / API_TOKENS_FILE"}});
+    let unauthorized = json!({
+        "description": "No token, another scheme, or a token the service does not know",
+        "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    });
+    let paths = document["paths"].as_object_mut().expect("the document has paths");
+    for (_, item) in paths.iter_mut().filter(|(path, _)| path.contains("/certificate")) {
+        for (_, operation) in item.as_object_mut().expect("a path item").iter_mut() {
+            operation["security"] = json!([{"bearer": []}]);
+            operation["responses"]["401"] = unauthorized.clone();
+        }
+    }
+}
+
+pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(crate::routes::resource("/openapi.json", "GET", web::get().to(openapi_json)));
+}

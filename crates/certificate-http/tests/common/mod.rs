@@ -1,0 +1,31 @@
+//! The API on the in-memory store and fakes, in process.
+
+use std::sync::Arc;
+
+use actix_web::{test, App};
+use certificate_domain::ports::SystemClock;
+use certificate_domain::{IssueCertificate, ReadCertificate};
+use certificate_http::{configure, AppState};
+use certificate_memory::{FakeCredentialIssuer, InMemoryStore, RecordingObserver};
+use serde_json::Value;
+
+pub fn state() -> AppState {
+    let store = Arc::new(InMemoryStore::new());
+    let issuer = Arc::new(FakeCredentialIssuer::new());
+    let issue = IssueCertificate::new(store.clone(), issuer.clone(), Arc::new(SystemClock));
+    AppState {
+        issue: Arc::new(issue),
+        read: Arc::new(ReadCertificate::new(store, issuer)),
+        dependencies: Vec::new(),
+        observer: Arc::new(RecordingObserver::default()),
+    }
+}
+
+/// The status and the JSON body of `request` on a fresh app.
+pub async fn call(request: test::TestRequest) -> (u16, Value) {
+    let app = test::init_service(App::new().configure(configure(state()))).await;
+    let response = test::call_service(&app, request.to_request()).await;
+    let status = response.status().as_u16();
+    let body: Value = test::read_body_json(response).await;
+    (status, body)
+}
