@@ -194,6 +194,7 @@ pub fn document(authenticated: bool) -> Value {
     if authenticated {
         require_bearer(&mut document);
     }
+    add_request_id_headers(&mut document);
     document
 }
 
@@ -212,6 +213,18 @@ fn add_text_rules(document: &mut Value) {
         let parameters = document["paths"][path][method]["parameters"].as_array_mut().expect("path parameters");
         for parameter in parameters.iter_mut().filter(|p| p["name"] == "courseId" || p["name"] == "certificateId") {
             parameter["schema"]["pattern"] = json!(PRINTABLE_NOT_BLANK);
+        }
+    }
+}
+
+/// Every answer names the request it answers (observe.rs).
+fn add_request_id_headers(document: &mut Value) {
+    let header =
+        json!({"schema": {"type": "string"}, "description": "The caller's X-Request-Id, or one made for this request"});
+    let paths = document["paths"].as_object_mut().expect("the document has paths");
+    for operation in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|item| item.values_mut()) {
+        for response in operation["responses"].as_object_mut().expect("responses").values_mut() {
+            response["headers"]["X-Request-Id"] = header.clone();
         }
     }
 }
