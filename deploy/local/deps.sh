@@ -36,12 +36,20 @@ command -v schemathesis >/dev/null 2>&1 || pip install -q "schemathesis==4.32.5"
 # The AsyncAPI project's parser, to validate docs/asyncapi.yaml (under .tmp/node, not global).
 ASYNCAPI_PARSER_VERSION=3.6.6
 NODE_TOOLS="$(cd "$(dirname "$0")/../.." && pwd)/.tmp/node"
+command -v npm >/dev/null 2>&1 || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
 if ! grep -qs "\"version\": \"$ASYNCAPI_PARSER_VERSION\"" "$NODE_TOOLS/node_modules/@asyncapi/parser/package.json"; then
-    command -v npm >/dev/null 2>&1 || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
     echo "deps: installing @asyncapi/parser $ASYNCAPI_PARSER_VERSION"
     mkdir -p "$NODE_TOOLS"
     [ -f "$NODE_TOOLS/package.json" ] || echo '{"name": "certificate-service-tools", "private": true}' >"$NODE_TOOLS/package.json"
     npm install --prefix "$NODE_TOOLS" --no-audit --no-fund --silent "@asyncapi/parser@$ASYNCAPI_PARSER_VERSION"
+fi
+
+# Digital Bazaar's credential libraries: the independent verifier of the
+# built-in issuer's credentials (tests/verifier, versions pinned by its lock file).
+VERIFIER="$(cd "$(dirname "$0")/../.." && pwd)/tests/verifier"
+if [ ! -f "$VERIFIER/node_modules/@digitalbazaar/eddsa-jcs-2022-cryptosuite/package.json" ]; then
+    echo "deps: installing the credential verifier (npm, tests/verifier)"
+    npm ci --prefix "$VERIFIER" --no-audit --no-fund --silent
 fi
 
 "$(dirname "$0")/postgres.sh"

@@ -131,8 +131,12 @@ fn every_manifest_validates_against_the_kubernetes_schemas() {
         .filter(|path| path.extension().is_some_and(|e| e == "yaml") && !path.ends_with("kustomization.yaml"))
         .collect();
     assert!(manifests.len() >= 8, "{manifests:?}");
+    let resources: usize = manifests
+        .iter()
+        .map(|path| 1 + std::fs::read_to_string(path).unwrap().lines().filter(|line| *line == "---").count())
+        .sum();
     let output = run(Command::new("kubernetes-validate").args(["--strict", "-k", "1.31.0"]).args(&manifests));
-    assert_eq!(output.matches(" passed for resource ").count(), manifests.len(), "{output}");
+    assert_eq!(output.matches(" passed for resource ").count(), resources, "{output}");
 }
 
 #[test]

@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    cause_from, issuance_tag, CredentialIssuer, CredentialRequest, IssuedCredential, Upstream, UpstreamError,
-    Verification,
+    cause_from, issuance_tag, CredentialIssuer, CredentialRequest, IssuedCredential, RecordedCredential, Upstream,
+    UpstreamError, Verification,
 };
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -232,7 +232,12 @@ impl CredentialIssuer for HttpCredentialIssuer {
     }
 
     /// `GET /credentials/{id}/verify`; 404 means the service does not know the id.
-    async fn verify(&self, certificate_id: &str) -> Result<Option<Verification>, UpstreamError> {
+    /// The credential service keeps its own records: what this service recorded is not needed.
+    async fn verify(
+        &self,
+        certificate_id: &str,
+        _recorded: Option<&RecordedCredential>,
+    ) -> Result<Option<Verification>, UpstreamError> {
         let path = format!("/credentials/{}/verify", path_segment(certificate_id));
         let url = join_url(&self.config.credentials_base_url, &path);
         match self.call(Upstream::Credential, Method::Get, url, Value::Null).await {

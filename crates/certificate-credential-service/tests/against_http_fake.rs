@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use certificate_credential_service::{HttpCredentialIssuer, UpstreamClient, UpstreamConfig};
-use certificate_domain::contract::check_credential_issuer;
+use certificate_domain::contract::{check_credential_issuer, IssuedLookup};
 use certificate_domain::ports::{CredentialIssuer, CredentialRequest, Upstream, UpstreamError};
 use certificate_domain::{IssueRequest, RequestFields};
 use serde_json::json;
@@ -93,7 +93,7 @@ async fn both_calls_send_the_contracts_bodies_and_read_the_answers(client: Upstr
 
 async fn the_adapter_keeps_the_credential_issuer_contract_against_the_fake(client: UpstreamClient) {
     let fake = FakeUpstreams::start();
-    check_credential_issuer(&issuer_for(&fake.base_url(), client)).await;
+    check_credential_issuer(&issuer_for(&fake.base_url(), client), IssuedLookup::FindsIssued).await;
 }
 
 async fn a_failed_lookup_is_an_upstream_error_and_a_stalled_one_times_out(client: UpstreamClient) {

@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::ports::{
     Acquired, CertificatePublisher, CertificateRepo, Claim, ClaimRequest, ClaimToken, CredentialIssuer,
     CredentialRequest, DeliverBatch, Delivery, EventOutbox, FailedDelivery, IdempotencyKey, IssuedCertificate,
-    IssuedCredential, PendingEvent, RepoError, RevocationQueue, Selection,
+    IssuedCredential, PendingEvent, RecordedCredential, RepoError, RevocationQueue, Selection,
 };
 use crate::{CertificateEvent, IssueRequest, RequestFields};
 
@@ -55,6 +55,7 @@ where
     a_failed_reissue_falls_back_to_the_certificate_issued_before(&fresh().await).await;
     an_issued_certificate_can_be_read_back(&fresh().await).await;
     concurrent_claims_and_records_each_get_their_own_answer(&fresh().await).await;
+    a_credential_is_found_by_its_id_and_a_superseded_one_as_revoked(&fresh().await).await;
 }
 
 /// Runs every check of the revocation queue contract, each on a store from
@@ -89,7 +90,18 @@ where
 /// Runs every check of the credential issuer contract on an issuer whose
 /// services answer: credentials are found again by their issuance id, and
 /// revoking is idempotent.
-pub async fn check_credential_issuer(issuer: &dyn CredentialIssuer) {
+/// How an issuer stands to lost answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssuedLookup {
+    /// A remote issuer: an answer can be lost on the way, so what it issued
+    /// under an issuance id can be found again.
+    FindsIssued,
+    /// An in-process issuer: no answer is ever lost, nothing waits to be found.
+    NothingToFind,
+}
+
+/// Runs every check of the credential issuer contract.
+pub async fn check_credential_issuer(issuer: &dyn CredentialIssuer, lookup: IssuedLookup) {
     let request = request(Uuid::new_v4(), "course-a", false);
     let issuance_id = Uuid::new_v4();
     assert!(issuer.find_issued(issuance_id).await.unwrap().is_none(), "nothing is issued under a new id");
@@ -97,22 +109,32 @@ pub async fn check_credential_issuer(issuer: &dyn CredentialIssuer) {
     let issue =
         CredentialRequest { learner_did: &learner_did, request: &request, issued_on: "May 2026".into(), issuance_id };
     let issued = issuer.issue_credential(issue.clone()).await.unwrap();
-    let found = issuer.find_issued(issuance_id).await.unwrap().expect("the credential is found by its issuance id");
-    assert_eq!(found, issued, "found in the shape issue_credential answers with");
+    assert_eq!(
+        issued.body["credential"]["id"],
+        json!(issued.certificate_id),
+        "the credential's id is the certificate id"
+    );
     let newer = issuer.issue_credential(issue).await.unwrap();
-    assert_eq!(issuer.find_issued(issuance_id).await.unwrap(), Some(newer), "the newest is found");
+    assert_ne!(newer.certificate_id, issued.certificate_id, "each issuance is a new credential");
+    let found = issuer.find_issued(issuance_id).await.unwrap();
+    match lookup {
+        IssuedLookup::FindsIssued => assert_eq!(found, Some(newer), "the newest is found, in the issue answer's shape"),
+        IssuedLookup::NothingToFind => assert_eq!(found, None),
+    }
     assert!(issuer.find_issued(Uuid::new_v4()).await.unwrap().is_none(), "another issuance finds nothing");
-    assert_eq!(verified_status(issuer, &issued.certificate_id).await, "ISSUED");
+    let recorded = |revoked| RecordedCredential { body: issued.body.clone(), revoked };
+    assert_eq!(verified_status(issuer, &issued.certificate_id, &recorded(false)).await, "ISSUED");
     issuer.revoke(&issued.certificate_id).await.unwrap();
     issuer.revoke(&issued.certificate_id).await.expect("revoking twice is fine");
     issuer.revoke("did:upai:unknown").await.expect("an unknown credential has nothing to revoke");
-    assert_eq!(verified_status(issuer, &issued.certificate_id).await, "REVOKED");
-    assert!(issuer.verify("did:upai:unknown").await.unwrap().is_none(), "an unknown credential is not found");
-    assert!(issuer.verify("../issue?tags=x").await.unwrap().is_none(), "an id is one id, never another route");
+    assert_eq!(verified_status(issuer, &issued.certificate_id, &recorded(true)).await, "REVOKED");
+    assert!(issuer.verify("did:upai:unknown", None).await.unwrap().is_none(), "an unknown credential is not found");
+    assert!(issuer.verify("../issue?tags=x", None).await.unwrap().is_none(), "an id is one id, never another route");
 }
 
-async fn verified_status(issuer: &dyn CredentialIssuer, certificate_id: &str) -> String {
-    let verification = issuer.verify(certificate_id).await.unwrap().expect("an issued credential is known");
+async fn verified_status(issuer: &dyn CredentialIssuer, certificate_id: &str, recorded: &RecordedCredential) -> String {
+    let verification =
+        issuer.verify(certificate_id, Some(recorded)).await.unwrap().expect("an issued credential is known");
     verification.0["status"].as_str().expect("a status").to_owned()
 }
 
@@ -198,6 +220,20 @@ async fn one_request_holds_the_claim_at_a_time(store: &impl CertificateRepo) {
     assert_eq!(store.claim(claim_request(learner, "course-a", false, LEASE)).await.unwrap(), Claim::InFlight);
     acquire(store, claim_request(learner, "course-b", false, LEASE)).await;
     acquire(store, claim_request(Uuid::new_v4(), "course-a", false, LEASE)).await;
+}
+
+async fn a_credential_is_found_by_its_id_and_a_superseded_one_as_revoked(store: &impl CertificateRepo) {
+    let learner = Uuid::new_v4();
+    let token = acquire(store, claim_request(learner, "course-a", false, LEASE)).await;
+    let first = issue(store, token, learner, "course-a").await;
+    let token = acquire(store, claim_request(learner, "course-a", true, LEASE)).await;
+    let second = issue(store, token, learner, "course-a").await;
+    let found = |body: &serde_json::Value| body["id"].as_str().expect("an id").to_owned();
+    let current = store.find_credential(&found(&second)).await.unwrap();
+    assert_eq!(current, Some(RecordedCredential { body: second, revoked: false }));
+    let superseded = store.find_credential(&found(&first)).await.unwrap();
+    assert_eq!(superseded, Some(RecordedCredential { body: first, revoked: true }));
+    assert_eq!(store.find_credential("did:test:unknown").await.unwrap(), None);
 }
 
 /// Stores may serve concurrent calls together (Postgres batches them); each
@@ -356,7 +392,7 @@ impl DeliverBatch for Deliverer {
 fn request(user_id: Uuid, course_id: &str, reissue: bool) -> IssueRequest {
     let raw: RequestFields = serde_json::from_value(json!({
         "userId": user_id.to_string(), "courseId": course_id, "courseName": "Intro", "firstName": "Ada",
-        "lastName": "Lovelace", "issuanceDate": "2025-10-13", "expirationDate": "2026-10-13", "reissue": reissue
+        "lastName": "Lovelace", "issuanceDate": "2025-10-13", "expirationDate": "2099-10-13", "reissue": reissue
     }))
     .expect("a well-formed request");
     IssueRequest::parse(raw).expect("a valid request")

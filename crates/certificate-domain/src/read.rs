@@ -21,6 +21,8 @@ pub enum VerifyError {
     NotFound,
     #[error(transparent)]
     Upstream(#[from] UpstreamError),
+    #[error(transparent)]
+    Repo(#[from] RepoError),
 }
 
 pub struct ReadCertificate {
@@ -33,10 +35,12 @@ impl ReadCertificate {
         Self { repo, issuer }
     }
 
-    /// Asks whoever issued the credential; a certificate this service never
-    /// recorded is still verified if the credential service knows it.
+    /// Asks the issuer, with the credential as recorded here when it is: a
+    /// certificate this service never recorded is still verified if the
+    /// credential service knows it.
     pub async fn verify(&self, certificate_id: &str) -> Result<Verification, VerifyError> {
-        self.issuer.verify(certificate_id).await?.ok_or(VerifyError::NotFound)
+        let recorded = self.repo.find_credential(certificate_id).await?;
+        self.issuer.verify(certificate_id, recorded.as_ref()).await?.ok_or(VerifyError::NotFound)
     }
 
     pub async fn read(&self, user_id: Uuid, course_id: &str) -> Result<RecordedCertificate, ReadError> {

@@ -53,6 +53,7 @@ impl ResponseError for ApiError {
             ApiError::Read(ReadError::Repo(error)) => repo_status(error),
             ApiError::Verify(VerifyError::NotFound) => StatusCode::NOT_FOUND,
             ApiError::Verify(VerifyError::Upstream(error)) => upstream_status(error),
+            ApiError::Verify(VerifyError::Repo(error)) => repo_status(error),
         }
     }
 
@@ -72,6 +73,10 @@ impl ResponseError for ApiError {
             ApiError::Verify(VerifyError::Upstream(error)) => {
                 tracing::error!(status = status.as_u16(), "verifying a certificate failed: {error}");
                 upstream_message(error)
+            }
+            ApiError::Verify(VerifyError::Repo(error)) => {
+                tracing::error!(status = status.as_u16(), "verifying a certificate failed: {error}");
+                repo_message(error).to_owned()
             }
             other => other.to_string(),
         };

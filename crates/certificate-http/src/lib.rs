@@ -38,6 +38,9 @@ pub struct AppState {
     /// What `/health/ready` checks, all at once.
     pub dependencies: Vec<Arc<dyn Dependency>>,
     pub observer: Arc<dyn Observer>,
+    /// The issuer's DID document, served at `/.well-known/did.json` when the
+    /// issuer is this service.
+    pub did_document: Option<serde_json::Value>,
 }
 
 /// `Cache-Control: no-store` (a credential must not sit in a shared cache)

@@ -37,6 +37,7 @@ const PRINTABLE_NOT_BLANK: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9
         routes::issue_certificate,
         routes::read_certificate,
         routes::verify_certificate,
+        routes::did_document,
         health::live,
         health::ready,
         health::metrics,

@@ -31,6 +31,7 @@ pub(crate) fn resource(path: &str, allow: &'static str, route: actix_web::Route)
 }
 
 pub(crate) fn read_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/.well-known/did.json", "GET", web::get().to(did_document)));
     for prefix in ["", "/v1/tracking"] {
         // First: `/certificate/{userId}/{courseId}` would take `verify` for a course id.
         let verify = format!("{prefix}/certificate/{{certificateId}}/verify");
@@ -38,6 +39,21 @@ pub(crate) fn read_routes(cfg: &mut web::ServiceConfig) {
         let read = format!("{prefix}/certificate/{{userId}}/{{courseId}}");
         cfg.service(resource(&read, "GET", web::get().to(read_certificate)));
     }
+}
+
+/// `GET /.well-known/did.json`: the built-in issuer's DID document.
+#[utoipa::path(
+    get,
+    path = "/.well-known/did.json",
+    tag = "operations",
+    operation_id = "did_document",
+    responses(
+        (status = 200, description = "The issuer's did:key document (CREDENTIAL_ISSUER=local)", body = Object),
+        (status = 404, description = "Sunbird RC issues the credentials; its DIDs resolve there", body = schemas::Error),
+    )
+)]
+pub(crate) async fn did_document(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    state.did_document.as_ref().map(|document| HttpResponse::Ok().json(document)).ok_or(ApiError::NotFound)
 }
 
 /// `GET /certificate/{certificateId}/verify`: the credential service's

@@ -3,7 +3,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    CredentialIssuer, CredentialRequest, IssuedCredential, Upstream, UpstreamError, Verification,
+    CredentialIssuer, CredentialRequest, IssuedCredential, RecordedCredential, Upstream, UpstreamError, Verification,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -153,7 +153,11 @@ impl CredentialIssuer for FakeCredentialIssuer {
 
     /// Sunbird RC's answer shape; this fake signs nothing, so its proof is
     /// only as good as its word.
-    async fn verify(&self, certificate_id: &str) -> Result<Option<Verification>, UpstreamError> {
+    async fn verify(
+        &self,
+        certificate_id: &str,
+        _recorded: Option<&RecordedCredential>,
+    ) -> Result<Option<Verification>, UpstreamError> {
         let held = self.held.lock().unwrap();
         let found = held.iter().find(|held| held.credential.certificate_id == certificate_id);
         Ok(found.map(|held| verification(held.revoked)))

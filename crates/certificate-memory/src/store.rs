@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use certificate_domain::ports::{
     cause, Acquired, CertificateRepo, Claim, ClaimRequest, ClaimToken, DeliverBatch, Delivery, EventOutbox,
     GaugeSource, Gauges, IssuedCertificate, OutboxError, OutboxStatus, PendingEvent, PendingRevocation,
-    RecordedCertificate, RepoError, RevocationQueue, Selection,
+    RecordedCertificate, RecordedCredential, RepoError, RevocationQueue, Selection,
 };
 use certificate_domain::{CertificateEvent, STATUS_VIEW_CERTIFICATE};
 use chrono::{DateTime, Utc};
@@ -58,6 +58,8 @@ impl ClaimRow {
 struct RevocationRow {
     id: i64,
     certificate_id: String,
+    /// The superseded credential, for verification.
+    credential: Option<Value>,
     attempts: u32,
     next_attempt_at: DateTime<Utc>,
     revoked: bool,
@@ -280,6 +282,17 @@ impl CertificateRepo for InMemoryStore {
         })
     }
 
+    async fn find_credential(&self, certificate_id: &str) -> Result<Option<RecordedCredential>, RepoError> {
+        self.with_state(|state| {
+            let current = state.claims.values().find(|claim| claim.certificate_id.as_deref() == Some(certificate_id));
+            if let Some(body) = current.and_then(|claim| claim.credential.clone()) {
+                return Ok(Some(RecordedCredential { body, revoked: false }));
+            }
+            let superseded = state.revocations.iter().find(|row| row.certificate_id == certificate_id);
+            Ok(superseded.and_then(|row| row.credential.clone()).map(|body| RecordedCredential { body, revoked: true }))
+        })
+    }
+
     async fn claim(&self, request: ClaimRequest<'_>) -> Result<Claim, RepoError> {
         self.with_state(|state| Ok(state.claim(&request, Utc::now())))
     }
@@ -307,7 +320,7 @@ impl CertificateRepo for InMemoryStore {
             }
             row.pending_until = None;
             row.outcome_unknown = false;
-            row.credential = Some(certificate.credential.body.clone());
+            let previous_credential = row.credential.replace(certificate.credential.body.clone());
             let new_id = &certificate.credential.certificate_id;
             let superseded = row.certificate_id.replace(new_id.clone()).filter(|previous| previous != new_id);
             let key = key.clone();
@@ -317,6 +330,7 @@ impl CertificateRepo for InMemoryStore {
                 state.revocations.push(RevocationRow {
                     id,
                     certificate_id: previous,
+                    credential: previous_credential,
                     attempts: 0,
                     next_attempt_at,
                     revoked: false,

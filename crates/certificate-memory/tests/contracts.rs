@@ -4,7 +4,7 @@
 //! that the Kafka adapters keep (tests/tests/contracts.rs runs the same suites there).
 
 use certificate_domain::contract::{
-    check_credential_issuer, check_outbox, check_publisher, check_repo, check_revocations,
+    check_credential_issuer, check_outbox, check_publisher, check_repo, check_revocations, IssuedLookup,
 };
 use certificate_memory::{
     DisabledPublisher, FakeCredentialIssuer, InMemoryStore, LoggingPublisher, RecordingPublisher,
@@ -34,5 +34,5 @@ async fn the_in_memory_store_keeps_the_revocation_queue_contract() {
 
 #[tokio::test]
 async fn the_in_memory_fake_keeps_the_credential_issuer_contract() {
-    check_credential_issuer(&FakeCredentialIssuer::new()).await;
+    check_credential_issuer(&FakeCredentialIssuer::new(), IssuedLookup::FindsIssued).await;
 }

@@ -14,7 +14,8 @@ use std::time::Instant;
 use async_trait::async_trait;
 use certificate_domain::ports::{
     CertificatePublisher, CredentialIssuer, CredentialRequest, GaugeSource, Gauges, IssuanceOutcome, IssuedCredential,
-    Observer, PendingEvent, PublishError, Report, ServedRequest, Upstream, UpstreamError, Verification,
+    Observer, PendingEvent, PublishError, RecordedCredential, Report, ServedRequest, Upstream, UpstreamError,
+    Verification,
 };
 use chrono::Utc;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -292,8 +293,12 @@ impl CredentialIssuer for MeteredIssuer {
         self.observed(Upstream::Credential, self.inner.revoke(certificate_id)).await
     }
 
-    async fn verify(&self, certificate_id: &str) -> Result<Option<Verification>, UpstreamError> {
-        self.observed(Upstream::Credential, self.inner.verify(certificate_id)).await
+    async fn verify(
+        &self,
+        certificate_id: &str,
+        recorded: Option<&RecordedCredential>,
+    ) -> Result<Option<Verification>, UpstreamError> {
+        self.observed(Upstream::Credential, self.inner.verify(certificate_id, recorded)).await
     }
 }
 

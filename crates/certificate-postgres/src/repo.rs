@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use certificate_domain::ports::{
     cause, Acquired, CertificateRepo, Claim, ClaimRequest, ClaimToken, IssuedCertificate, RecordedCertificate,
-    RepoError,
+    RecordedCredential, RepoError,
 };
 use certificate_domain::{CertificateEvent, STATUS_VIEW_CERTIFICATE};
 use chrono::{DateTime, Utc};
@@ -75,7 +75,7 @@ UPDATE certificate_issuance
 
 /// Per job of a batch: the claim, the certificate row, the outbox event
 /// (queued for delivery, due for the poller at `due_at`) and, with `revoke`,
-/// the revocation of the credential it supersedes, in one statement, and so
+/// the revocation of the credential it supersedes (kept, for verification), in one statement, and so
 /// in one transaction. Nothing is written for a job whose claim is no longer
 /// its own. Other columns of an existing certificate row (enrolment,
 /// progress) are kept. Answers the outbox position of each job recorded.
@@ -85,7 +85,7 @@ WITH input AS (
                          $7::text[], $8::timestamptz[], $9::timestamptz[], $10::bool[])
         AS t(token, credential, certificate_id, issued_on, event_id, message_key, payload, created_at, due_at, revoke)
 ), previous AS (
-    SELECT i.claim_token, i.certificate_id
+    SELECT i.claim_token, i.certificate_id, i.credential
       FROM certificate_issuance i JOIN input ON i.claim_token = input.token
      WHERE i.state = 'pending'
 ), claim AS (
@@ -98,8 +98,8 @@ WITH input AS (
 ), claimed AS (
     SELECT c."userId", c."courseId", input.* FROM claim c JOIN input ON input.token = c.claim_token
 ), revocation AS (
-    INSERT INTO certificate_revocation (certificate_id)
-    SELECT p.certificate_id FROM previous p JOIN claimed c ON c.token = p.claim_token
+    INSERT INTO certificate_revocation (certificate_id, credential)
+    SELECT p.certificate_id, p.credential FROM previous p JOIN claimed c ON c.token = p.claim_token
      WHERE c.revoke AND p.certificate_id IS NOT NULL AND p.certificate_id <> c.certificate_id
 ), certificate AS (
     INSERT INTO user_course_certificate ("userId", "courseId", "certificateId", status, "issuedOn")
@@ -129,6 +129,23 @@ SELECT c."certificateId" AS certificate_id, c.status, c."issuedOn" AS issued_on,
   FROM user_course_certificate c
   JOIN certificate_issuance i ON i."userId" = c."userId" AND i."courseId" = c."courseId"
  WHERE c."userId" = $1 AND c."courseId" = $2 AND c."certificateId" IS NOT NULL AND i.credential IS NOT NULL"#;
+
+/// The current credential under a certificate id, or a superseded one.
+const FIND_CREDENTIAL: &str = r#"
+SELECT credential::text AS credential, false AS revoked
+  FROM certificate_issuance WHERE certificate_id = $1 AND credential IS NOT NULL
+UNION ALL
+SELECT credential::text, true
+  FROM certificate_revocation WHERE certificate_id = $1 AND credential IS NOT NULL
+LIMIT 1"#;
+
+#[derive(QueryableByName)]
+struct FoundCredential {
+    #[diesel(sql_type = Text)]
+    credential: String,
+    #[diesel(sql_type = Bool)]
+    revoked: bool,
+}
 
 #[derive(QueryableByName)]
 struct Found {
@@ -350,6 +367,16 @@ impl CertificateRepo for PgStore {
         let credential = serde_json::from_str(&found.credential).map_err(|e| RepoError::Failed(cause(e)))?;
         let Found { certificate_id, status, issued_on, .. } = found;
         Ok(Some(RecordedCertificate { certificate_id, status: status.unwrap_or_default(), issued_on, credential }))
+    }
+
+    async fn find_credential(&self, certificate_id: &str) -> Result<Option<RecordedCredential>, RepoError> {
+        let found: Vec<FoundCredential> =
+            self.with_conn(async |conn| Statement::new(FIND_CREDENTIAL).text(certificate_id).load(conn).await).await?;
+        let Some(FoundCredential { credential, revoked }) = found.into_iter().next() else {
+            return Ok(None);
+        };
+        let body = serde_json::from_str(&credential).map_err(|e| RepoError::Failed(cause(e)))?;
+        Ok(Some(RecordedCredential { body, revoked }))
     }
 
     async fn claim(&self, request: ClaimRequest<'_>) -> Result<Claim, RepoError> {

@@ -13,12 +13,13 @@ use certificate_domain::{
     hand_off_for, Background, IssueCertificate, OutboxRelay, ReadCertificate, Retention, Revocations,
 };
 use certificate_http::AppState;
-use certificate_memory::{FakeCredentialIssuer, InMemoryStore};
+use certificate_local_issuer::{IssuerKey, LocalIssuer};
+use certificate_memory::InMemoryStore;
 use certificate_metrics::{MeteredIssuer, MeteredPublisher, Metrics};
 use certificate_postgres::{run_migrations, PgConfig, PgStore};
 use tokio::sync::watch;
 
-use crate::config::Config;
+use crate::config::{Config, Issuer};
 use crate::publishers;
 use certificate_cli::Command;
 
@@ -76,18 +77,28 @@ async fn stores(config: &Config) -> Result<Stores> {
     Ok(Stores { admin: Some(store.clone()), database: Some(store.clone()), ..Stores::of(store) })
 }
 
-fn issuer(config: &Config) -> Arc<dyn CredentialIssuer> {
-    match &config.upstream {
-        Some(upstream) => Arc::new(HttpCredentialIssuer::new(upstream.clone())),
-        None => Arc::new(FakeCredentialIssuer::new()),
-    }
+/// The issuer, and its DID document when it is this service.
+fn issuer(config: &Config) -> (Arc<dyn CredentialIssuer>, Option<serde_json::Value>) {
+    let key = match &config.issuer {
+        Issuer::Rc(upstream) => return (Arc::new(HttpCredentialIssuer::new(upstream.clone())), None),
+        Issuer::Local(key) => key.clone().unwrap_or_else(|| {
+            let key = IssuerKey::generate();
+            tracing::info!(did = %key.did(), "signing with a key made at start: what it signs verifies offline, \
+                but this service will not call it its own after a restart (ISSUER_KEY_FILE keeps one)");
+            key
+        }),
+    };
+    let issuer = LocalIssuer::new(key);
+    tracing::info!(did = %issuer.did(), "issuing W3C credentials with the built-in issuer (CREDENTIAL_ISSUER=local)");
+    let did_document = issuer.did_document();
+    (Arc::new(issuer), Some(did_document))
 }
 
 async fn serve(config: Config) -> Result<()> {
     if config.embedded() {
         tracing::info!(
-            "running in embedded mode: in-memory store, in-process fake of the identity and credential services, \
-             events written to this log; nothing survives a restart"
+            "running in embedded mode: in-memory store, the built-in issuer, events written to this log; \
+             nothing survives a restart"
         );
     }
     if !config.embedded() && config.http.tokens.is_empty() {
@@ -97,7 +108,8 @@ async fn serve(config: Config) -> Result<()> {
     let (publisher, broker) = publishers::build(&config.publisher, config.embedded()).await?;
     let metrics = Arc::new(Metrics::new(stores.gauges));
     let clock = Arc::new(SystemClock);
-    let issuer: Arc<dyn CredentialIssuer> = Arc::new(MeteredIssuer::new(issuer(&config), metrics.clone()));
+    let (issuer, did_document) = issuer(&config);
+    let issuer: Arc<dyn CredentialIssuer> = Arc::new(MeteredIssuer::new(issuer, metrics.clone()));
     let revocations = Revocations::new(stores.revocations, issuer.clone(), clock.clone(), config.relay.clone());
     let (hand_off, handed) = hand_off_for(&config.relay, config.relay_handoff);
     let read = Arc::new(ReadCertificate::new(stores.repo.clone(), issuer.clone()));
@@ -114,7 +126,7 @@ async fn serve(config: Config) -> Result<()> {
         poll_interval: config.relay_poll_interval,
     };
     let dependencies = stores.database.into_iter().chain(broker).collect();
-    let state = AppState { issue: Arc::new(issue), read, dependencies, observer: metrics };
+    let state = AppState { issue: Arc::new(issue), read, dependencies, observer: metrics, did_document };
 
     let (server, addr) = certificate_http::serve(&config.http, state, config.shutdown_grace)
         .with_context(|| format!("cannot serve on port {}", config.http.port))?;

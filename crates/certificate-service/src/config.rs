@@ -12,6 +12,7 @@ use certificate_credential_service::UpstreamConfig;
 use certificate_domain::RelayPolicy;
 use certificate_http::HttpConfig;
 use certificate_kafka_rust::KafkaRustConfig;
+use certificate_local_issuer::IssuerKey;
 use certificate_postgres::PgConfig;
 use certificate_rdkafka::RdKafkaConfig;
 use serde::Deserialize;
@@ -36,6 +37,8 @@ struct Env {
     outbox_handoff_ms: u64,
     outbox_retention: Option<String>,
     revoke_on_reissue: Option<bool>,
+    credential_issuer: Option<String>,
+    issuer_key_file: Option<std::path::PathBuf>,
     #[serde(default = "number::<u64, 25>")]
     shutdown_grace_seconds: u64,
 }
@@ -66,8 +69,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// `None`: no database configured, the in-memory store is used.
     pub database: Option<PgConfig>,
-    /// `None`: no upstream configured, the in-process fake is used.
-    pub upstream: Option<UpstreamConfig>,
+    /// Who signs the credentials.
+    pub issuer: Issuer,
     pub publisher: Publisher,
     pub claim_lease: Duration,
     pub relay: RelayPolicy,
@@ -115,24 +118,53 @@ impl Config {
             },
             shutdown_grace: Duration::from_secs(env.shutdown_grace_seconds),
             revoke_on_reissue: env.revoke_on_reissue.unwrap_or(true),
-            database: PgConfig::from_vars(vars.clone().into_iter())?,
-            upstream: UpstreamConfig::from_vars(vars.into_iter())?,
+            issuer: issuer(&env, UpstreamConfig::from_vars(vars.clone().into_iter())?)?,
+            database: PgConfig::from_vars(vars.into_iter())?,
         })
     }
 
-    /// Serving needs both a database and the upstreams, or neither (embedded
-    /// mode); the operator commands need only the database.
+    /// Serving with a database needs Sunbird RC or a key of its own (a
+    /// generated key would die with the process); Sunbird RC needs a
+    /// database. The operator commands need only the database.
     pub fn check_servable(&self) -> Result<()> {
-        match (&self.database, &self.upstream) {
-            (Some(_), None) => bail!("RC_IDENTITY_API_BASE_URL is required when a database is configured"),
-            (None, Some(_)) => bail!("DATABASE_URL or POSTGRES_HOST is required when the upstreams are configured"),
+        match (&self.database, &self.issuer) {
+            (Some(_), Issuer::Local(None)) => {
+                bail!(
+                    "with a database, ISSUER_KEY_FILE (the built-in issuer) or RC_IDENTITY_API_BASE_URL and \
+                     RC_CREDENTIALS_API_BASE_URL (Sunbird RC) is required"
+                )
+            }
+            (None, Issuer::Rc(_)) => {
+                bail!("DATABASE_URL or POSTGRES_HOST is required when the upstreams are configured")
+            }
             _ => Ok(()),
         }
     }
 
-    /// Embedded mode: neither a database nor the upstreams are configured.
+    /// Embedded mode: no database, and no Sunbird RC.
     pub fn embedded(&self) -> bool {
-        self.database.is_none() && self.upstream.is_none()
+        self.database.is_none() && matches!(self.issuer, Issuer::Local(_))
+    }
+}
+
+/// Who signs: Sunbird RC (`rc`, the default whenever its URLs are set) or
+/// this service with its own key (`local`; `None`: a key made at start).
+#[derive(Debug, Clone)]
+pub enum Issuer {
+    Rc(UpstreamConfig),
+    Local(Option<IssuerKey>),
+}
+
+fn issuer(env: &Env, upstream: Option<UpstreamConfig>) -> Result<Issuer> {
+    let default = if upstream.is_some() { "rc" } else { "local" };
+    match (env.credential_issuer.as_deref().unwrap_or(default), upstream) {
+        ("rc", Some(upstream)) => Ok(Issuer::Rc(upstream)),
+        ("rc", None) => bail!("CREDENTIAL_ISSUER=rc needs RC_IDENTITY_API_BASE_URL and RC_CREDENTIALS_API_BASE_URL"),
+        ("local", _) => {
+            let key = env.issuer_key_file.as_deref().map(certificate_local_issuer::key_from_file).transpose();
+            Ok(Issuer::Local(key.map_err(|message| anyhow!(message))?))
+        }
+        (other, _) => bail!("CREDENTIAL_ISSUER must be local or rc, not '{other}'"),
     }
 }
 

@@ -112,6 +112,14 @@ pub struct IssuedCredential {
     pub body: Value,
 }
 
+/// A credential as this service recorded it: the issue answer's body
+/// (`{"credential": ...}`), and whether a re-issue superseded it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedCredential {
+    pub body: Value,
+    pub revoked: bool,
+}
+
 /// The credential service's verdict on a credential, passed on as it
 /// answers: `{"status": "ISSUED" | "REVOKED" | ..., "checks": [...]}`.
 #[derive(Debug, Clone, PartialEq)]
@@ -129,8 +137,14 @@ pub trait CredentialIssuer: Send + Sync + 'static {
     /// Revokes a credential; one that is already revoked or unknown counts as revoked.
     async fn revoke(&self, certificate_id: &str) -> Result<(), UpstreamError>;
     /// Checks a credential (proof, expiry, revocation); `None` when the
-    /// credential service does not know the id.
-    async fn verify(&self, certificate_id: &str) -> Result<Option<Verification>, UpstreamError>;
+    /// issuer does not know the id. `recorded` is the credential as this
+    /// service recorded it, if it did: an issuer that verifies offline checks
+    /// that; one that keeps its own records asks by id.
+    async fn verify(
+        &self,
+        certificate_id: &str,
+        recorded: Option<&RecordedCredential>,
+    ) -> Result<Option<Verification>, UpstreamError>;
 }
 
 /// Why the certificate repository could not do what was asked.
@@ -233,6 +247,10 @@ pub trait CertificateRepo: Send + Sync + 'static {
     /// The issued certificate of this learner and course, if there is one
     /// (an enrolled learner's row without a certificate is none).
     async fn find(&self, user_id: Uuid, course_id: &str) -> Result<Option<RecordedCertificate>, RepoError>;
+    /// The credential recorded under this certificate id: the current one of
+    /// its learner and course, or one a re-issue superseded and queued for
+    /// revocation (then `revoked`).
+    async fn find_credential(&self, certificate_id: &str) -> Result<Option<RecordedCredential>, RepoError>;
     async fn claim(&self, claim: ClaimRequest<'_>) -> Result<Claim, RepoError>;
     /// Gives the claim up after a failed issuance; a previous certificate
     /// stays. With `outcome_unknown`, the next claim of this issuance keeps

@@ -18,6 +18,7 @@ pub fn state() -> AppState {
         read: Arc::new(ReadCertificate::new(store, issuer)),
         dependencies: Vec::new(),
         observer: Arc::new(RecordingObserver::default()),
+        did_document: None,
     }
 }
 

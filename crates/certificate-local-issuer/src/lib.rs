@@ -1,0 +1,158 @@
+//! The built-in credential issuer (`CREDENTIAL_ISSUER=local`). It promises:
+//! - credentials in the W3C VC Data Model 2.0, signed with the issuer's
+//!   Ed25519 key under the `eddsa-jcs-2022` cryptosuite, verifiable offline
+//!   by anyone: the issuer is a `did:key`, so its public key is in its name;
+//! - the same subject fields as the Sunbird RC credential request
+//!   (docs/contract.md), `validFrom`/`validUntil` from the request's dates,
+//!   and a `urn:uuid:` id that is the certificate id;
+//! - learners are named `urn:uuid:<userId>` (no DID of their own: they hold
+//!   no key, so a `did:key` would only pretend);
+//! - verification of a recorded credential: the proof (made by this key, over
+//!   this very credential), its dates, and whether a re-issue revoked it;
+//! - the issuer's DID document, for verifiers that resolve rather than derive.
+
+mod key;
+mod proof;
+
+use std::path::Path;
+
+use async_trait::async_trait;
+use certificate_domain::parse_iso8601;
+use certificate_domain::ports::{
+    cause_from, CredentialIssuer, CredentialRequest, IssuedCredential, RecordedCredential, Upstream, UpstreamError,
+    Verification,
+};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+pub use key::{IssuerKey, KeyError};
+
+const CREDENTIALS_V2: &str = "https://www.w3.org/ns/credentials/v2";
+const CREDENTIAL_TYPE: &str = "CourseCertificate";
+
+/// Reads `ISSUER_KEY_FILE`; an error names the variable and the file.
+pub fn key_from_file(path: &Path) -> Result<IssuerKey, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("ISSUER_KEY_FILE {}: {e}", path.display()))?;
+    IssuerKey::parse(&text).map_err(|e| format!("ISSUER_KEY_FILE {}: {e}", path.display()))
+}
+
+pub struct LocalIssuer {
+    key: IssuerKey,
+}
+
+impl LocalIssuer {
+    pub fn new(key: IssuerKey) -> Self {
+        Self { key }
+    }
+
+    pub fn did(&self) -> String {
+        self.key.did()
+    }
+
+    /// The `did:key` document of the issuer, with its key as a Multikey.
+    pub fn did_document(&self) -> Value {
+        let (did, method) = (self.key.did(), self.key.verification_method());
+        json!({
+            "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+            "id": did,
+            "verificationMethod": [{
+                "id": method, "type": "Multikey", "controller": did, "publicKeyMultibase": self.key.multikey(),
+            }],
+            "authentication": [method],
+            "assertionMethod": [method],
+            "capabilityInvocation": [method],
+            "capabilityDelegation": [method],
+        })
+    }
+
+    fn credential(&self, request: &CredentialRequest<'_>, now: DateTime<Utc>) -> Result<Value, UpstreamError> {
+        let fields = request.request;
+        let mut credential = json!({
+            "@context": [CREDENTIALS_V2],
+            "id": format!("urn:uuid:{}", Uuid::new_v4()),
+            "type": ["VerifiableCredential", CREDENTIAL_TYPE],
+            "issuer": self.key.did(),
+            "validFrom": timestamp(fields.issued_at),
+            "validUntil": timestamp(date(&fields.expiration_date)?),
+            "credentialSubject": {
+                "id": request.learner_did,
+                "type": CREDENTIAL_TYPE,
+                "firstName": fields.first_name,
+                "middleName": fields.middle_name.as_deref().unwrap_or(""),
+                "lastName": fields.last_name,
+                "userId": fields.user_id,
+                "courseId": fields.course_id,
+                "courseName": fields.course_name,
+                "issuedOn": request.issued_on,
+            },
+        });
+        proof::sign(&mut credential, &self.key, &timestamp(now));
+        Ok(credential)
+    }
+
+    fn verdict(&self, recorded: &RecordedCredential, now: DateTime<Utc>) -> Verification {
+        let credential = &recorded.body["credential"];
+        let ours = proof::signer(credential).is_some_and(|signer| signer == self.key.did())
+            && credential["issuer"] == json!(self.key.did());
+        let at = |field: &str| credential[field].as_str().and_then(parse_iso8601);
+        let active = at("validFrom").is_some_and(|from| from <= now);
+        let expired = at("validUntil").is_none_or(|until| until < now);
+        let status = match () {
+            _ if recorded.revoked => "REVOKED",
+            _ if !ours => "INVALID",
+            _ if expired => "EXPIRED",
+            _ => "ISSUED",
+        };
+        let ok = |good: bool| if good { "OK" } else { "NOK" };
+        Verification(json!({
+            "status": status,
+            "checks": [{"active": ok(active), "revoked": ok(!recorded.revoked), "expired": ok(!expired), "proof": ok(ours)}],
+        }))
+    }
+}
+
+fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The request's dates passed validation, so this fails only on a defect.
+fn date(text: &str) -> Result<DateTime<Utc>, UpstreamError> {
+    parse_iso8601(text).ok_or_else(|| UpstreamError::InvalidResponse {
+        upstream: Upstream::Credential,
+        source: cause_from("a validated date no longer parses"),
+    })
+}
+
+#[async_trait]
+impl CredentialIssuer for LocalIssuer {
+    async fn generate_did(&self, user_id: Uuid) -> Result<String, UpstreamError> {
+        Ok(format!("urn:uuid:{user_id}"))
+    }
+
+    async fn issue_credential(&self, request: CredentialRequest<'_>) -> Result<IssuedCredential, UpstreamError> {
+        let credential = self.credential(&request, Utc::now())?;
+        let certificate_id = credential["id"].as_str().expect("the id was just set").to_owned();
+        Ok(IssuedCredential { certificate_id, body: json!({ "credential": credential }) })
+    }
+
+    /// Signing is in process: an answer is never lost, so nothing is ever
+    /// waiting to be found.
+    async fn find_issued(&self, _issuance_id: Uuid) -> Result<Option<IssuedCredential>, UpstreamError> {
+        Ok(None)
+    }
+
+    /// Revocation is the record's: the queued revocation (certificate_revocation)
+    /// is what `verify` reads; there is nobody else to tell.
+    async fn revoke(&self, _certificate_id: &str) -> Result<(), UpstreamError> {
+        Ok(())
+    }
+
+    async fn verify(
+        &self,
+        _certificate_id: &str,
+        recorded: Option<&RecordedCredential>,
+    ) -> Result<Option<Verification>, UpstreamError> {
+        Ok(recorded.map(|recorded| self.verdict(recorded, Utc::now())))
+    }
+}

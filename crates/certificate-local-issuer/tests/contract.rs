@@ -1,0 +1,98 @@
+//! The local issuer keeps the credential issuer contract, and its verdicts
+//! tell a good credential from a tampered, foreign, expired or revoked one.
+
+use certificate_domain::contract::{check_credential_issuer, IssuedLookup};
+use certificate_domain::ports::{CredentialIssuer, CredentialRequest, RecordedCredential};
+use certificate_domain::{IssueRequest, RequestFields};
+use certificate_local_issuer::{IssuerKey, LocalIssuer};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+#[tokio::test]
+async fn the_local_issuer_keeps_the_credential_issuer_contract() {
+    check_credential_issuer(&LocalIssuer::new(IssuerKey::generate()), IssuedLookup::NothingToFind).await;
+}
+
+fn request(expiration: &str) -> IssueRequest {
+    let fields: RequestFields = serde_json::from_value(json!({
+        "userId": Uuid::new_v4(), "courseId": "do_1", "courseName": "Intro", "firstName": "Ada", "lastName": "L",
+        "issuanceDate": "2025-10-13T00:00:00Z", "expirationDate": expiration,
+    }))
+    .unwrap();
+    IssueRequest::parse(fields).unwrap()
+}
+
+async fn issued(issuer: &LocalIssuer, expiration: &str) -> (String, Value) {
+    let request = request(expiration);
+    let learner_did = issuer.generate_did(request.user_id).await.unwrap();
+    let credential = CredentialRequest {
+        learner_did: &learner_did,
+        request: &request,
+        issued_on: "October 2025".into(),
+        issuance_id: Uuid::new_v4(),
+    };
+    let issued = issuer.issue_credential(credential).await.unwrap();
+    (issued.certificate_id, issued.body)
+}
+
+async fn verdict(issuer: &LocalIssuer, id: &str, body: Value, revoked: bool) -> Value {
+    let recorded = RecordedCredential { body, revoked };
+    issuer.verify(id, Some(&recorded)).await.unwrap().expect("a recorded credential is known").0
+}
+
+fn checks(status: &str, [active, revoked, expired, proof]: [&str; 4]) -> Value {
+    json!({"status": status, "checks": [{"active": active, "revoked": revoked, "expired": expired, "proof": proof}]})
+}
+
+#[tokio::test]
+async fn a_credential_as_issued_verifies() {
+    let issuer = LocalIssuer::new(IssuerKey::generate());
+    let (id, body) = issued(&issuer, "2099-01-01").await;
+    assert!(id.starts_with("urn:uuid:"), "{id}");
+    let credential = &body["credential"];
+    assert_eq!(credential["@context"], json!(["https://www.w3.org/ns/credentials/v2"]));
+    assert_eq!(credential["issuer"], json!(issuer.did()));
+    assert_eq!(credential["validFrom"], "2025-10-13T00:00:00Z");
+    assert_eq!(credential["validUntil"], "2099-01-01T00:00:00Z");
+    assert_eq!(credential["proof"]["cryptosuite"], "eddsa-jcs-2022");
+    assert_eq!(verdict(&issuer, &id, body, false).await, checks("ISSUED", ["OK", "OK", "OK", "OK"]));
+}
+
+#[tokio::test]
+async fn one_changed_character_of_the_subject_fails_the_proof() {
+    let issuer = LocalIssuer::new(IssuerKey::generate());
+    let (id, mut body) = issued(&issuer, "2099-01-01").await;
+    body["credential"]["credentialSubject"]["courseName"] = json!("Intrp");
+    assert_eq!(verdict(&issuer, &id, body, false).await, checks("INVALID", ["OK", "OK", "OK", "NOK"]));
+}
+
+#[tokio::test]
+async fn a_credential_signed_by_another_key_is_not_ours() {
+    let (issuer, other) = (LocalIssuer::new(IssuerKey::generate()), LocalIssuer::new(IssuerKey::generate()));
+    let (id, body) = issued(&other, "2099-01-01").await;
+    assert_eq!(verdict(&issuer, &id, body, false).await, checks("INVALID", ["OK", "OK", "OK", "NOK"]));
+}
+
+#[tokio::test]
+async fn an_expired_credential_says_so() {
+    let issuer = LocalIssuer::new(IssuerKey::generate());
+    let (id, body) = issued(&issuer, "2025-12-31").await;
+    assert_eq!(verdict(&issuer, &id, body, false).await, checks("EXPIRED", ["OK", "OK", "NOK", "OK"]));
+}
+
+#[tokio::test]
+async fn a_revoked_credential_says_so_and_its_proof_still_holds() {
+    let issuer = LocalIssuer::new(IssuerKey::generate());
+    let (id, body) = issued(&issuer, "2099-01-01").await;
+    assert_eq!(verdict(&issuer, &id, body, true).await, checks("REVOKED", ["OK", "NOK", "OK", "OK"]));
+}
+
+#[test]
+fn the_did_document_names_the_key() {
+    let issuer = LocalIssuer::new(IssuerKey::generate());
+    let document = issuer.did_document();
+    assert_eq!(document["id"], json!(issuer.did()));
+    let method = &document["verificationMethod"][0];
+    assert_eq!(method["type"], "Multikey");
+    assert_eq!(document["assertionMethod"][0], method["id"]);
+}

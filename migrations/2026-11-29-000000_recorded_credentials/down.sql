@@ -1,0 +1,3 @@
+DROP INDEX certificate_revocation_certificate_id;
+ALTER TABLE certificate_revocation DROP COLUMN credential;
+DROP INDEX certificate_issuance_certificate_id;
