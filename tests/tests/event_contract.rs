@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use certificate_system_tests::{consume, contract_body, schema_registry, Stack, KAFKA_BROKERS};
+use certificate_system_tests::{consume, contract_body, schema_registry, Stack, TestApp, KAFKA_BROKERS};
 use serde_json::Value;
 
 fn event_schema() -> jsonschema::Validator {
@@ -42,7 +42,8 @@ async fn queue_a_broken_event(stack: &Stack) {
         .await;
 }
 
-async fn wait_for_rows(stack: &Stack, sql: &str, rows: i64) {
+/// On failure, says what the outbox and the service's log show.
+async fn wait_for_rows(stack: &Stack, app: &TestApp, sql: &str, rows: i64) {
     let started = Instant::now();
     while stack.database.count(sql).await != rows {
         if started.elapsed() > Duration::from_secs(30) {
@@ -51,7 +52,7 @@ async fn wait_for_rows(stack: &Stack, sql: &str, rows: i64) {
                 .query("SELECT format('%s attempts=%s dead=%s error=%s', id, attempts, dead_at, last_error) FROM certificate_outbox")
                 .await;
             let outbox: Vec<String> = outbox.iter().map(|row| row.get(0)).collect();
-            panic!("never {rows} rows: {sql}\noutbox: {outbox:#?}");
+            panic!("never {rows} rows: {sql}\noutbox: {outbox:#?}\nlog:\n{}", app.logs().join("\n"));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -66,7 +67,7 @@ async fn a_record_the_broker_refuses_goes_to_dead_letter_at_once_and_the_next_ev
 
     let dead = "SELECT count(*) FROM certificate_outbox WHERE dead_at IS NOT NULL AND attempts = 1 \
                 AND last_error ILIKE '%invalid%record%'";
-    wait_for_rows(&stack, dead, 1).await;
+    wait_for_rows(&stack, &app, dead, 1).await;
     let records = consume(KAFKA_BROKERS, &stack.topic, 1, Duration::from_secs(1), Duration::from_secs(30));
     assert_eq!(records.len(), 1, "the good event behind it went out");
     assert_eq!(records[0].value["eventType"], "COURSE_STATUS_UPDATED");
@@ -90,7 +91,7 @@ async fn a_record_the_broker_refuses_goes_to_dead_letter_at_once_and_the_next_ev
     // operator sends it again.
     std::fs::remove_file(schema_registry().join(format!("{}.json", stack.topic))).unwrap();
     assert!(app.cli(&["outbox", "retry-dead"]).contains("1 dead events are due again"));
-    wait_for_rows(&stack, "SELECT count(*) FROM certificate_outbox_pending", 0).await;
+    wait_for_rows(&stack, &app, "SELECT count(*) FROM certificate_outbox_pending", 0).await;
     let records = consume(KAFKA_BROKERS, &stack.topic, 2, Duration::from_secs(1), Duration::from_secs(30));
     assert_eq!(records.len(), 2);
 }

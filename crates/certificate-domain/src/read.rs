@@ -17,7 +17,7 @@ pub enum ReadError {
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum VerifyError {
-    #[error("the credential service does not know this certificate")]
+    #[error("no credential is known under this certificate id")]
     NotFound,
     #[error(transparent)]
     Upstream(#[from] UpstreamError),

@@ -25,7 +25,6 @@ use certificate_domain::{IssueCertificate, ReadCertificate};
 
 pub use auth::ApiTokens;
 pub use errors::ApiError;
-pub use openapi::document as openapi_document;
 
 /// The largest request body accepted; a certificate request is far smaller.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

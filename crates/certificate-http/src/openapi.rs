@@ -187,7 +187,7 @@ pub(crate) async fn openapi_json(tokens: Option<web::Data<ApiTokens>>) -> HttpRe
 }
 
 /// The whole document; `authenticated`: the `/certificate` routes need a bearer token.
-pub fn document(authenticated: bool) -> Value {
+fn document(authenticated: bool) -> Value {
     let mut document = serde_json::to_value(ApiDoc::openapi()).expect("the document serialises");
     add_text_rules(&mut document);
     add_issue_links(&mut document);

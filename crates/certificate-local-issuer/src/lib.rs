@@ -98,11 +98,14 @@ impl LocalIssuer {
         let at = |field: &str| credential[field].as_str().and_then(parse_iso8601);
         let active = at("validFrom").is_some_and(|from| from <= now);
         let expired = at("validUntil").is_none_or(|until| until < now);
-        let status = match () {
-            _ if recorded.revoked => "REVOKED",
-            _ if !ours => "INVALID",
-            _ if expired => "EXPIRED",
-            _ => "ISSUED",
+        let status = if recorded.revoked {
+            "REVOKED"
+        } else if !ours {
+            "INVALID"
+        } else if expired {
+            "EXPIRED"
+        } else {
+            "ISSUED"
         };
         let ok = |good: bool| if good { "OK" } else { "NOK" };
         Verification(json!({

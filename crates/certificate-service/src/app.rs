@@ -79,17 +79,13 @@ async fn stores(config: &Config) -> Result<Stores> {
 
 /// The issuer, and its DID document when it is this service.
 fn issuer(config: &Config) -> (Arc<dyn CredentialIssuer>, Option<serde_json::Value>) {
-    let key = match &config.issuer {
+    let (key, whose) = match &config.issuer {
         Issuer::Rc(upstream) => return (Arc::new(HttpCredentialIssuer::new(upstream.clone())), None),
-        Issuer::Local(key) => key.clone().unwrap_or_else(|| {
-            let key = IssuerKey::generate();
-            tracing::info!(did = %key.did(), "signing with a key made at start: what it signs verifies offline, \
-                but this service will not call it its own after a restart (ISSUER_KEY_FILE keeps one)");
-            key
-        }),
+        Issuer::Local(Some(key)) => (key.clone(), "the key of ISSUER_KEY_FILE"),
+        Issuer::Local(None) => (IssuerKey::generate(), "a key made at start, which a restart forgets"),
     };
     let issuer = LocalIssuer::new(key);
-    tracing::info!(did = %issuer.did(), "issuing W3C credentials with the built-in issuer (CREDENTIAL_ISSUER=local)");
+    tracing::info!(did = %issuer.did(), "issuing W3C credentials with the built-in issuer and {whose}");
     let did_document = issuer.did_document();
     (Arc::new(issuer), Some(did_document))
 }
