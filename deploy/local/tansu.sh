@@ -18,6 +18,12 @@ running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 case "${1:-start}" in
 start)
     if running; then echo "tansu: already running on $PORT"; exit 0; fi
+    # Another broker on the port (another checkout's) would be used silently,
+    # with another schema registry: refuse instead.
+    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+        echo "tansu: port $PORT is taken by another process (another checkout's broker?); stop it or set TANSU_PORT" >&2
+        exit 1
+    fi
     # tansu takes the registry's path relative to its working directory.
     (cd "$STATE_DIR" && exec nohup tansu broker \
         --listener-url "tcp://127.0.0.1:$PORT" \
