@@ -23,6 +23,11 @@ struct Databases(Mutex<Vec<TestDatabase>>);
 
 impl Databases {
     async fn fresh_store(&self) -> PgStore {
+        self.fresh_store_gathering(Duration::ZERO).await
+    }
+
+    /// A store whose lanes gather jobs for `wait` after the first (DB_BATCH_WAIT_US).
+    async fn fresh_store_gathering(&self, wait: Duration) -> PgStore {
         let database = TestDatabase::create().await;
         run_migrations(&database.url).await.expect("migrations");
         let config = PgConfig {
@@ -34,6 +39,7 @@ impl Databases {
             // and share statements, as under load.
             batch_lanes: 1,
             batch_max: 64,
+            batch_wait: wait,
         };
         self.0.lock().unwrap().push(database);
         PgStore::new(config).expect("a pool")
@@ -63,7 +69,8 @@ async fn postgres_keeps_the_outbox_contract() {
 #[tokio::test(flavor = "multi_thread")]
 async fn postgres_a_refused_row_fails_only_its_own_claim() {
     let databases = Databases::default();
-    let store = databases.fresh_store().await;
+    // The lane waits a little for company, so that the claims share statements.
+    let store = databases.fresh_store_gathering(Duration::from_millis(20)).await;
     let learner = Uuid::new_v4();
     let courses: Vec<String> =
         (0..12).map(|n| if n == 7 { "bad\u{0}course".into() } else { format!("course-{n}") }).collect();

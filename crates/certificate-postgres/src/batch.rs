@@ -14,6 +14,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot, Mutex};
@@ -55,6 +56,15 @@ impl BatchCounts {
     }
 }
 
+/// How batches form: `lanes` statements of a kind at once, each carrying at
+/// most `max` jobs, gathered for at most `wait` after the first.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BatchShape {
+    pub(crate) lanes: usize,
+    pub(crate) max: usize,
+    pub(crate) wait: Duration,
+}
+
 /// The queue of one kind of job and the lanes that empty it.
 pub(crate) struct Lanes<J: BatchJob> {
     queue: mpsc::UnboundedSender<Queued<J>>,
@@ -63,11 +73,11 @@ pub(crate) struct Lanes<J: BatchJob> {
 impl<J: BatchJob> Lanes<J> {
     /// Starts `lanes` tasks on the current runtime. They end when the last
     /// `Lanes` handle is dropped, after the jobs already queued.
-    pub(crate) fn start(store: PgStore, counts: Arc<BatchCounts>, lanes: usize, max_batch: usize) -> Self {
+    pub(crate) fn start(store: PgStore, counts: Arc<BatchCounts>, shape: BatchShape) -> Self {
         let (queue, receiver) = mpsc::unbounded_channel();
         let receiver = Arc::new(Mutex::new(receiver));
-        for _ in 0..lanes {
-            tokio::spawn(lane(store.clone(), counts.clone(), receiver.clone(), max_batch));
+        for _ in 0..shape.lanes {
+            tokio::spawn(lane(store.clone(), counts.clone(), receiver.clone(), shape));
         }
         Self { queue }
     }
@@ -83,9 +93,9 @@ async fn lane<J: BatchJob>(
     store: PgStore,
     counts: Arc<BatchCounts>,
     queue: Arc<Mutex<mpsc::UnboundedReceiver<Queued<J>>>>,
-    max: usize,
+    shape: BatchShape,
 ) {
-    while let Some(batch) = next_batch(&queue, max).await {
+    while let Some(batch) = next_batch(&queue, shape).await {
         let mut rest = batch;
         while !rest.is_empty() {
             let (round, later) = one_per_row(rest);
@@ -96,17 +106,23 @@ async fn lane<J: BatchJob>(
     }
 }
 
-/// Waits for one job, then takes whatever else is already queued.
+/// Waits for one job, then takes whatever else is queued, or arrives within
+/// the shape's wait, up to its maximum.
 async fn next_batch<J: BatchJob>(
     queue: &Mutex<mpsc::UnboundedReceiver<Queued<J>>>,
-    max: usize,
+    shape: BatchShape,
 ) -> Option<Vec<Queued<J>>> {
     let mut queue = queue.lock().await;
     let mut batch = vec![queue.recv().await?];
-    while batch.len() < max {
+    let deadline = tokio::time::Instant::now() + shape.wait;
+    while batch.len() < shape.max {
         match queue.try_recv() {
             Ok(job) => batch.push(job),
-            Err(_) => break,
+            Err(_) if shape.wait.is_zero() => break,
+            Err(_) => match tokio::time::timeout_at(deadline, queue.recv()).await {
+                Ok(Some(job)) => batch.push(job),
+                _ => break,
+            },
         }
     }
     Some(batch)

@@ -19,6 +19,9 @@ pub struct PgConfig {
     pub batch_lanes: usize,
     /// The most jobs one statement carries.
     pub batch_max: usize,
+    /// How long a lane waits for more jobs after the first (0: it sends
+    /// what is queued at once).
+    pub batch_wait: Duration,
 }
 
 #[derive(Deserialize)]
@@ -40,6 +43,8 @@ struct Env {
     db_batch_lanes: usize,
     #[serde(default = "default_batch_max")]
     db_batch_max: usize,
+    #[serde(default)]
+    db_batch_wait_us: u64,
 }
 
 fn default_port() -> u16 {
@@ -89,6 +94,7 @@ impl PgConfig {
             record_retry_window: Duration::from_millis(env.db_record_retry_ms),
             batch_lanes: env.db_batch_lanes,
             batch_max: env.db_batch_max,
+            batch_wait: Duration::from_micros(env.db_batch_wait_us),
         }))
     }
 }

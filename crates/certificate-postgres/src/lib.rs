@@ -37,7 +37,7 @@ use certificate_domain::ports::{
 pub use error::StoreError;
 pub use migrations::run_migrations;
 
-use batch::{BatchCounts, Lanes};
+use batch::{BatchCounts, BatchShape, Lanes};
 use error::DbError;
 use repo::{ClaimJob, RecordJob};
 
@@ -93,7 +93,9 @@ impl PgStore {
     /// when the last handle of this store is dropped.
     fn start_lanes<J: batch::BatchJob>(&self) -> Lanes<J> {
         let store = Self { pool: self.pool.clone(), config: self.config.clone(), lanes: Arc::default() };
-        Lanes::start(store, self.lanes.counts.clone(), self.config.batch_lanes, self.config.batch_max)
+        let shape =
+            BatchShape { lanes: self.config.batch_lanes, max: self.config.batch_max, wait: self.config.batch_wait };
+        Lanes::start(store, self.lanes.counts.clone(), shape)
     }
 
     fn pool_usage(&self) -> PoolUsage {
