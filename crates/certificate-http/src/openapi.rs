@@ -257,11 +257,25 @@ fn add_legacy_prefix(document: &mut Value) {
 }
 
 fn legacy_item(item: &Value) -> Value {
-    let text = item.to_string();
-    let renamed = ["issue_certificate", "read_certificate", "verify_certificate"]
-        .iter()
-        .fold(text, |text, id| text.replace(&format!("\"{id}\""), &format!("\"{id}_legacy\"")));
-    serde_json::from_str(&renamed).expect("renaming ids keeps the JSON valid")
+    let mut copy = item.clone();
+    suffix_operation_ids(&mut copy);
+    copy
+}
+
+/// Every `operationId` within, the operations' own and their links', ends in `_legacy`.
+fn suffix_operation_ids(value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            for (name, field) in fields.iter_mut() {
+                match field {
+                    Value::String(id) if name == "operationId" => id.push_str("_legacy"),
+                    _ => suffix_operation_ids(field),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(suffix_operation_ids),
+        _ => {}
+    }
 }
 
 fn require_bearer(document: &mut Value) {

@@ -19,8 +19,8 @@ use std::path::Path;
 use async_trait::async_trait;
 use certificate_domain::parse_iso8601;
 use certificate_domain::ports::{
-    cause_from, CredentialIssuer, CredentialRequest, IssuedCredential, RecordedCredential, Upstream, UpstreamError,
-    Verification,
+    cause_from, Checks, CredentialIssuer, CredentialRequest, IssuedCredential, RecordedCredential, Upstream,
+    UpstreamError, Verification,
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
@@ -107,11 +107,8 @@ impl LocalIssuer {
         } else {
             "ISSUED"
         };
-        let ok = |good: bool| if good { "OK" } else { "NOK" };
-        Verification(json!({
-            "status": status,
-            "checks": [{"active": ok(active), "revoked": ok(!recorded.revoked), "expired": ok(!expired), "proof": ok(ours)}],
-        }))
+        let checks = Checks { active, not_revoked: !recorded.revoked, not_expired: !expired, proof: ours };
+        Verification::judged(status, checks)
     }
 }
 

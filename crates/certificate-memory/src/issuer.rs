@@ -3,7 +3,8 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    CredentialIssuer, CredentialRequest, IssuedCredential, RecordedCredential, Upstream, UpstreamError, Verification,
+    Checks, CredentialIssuer, CredentialRequest, IssuedCredential, RecordedCredential, Upstream, UpstreamError,
+    Verification,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -29,15 +30,6 @@ pub struct FakeCredentialIssuer {
     /// Answers lost after the credential was made: the caller sees a timeout.
     lost_answers: Mutex<usize>,
     held: Mutex<Vec<Held>>,
-}
-
-/// The credential service's verdict on a credential that exists.
-pub fn verification(revoked: bool) -> Verification {
-    let (status, revoked) = if revoked { ("REVOKED", "NOK") } else { ("ISSUED", "OK") };
-    Verification(json!({
-        "status": status,
-        "checks": [{"active": "OK", "revoked": revoked, "expired": "OK", "proof": "OK"}],
-    }))
 }
 
 fn fail_next(queue: &Mutex<VecDeque<UpstreamError>>) -> Result<(), UpstreamError> {
@@ -160,6 +152,10 @@ impl CredentialIssuer for FakeCredentialIssuer {
     ) -> Result<Option<Verification>, UpstreamError> {
         let held = self.held.lock().unwrap();
         let found = held.iter().find(|held| held.credential.certificate_id == certificate_id);
-        Ok(found.map(|held| verification(held.revoked)))
+        Ok(found.map(|held| {
+            let status = if held.revoked { "REVOKED" } else { "ISSUED" };
+            let checks = Checks { active: true, not_revoked: !held.revoked, not_expired: true, proof: true };
+            Verification::judged(status, checks)
+        }))
     }
 }

@@ -218,12 +218,12 @@ impl BatchJob for ClaimJob {
 
     fn run<'a>(store: &'a PgStore, jobs: &'a [Self]) -> BoxFuture<'a, Result<Vec<Option<Taken>>, DbError>> {
         Box::pin(async move {
-            let users: Vec<Uuid> = jobs.iter().map(|job| job.user_id).collect();
-            let courses: Vec<&str> = jobs.iter().map(|job| job.course_id.as_str()).collect();
-            let tokens: Vec<Uuid> = jobs.iter().map(|job| job.token).collect();
-            let leases: Vec<f64> = jobs.iter().map(|job| job.lease_secs).collect();
-            let reissues: Vec<bool> = jobs.iter().map(|job| job.reissue).collect();
-            let issuance_ids: Vec<Uuid> = jobs.iter().map(|job| job.issuance_id).collect();
+            let users = column(jobs, |job| job.user_id);
+            let courses = column(jobs, |job| job.course_id.as_str());
+            let tokens = column(jobs, |job| job.token);
+            let leases = column(jobs, |job| job.lease_secs);
+            let reissues = column(jobs, |job| job.reissue);
+            let issuance_ids = column(jobs, |job| job.issuance_id);
             let taken: Vec<Taken> = store
                 .with_conn(async |conn| {
                     Statement::new(CLAIM)
@@ -263,16 +263,16 @@ impl BatchJob for RecordJob {
 
     fn run<'a>(store: &'a PgStore, jobs: &'a [Self]) -> BoxFuture<'a, Result<Vec<Option<i64>>, DbError>> {
         Box::pin(async move {
-            let tokens: Vec<Uuid> = jobs.iter().map(|job| job.token).collect();
-            let credentials: Vec<&str> = jobs.iter().map(|job| job.credential.as_str()).collect();
-            let certificate_ids: Vec<&str> = jobs.iter().map(|job| job.certificate_id.as_str()).collect();
-            let issued_on: Vec<DateTime<Utc>> = jobs.iter().map(|job| job.issued_on).collect();
-            let event_ids: Vec<Uuid> = jobs.iter().map(|job| job.event.event_id).collect();
-            let keys: Vec<&str> = jobs.iter().map(|job| job.event.key.as_str()).collect();
-            let payloads: Vec<&str> = jobs.iter().map(|job| job.event.payload.as_str()).collect();
-            let created_at: Vec<DateTime<Utc>> = jobs.iter().map(|job| job.event.created_at).collect();
-            let due_at: Vec<DateTime<Utc>> = jobs.iter().map(|job| job.event.due_at).collect();
-            let revokes: Vec<bool> = jobs.iter().map(|job| job.revoke).collect();
+            let tokens = column(jobs, |job| job.token);
+            let credentials = column(jobs, |job| job.credential.as_str());
+            let certificate_ids = column(jobs, |job| job.certificate_id.as_str());
+            let issued_on = column(jobs, |job| job.issued_on);
+            let event_ids = column(jobs, |job| job.event.event_id);
+            let keys = column(jobs, |job| job.event.key.as_str());
+            let payloads = column(jobs, |job| job.event.payload.as_str());
+            let created_at = column(jobs, |job| job.event.created_at);
+            let due_at = column(jobs, |job| job.event.due_at);
+            let revokes = column(jobs, |job| job.revoke);
             let recorded: Vec<Recorded> = store
                 .with_conn(async |conn| {
                     Statement::new(RECORD_ISSUED)
@@ -295,6 +295,11 @@ impl BatchJob for RecordJob {
             Ok(positions.into_iter().map(|row| row.map(|row| row.id)).collect())
         })
     }
+}
+
+/// One column of a batch's `unnest`: a field of every job, in the jobs' order.
+fn column<'a, J, T>(jobs: &'a [J], field: impl Fn(&'a J) -> T) -> Vec<T> {
+    jobs.iter().map(field).collect()
 }
 
 /// The row returned for each job's claim token, in the jobs' order.

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde_json::Value;
+use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::{CertificateEvent, IssueRequest};
@@ -124,6 +124,31 @@ pub struct RecordedCredential {
 /// answers: `{"status": "ISSUED" | "REVOKED" | ..., "checks": [...]}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verification(pub Value);
+
+/// The checks of a verdict, each true when it passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checks {
+    pub active: bool,
+    pub not_revoked: bool,
+    pub not_expired: bool,
+    pub proof: bool,
+}
+
+impl Verification {
+    /// A verdict in Sunbird RC's shape, for an issuer that judges itself.
+    pub fn judged(status: &str, checks: Checks) -> Self {
+        let ok = |passes: bool| if passes { "OK" } else { "NOK" };
+        Verification(json!({
+            "status": status,
+            "checks": [{
+                "active": ok(checks.active),
+                "revoked": ok(checks.not_revoked),
+                "expired": ok(checks.not_expired),
+                "proof": ok(checks.proof),
+            }],
+        }))
+    }
+}
 
 /// The identity service (learner DIDs) and the credential service.
 #[async_trait]
