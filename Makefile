@@ -18,8 +18,8 @@ deps:
 build:
 	cargo build --workspace --all-targets
 
-## test: deps, then every test against real Postgres, tansu and the upstream fakes
-test: deps build
+## test: deps, the lint (rustfmt, clippy -D warnings), then every test against real Postgres, tansu and the upstream fakes
+test: deps lint build
 	deploy/local/tansu.sh start
 	status=0; cargo nextest run --workspace --no-fail-fast $(NEXTEST_ARGS) || status=$$?; \
 	if [ -n "$$KAFKA_V0_BROKERS" ]; then \
@@ -46,6 +46,8 @@ bench: deps
 fmt:
 	cargo fmt --all
 
+## lint: formatting and clippy, warnings as errors (part of make test, so a red lint cannot land)
 lint:
+	@echo "lint: cargo fmt --check, then cargo clippy -D warnings (a few minutes on a fresh checkout)"
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings

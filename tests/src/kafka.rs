@@ -11,6 +11,8 @@ pub const KAFKA_BROKERS: &str = "127.0.0.1:9092";
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConsumedRecord {
     pub key: Option<String>,
+    /// The value as sent, and parsed as JSON (`Null` if it is not).
+    pub payload: String,
     pub value: serde_json::Value,
     pub headers: Vec<(String, String)>,
 }
@@ -57,6 +59,7 @@ pub fn consume(
             last_record = Instant::now();
             records.push(ConsumedRecord {
                 key: message.key().map(|k| String::from_utf8_lossy(k).into_owned()),
+                payload: String::from_utf8_lossy(message.payload().unwrap_or_default()).into_owned(),
                 value: serde_json::from_slice(message.payload().unwrap_or_default()).unwrap_or(serde_json::Value::Null),
                 headers: message
                     .headers()
@@ -147,5 +150,26 @@ pub async fn create_topic(brokers: &str, topic: &str) {
         .expect("create the topic");
     for result in results {
         result.expect("the topic is created");
+    }
+}
+
+/// A topic read from its beginning: where the publisher contract reads back
+/// what a Kafka adapter sent.
+pub struct TopicReader {
+    pub brokers: String,
+    pub topic: String,
+}
+
+impl certificate_domain::contract::Destination for TopicReader {
+    fn received(&self, at_least: usize) -> Vec<certificate_domain::contract::Received> {
+        let records = consume(&self.brokers, &self.topic, at_least, Duration::from_secs(1), Duration::from_secs(20));
+        records
+            .into_iter()
+            .map(|record| certificate_domain::contract::Received {
+                key: record.key.unwrap_or_default(),
+                payload: record.payload,
+                headers: record.headers,
+            })
+            .collect()
     }
 }

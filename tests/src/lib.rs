@@ -15,7 +15,7 @@ pub use app::{command as app_command, contract_body, Answer, TestApp};
 pub use database::TestDatabase;
 pub use kafka::{
     consume, create_topic, register_event_schema, schema_registry, topic_exists, ConsumedRecord, PrivateBroker,
-    KAFKA_BROKERS,
+    TopicReader, KAFKA_BROKERS,
 };
 pub use private_postgres::PrivatePostgres;
 pub use proxy::TcpProxy;

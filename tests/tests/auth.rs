@@ -13,6 +13,53 @@ async fn issue_with_authorization(app: &TestApp, authorization: Option<&str>) ->
     app.issue_with(&contract_body(), &headers).await.status
 }
 
+/// The operations the service documents in its own OpenAPI document (the
+/// route table clients and schemathesis use): method, concrete path, and
+/// whether the document says they need a token.
+async fn documented_operations(app: &TestApp) -> Vec<(String, String, bool)> {
+    let document = app.get("/openapi.json").await.body;
+    let mut operations = Vec::new();
+    for (path, item) in document["paths"].as_object().expect("the document has paths") {
+        let concrete = path
+            .replace("{userId}", &uuid::Uuid::new_v4().to_string())
+            .replace("{courseId}", "do_1")
+            .replace("{certificateId}", "did:upai:cert-unknown");
+        for (method, operation) in item.as_object().unwrap() {
+            let secured = operation["security"].as_array().is_some_and(|schemes| !schemes.is_empty());
+            operations.push((method.to_uppercase(), concrete.clone(), secured));
+        }
+    }
+    operations
+}
+
+async fn call(app: &TestApp, method: &str, path: &str, headers: &[(&str, &str)]) -> u16 {
+    let body = if method == "POST" { contract_body().to_string().into_bytes() } else { Vec::new() };
+    app.send(method, path, "application/json", body, headers).await.status
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_tokens_every_documented_certificate_route_needs_one_and_only_the_operational_ones_are_open() {
+    let stack = Stack::new().await;
+    let app = TestApp::spawn(with(stack.env(KAFKA_BROKERS), &[("API_TOKENS", TOKEN)])).await;
+    let operations = documented_operations(&app).await;
+    assert!(operations.len() >= 11, "{operations:?}");
+    let bearer = format!("Bearer {TOKEN}");
+    let mut open = Vec::new();
+    for (method, path, secured) in &operations {
+        let without = call(&app, method, path, &[]).await;
+        if *secured {
+            assert_eq!(without, 401, "{method} {path} without a token");
+            let with_token = call(&app, method, path, &[("Authorization", &bearer)]).await;
+            assert!(![401, 0].contains(&with_token), "{method} {path} with the token: {with_token}");
+        } else {
+            assert_ne!(without, 401, "{method} {path} is documented as open");
+            open.push(path.as_str());
+        }
+    }
+    open.sort();
+    assert_eq!(open, ["/.well-known/did.json", "/health/live", "/health/ready", "/metrics", "/openapi.json"]);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn with_tokens_every_api_route_needs_one_and_health_and_metrics_stay_open() {
     let stack = Stack::new().await;

@@ -1,19 +1,28 @@
 //! The Postgres adapter keeps the repository and outbox contracts, on a fresh
 //! database per check, and the Kafka adapters the publisher contract, on
-//! tansu (crates/certificate-memory/tests/contracts.rs runs the same suites on
-//! the in-memory store and the broker-less publishers).
+//! tansu, read back through a consumer; so do the metered decorators that
+//! wrap every production adapter (crates/certificate-memory/tests/contracts.rs
+//! runs the same suites on the in-memory store and the broker-less publishers).
 
 use std::sync::Mutex;
 use std::time::Duration;
 
+use std::sync::Arc;
+
+use certificate_credential_service::{HttpCredentialIssuer, UpstreamConfig};
 use certificate_domain::contract::{
-    check_outbox, check_publisher, check_repo, check_revocations, check_unreachable_publisher,
+    check_credential_issuer, check_outbox, check_publisher, check_repo, check_revocations, check_unreachable_publisher,
+    IssuedLookup,
 };
 use certificate_domain::ports::{CertificateRepo, Claim, ClaimRequest, RepoError};
 use certificate_kafka_rust::{KafkaRustConfig, KafkaRustPublisher};
+use certificate_memory::InMemoryStore;
+use certificate_metrics::{MeteredIssuer, MeteredPublisher, Metrics};
 use certificate_postgres::{run_migrations, PgConfig, PgStore};
-use certificate_rdkafka::{RdKafkaConfig, RdKafkaPublisher};
-use certificate_system_tests::{create_topic, register_event_schema, TestDatabase, KAFKA_BROKERS};
+use certificate_rdkafka::{RdKafkaConfig, RdKafkaPublisher, EVENT_ID_HEADER};
+use certificate_system_tests::{
+    create_topic, register_event_schema, FakeUpstreams, TestDatabase, TopicReader, KAFKA_BROKERS,
+};
 use uuid::Uuid;
 
 /// Fresh stores, each on a database of its own that lives until `Databases`
@@ -113,12 +122,29 @@ fn kafka_rust(brokers: &str, topic: &str) -> KafkaRustPublisher {
     })
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn rdkafka_on_tansu_keeps_the_publisher_contract() {
+/// A fresh topic on tansu, validated against the event schema, and a reader of it.
+async fn fresh_topic() -> TopicReader {
     let topic = format!("contract-{}", Uuid::new_v4());
     register_event_schema(&topic);
     create_topic(KAFKA_BROKERS, &topic).await;
-    check_publisher(&rdkafka(KAFKA_BROKERS, &topic)).await;
+    TopicReader { brokers: KAFKA_BROKERS.to_owned(), topic }
+}
+
+fn metrics() -> Arc<Metrics> {
+    Arc::new(Metrics::new(Arc::new(InMemoryStore::new())))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rdkafka_on_tansu_keeps_the_publisher_contract() {
+    let topic = fresh_topic().await;
+    check_publisher(&rdkafka(KAFKA_BROKERS, &topic.topic), &topic, Some(EVENT_ID_HEADER)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metered_rdkafka_on_tansu_keeps_the_publisher_contract() {
+    let topic = fresh_topic().await;
+    let metered = MeteredPublisher::new(Arc::new(rdkafka(KAFKA_BROKERS, &topic.topic)), metrics());
+    check_publisher(&metered, &topic, Some(EVENT_ID_HEADER)).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -131,6 +157,33 @@ async fn kafka_rust_without_a_broker_keeps_the_publisher_contract() {
     check_unreachable_publisher(&kafka_rust("127.0.0.1:1", "nowhere"), Duration::from_secs(10)).await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn metered_kafka_rust_without_a_broker_keeps_the_publisher_contract() {
+    let metered = MeteredPublisher::new(Arc::new(kafka_rust("127.0.0.1:1", "nowhere")), metrics());
+    check_unreachable_publisher(&metered, Duration::from_secs(10)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_metered_http_issuer_keeps_the_credential_issuer_contract_against_the_fake() {
+    let fake = FakeUpstreams::start();
+    let config = UpstreamConfig::from_vars(
+        [
+            ("RC_IDENTITY_API_BASE_URL", fake.base_url().as_str()),
+            ("RC_CREDENTIALS_API_BASE_URL", fake.base_url().as_str()),
+            ("VERIFICATION_SCHEMA_URL", "https://schema.example/v1"),
+            ("VERIFICATION_SCHEMA_NAME", "CourseCertificate"),
+            ("CERTIFICATE_ISSUER_DID", "did:upai:issuer"),
+            ("SCHEMA_ID", "schema-1"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    )
+    .expect("a valid configuration")
+    .expect("the upstreams are set");
+    let metered = MeteredIssuer::new(Arc::new(HttpCredentialIssuer::new(config)), metrics());
+    check_credential_issuer(&metered, IssuedLookup::FindsIssued).await;
+}
+
 /// kafka-rust speaks only protocol v0, which tansu rejects (see kafka_rust.rs).
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs a Kafka <= 3.9 broker in KAFKA_V0_BROKERS (cannot run on these machines)"]
@@ -138,5 +191,6 @@ async fn kafka_v0_broker_keeps_the_publisher_contract_through_kafka_rust() {
     let brokers = std::env::var("KAFKA_V0_BROKERS").expect("KAFKA_V0_BROKERS names a Kafka <= 3.9 broker");
     let topic = format!("contract-{}", Uuid::new_v4());
     create_topic(&brokers, &topic).await;
-    check_publisher(&kafka_rust(&brokers, &topic)).await;
+    let reader = TopicReader { brokers: brokers.clone(), topic: topic.clone() };
+    check_publisher(&kafka_rust(&brokers, &topic), &reader, None).await;
 }

@@ -31,6 +31,8 @@ async fn kafka_rust_against_tansu_fails_to_publish_and_keeps_the_event() {
 async fn kafka_v0_broker_receives_events_through_kafka_rust() {
     let brokers = std::env::var("KAFKA_V0_BROKERS").expect("KAFKA_V0_BROKERS names a Kafka <= 3.9 broker");
     let stack = Stack::new().await;
+    // kafka-rust cannot create topics (neither can a broker without auto-creation).
+    create_topic(&brokers, &stack.topic).await;
     let env = with(stack.env(&brokers), &[("KAFKA_CLIENT", "kafka-rust")]);
     let app = TestApp::spawn(env).await;
     let body = contract_body();

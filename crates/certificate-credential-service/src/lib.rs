@@ -6,8 +6,9 @@
 //! docs/contract.md to the letter.
 //!
 //! It promises: every call is bounded by the configured timeouts; transient
-//! failures are retried a bounded number of times, and a POST only where a
-//! retry cannot issue a second credential. Two HTTP clients carry the calls
+//! failures are retried a bounded number of times, and the credential issue
+//! call only where it never reached the service, so that a retry cannot
+//! issue a second credential. Two HTTP clients carry the calls
 //! (`UPSTREAM_CLIENT`, see [`transport`]): reqwest, async on the caller's
 //! runtime (the default), or ureq, blocking, on tokio's blocking pool.
 
@@ -119,14 +120,30 @@ impl HttpCredentialIssuer {
         Self { transport: Transport::new(&config), config: Arc::new(config) }
     }
 
-    /// Sends the call and returns the parsed JSON answer (`Null` for a
-    /// DELETE), retrying when `retryable` says so.
+    /// Sends a call that issues nothing and returns the parsed JSON answer
+    /// (`Null` for a DELETE), retrying transient failures.
     async fn call(&self, upstream: Upstream, method: Method, url: String, body: Value) -> Result<Value, UpstreamError> {
+        self.send(upstream, method, url, body, false).await
+    }
+
+    /// Sends the credential issue call, retried only where it never reached the service.
+    async fn call_issuing(&self, url: String, body: Value) -> Result<Value, UpstreamError> {
+        self.send(Upstream::Credential, Method::Post, url, body, true).await
+    }
+
+    async fn send(
+        &self,
+        upstream: Upstream,
+        method: Method,
+        url: String,
+        body: Value,
+        issues: bool,
+    ) -> Result<Value, UpstreamError> {
         let mut attempt = 0;
         loop {
             let result = self.transport.send(upstream, method, &url, &body).await;
             match result {
-                Err(error) if attempt < self.config.retries && retryable(method, &error) => {
+                Err(error) if attempt < self.config.retries && retryable(issues, &error) => {
                     attempt += 1;
                     tracing::warn!(%error, attempt, "retrying the {upstream}");
                     tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
@@ -203,9 +220,8 @@ impl CredentialIssuer for HttpCredentialIssuer {
     }
 
     async fn issue_credential(&self, credential: CredentialRequest<'_>) -> Result<IssuedCredential, UpstreamError> {
-        let upstream = Upstream::Credential;
         let url = join_url(&self.config.credentials_base_url, "/credentials/issue");
-        let body = self.call(upstream, Method::Post, url, credential_request_body(&self.config, &credential)).await?;
+        let body = self.call_issuing(url, credential_request_body(&self.config, &credential)).await?;
         issued(body)
     }
 

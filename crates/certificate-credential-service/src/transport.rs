@@ -3,7 +3,7 @@
 //! pool, which costs two thread hand-offs per call (measured in
 //! BENCHMARKS.md). Both map failures to the same `UpstreamError`s.
 
-use certificate_domain::ports::{cause, Upstream, UpstreamError};
+use certificate_domain::ports::{cause, is_gateway_status, Upstream, UpstreamError};
 use serde_json::Value;
 
 use crate::UpstreamConfig;
@@ -22,14 +22,20 @@ pub(crate) enum Method {
     Delete,
 }
 
-/// A POST is retried only where it certainly did not take effect upstream
-/// (nothing was sent, or the service said it was not serving); a lookup and
-/// a revocation can be repeated whatever happened.
-pub(crate) fn retryable(method: Method, error: &UpstreamError) -> bool {
+/// Whether a failed call may be sent again at once. A call that issues
+/// nothing (a lookup, a revocation, a learner's DID) may be repeated
+/// whatever happened. The credential issue call only when it certainly never
+/// reached the service: after a dropped connection, a gateway's 502–504, a
+/// timeout or an unreadable answer the credential may exist, and only a
+/// lookup of its issuance tag (the domain's, never a second POST) can tell.
+pub(crate) fn retryable(issues: bool, error: &UpstreamError) -> bool {
     match error {
         UpstreamError::Unreachable { .. } => true,
-        UpstreamError::Rejected { status, .. } => matches!(status, 502..=504),
-        UpstreamError::Timeout { .. } | UpstreamError::InvalidResponse { .. } => method != Method::Post,
+        _ if issues => false,
+        UpstreamError::Rejected { status, .. } => is_gateway_status(*status),
+        UpstreamError::AnswerLost { .. } | UpstreamError::Timeout { .. } | UpstreamError::InvalidResponse { .. } => {
+            true
+        }
     }
 }
 
@@ -60,10 +66,26 @@ fn send_blocking(
 }
 
 fn transport_error(upstream: Upstream, error: ureq::Error) -> UpstreamError {
+    use std::io::ErrorKind;
     match error {
         ureq::Error::Timeout(_) => UpstreamError::Timeout { upstream },
-        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => UpstreamError::Timeout { upstream },
-        other => UpstreamError::Unreachable { upstream, source: cause(other) },
+        ureq::Error::Io(io) if io.kind() == ErrorKind::TimedOut => UpstreamError::Timeout { upstream },
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => {
+            UpstreamError::Unreachable { upstream, source: cause(error) }
+        }
+        ureq::Error::Io(io)
+            if matches!(
+                io.kind(),
+                ErrorKind::ConnectionRefused
+                    | ErrorKind::AddrNotAvailable
+                    | ErrorKind::NetworkUnreachable
+                    | ErrorKind::HostUnreachable
+            ) =>
+        {
+            UpstreamError::Unreachable { upstream, source: cause(io) }
+        }
+        // Anything else may have happened after the request was written.
+        other => UpstreamError::AnswerLost { upstream, source: cause(other) },
     }
 }
 
@@ -142,7 +164,10 @@ async fn send_async(
 fn reqwest_error(upstream: Upstream, error: reqwest::Error) -> UpstreamError {
     if error.is_timeout() {
         UpstreamError::Timeout { upstream }
-    } else {
+    } else if error.is_connect() {
         UpstreamError::Unreachable { upstream, source: cause(error) }
+    } else {
+        // The request may have been written before the connection failed.
+        UpstreamError::AnswerLost { upstream, source: cause(error) }
     }
 }

@@ -145,9 +145,52 @@ async fn garbage_is_an_invalid_response(client: UpstreamClient) {
 }
 
 async fn a_closed_port_is_unreachable(client: UpstreamClient) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let error = issuer_for(&format!("http://127.0.0.1:{port}"), client).generate_did(Uuid::new_v4()).await.unwrap_err();
+    let (_held, address) = upstream_fake::refusing_address();
+    let error = issuer_for(&format!("http://{address}"), client).generate_did(Uuid::new_v4()).await.unwrap_err();
     assert!(matches!(error, UpstreamError::Unreachable { upstream: Upstream::Identity, .. }), "{error:?}");
+}
+
+/// The issue call's error under `behaviour`, with how often it was sent and
+/// how many credentials the fake then holds.
+async fn issue_error(client: UpstreamClient, behaviour: Behaviour) -> (UpstreamError, u64, usize) {
+    let fake = FakeUpstreams::start();
+    fake.set_credentials(behaviour);
+    let request = request();
+    let sent = CredentialRequest {
+        learner_did: "did:upai:learner",
+        request: &request,
+        issued_on: "November 2026".into(),
+        issuance_id: Uuid::new_v4(),
+    };
+    let error = issuer_for(&fake.base_url(), client).issue_credential(sent).await.unwrap_err();
+    (error, fake.credential_calls(), fake.credentials_per_tag().values().sum())
+}
+
+async fn an_issue_call_whose_connection_dropped_after_issuing_is_not_sent_again(client: UpstreamClient) {
+    let (error, calls, held) = issue_error(client, Behaviour::IssueThenDrop).await;
+    assert!(matches!(error, UpstreamError::AnswerLost { upstream: Upstream::Credential, .. }), "{error:?}");
+    assert!(error.outcome_unknown() && error.worth_looking_up_at_once());
+    assert_eq!((calls, held), (1, 1), "one call, one credential");
+}
+
+async fn an_issue_call_answered_by_a_gateway_error_is_not_sent_again(client: UpstreamClient) {
+    for (behaviour, status) in
+        [(Behaviour::IssueThenStatus(502), 502), (Behaviour::Status(503), 503), (Behaviour::Status(504), 504)]
+    {
+        let (error, calls, _) = issue_error(client, behaviour).await;
+        assert!(matches!(error, UpstreamError::Rejected { status: s, .. } if s == status), "{error:?}");
+        assert!(error.outcome_unknown(), "a gateway may have forwarded it");
+        assert_eq!(calls, 1, "{behaviour:?}");
+    }
+}
+
+async fn an_issue_call_that_timed_out_or_was_unreadable_is_not_sent_again(client: UpstreamClient) {
+    let (error, calls, _) = issue_error(client, Behaviour::IssueThenStall(Duration::from_secs(3))).await;
+    assert!(matches!(error, UpstreamError::Timeout { .. }), "{error:?}");
+    assert_eq!(calls, 1);
+    let (error, calls, _) = issue_error(client, Behaviour::Garbage).await;
+    assert!(matches!(error, UpstreamError::InvalidResponse { .. }), "{error:?}");
+    assert_eq!(calls, 1);
 }
 
 /// Every check above, once per HTTP client.
@@ -173,5 +216,8 @@ for_each_client!(
     a_503_is_retried_within_the_bound,
     a_stalled_service_times_out,
     garbage_is_an_invalid_response,
-    a_closed_port_is_unreachable
+    a_closed_port_is_unreachable,
+    an_issue_call_whose_connection_dropped_after_issuing_is_not_sent_again,
+    an_issue_call_answered_by_a_gateway_error_is_not_sent_again,
+    an_issue_call_that_timed_out_or_was_unreadable_is_not_sent_again
 );

@@ -1,9 +1,9 @@
 //! The contracts every adapter of a port keeps, written once and run against
 //! each of them: `CertificateRepo` and `EventOutbox` on the in-memory store
 //! and Postgres, so that the fake the unit tests and the embedded mode use
-//! behaves as Postgres does; `CertificatePublisher` on the broker-less
-//! publishers, rdkafka on tansu and kafka-rust (when a Kafka ≤ 3.9 broker is
-//! given). Compiled only with the `contract-tests` feature.
+//! behaves as Postgres does; `CertificatePublisher` on the embedded log
+//! publisher and the recording double, rdkafka on tansu and kafka-rust (when
+//! a Kafka ≤ 3.9 broker is given), each read back from where it sent. Compiled only with the `contract-tests` feature.
 //!
 //! Each store check gets a fresh, empty store; the outbox checks record their
 //! events through the store's `CertificateRepo`, as the service does.
@@ -138,9 +138,31 @@ async fn verified_status(issuer: &dyn CredentialIssuer, certificate_id: &str, re
     verification.0["status"].as_str().expect("a status").to_owned()
 }
 
+/// A record as a publisher's destination received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    pub key: String,
+    pub payload: String,
+    pub headers: Vec<(String, String)>,
+}
+
+/// Where a publisher's records can be read back from: a consumer of the
+/// broker's topic, the log the embedded publisher writes, a double's list.
+pub trait Destination: Send + Sync {
+    /// Every record received so far, in the order received, waiting (within
+    /// a bound of the destination's) until there are at least `at_least`.
+    fn received(&self, at_least: usize) -> Vec<Received>;
+}
+
 /// Runs every check of the publisher contract on a publisher whose broker
-/// (if it has one) is up and has its topic.
-pub async fn check_publisher(publisher: &dyn CertificatePublisher) {
+/// (if it has one) is up and has its topic, reading back what it sent from
+/// `destination`. With `event_id_header`, every record carries the event's
+/// id in that header.
+pub async fn check_publisher(
+    publisher: &dyn CertificatePublisher,
+    destination: &dyn Destination,
+    event_id_header: Option<&str>,
+) {
     assert!(publisher.publish(&[]).await.is_empty(), "an empty batch is answered with nothing");
     let batch = events(&[("course-a", 3), ("course-b", 2)]);
     let results = publisher.publish(&batch).await;
@@ -149,6 +171,17 @@ pub async fn check_publisher(publisher: &dyn CertificatePublisher) {
     let again = publisher.publish(&batch[..1]).await;
     assert!(again[0].is_ok(), "a redelivered event (same id) is accepted again: at-least-once, {again:?}");
     publisher.flush(Duration::from_secs(5)).await;
+
+    let sent: Vec<&PendingEvent> = batch.iter().chain(&batch[..1]).collect();
+    let received = destination.received(sent.len());
+    assert_eq!(received.len(), sent.len(), "every acknowledged event arrived, once: {received:#?}");
+    for (event, record) in sent.iter().zip(&received) {
+        assert_eq!((&record.key, &record.payload), (&event.key, &event.payload), "key and value as given, in order");
+        if let Some(name) = event_id_header {
+            let header = record.headers.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str());
+            assert_eq!(header, Some(event.event_id.to_string().as_str()), "the {name} header names the event");
+        }
+    }
 }
 
 /// Runs every check of the publisher contract on a publisher whose broker

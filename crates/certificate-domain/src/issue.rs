@@ -141,20 +141,44 @@ impl IssueCertificate {
             Claim::InFlight => return Err(IssueError::InFlight),
             Claim::KeyReused => return Err(IssueError::KeyReused),
         };
-        match self.issue_claimed(&acquired, request).await {
+        let credential = match self.obtain_credential(&acquired, request).await {
+            Ok(credential) => credential,
+            Err(error) => {
+                let outcome_unknown = matches!(&error, IssueError::Upstream(error)
+                    if error.upstream() == Upstream::Credential && error.outcome_unknown());
+                self.release(acquired.token, &error, outcome_unknown).await;
+                return Err(error);
+            }
+        };
+        match self.record(&acquired, request, credential).await {
             Ok(credential) => Ok(IssueOutcome { credential, replayed: false }),
             Err(error) => {
-                self.release(acquired.token, &error).await;
+                // The credential exists upstream: the next attempt must find
+                // it, not issue another.
+                self.release(acquired.token, &error, true).await;
                 Err(error)
             }
         }
     }
 
-    async fn issue_claimed(&self, acquired: &Acquired, request: &IssueRequest) -> Result<Value, IssueError> {
-        let credential = match self.earlier_credential(acquired).await? {
-            Some(credential) => credential,
-            None => self.issue_credential(acquired.issuance_id, request).await?,
-        };
+    /// The credential of this issuance: an earlier attempt's, or a new one.
+    async fn obtain_credential(
+        &self,
+        acquired: &Acquired,
+        request: &IssueRequest,
+    ) -> Result<IssuedCredential, IssueError> {
+        match self.earlier_credential(acquired).await? {
+            Some(credential) => Ok(credential),
+            None => Ok(self.issue_credential(acquired.issuance_id, request).await?),
+        }
+    }
+
+    async fn record(
+        &self,
+        acquired: &Acquired,
+        request: &IssueRequest,
+        credential: IssuedCredential,
+    ) -> Result<Value, IssueError> {
         let event = self.event(request, &credential.certificate_id);
         let certificate =
             IssuedCertificate { request, credential: &credential, revoke_previous: self.revoke_on_reissue };
@@ -192,9 +216,37 @@ impl IssueCertificate {
     ) -> Result<IssuedCredential, UpstreamError> {
         let learner_did = self.issuer.generate_did(request.user_id).await?;
         let issued_on = request.issued_on.clone().unwrap_or_else(|| self.clock.now().format("%B %Y").to_string());
-        self.issuer
+        let issued = self
+            .issuer
             .issue_credential(CredentialRequest { learner_did: &learner_did, request, issued_on, issuance_id })
-            .await
+            .await;
+        match issued {
+            Err(error) if error.worth_looking_up_at_once() => self.look_up_lost_answer(issuance_id, error).await,
+            other => other,
+        }
+    }
+
+    /// The credential of an issue call whose answer was lost, if the
+    /// credential service made it. The call itself is never sent again here:
+    /// a second POST could make a second credential. Without a credential
+    /// found, the attempt fails with the call's error and the next one looks
+    /// again before issuing.
+    async fn look_up_lost_answer(
+        &self,
+        issuance_id: Uuid,
+        lost: UpstreamError,
+    ) -> Result<IssuedCredential, UpstreamError> {
+        match self.issuer.find_issued(issuance_id).await {
+            Ok(Some(credential)) => {
+                tracing::info!(%issuance_id, error = %lost, "the issue call's answer was lost; its credential was found");
+                Ok(credential)
+            }
+            Ok(None) => Err(lost),
+            Err(lookup) => {
+                tracing::warn!(%issuance_id, error = %lost, %lookup, "the issue call's answer was lost and the lookup failed");
+                Err(lost)
+            }
+        }
     }
 
     /// The event, stamped once the credential is back (its publish lag starts
@@ -209,13 +261,13 @@ impl IssueCertificate {
     }
 
     /// A claim that cannot be released now expires with its lease instead
-    /// (and the next holder then looks first, as after a crash).
-    async fn release(&self, token: ClaimToken, cause: &IssueError) {
+    /// (and the next holder then looks first, as after a crash). With
+    /// `outcome_unknown` a credential may exist upstream, and the next
+    /// attempt of this issuance looks for it before issuing.
+    async fn release(&self, token: ClaimToken, cause: &IssueError, outcome_unknown: bool) {
         if matches!(cause, IssueError::Repo(RepoError::ClaimLost)) {
             return;
         }
-        let outcome_unknown = matches!(cause, IssueError::Upstream(error)
-            if error.upstream() == Upstream::Credential && error.outcome_unknown());
         if let Err(error) = self.repo.release(token, outcome_unknown).await {
             tracing::warn!(%error, "could not release an issuance claim; it expires with its lease");
         }

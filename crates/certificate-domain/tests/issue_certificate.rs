@@ -4,11 +4,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use certificate_domain::ports::{
-    cause_from, CertificateRepo, Claim, ClaimRequest, PublishError, RepoError, SystemClock, Upstream, UpstreamError,
+    cause_from, CertificateRepo, Claim, ClaimRequest, ClaimToken, IssuedCertificate, PublishError, RecordedCertificate,
+    RecordedCredential, RepoError, SystemClock, Upstream, UpstreamError,
 };
 use certificate_domain::{
-    hand_off, IssueCertificate, IssueCommand, IssueError, IssueRequest, OutboxRelay, RelayPolicy, RequestFields,
-    Revocations,
+    hand_off, CertificateEvent, IssueCertificate, IssueCommand, IssueError, IssueRequest, OutboxRelay, RelayPolicy,
+    RequestFields, Revocations,
 };
 use certificate_memory::{FakeCredentialIssuer, FixedClock, InMemoryStore, RecordingPublisher};
 use serde_json::{json, Value};
@@ -247,6 +248,77 @@ async fn a_failed_lookup_issues_nothing_and_the_next_retry_succeeds_once() {
 
     w.use_case.issue(&command(json!({}))).await.unwrap();
     assert_eq!((w.issuer.credentials_issued(), w.store.certificate_count()), (1, 1));
+}
+
+#[tokio::test]
+async fn a_dropped_answer_is_looked_up_at_once_and_recorded_without_a_second_post() {
+    let w = world();
+    let dropped = UpstreamError::AnswerLost { upstream: Upstream::Credential, source: cause_from("reset") };
+    w.issuer.lose_next_answer_as(dropped);
+    let issued = w.use_case.issue(&command(json!({}))).await.expect("the lookup found the credential");
+    assert_eq!((w.issuer.credentials_issued(), w.store.certificate_count()), (1, 1));
+    let stored = w.store.certificate(request(json!({})).user_id, "do_1").unwrap();
+    assert_eq!(stored.certificate_id, certificate_id(&issued.credential));
+}
+
+#[tokio::test]
+async fn a_gateway_error_with_nothing_issued_fails_and_the_next_attempt_looks_first() {
+    let w = world();
+    w.issuer.fail_next_credential(UpstreamError::Rejected { upstream: Upstream::Credential, status: 502 });
+    let error = w.use_case.issue(&command(json!({}))).await.unwrap_err();
+    assert!(matches!(error, IssueError::Upstream(UpstreamError::Rejected { status: 502, .. })), "{error:?}");
+    assert_eq!(w.issuer.credentials_issued(), 0, "looked up, found nothing, not sent again");
+
+    w.issuer.fail_next_lookup(FakeCredentialIssuer::unavailable(Upstream::Credential));
+    w.use_case.issue(&command(json!({}))).await.expect_err("the next attempt looked first, and met the failure");
+    w.use_case.issue(&command(json!({}))).await.unwrap();
+    assert_eq!((w.issuer.credentials_issued(), w.store.certificate_count()), (1, 1));
+}
+
+/// The in-memory store, whose next `record_issued` fails as an outage would.
+struct RecordFailsOnce {
+    store: Arc<InMemoryStore>,
+    failed: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl CertificateRepo for RecordFailsOnce {
+    async fn find(&self, user_id: uuid::Uuid, course_id: &str) -> Result<Option<RecordedCertificate>, RepoError> {
+        self.store.find(user_id, course_id).await
+    }
+    async fn find_credential(&self, certificate_id: &str) -> Result<Option<RecordedCredential>, RepoError> {
+        self.store.find_credential(certificate_id).await
+    }
+    async fn claim(&self, claim: ClaimRequest<'_>) -> Result<Claim, RepoError> {
+        self.store.claim(claim).await
+    }
+    async fn release(&self, token: ClaimToken, outcome_unknown: bool) -> Result<(), RepoError> {
+        self.store.release(token, outcome_unknown).await
+    }
+    async fn record_issued(
+        &self,
+        token: ClaimToken,
+        certificate: IssuedCertificate<'_>,
+        event: &CertificateEvent,
+    ) -> Result<i64, RepoError> {
+        if !self.failed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Err(RepoError::Unavailable(cause_from("the database went away")));
+        }
+        self.store.record_issued(token, certificate, event).await
+    }
+}
+
+#[tokio::test]
+async fn a_credential_that_could_not_be_recorded_is_found_by_the_next_attempt_not_issued_again() {
+    let store = Arc::new(InMemoryStore::new());
+    let repo = Arc::new(RecordFailsOnce { store: store.clone(), failed: false.into() });
+    let issuer = Arc::new(FakeCredentialIssuer::new());
+    let use_case = IssueCertificate::new(repo, issuer.clone(), Arc::new(SystemClock));
+    let error = use_case.issue(&command(json!({}))).await.unwrap_err();
+    assert!(matches!(error, IssueError::Repo(RepoError::Unavailable(_))), "{error:?}");
+
+    use_case.issue(&command(json!({}))).await.unwrap();
+    assert_eq!((issuer.credentials_issued(), store.certificate_count()), (1, 1), "one credential, recorded");
 }
 
 #[tokio::test]

@@ -112,6 +112,9 @@ fn upstream_message(error: &UpstreamError) -> String {
         UpstreamError::Timeout { upstream } => format!("the {} timed out", service(upstream)),
         UpstreamError::Rejected { upstream, status } => format!("the {} answered HTTP {status}", service(upstream)),
         UpstreamError::Unreachable { upstream, .. } => format!("the {} is unreachable", service(upstream)),
+        UpstreamError::AnswerLost { upstream, .. } => {
+            format!("the {} closed the connection before answering", service(upstream))
+        }
         UpstreamError::InvalidResponse { upstream, .. } => {
             format!("the {} sent an answer that cannot be read", service(upstream))
         }

@@ -27,8 +27,8 @@ pub struct FakeCredentialIssuer {
     credential_failures: Mutex<VecDeque<UpstreamError>>,
     lookup_failures: Mutex<VecDeque<UpstreamError>>,
     revoke_failures: Mutex<VecDeque<UpstreamError>>,
-    /// Answers lost after the credential was made: the caller sees a timeout.
-    lost_answers: Mutex<usize>,
+    /// Answers lost after the credential was made: the caller sees these errors.
+    lost_answers: Mutex<VecDeque<UpstreamError>>,
     held: Mutex<Vec<Held>>,
 }
 
@@ -53,7 +53,13 @@ impl FakeCredentialIssuer {
 
     /// The next credential is made, but its answer is lost (a timeout).
     pub fn lose_next_answer(&self) {
-        *self.lost_answers.lock().unwrap() += 1;
+        self.lose_next_answer_as(UpstreamError::Timeout { upstream: Upstream::Credential });
+    }
+
+    /// The next credential is made, and the caller gets `error` instead of it
+    /// (a dropped connection, a gateway's 502).
+    pub fn lose_next_answer_as(&self, error: UpstreamError) {
+        self.lost_answers.lock().unwrap().push_back(error);
     }
 
     /// The next lookup by issuance id fails with `error`.
@@ -120,11 +126,7 @@ impl CredentialIssuer for FakeCredentialIssuer {
         let issued = IssuedCredential { certificate_id, body };
         let held = Held { credential: issued.clone(), issuance_id: credential.issuance_id, revoked: false };
         self.held.lock().unwrap().push(held);
-        let mut lost = self.lost_answers.lock().unwrap();
-        if *lost > 0 {
-            *lost -= 1;
-            return Err(UpstreamError::Timeout { upstream: Upstream::Credential });
-        }
+        fail_next(&self.lost_answers)?;
         Ok(issued)
     }
 

@@ -239,6 +239,7 @@ fn upstream_outcome(error: &UpstreamError) -> &'static str {
     match error {
         UpstreamError::Rejected { .. } => "rejected",
         UpstreamError::Unreachable { .. } => "unreachable",
+        UpstreamError::AnswerLost { .. } => "answer_lost",
         UpstreamError::Timeout { .. } => "timeout",
         UpstreamError::InvalidResponse { .. } => "invalid_response",
     }

@@ -6,16 +6,20 @@
 //! `GET /credentials/{id}/verify` (Sunbird RC's status and checks).
 //!
 //! Tests start it on port 0, switch how each call behaves (answer, fail
-//! with a status, a few times or always, stall, issue then stall, send
-//! garbage, fail every other call), read back the exact bodies it received
+//! with a status, a few times or always, stall, issue then stall, issue
+//! then drop the connection or answer a gateway error, send garbage, fail
+//! every other call), read back the exact bodies it received
 //! and count the credentials it holds per issuance tag. `make up` and the
 //! benchmarks run its binary.
 
+use std::any::Any;
 use std::net::{SocketAddr, TcpListener};
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use actix_web::dev::Extensions;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -36,6 +40,13 @@ pub enum Behaviour {
     /// The credential service keeps the credential at once, then answers
     /// only after this long: an issuance whose answer is lost to a timeout.
     IssueThenStall(Duration),
+    /// The credential service keeps the credential, then closes the
+    /// connection without answering: a backend or proxy that dies (or resets
+    /// the connection) after the commit.
+    IssueThenDrop,
+    /// The credential service keeps the credential, then answers this status:
+    /// a gateway that lost its backend's answer (502, 504).
+    IssueThenStatus(u16),
     /// This status for the next `times` calls, a correct answer after.
     StatusTimes(u16, u64),
     /// 200 with a body that is not JSON.
@@ -136,6 +147,7 @@ impl FakeUpstreams {
                 .route(REVOKE_PATH, web::delete().to(revoke))
                 .route(VERIFY_PATH, web::get().to(verify))
         })
+        .on_connect(keep_socket)
         .workers(workers)
         .disable_signals()
         .listen(listener)?
@@ -228,6 +240,17 @@ impl FakeUpstreams {
     }
 }
 
+/// A loopback address that refuses connections, as a service that is down
+/// looks: the socket is bound and never listens, so no other process can
+/// take the port while the returned socket is held.
+pub fn refusing_address() -> (socket2::Socket, SocketAddr) {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a TCP socket");
+    socket.bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into()).expect("bind a loopback port");
+    let address = socket.local_addr().expect("its address").as_socket().expect("an IP address");
+    (socket, address)
+}
+
 /// Decides the answer of one call; `None` means answer normally.
 async fn misbehave(state: &State, service: &Service, body: &Value) -> Option<HttpResponse> {
     let call = service.calls.fetch_add(1, Ordering::SeqCst);
@@ -236,7 +259,9 @@ async fn misbehave(state: &State, service: &Service, body: &Value) -> Option<Htt
     }
     let behaviour = *service.behaviour.lock().unwrap();
     match behaviour {
-        Behaviour::Answer | Behaviour::IssueThenStall(_) => None,
+        Behaviour::Answer | Behaviour::IssueThenStall(_) | Behaviour::IssueThenDrop | Behaviour::IssueThenStatus(_) => {
+            None
+        }
         Behaviour::Stall(delay) => {
             actix_web::rt::time::sleep(delay).await;
             None
@@ -265,7 +290,26 @@ async fn generate_did(state: web::Data<State>, body: web::Json<Value>) -> HttpRe
     HttpResponse::Ok().json(json!([{"id": format!("did:upai:{}", Uuid::new_v4())}]))
 }
 
-async fn issue_credential(state: web::Data<State>, body: web::Json<Value>) -> HttpResponse {
+/// The connection's socket, kept for a handler that must close it unanswered.
+#[derive(Clone, Copy)]
+struct Socket(RawFd);
+
+fn keep_socket(connection: &dyn Any, data: &mut Extensions) {
+    if let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+        data.insert(Socket(stream.as_raw_fd()));
+    }
+}
+
+/// Shuts the request's connection down both ways: the caller reads the end
+/// of the stream where the answer should be.
+fn close_unanswered(request: &HttpRequest) {
+    let socket = request.conn_data::<Socket>().expect("every connection's socket is kept");
+    // SAFETY: the connection, and so its socket, lives while its request is handled.
+    let fd = unsafe { BorrowedFd::borrow_raw(socket.0) };
+    let _ = socket2::SockRef::from(&fd).shutdown(std::net::Shutdown::Both);
+}
+
+async fn issue_credential(state: web::Data<State>, request: HttpRequest, body: web::Json<Value>) -> HttpResponse {
     if let Some(response) = misbehave(&state, &state.credentials, &body).await {
         return response;
     }
@@ -287,8 +331,11 @@ async fn issue_credential(state: web::Data<State>, body: web::Json<Value>) -> Ht
     let tags = body["tags"].as_array().into_iter().flatten().filter_map(|t| t.as_str().map(str::to_owned)).collect();
     state.issued.lock().unwrap().push(Stored { credential: credential.clone(), tags, revoked: false });
     let behaviour = *state.credentials.behaviour.lock().unwrap();
-    if let Behaviour::IssueThenStall(delay) = behaviour {
-        actix_web::rt::time::sleep(delay).await;
+    match behaviour {
+        Behaviour::IssueThenStall(delay) => actix_web::rt::time::sleep(delay).await,
+        Behaviour::IssueThenDrop => close_unanswered(&request),
+        Behaviour::IssueThenStatus(status) => return error_status(status),
+        _ => {}
     }
     HttpResponse::Ok().json(json!({ "credential": credential }))
 }

@@ -62,8 +62,14 @@ impl fmt::Display for Upstream {
 pub enum UpstreamError {
     #[error("{upstream} answered HTTP {status}")]
     Rejected { upstream: Upstream, status: u16 },
+    /// The request never reached the service (no connection could be made):
+    /// nothing happened there.
     #[error("{upstream} is unreachable: {source}")]
     Unreachable { upstream: Upstream, source: Cause },
+    /// The request was sent and the connection closed before an answer came:
+    /// the service may have done what was asked.
+    #[error("{upstream} closed the connection before answering: {source}")]
+    AnswerLost { upstream: Upstream, source: Cause },
     #[error("{upstream} did not answer in time")]
     Timeout { upstream: Upstream },
     #[error("{upstream} sent an invalid response: {source}")]
@@ -75,17 +81,38 @@ impl UpstreamError {
         match self {
             UpstreamError::Rejected { upstream, .. }
             | UpstreamError::Unreachable { upstream, .. }
+            | UpstreamError::AnswerLost { upstream, .. }
             | UpstreamError::Timeout { upstream }
             | UpstreamError::InvalidResponse { upstream, .. } => *upstream,
         }
     }
 
     /// Whether the call may have taken effect although it failed: no answer
-    /// in time, a dropped connection, an answer that could not be read. An
-    /// HTTP error status is a known failure.
+    /// in time, a dropped connection, an answer that could not be read, or a
+    /// gateway's 502/503/504 (a proxy may answer so after it forwarded the
+    /// request). Any other HTTP error status, and a request that never left,
+    /// are known failures.
     pub fn outcome_unknown(&self) -> bool {
-        !matches!(self, UpstreamError::Rejected { .. })
+        match self {
+            UpstreamError::Rejected { status, .. } => is_gateway_status(*status),
+            UpstreamError::Unreachable { .. } => false,
+            UpstreamError::AnswerLost { .. }
+            | UpstreamError::Timeout { .. }
+            | UpstreamError::InvalidResponse { .. } => true,
+        }
     }
+
+    /// Whether what the call did is worth looking up at once: every unknown
+    /// outcome but our own timeout, after which the service is likely still
+    /// working on it (the next attempt looks instead).
+    pub fn worth_looking_up_at_once(&self) -> bool {
+        self.outcome_unknown() && !matches!(self, UpstreamError::Timeout { .. })
+    }
+}
+
+/// 502, 503 and 504: what a gateway answers when its backend failed it.
+pub fn is_gateway_status(status: u16) -> bool {
+    matches!(status, 502..=504)
 }
 
 /// What the credential service needs to issue the learner's credential.
@@ -93,7 +120,7 @@ impl UpstreamError {
 pub struct CredentialRequest<'a> {
     pub learner_did: &'a str,
     pub request: &'a IssueRequest,
-    /// The text shown on the certificate: the request's `issuedOn` or "November 2026".
+    /// The text shown on the certificate: the request's `issuedOn`, or the month of issue ("November 2026").
     pub issued_on: String,
     /// Sent along as the tag `issuance:<id>`, so that a credential whose
     /// answer was lost can be found again.
