@@ -13,9 +13,9 @@ async fn issue_with_authorization(app: &TestApp, authorization: Option<&str>) ->
     app.issue_with(&contract_body(), &headers).await.status
 }
 
-/// The operations the service documents in its own OpenAPI document (the
-/// route table clients and schemathesis use): method, concrete path, and
-/// whether the document says they need a token.
+/// The operations of the service's own OpenAPI document, which lists every
+/// route it serves (certificate-http's route table is checked against it):
+/// method, concrete path, and whether the document says they need a token.
 async fn documented_operations(app: &TestApp) -> Vec<(String, String, bool)> {
     let document = app.get("/openapi.json").await.body;
     let mut operations = Vec::new();

@@ -5,7 +5,6 @@ use certificate_domain::ports::Dependency;
 use futures_util::future::join_all;
 use serde::Serialize;
 
-use crate::routes::resource;
 use crate::AppState;
 
 /// One dependency in the readiness answer.
@@ -20,12 +19,6 @@ struct DependencyStatus {
 async fn status(dependency: &dyn Dependency) -> DependencyStatus {
     let error = dependency.check().await.err().map(|error| error.to_string());
     DependencyStatus { name: dependency.name(), ok: error.is_none(), error }
-}
-
-pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/health/live", "GET", web::get().to(live)))
-        .service(resource("/health/ready", "GET", web::get().to(ready)))
-        .service(resource("/metrics", "GET", web::get().to(metrics)));
 }
 
 #[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics",

@@ -13,6 +13,7 @@ mod health;
 mod observe;
 mod openapi;
 mod routes;
+mod table;
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -25,6 +26,7 @@ use certificate_domain::{IssueCertificate, ReadCertificate};
 
 pub use auth::ApiTokens;
 pub use errors::ApiError;
+pub use table::served_routes;
 
 /// The largest request body accepted; a certificate request is far smaller.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -55,10 +57,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         cfg.app_data(web::Data::new(state))
             .app_data(routes::json_config())
-            .configure(routes::issue_routes)
-            .configure(routes::read_routes)
-            .configure(health::routes)
-            .configure(openapi::routes)
+            .configure(table::register)
             .default_service(web::to(errors::not_found));
     }
 }

@@ -294,7 +294,3 @@ fn require_bearer(document: &mut Value) {
         }
     }
 }
-
-pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(crate::routes::resource("/openapi.json", "GET", web::get().to(openapi_json)));
-}

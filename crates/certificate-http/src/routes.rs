@@ -13,33 +13,10 @@ use serde::Serialize;
 use crate::openapi::schemas;
 use crate::{ApiError, AppState, MAX_BODY_BYTES};
 
-pub const ISSUE_PATHS: [&str; 2] = ["/certificate/issue", "/v1/tracking/certificate/issue"];
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
 /// Marks an answer that repeats an earlier issuance's stored result.
 const REPLAYED_HEADER: HeaderName = HeaderName::from_static("idempotent-replayed");
-
-pub(crate) fn issue_routes(cfg: &mut web::ServiceConfig) {
-    for path in ISSUE_PATHS {
-        cfg.service(resource(path, "POST", web::post().to(issue_certificate)));
-    }
-}
-
-/// A path that answers `route`, and any other method with 405 naming `allow`.
-pub(crate) fn resource(path: &str, allow: &'static str, route: actix_web::Route) -> actix_web::Resource {
-    web::resource(path).route(route).default_service(web::to(move || method_not_allowed(allow)))
-}
-
-pub(crate) fn read_routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/.well-known/did.json", "GET", web::get().to(did_document)));
-    for prefix in ["", "/v1/tracking"] {
-        // First: `/certificate/{userId}/{courseId}` would take `verify` for a course id.
-        let verify = format!("{prefix}/certificate/{{certificateId}}/verify");
-        cfg.service(resource(&verify, "GET", web::get().to(verify_certificate)));
-        let read = format!("{prefix}/certificate/{{userId}}/{{courseId}}");
-        cfg.service(resource(&read, "GET", web::get().to(read_certificate)));
-    }
-}
 
 /// `GET /.well-known/did.json`: the built-in issuer's DID document.
 #[utoipa::path(
@@ -145,12 +122,6 @@ fn json_error(error: JsonPayloadError) -> ApiError {
         JsonPayloadError::Deserialize(_) => ApiError::Body("is not valid JSON"),
         _ => ApiError::Body("cannot be read"),
     }
-}
-
-async fn method_not_allowed(allow: &'static str) -> HttpResponse {
-    HttpResponse::MethodNotAllowed()
-        .insert_header(("Allow", allow))
-        .json(serde_json::json!({"success": false, "statusCode": 405, "message": format!("use {allow}")}))
 }
 
 #[derive(Serialize)]

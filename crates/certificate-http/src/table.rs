@@ -1,0 +1,60 @@
+//! The route table: every route the service serves, registered from here
+//! and nowhere else, so that the served routes can be listed
+//! ([`served_routes`]) and checked against the OpenAPI document (every one
+//! documented, every documented one served; crates/certificate-http/tests).
+
+use actix_web::{web, HttpResponse, Route};
+
+use crate::openapi::LEGACY_PREFIX;
+use crate::{health, openapi, routes};
+
+struct RouteSpec {
+    path: String,
+    method: &'static str,
+    handler: fn() -> Route,
+}
+
+fn spec(path: impl Into<String>, method: &'static str, handler: fn() -> Route) -> RouteSpec {
+    RouteSpec { path: path.into(), method, handler }
+}
+
+/// In registration order: for each prefix, verify before read, since
+/// `/certificate/{userId}/{courseId}` would take `verify` for a course id.
+fn route_table() -> Vec<RouteSpec> {
+    let mut table = vec![
+        spec("/.well-known/did.json", "GET", || web::get().to(routes::did_document)),
+        spec("/health/live", "GET", || web::get().to(health::live)),
+        spec("/health/ready", "GET", || web::get().to(health::ready)),
+        spec("/metrics", "GET", || web::get().to(health::metrics)),
+        spec("/openapi.json", "GET", || web::get().to(openapi::openapi_json)),
+    ];
+    for prefix in ["", LEGACY_PREFIX] {
+        table.push(spec(format!("{prefix}/certificate/issue"), "POST", || web::post().to(routes::issue_certificate)));
+        let verify = format!("{prefix}/certificate/{{certificateId}}/verify");
+        table.push(spec(verify, "GET", || web::get().to(routes::verify_certificate)));
+        let read = format!("{prefix}/certificate/{{userId}}/{{courseId}}");
+        table.push(spec(read, "GET", || web::get().to(routes::read_certificate)));
+    }
+    table
+}
+
+/// Every route the service serves, as (method, path) with the OpenAPI
+/// document's `{parameter}` names.
+pub fn served_routes() -> Vec<(&'static str, String)> {
+    route_table().into_iter().map(|spec| (spec.method, spec.path)).collect()
+}
+
+pub(crate) fn register(cfg: &mut web::ServiceConfig) {
+    for spec in route_table() {
+        let allow = spec.method;
+        let resource = web::resource(spec.path.as_str()).route((spec.handler)());
+        cfg.service(resource.default_service(web::to(move || method_not_allowed(allow))));
+    }
+}
+
+/// A known path asked with another method.
+async fn method_not_allowed(allow: &'static str) -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header(("Allow", allow))
+        .json(serde_json::json!({"success": false, "statusCode": 405, "message": format!("use {allow}")}))
+}
