@@ -88,31 +88,52 @@ pub struct PrivateBroker {
 }
 
 impl PrivateBroker {
+    /// A port is free when picked but may be taken before tansu binds it:
+    /// then tansu exits, and another port is tried.
     pub fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let proxy = crate::TcpProxy::start(([127, 0, 0, 1], port).into());
-        let registry = schema_registry();
-        let process = std::process::Command::new("tansu")
-            .current_dir(registry.parent().expect("the registry is a subfolder"))
-            .args(["broker", "--storage-engine", "memory://tansu/", "--schema-registry", "file://./schemas"])
-            .arg("--listener-url")
-            .arg(format!("tcp://127.0.0.1:{port}"))
-            .arg("--advertised-listener-url")
-            .arg(format!("tcp://{}", proxy.address()))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("start tansu (make deps installs it)");
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(10), "tansu did not start");
-            std::thread::sleep(Duration::from_millis(20));
+        for _ in 0..5 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let proxy = crate::TcpProxy::start(([127, 0, 0, 1], port).into());
+            if let Some(process) = start_tansu(port, &proxy.address()) {
+                return Self { proxy, process };
+            }
         }
-        Self { proxy, process }
+        panic!("tansu did not start on any of 5 free ports");
     }
 
     pub fn brokers(&self) -> String {
         self.proxy.address()
+    }
+}
+
+/// tansu listening on `port` and advertising `advertised`; `None` if it
+/// exited (its port was taken).
+fn start_tansu(port: u16, advertised: &str) -> Option<std::process::Child> {
+    let registry = schema_registry();
+    let mut process = std::process::Command::new("tansu")
+        .current_dir(registry.parent().expect("the registry is a subfolder"))
+        .args(["broker", "--storage-engine", "memory://tansu/", "--schema-registry", "file://./schemas"])
+        .arg("--listener-url")
+        .arg(format!("tcp://127.0.0.1:{port}"))
+        .arg("--advertised-listener-url")
+        .arg(format!("tcp://{advertised}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start tansu (make deps installs it)");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(10), "tansu did not start");
+        if process.try_wait().expect("tansu's status").is_some() {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // What answered may be another process that took the port: tansu then exits.
+    std::thread::sleep(Duration::from_millis(100));
+    match process.try_wait().expect("tansu's status") {
+        None => Some(process),
+        Some(_) => None,
     }
 }
 

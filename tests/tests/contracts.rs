@@ -16,6 +16,7 @@ use certificate_domain::contract::{
 };
 use certificate_domain::ports::{CertificateRepo, Claim, ClaimRequest, RepoError};
 use certificate_kafka_rust::{KafkaRustConfig, KafkaRustPublisher};
+use certificate_local_issuer::{IssuerKey, LocalIssuer};
 use certificate_memory::InMemoryStore;
 use certificate_metrics::{MeteredIssuer, MeteredPublisher, Metrics};
 use certificate_postgres::{run_migrations, PgConfig, PgStore};
@@ -182,6 +183,12 @@ async fn the_metered_http_issuer_keeps_the_credential_issuer_contract_against_th
     .expect("the upstreams are set");
     let metered = MeteredIssuer::new(Arc::new(HttpCredentialIssuer::new(config)), metrics());
     check_credential_issuer(&metered, IssuedLookup::FindsIssued).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_metered_local_issuer_keeps_the_credential_issuer_contract() {
+    let metered = MeteredIssuer::new(Arc::new(LocalIssuer::new(IssuerKey::generate())), metrics());
+    check_credential_issuer(&metered, IssuedLookup::NothingToFind).await;
 }
 
 /// kafka-rust speaks only protocol v0, which tansu rejects (see kafka_rust.rs).
