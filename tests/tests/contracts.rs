@@ -4,19 +4,20 @@
 //! wrap every production adapter (crates/certificate-memory/tests/contracts.rs
 //! runs the same suites on the in-memory store and the broker-less publishers).
 
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use std::sync::Arc;
-
 use certificate_credential_service::{HttpCredentialIssuer, UpstreamConfig};
 use certificate_domain::contract::{
-    check_credential_issuer, check_outbox, check_publisher, check_repo, check_revocations, check_unreachable_publisher,
-    IssuedLookup,
+    check_credential_issuance, check_credential_verification, check_every_credential_role, check_outbox,
+    check_publisher, check_repo, check_revocations, check_unreachable_publisher,
 };
-use certificate_domain::ports::{CertificateRepo, Claim, ClaimRequest, RepoError};
+use certificate_domain::ports::{
+    CertificateRepo, Claim, ClaimRequest, CredentialIssuance, CredentialVerification, RepoError,
+};
 use certificate_kafka_rust::{KafkaRustConfig, KafkaRustPublisher};
-use certificate_local_issuer::{IssuerKey, LocalIssuer};
+use certificate_local_issuer::{IssuerKey, LocalIssuer, RecordedRevocation};
 use certificate_memory::InMemoryStore;
 use certificate_metrics::{MeteredIssuer, MeteredPublisher, Metrics};
 use certificate_postgres::{run_migrations, PgConfig, PgStore};
@@ -165,7 +166,7 @@ async fn metered_kafka_rust_without_a_broker_keeps_the_publisher_contract() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_metered_http_issuer_keeps_the_credential_issuer_contract_against_the_fake() {
+async fn the_metered_http_issuer_keeps_the_contract_of_every_credential_role_against_the_fake() {
     let fake = FakeUpstreams::start();
     let config = UpstreamConfig::from_vars(
         [
@@ -182,13 +183,16 @@ async fn the_metered_http_issuer_keeps_the_credential_issuer_contract_against_th
     .expect("a valid configuration")
     .expect("the upstreams are set");
     let metered = MeteredIssuer::new(Arc::new(HttpCredentialIssuer::new(config)), metrics());
-    check_credential_issuer(&metered, IssuedLookup::FindsIssued).await;
+    check_every_credential_role(&metered).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_metered_local_issuer_keeps_the_credential_issuer_contract() {
-    let metered = MeteredIssuer::new(Arc::new(LocalIssuer::new(IssuerKey::generate())), metrics());
-    check_credential_issuer(&metered, IssuedLookup::NothingToFind).await;
+async fn the_metered_local_issuer_keeps_the_contracts_of_its_roles() {
+    let local = Arc::new(LocalIssuer::new(IssuerKey::generate()));
+    let issuance = MeteredIssuer::new(local.clone() as Arc<dyn CredentialIssuance>, metrics());
+    let verification = MeteredIssuer::new(local as Arc<dyn CredentialVerification>, metrics());
+    check_credential_issuance(&issuance).await;
+    check_credential_verification(&issuance, &verification, &RecordedRevocation).await;
 }
 
 /// kafka-rust speaks only protocol v0, which tansu rejects (see kafka_rust.rs).

@@ -17,8 +17,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    cause_from, issuance_tag, CredentialIssuer, CredentialRequest, IssuedCredential, RecordedCredential, Upstream,
-    UpstreamError, Verification,
+    cause_from, issuance_tag, Checks, CredentialIssuance, CredentialRequest, CredentialRevocation,
+    CredentialVerification, IssuedCredential, IssuedLookup, LearnerIdentity, RecordedCredential, Upstream,
+    UpstreamError, Verdict, VerdictStatus,
 };
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -207,9 +208,10 @@ fn join_url(base: &str, path: &str) -> String {
     format!("{}{path}", base.trim_end_matches('/'))
 }
 
+/// `POST {identity}/did/generate`: the first DID of the answer.
 #[async_trait]
-impl CredentialIssuer for HttpCredentialIssuer {
-    async fn generate_did(&self, user_id: Uuid) -> Result<String, UpstreamError> {
+impl LearnerIdentity for HttpCredentialIssuer {
+    async fn learner_did(&self, user_id: Uuid) -> Result<String, UpstreamError> {
         let upstream = Upstream::Identity;
         let url = join_url(&self.config.identity_base_url, "/did/generate");
         let answer = self.call(upstream, Method::Post, url, did_request_body(user_id)).await?;
@@ -218,15 +220,22 @@ impl CredentialIssuer for HttpCredentialIssuer {
             .map(str::to_owned)
             .ok_or_else(|| invalid(upstream, "expected a JSON array whose first element has a string \"id\""))
     }
+}
 
-    async fn issue_credential(&self, credential: CredentialRequest<'_>) -> Result<IssuedCredential, UpstreamError> {
+/// `POST {credentials}/credentials/issue`, tagged with the issuance id.
+#[async_trait]
+impl CredentialIssuance for HttpCredentialIssuer {
+    async fn issue(&self, credential: CredentialRequest<'_>) -> Result<IssuedCredential, UpstreamError> {
         let url = join_url(&self.config.credentials_base_url, "/credentials/issue");
         let body = self.call_issuing(url, credential_request_body(&self.config, &credential)).await?;
         issued(body)
     }
+}
 
-    /// `GET /credentials?tags=issuance:<id>`: the stored credentials with the
-    /// tag, newest first; the newest is answered as `issue_credential` would.
+/// `GET /credentials?tags=issuance:<id>`: the stored credentials with the
+/// tag, newest first; the newest is answered as `issue` would.
+#[async_trait]
+impl IssuedLookup for HttpCredentialIssuer {
     async fn find_issued(&self, issuance_id: Uuid) -> Result<Option<IssuedCredential>, UpstreamError> {
         let path = format!("/credentials?tags={}&page=1&limit=10", issuance_tag(issuance_id));
         let url = join_url(&self.config.credentials_base_url, &path);
@@ -236,9 +245,12 @@ impl CredentialIssuer for HttpCredentialIssuer {
         };
         credentials.first().map(|newest| issued(json!({ "credential": newest }))).transpose()
     }
+}
 
-    /// `DELETE /credentials/{id}`; a credential the service does not know
-    /// (404) has nothing left to revoke.
+/// `DELETE /credentials/{id}`; a credential the service does not know
+/// (404) has nothing left to revoke.
+#[async_trait]
+impl CredentialRevocation for HttpCredentialIssuer {
     async fn revoke(&self, certificate_id: &str) -> Result<(), UpstreamError> {
         let url = join_url(&self.config.credentials_base_url, &format!("/credentials/{certificate_id}"));
         match self.call(Upstream::Credential, Method::Delete, url, Value::Null).await {
@@ -246,23 +258,47 @@ impl CredentialIssuer for HttpCredentialIssuer {
             Err(error) => Err(error),
         }
     }
+}
 
-    /// `GET /credentials/{id}/verify`; 404 means the service does not know the id.
-    /// The credential service keeps its own records: what this service recorded is not needed.
+/// `GET /credentials/{id}/verify`; 404 means the service does not know the id.
+/// The credential service keeps its own records: what this service recorded is not needed.
+#[async_trait]
+impl CredentialVerification for HttpCredentialIssuer {
     async fn verify(
         &self,
         certificate_id: &str,
         _recorded: Option<&RecordedCredential>,
-    ) -> Result<Option<Verification>, UpstreamError> {
+    ) -> Result<Option<Verdict>, UpstreamError> {
         let path = format!("/credentials/{}/verify", path_segment(certificate_id));
         let url = join_url(&self.config.credentials_base_url, &path);
         match self.call(Upstream::Credential, Method::Get, url, Value::Null).await {
-            Ok(answer) if answer.get("status").is_some_and(Value::is_string) => Ok(Some(Verification(answer))),
-            Ok(_) => Err(invalid(Upstream::Credential, "expected a JSON object with a string status")),
+            Ok(answer) => verdict(&answer).map(Some),
             Err(UpstreamError::Rejected { status: 404, .. }) => Ok(None),
             Err(error) => Err(error),
         }
     }
+}
+
+/// Sunbird RC's verdict, `{"status": "ISSUED", "checks": [{"active": "OK",
+/// "revoked": "OK", "expired": "OK", "proof": "OK"}]}`: a check passes when
+/// every object of `checks` that names it says `OK`, and fails when one says
+/// otherwise or none names it.
+fn verdict(answer: &Value) -> Result<Verdict, UpstreamError> {
+    let status = answer["status"]
+        .as_str()
+        .ok_or_else(|| invalid(Upstream::Credential, "expected a JSON object with a string status"))?;
+    let checks: &[Value] = answer["checks"].as_array().map_or(&[], Vec::as_slice);
+    let passes = |name: &str| {
+        let named: Vec<&Value> = checks.iter().filter_map(|check| check.get(name)).collect();
+        !named.is_empty() && named.iter().all(|said| *said == "OK")
+    };
+    let checks = Checks {
+        active: passes("active"),
+        not_revoked: passes("revoked"),
+        not_expired: passes("expired"),
+        proof: passes("proof"),
+    };
+    Ok(Verdict { status: VerdictStatus::from_name(status), checks })
 }
 
 /// A caller's id as one path segment: it cannot reach another route of the

@@ -4,8 +4,10 @@
 use std::time::Duration;
 
 use certificate_credential_service::{HttpCredentialIssuer, UpstreamClient, UpstreamConfig};
-use certificate_domain::contract::{check_credential_issuer, IssuedLookup};
-use certificate_domain::ports::{CredentialIssuer, CredentialRequest, Upstream, UpstreamError};
+use certificate_domain::contract::check_every_credential_role;
+use certificate_domain::ports::{
+    CredentialIssuance, CredentialRequest, CredentialRevocation, IssuedLookup, LearnerIdentity, Upstream, UpstreamError,
+};
 use certificate_domain::{IssueRequest, RequestFields};
 use serde_json::json;
 use upstream_fake::{Behaviour, FakeUpstreams, CREDENTIAL_PATH, DID_PATH};
@@ -40,11 +42,11 @@ async fn both_calls_send_the_contracts_bodies_and_read_the_answers(client: Upstr
     let fake = FakeUpstreams::start();
     let issuer = issuer_for(&fake.base_url(), client);
     let request = request();
-    let did = issuer.generate_did(request.user_id).await.unwrap();
+    let did = issuer.learner_did(request.user_id).await.unwrap();
     assert!(did.starts_with("did:upai:"));
     let issuance_id = Uuid::parse_str("0b5f3c1e-4d9a-4f8e-9a51-7c2d1e6b3a90").unwrap();
     let credential = issuer
-        .issue_credential(CredentialRequest {
+        .issue(CredentialRequest {
             learner_did: &did,
             request: &request,
             issued_on: "November 2026".into(),
@@ -93,7 +95,7 @@ async fn both_calls_send_the_contracts_bodies_and_read_the_answers(client: Upstr
 
 async fn the_adapter_keeps_the_credential_issuer_contract_against_the_fake(client: UpstreamClient) {
     let fake = FakeUpstreams::start();
-    check_credential_issuer(&issuer_for(&fake.base_url(), client), IssuedLookup::FindsIssued).await;
+    check_every_credential_role(&issuer_for(&fake.base_url(), client)).await;
 }
 
 async fn a_failed_lookup_is_an_upstream_error_and_a_stalled_one_times_out(client: UpstreamClient) {
@@ -118,7 +120,7 @@ async fn a_refused_revocation_is_an_upstream_error(client: UpstreamClient) {
 async fn did_error(client: UpstreamClient, behaviour: Behaviour) -> (UpstreamError, u64) {
     let fake = FakeUpstreams::start();
     fake.set_identity(behaviour);
-    let error = issuer_for(&fake.base_url(), client).generate_did(Uuid::new_v4()).await.unwrap_err();
+    let error = issuer_for(&fake.base_url(), client).learner_did(Uuid::new_v4()).await.unwrap_err();
     (error, fake.did_calls())
 }
 
@@ -146,7 +148,7 @@ async fn garbage_is_an_invalid_response(client: UpstreamClient) {
 
 async fn a_closed_port_is_unreachable(client: UpstreamClient) {
     let (_held, address) = upstream_fake::refusing_address();
-    let error = issuer_for(&format!("http://{address}"), client).generate_did(Uuid::new_v4()).await.unwrap_err();
+    let error = issuer_for(&format!("http://{address}"), client).learner_did(Uuid::new_v4()).await.unwrap_err();
     assert!(matches!(error, UpstreamError::Unreachable { upstream: Upstream::Identity, .. }), "{error:?}");
 }
 
@@ -162,7 +164,7 @@ async fn issue_error(client: UpstreamClient, behaviour: Behaviour) -> (UpstreamE
         issued_on: "November 2026".into(),
         issuance_id: Uuid::new_v4(),
     };
-    let error = issuer_for(&fake.base_url(), client).issue_credential(sent).await.unwrap_err();
+    let error = issuer_for(&fake.base_url(), client).issue(sent).await.unwrap_err();
     (error, fake.credential_calls(), fake.credentials_per_tag().values().sum())
 }
 

@@ -14,9 +14,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::ports::{
-    Acquired, CertificateRepo, Claim, ClaimRequest, ClaimToken, Clock, CredentialIssuer, CredentialRequest,
-    IdempotencyKey, IssuanceOutcome, IssuedCertificate, IssuedCredential, PendingEvent, Randomness, RepoError,
-    SystemRandomness, Upstream, UpstreamError,
+    Acquired, CertificateRepo, Claim, ClaimRequest, ClaimToken, Clock, CredentialIssuance, CredentialRequest,
+    IdempotencyKey, IssuanceOutcome, IssuedCertificate, IssuedCredential, IssuedLookup, LearnerIdentity, PendingEvent,
+    Randomness, RepoError, SystemRandomness, Upstream, UpstreamError,
 };
 use crate::{CertificateEvent, HandOff, IssueRequest};
 
@@ -71,13 +71,33 @@ impl IssueError {
     }
 }
 
+/// The credential roles an issuance asks for.
+pub struct IssuanceRoles {
+    pub identity: Arc<dyn LearnerIdentity>,
+    pub issuance: Arc<dyn CredentialIssuance>,
+    /// Finds what an issuance made when its answer was lost. An issuer that
+    /// answers in process has none: a credential whose holder died before
+    /// recording it is then issued again (nobody was ever given the first).
+    pub lookup: Option<Arc<dyn IssuedLookup>>,
+}
+
+impl IssuanceRoles {
+    /// Every role played by one adapter (a remote issuer, or a fake of one).
+    pub fn played_by<A: LearnerIdentity + CredentialIssuance + IssuedLookup>(adapter: Arc<A>) -> Self {
+        Self { identity: adapter.clone(), issuance: adapter.clone(), lookup: Some(adapter) }
+    }
+}
+
 /// How long a claim holds by default: longer than both upstream calls with
 /// their retries, so that a live request never loses its claim.
 const DEFAULT_CLAIM_LEASE: Duration = Duration::from_secs(30);
 
 pub struct IssueCertificate {
     repo: Arc<dyn CertificateRepo>,
-    issuer: Arc<dyn CredentialIssuer>,
+    identity: Arc<dyn LearnerIdentity>,
+    issuance: Arc<dyn CredentialIssuance>,
+    /// `None` for an issuer whose answer cannot be lost (in process).
+    lookup: Option<Arc<dyn IssuedLookup>>,
     clock: Arc<dyn Clock>,
     randomness: Arc<dyn Randomness>,
     claim_lease: Duration,
@@ -86,10 +106,13 @@ pub struct IssueCertificate {
 }
 
 impl IssueCertificate {
-    pub fn new(repo: Arc<dyn CertificateRepo>, issuer: Arc<dyn CredentialIssuer>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(repo: Arc<dyn CertificateRepo>, roles: IssuanceRoles, clock: Arc<dyn Clock>) -> Self {
+        let IssuanceRoles { identity, issuance, lookup } = roles;
         Self {
             repo,
-            issuer,
+            identity,
+            issuance,
+            lookup,
             clock,
             randomness: Arc::new(SystemRandomness),
             claim_lease: DEFAULT_CLAIM_LEASE,
@@ -199,10 +222,10 @@ impl IssueCertificate {
     /// outcome is unknown. A failed lookup fails the attempt: issuing anyway
     /// could make a second credential.
     async fn earlier_credential(&self, acquired: &Acquired) -> Result<Option<IssuedCredential>, UpstreamError> {
-        if !acquired.look_first {
+        let Some(lookup) = self.lookup.as_ref().filter(|_| acquired.look_first) else {
             return Ok(None);
-        }
-        let found = self.issuer.find_issued(acquired.issuance_id).await?;
+        };
+        let found = lookup.find_issued(acquired.issuance_id).await?;
         if found.is_some() {
             tracing::info!(issuance_id = %acquired.issuance_id, "an earlier attempt's credential was found; recording it");
         }
@@ -214,12 +237,10 @@ impl IssueCertificate {
         issuance_id: Uuid,
         request: &IssueRequest,
     ) -> Result<IssuedCredential, UpstreamError> {
-        let learner_did = self.issuer.generate_did(request.user_id).await?;
+        let learner_did = self.identity.learner_did(request.user_id).await?;
         let issued_on = request.issued_on.clone().unwrap_or_else(|| self.clock.now().format("%B %Y").to_string());
-        let issued = self
-            .issuer
-            .issue_credential(CredentialRequest { learner_did: &learner_did, request, issued_on, issuance_id })
-            .await;
+        let issued =
+            self.issuance.issue(CredentialRequest { learner_did: &learner_did, request, issued_on, issuance_id }).await;
         match issued {
             Err(error) if error.worth_looking_up_at_once() => self.look_up_lost_answer(issuance_id, error).await,
             other => other,
@@ -236,7 +257,10 @@ impl IssueCertificate {
         issuance_id: Uuid,
         lost: UpstreamError,
     ) -> Result<IssuedCredential, UpstreamError> {
-        match self.issuer.find_issued(issuance_id).await {
+        let Some(lookup) = &self.lookup else {
+            return Err(lost);
+        };
+        match lookup.find_issued(issuance_id).await {
             Ok(Some(credential)) => {
                 tracing::info!(%issuance_id, error = %lost, "the issue call's answer was lost; its credential was found");
                 Ok(credential)

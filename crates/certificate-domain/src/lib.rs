@@ -36,7 +36,7 @@ mod revocation;
 pub use background::Background;
 pub use event::{CertificateEvent, EVENT_TYPE, STATUS_VIEW_CERTIFICATE};
 pub use hand_off::{hand_off, hand_off_for, HandOff, HandedEvents};
-pub use issue::{IssueCertificate, IssueCommand, IssueError, IssueOutcome};
+pub use issue::{IssuanceRoles, IssueCertificate, IssueCommand, IssueError, IssueOutcome};
 pub use read::{ReadCertificate, ReadError, VerifyError};
 pub use relay::{OutboxRelay, RelayPolicy, RelayReport};
 pub use request::{check_id, parse_iso8601, FieldError, IssueRequest, RequestFields, ValidationErrors};

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
-use crate::ports::{CertificateRepo, CredentialIssuer, RecordedCertificate, RepoError, UpstreamError, Verification};
+use crate::ports::{CertificateRepo, CredentialVerification, RecordedCertificate, RepoError, UpstreamError, Verdict};
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ReadError {
@@ -27,20 +27,20 @@ pub enum VerifyError {
 
 pub struct ReadCertificate {
     repo: Arc<dyn CertificateRepo>,
-    issuer: Arc<dyn CredentialIssuer>,
+    verification: Arc<dyn CredentialVerification>,
 }
 
 impl ReadCertificate {
-    pub fn new(repo: Arc<dyn CertificateRepo>, issuer: Arc<dyn CredentialIssuer>) -> Self {
-        Self { repo, issuer }
+    pub fn new(repo: Arc<dyn CertificateRepo>, verification: Arc<dyn CredentialVerification>) -> Self {
+        Self { repo, verification }
     }
 
-    /// Asks the issuer, with the credential as recorded here when it is: a
+    /// Asks the verifier, with the credential as recorded here when it is: a
     /// certificate this service never recorded is still verified if the
     /// credential service knows it.
-    pub async fn verify(&self, certificate_id: &str) -> Result<Verification, VerifyError> {
+    pub async fn verify(&self, certificate_id: &str) -> Result<Verdict, VerifyError> {
         let recorded = self.repo.find_credential(certificate_id).await?;
-        self.issuer.verify(certificate_id, recorded.as_ref()).await?.ok_or(VerifyError::NotFound)
+        self.verification.verify(certificate_id, recorded.as_ref()).await?.ok_or(VerifyError::NotFound)
     }
 
     pub async fn read(&self, user_id: Uuid, course_id: &str) -> Result<RecordedCertificate, ReadError> {

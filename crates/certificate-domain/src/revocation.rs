@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::background::every;
-use crate::ports::{Clock, CredentialIssuer, OutboxError, Randomness, RevocationQueue, SystemRandomness};
+use crate::ports::{Clock, CredentialRevocation, OutboxError, Randomness, RevocationQueue, SystemRandomness};
 use crate::RelayPolicy;
 
 /// How long a taken revocation is left to its taker before another takes it.
@@ -17,7 +17,7 @@ const LEASE: Duration = Duration::from_secs(60);
 
 pub struct Revocations {
     queue: Arc<dyn RevocationQueue>,
-    issuer: Arc<dyn CredentialIssuer>,
+    revocation: Arc<dyn CredentialRevocation>,
     clock: Arc<dyn Clock>,
     randomness: Arc<dyn Randomness>,
     /// Batch size and backoff; revocations never go to dead-letter.
@@ -27,18 +27,18 @@ pub struct Revocations {
 impl Revocations {
     pub fn new(
         queue: Arc<dyn RevocationQueue>,
-        issuer: Arc<dyn CredentialIssuer>,
+        revocation: Arc<dyn CredentialRevocation>,
         clock: Arc<dyn Clock>,
         policy: RelayPolicy,
     ) -> Self {
-        Self { queue, issuer, clock, randomness: Arc::new(SystemRandomness), policy }
+        Self { queue, revocation, clock, randomness: Arc::new(SystemRandomness), policy }
     }
 
     /// Tries the due revocations once; returns how many were confirmed.
     pub async fn revoke_due(&self) -> Result<usize, OutboxError> {
         let mut revoked = 0;
         for pending in self.queue.take_due(self.policy.batch_size, LEASE).await? {
-            match self.issuer.revoke(&pending.certificate_id).await {
+            match self.revocation.revoke(&pending.certificate_id).await {
                 Ok(()) => {
                     self.queue.revoked(pending.id).await?;
                     tracing::info!(certificate_id = %pending.certificate_id, "superseded credential revoked");

@@ -8,8 +8,8 @@ use certificate_domain::ports::{
     RecordedCredential, RepoError, SystemClock, Upstream, UpstreamError,
 };
 use certificate_domain::{
-    hand_off, CertificateEvent, IssueCertificate, IssueCommand, IssueError, IssueRequest, OutboxRelay, RelayPolicy,
-    RequestFields, Revocations,
+    hand_off, CertificateEvent, IssuanceRoles, IssueCertificate, IssueCommand, IssueError, IssueRequest, OutboxRelay,
+    RelayPolicy, RequestFields, Revocations,
 };
 use certificate_memory::{FakeCredentialIssuer, FixedClock, InMemoryStore, RecordingPublisher};
 use serde_json::{json, Value};
@@ -28,7 +28,8 @@ fn world() -> World {
     let publisher = Arc::new(RecordingPublisher::new());
     let clock = Arc::new(FixedClock("2026-11-26T10:00:00Z".parse().unwrap()));
     let (hand_off, handed) = hand_off(100, Duration::from_secs(1));
-    let use_case = IssueCertificate::new(store.clone(), issuer.clone(), clock.clone()).with_hand_off(hand_off);
+    let use_case = IssueCertificate::new(store.clone(), IssuanceRoles::played_by(issuer.clone()), clock.clone())
+        .with_hand_off(hand_off);
     let policy = RelayPolicy { max_attempts: 2, base_backoff: Duration::ZERO, ..RelayPolicy::default() };
     let relay = OutboxRelay::new(store.clone(), publisher.clone(), clock, policy).with_handed_events(handed);
     World { store, issuer, publisher, use_case, relay }
@@ -313,7 +314,7 @@ async fn a_credential_that_could_not_be_recorded_is_found_by_the_next_attempt_no
     let store = Arc::new(InMemoryStore::new());
     let repo = Arc::new(RecordFailsOnce { store: store.clone(), failed: false.into() });
     let issuer = Arc::new(FakeCredentialIssuer::new());
-    let use_case = IssueCertificate::new(repo, issuer.clone(), Arc::new(SystemClock));
+    let use_case = IssueCertificate::new(repo, IssuanceRoles::played_by(issuer.clone()), Arc::new(SystemClock));
     let error = use_case.issue(&command(json!({}))).await.unwrap_err();
     assert!(matches!(error, IssueError::Repo(RepoError::Unavailable(_))), "{error:?}");
 
@@ -350,7 +351,8 @@ async fn a_reissue_revokes_the_credential_it_supersedes_once_the_service_accepts
 async fn a_reissue_keeps_the_superseded_credential_when_revoking_is_off() {
     let w = world();
     let use_case =
-        IssueCertificate::new(w.store.clone(), w.issuer.clone(), Arc::new(SystemClock)).with_revoke_on_reissue(false);
+        IssueCertificate::new(w.store.clone(), IssuanceRoles::played_by(w.issuer.clone()), Arc::new(SystemClock))
+            .with_revoke_on_reissue(false);
     use_case.issue(&command(json!({}))).await.unwrap();
     use_case.issue(&command(json!({"reissue": true}))).await.unwrap();
     assert_eq!(w.store.revocations_pending(), 0);

@@ -4,7 +4,7 @@
 use actix_web::error::JsonPayloadError;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
-use certificate_domain::ports::IssuanceOutcome;
+use certificate_domain::ports::{IssuanceOutcome, Verdict};
 use certificate_domain::{
     check_id, FieldError, IssueCommand, IssueOutcome, IssueRequest, RequestFields, ValidationErrors,
 };
@@ -60,8 +60,25 @@ pub(crate) async fn verify_certificate(
         success: true,
         status_code: 200,
         message: "Certificate verified",
-        data: verification.0,
+        data: verdict_body(&verification),
     }))
+}
+
+/// The verify answer's `data`: the status and one object of checks, each
+/// `OK` or `NOK` (the shape Sunbird RC answers with, which clients of the
+/// NestJS service read).
+fn verdict_body(verdict: &Verdict) -> serde_json::Value {
+    let ok = |passes: bool| if passes { "OK" } else { "NOK" };
+    let checks = verdict.checks;
+    serde_json::json!({
+        "status": verdict.status.as_str(),
+        "checks": [{
+            "active": ok(checks.active),
+            "revoked": ok(checks.not_revoked),
+            "expired": ok(checks.not_expired),
+            "proof": ok(checks.proof),
+        }],
+    })
 }
 
 /// `GET /certificate/{userId}/{courseId}`: the issued certificate, or 404.

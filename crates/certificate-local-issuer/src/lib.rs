@@ -19,8 +19,8 @@ use std::path::Path;
 use async_trait::async_trait;
 use certificate_domain::parse_iso8601;
 use certificate_domain::ports::{
-    cause_from, Checks, CredentialIssuer, CredentialRequest, IssuedCredential, RecordedCredential, Upstream,
-    UpstreamError, Verification,
+    cause_from, Checks, CredentialIssuance, CredentialRequest, CredentialRevocation, CredentialVerification,
+    IssuedCredential, LearnerIdentity, RecordedCredential, Upstream, UpstreamError, Verdict, VerdictStatus,
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
@@ -91,7 +91,7 @@ impl LocalIssuer {
         Ok(credential)
     }
 
-    fn verdict(&self, recorded: &RecordedCredential, now: DateTime<Utc>) -> Verification {
+    fn verdict(&self, recorded: &RecordedCredential, now: DateTime<Utc>) -> Verdict {
         let credential = &recorded.body["credential"];
         let ours = proof::signer(credential).is_some_and(|signer| signer == self.key.did())
             && credential["issuer"] == json!(self.key.did());
@@ -99,16 +99,16 @@ impl LocalIssuer {
         let active = at("validFrom").is_some_and(|from| from <= now);
         let expired = at("validUntil").is_none_or(|until| until < now);
         let status = if recorded.revoked {
-            "REVOKED"
+            VerdictStatus::Revoked
         } else if !ours {
-            "INVALID"
+            VerdictStatus::Invalid
         } else if expired {
-            "EXPIRED"
+            VerdictStatus::Expired
         } else {
-            "ISSUED"
+            VerdictStatus::Issued
         };
         let checks = Checks { active, not_revoked: !recorded.revoked, not_expired: !expired, proof: ours };
-        Verification::judged(status, checks)
+        Verdict { status, checks }
     }
 }
 
@@ -125,34 +125,45 @@ fn date(text: &str) -> Result<DateTime<Utc>, UpstreamError> {
 }
 
 #[async_trait]
-impl CredentialIssuer for LocalIssuer {
-    async fn generate_did(&self, user_id: Uuid) -> Result<String, UpstreamError> {
-        Ok(format!("urn:uuid:{user_id}"))
-    }
-
-    async fn issue_credential(&self, request: CredentialRequest<'_>) -> Result<IssuedCredential, UpstreamError> {
+impl CredentialIssuance for LocalIssuer {
+    async fn issue(&self, request: CredentialRequest<'_>) -> Result<IssuedCredential, UpstreamError> {
         let credential = self.credential(&request, Utc::now())?;
         let certificate_id = credential["id"].as_str().expect("the id was just set").to_owned();
         Ok(IssuedCredential { certificate_id, body: json!({ "credential": credential }) })
     }
+}
 
-    /// Signing is in process: an answer is never lost, so nothing is ever
-    /// waiting to be found.
-    async fn find_issued(&self, _issuance_id: Uuid) -> Result<Option<IssuedCredential>, UpstreamError> {
-        Ok(None)
-    }
-
-    /// Revocation is the record's: the queued revocation (certificate_revocation)
-    /// is what `verify` reads; there is nobody else to tell.
-    async fn revoke(&self, _certificate_id: &str) -> Result<(), UpstreamError> {
-        Ok(())
-    }
-
+#[async_trait]
+impl CredentialVerification for LocalIssuer {
+    /// Offline, from the credential as recorded: nothing else knows it.
     async fn verify(
         &self,
         _certificate_id: &str,
         recorded: Option<&RecordedCredential>,
-    ) -> Result<Option<Verification>, UpstreamError> {
+    ) -> Result<Option<Verdict>, UpstreamError> {
         Ok(recorded.map(|recorded| self.verdict(recorded, Utc::now())))
+    }
+}
+
+/// Learners as the built-in issuer names them: `urn:uuid:<userId>` (they
+/// hold no key, so a DID of their own would only pretend).
+pub struct UrnLearnerIdentity;
+
+#[async_trait]
+impl LearnerIdentity for UrnLearnerIdentity {
+    async fn learner_did(&self, user_id: Uuid) -> Result<String, UpstreamError> {
+        Ok(format!("urn:uuid:{user_id}"))
+    }
+}
+
+/// Revocation with the built-in issuer: it keeps no list of its own, and its
+/// verdicts read the revocation recorded with the re-issue
+/// (certificate_revocation), so a revocation is done once it is recorded.
+pub struct RecordedRevocation;
+
+#[async_trait]
+impl CredentialRevocation for RecordedRevocation {
+    async fn revoke(&self, _certificate_id: &str) -> Result<(), UpstreamError> {
+        Ok(())
     }
 }

@@ -1,16 +1,27 @@
-//! The local issuer keeps the credential issuer contract, and its verdicts
-//! tell a good credential from a tampered, foreign, expired or revoked one.
+//! The built-in issuer keeps the contracts of the credential roles it plays
+//! (issuance and verification, with its learner identity and its recorded
+//! revocation), and its verdicts tell a good credential from a tampered,
+//! foreign, expired or revoked one.
 
-use certificate_domain::contract::{check_credential_issuer, IssuedLookup};
-use certificate_domain::ports::{CredentialIssuer, CredentialRequest, RecordedCredential};
+use certificate_domain::contract::{
+    check_credential_issuance, check_credential_revocation, check_credential_verification, check_learner_identity,
+};
+use certificate_domain::ports::{
+    Checks, CredentialIssuance, CredentialRequest, CredentialVerification, LearnerIdentity, RecordedCredential,
+    Verdict, VerdictStatus,
+};
 use certificate_domain::{IssueRequest, RequestFields};
-use certificate_local_issuer::{IssuerKey, LocalIssuer};
+use certificate_local_issuer::{IssuerKey, LocalIssuer, RecordedRevocation, UrnLearnerIdentity};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 #[tokio::test]
-async fn the_local_issuer_keeps_the_credential_issuer_contract() {
-    check_credential_issuer(&LocalIssuer::new(IssuerKey::generate()), IssuedLookup::NothingToFind).await;
+async fn the_built_in_issuer_keeps_the_contracts_of_its_roles() {
+    let issuer = LocalIssuer::new(IssuerKey::generate());
+    check_learner_identity(&UrnLearnerIdentity).await;
+    check_credential_issuance(&issuer).await;
+    check_credential_revocation(&issuer, &RecordedRevocation).await;
+    check_credential_verification(&issuer, &issuer, &RecordedRevocation).await;
 }
 
 fn request(expiration: &str) -> IssueRequest {
@@ -24,24 +35,27 @@ fn request(expiration: &str) -> IssueRequest {
 
 async fn issued(issuer: &LocalIssuer, expiration: &str) -> (String, Value) {
     let request = request(expiration);
-    let learner_did = issuer.generate_did(request.user_id).await.unwrap();
+    let learner_did = UrnLearnerIdentity.learner_did(request.user_id).await.unwrap();
     let credential = CredentialRequest {
         learner_did: &learner_did,
         request: &request,
         issued_on: "October 2025".into(),
         issuance_id: Uuid::new_v4(),
     };
-    let issued = issuer.issue_credential(credential).await.unwrap();
+    let issued = issuer.issue(credential).await.unwrap();
     (issued.certificate_id, issued.body)
 }
 
-async fn verdict(issuer: &LocalIssuer, id: &str, body: Value, revoked: bool) -> Value {
+async fn verdict(issuer: &LocalIssuer, id: &str, body: Value, revoked: bool) -> Verdict {
     let recorded = RecordedCredential { body, revoked };
-    issuer.verify(id, Some(&recorded)).await.unwrap().expect("a recorded credential is known").0
+    issuer.verify(id, Some(&recorded)).await.unwrap().expect("a recorded credential is known")
 }
 
-fn checks(status: &str, [active, revoked, expired, proof]: [&str; 4]) -> Value {
-    json!({"status": status, "checks": [{"active": active, "revoked": revoked, "expired": expired, "proof": proof}]})
+/// A verdict as the verify route words it: a status and each check `OK` or `NOK`.
+fn checks(status: &str, [active, revoked, expired, proof]: [&str; 4]) -> Verdict {
+    let ok = |check: &str| check == "OK";
+    let checks = Checks { active: ok(active), not_revoked: ok(revoked), not_expired: ok(expired), proof: ok(proof) };
+    Verdict { status: VerdictStatus::from_name(status), checks }
 }
 
 #[tokio::test]

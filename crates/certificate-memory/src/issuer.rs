@@ -3,8 +3,8 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    Checks, CredentialIssuer, CredentialRequest, IssuedCredential, RecordedCredential, Upstream, UpstreamError,
-    Verification,
+    Checks, CredentialIssuance, CredentialRequest, CredentialRevocation, CredentialVerification, IssuedCredential,
+    IssuedLookup, LearnerIdentity, RecordedCredential, Upstream, UpstreamError, Verdict, VerdictStatus,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -94,13 +94,16 @@ impl FakeCredentialIssuer {
 }
 
 #[async_trait]
-impl CredentialIssuer for FakeCredentialIssuer {
-    async fn generate_did(&self, _user_id: Uuid) -> Result<String, UpstreamError> {
+impl LearnerIdentity for FakeCredentialIssuer {
+    async fn learner_did(&self, _user_id: Uuid) -> Result<String, UpstreamError> {
         fail_next(&self.did_failures)?;
         Ok(format!("did:upai:{}", Uuid::new_v4()))
     }
+}
 
-    async fn issue_credential(&self, credential: CredentialRequest<'_>) -> Result<IssuedCredential, UpstreamError> {
+#[async_trait]
+impl CredentialIssuance for FakeCredentialIssuer {
+    async fn issue(&self, credential: CredentialRequest<'_>) -> Result<IssuedCredential, UpstreamError> {
         fail_next(&self.credential_failures)?;
         let request = credential.request;
         let certificate_id = format!("did:upai:{}", Uuid::new_v4());
@@ -129,13 +132,19 @@ impl CredentialIssuer for FakeCredentialIssuer {
         fail_next(&self.lost_answers)?;
         Ok(issued)
     }
+}
 
+#[async_trait]
+impl IssuedLookup for FakeCredentialIssuer {
     async fn find_issued(&self, issuance_id: Uuid) -> Result<Option<IssuedCredential>, UpstreamError> {
         fail_next(&self.lookup_failures)?;
         let held = self.held.lock().unwrap();
         Ok(held.iter().rev().find(|held| held.issuance_id == issuance_id).map(|held| held.credential.clone()))
     }
+}
 
+#[async_trait]
+impl CredentialRevocation for FakeCredentialIssuer {
     async fn revoke(&self, certificate_id: &str) -> Result<(), UpstreamError> {
         fail_next(&self.revoke_failures)?;
         let mut held = self.held.lock().unwrap();
@@ -144,20 +153,23 @@ impl CredentialIssuer for FakeCredentialIssuer {
             .for_each(|held| held.revoked = true);
         Ok(())
     }
+}
 
-    /// Sunbird RC's answer shape; this fake signs nothing, so its proof is
-    /// only as good as its word.
+#[async_trait]
+impl CredentialVerification for FakeCredentialIssuer {
+    /// Judged from what the fake holds, as a remote verifier would; this
+    /// fake signs nothing, so its proof is only as good as its word.
     async fn verify(
         &self,
         certificate_id: &str,
         _recorded: Option<&RecordedCredential>,
-    ) -> Result<Option<Verification>, UpstreamError> {
+    ) -> Result<Option<Verdict>, UpstreamError> {
         let held = self.held.lock().unwrap();
         let found = held.iter().find(|held| held.credential.certificate_id == certificate_id);
         Ok(found.map(|held| {
-            let status = if held.revoked { "REVOKED" } else { "ISSUED" };
+            let status = if held.revoked { VerdictStatus::Revoked } else { VerdictStatus::Issued };
             let checks = Checks { active: true, not_revoked: !held.revoked, not_expired: true, proof: true };
-            Verification::judged(status, checks)
+            Verdict { status, checks }
         }))
     }
 }

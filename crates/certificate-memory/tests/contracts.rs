@@ -9,8 +9,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use certificate_domain::contract::{
-    check_credential_issuer, check_outbox, check_publisher, check_repo, check_revocations, Destination, IssuedLookup,
-    Received,
+    check_every_credential_role, check_outbox, check_publisher, check_repo, check_revocations, Destination, Received,
 };
 use certificate_domain::ports::{CertificatePublisher, PendingEvent};
 use certificate_domain::{CertificateEvent, IssueRequest, RequestFields};
@@ -35,8 +34,8 @@ async fn the_in_memory_store_keeps_the_revocation_queue_contract() {
 }
 
 #[tokio::test]
-async fn the_in_memory_fake_keeps_the_credential_issuer_contract() {
-    check_credential_issuer(&FakeCredentialIssuer::new(), IssuedLookup::FindsIssued).await;
+async fn the_in_memory_fake_keeps_the_contract_of_every_credential_role() {
+    check_every_credential_role(&FakeCredentialIssuer::new()).await;
 }
 
 /// The JSON log lines written while the test runs on this thread.

@@ -13,9 +13,9 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    CertificatePublisher, CredentialIssuer, CredentialRequest, GaugeSource, Gauges, IssuanceOutcome, IssuedCredential,
-    Observer, PendingEvent, PublishError, RecordedCredential, Report, ServedRequest, Upstream, UpstreamError,
-    Verification,
+    CertificatePublisher, CredentialIssuance, CredentialRequest, CredentialRevocation, CredentialVerification,
+    GaugeSource, Gauges, IssuanceOutcome, IssuedCredential, IssuedLookup, LearnerIdentity, Observer, PendingEvent,
+    PublishError, RecordedCredential, Report, ServedRequest, Upstream, UpstreamError, Verdict,
 };
 use chrono::Utc;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -245,23 +245,26 @@ fn upstream_outcome(error: &UpstreamError) -> &'static str {
     }
 }
 
-/// Counts and times every call of the wrapped `CredentialIssuer`.
-pub struct MeteredIssuer {
-    inner: Arc<dyn CredentialIssuer>,
+/// Counts and times every call of the wrapped credential role (`T` is one
+/// of `dyn LearnerIdentity`, `dyn CredentialIssuance`, `dyn IssuedLookup`,
+/// `dyn CredentialRevocation`, `dyn CredentialVerification`): the identity
+/// role as calls of the identity service, the others of the credential service.
+pub struct MeteredIssuer<T: ?Sized> {
+    inner: Arc<T>,
     metrics: Arc<Metrics>,
 }
 
-impl MeteredIssuer {
-    pub fn new(inner: Arc<dyn CredentialIssuer>, metrics: Arc<Metrics>) -> Self {
+impl<T: ?Sized> MeteredIssuer<T> {
+    pub fn new(inner: Arc<T>, metrics: Arc<Metrics>) -> Self {
         Self { inner, metrics }
     }
 
     /// Runs the call, then counts it by outcome and times it.
-    async fn observed<T>(
+    async fn observed<R>(
         &self,
         upstream: Upstream,
-        call: impl std::future::Future<Output = Result<T, UpstreamError>>,
-    ) -> Result<T, UpstreamError> {
+        call: impl std::future::Future<Output = Result<R, UpstreamError>>,
+    ) -> Result<R, UpstreamError> {
         let started = Instant::now();
         let result = call.await;
         let upstream = upstream_name(upstream);
@@ -276,29 +279,40 @@ impl MeteredIssuer {
 }
 
 #[async_trait]
-impl CredentialIssuer for MeteredIssuer {
-    async fn generate_did(&self, user_id: Uuid) -> Result<String, UpstreamError> {
-        self.observed(Upstream::Identity, self.inner.generate_did(user_id)).await
+impl<T: LearnerIdentity + ?Sized> LearnerIdentity for MeteredIssuer<T> {
+    async fn learner_did(&self, user_id: Uuid) -> Result<String, UpstreamError> {
+        self.observed(Upstream::Identity, self.inner.learner_did(user_id)).await
     }
+}
 
-    async fn issue_credential(&self, request: CredentialRequest<'_>) -> Result<IssuedCredential, UpstreamError> {
-        self.observed(Upstream::Credential, self.inner.issue_credential(request)).await
+#[async_trait]
+impl<T: CredentialIssuance + ?Sized> CredentialIssuance for MeteredIssuer<T> {
+    async fn issue(&self, request: CredentialRequest<'_>) -> Result<IssuedCredential, UpstreamError> {
+        self.observed(Upstream::Credential, self.inner.issue(request)).await
     }
+}
 
-    /// Counted as calls of the credential service, like the issue itself.
+#[async_trait]
+impl<T: IssuedLookup + ?Sized> IssuedLookup for MeteredIssuer<T> {
     async fn find_issued(&self, issuance_id: Uuid) -> Result<Option<IssuedCredential>, UpstreamError> {
         self.observed(Upstream::Credential, self.inner.find_issued(issuance_id)).await
     }
+}
 
+#[async_trait]
+impl<T: CredentialRevocation + ?Sized> CredentialRevocation for MeteredIssuer<T> {
     async fn revoke(&self, certificate_id: &str) -> Result<(), UpstreamError> {
         self.observed(Upstream::Credential, self.inner.revoke(certificate_id)).await
     }
+}
 
+#[async_trait]
+impl<T: CredentialVerification + ?Sized> CredentialVerification for MeteredIssuer<T> {
     async fn verify(
         &self,
         certificate_id: &str,
         recorded: Option<&RecordedCredential>,
-    ) -> Result<Option<Verification>, UpstreamError> {
+    ) -> Result<Option<Verdict>, UpstreamError> {
         self.observed(Upstream::Credential, self.inner.verify(certificate_id, recorded)).await
     }
 }

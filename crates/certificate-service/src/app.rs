@@ -7,13 +7,14 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use certificate_credential_service::HttpCredentialIssuer;
 use certificate_domain::ports::{
-    CertificateRepo, CredentialIssuer, Dependency, EventOutbox, GaugeSource, OutboxAdmin, RevocationQueue, SystemClock,
+    CertificateRepo, CredentialIssuance, CredentialRevocation, CredentialVerification, Dependency, EventOutbox,
+    GaugeSource, IssuedLookup, LearnerIdentity, OutboxAdmin, RevocationQueue, SystemClock,
 };
 use certificate_domain::{
-    hand_off_for, Background, IssueCertificate, OutboxRelay, ReadCertificate, Retention, Revocations,
+    hand_off_for, Background, IssuanceRoles, IssueCertificate, OutboxRelay, ReadCertificate, Retention, Revocations,
 };
 use certificate_http::AppState;
-use certificate_local_issuer::{IssuerKey, LocalIssuer};
+use certificate_local_issuer::{IssuerKey, LocalIssuer, RecordedRevocation, UrnLearnerIdentity};
 use certificate_memory::InMemoryStore;
 use certificate_metrics::{MeteredIssuer, MeteredPublisher, Metrics};
 use certificate_postgres::{run_migrations, PgConfig, PgStore};
@@ -78,16 +79,48 @@ async fn stores(config: &Config) -> Result<Stores> {
 }
 
 /// The issuer, and its DID document when it is this service.
-fn issuer(config: &Config) -> (Arc<dyn CredentialIssuer>, Option<serde_json::Value>) {
+/// Which adapter plays each credential role, each metered.
+struct CredentialRoles {
+    issuance: IssuanceRoles,
+    revocation: Arc<dyn CredentialRevocation>,
+    verification: Arc<dyn CredentialVerification>,
+    /// The built-in issuer's DID document; Sunbird RC's DIDs resolve there.
+    did_document: Option<serde_json::Value>,
+}
+
+fn metered<T: ?Sized>(role: Arc<T>, metrics: &Arc<Metrics>) -> Arc<MeteredIssuer<T>> {
+    Arc::new(MeteredIssuer::new(role, metrics.clone()))
+}
+
+/// Sunbird RC plays every role; the built-in issuer signs and verifies,
+/// names learners by their user id, and revokes by recording.
+fn credential_roles(config: &Config, metrics: &Arc<Metrics>) -> CredentialRoles {
     let (key, whose) = match &config.issuer {
-        Issuer::Rc(upstream) => return (Arc::new(HttpCredentialIssuer::new(upstream.clone())), None),
+        Issuer::Rc(upstream) => {
+            let rc = Arc::new(HttpCredentialIssuer::new(upstream.clone()));
+            let identity: Arc<dyn LearnerIdentity> = metered(rc.clone() as Arc<dyn LearnerIdentity>, metrics);
+            let issuance: Arc<dyn CredentialIssuance> = metered(rc.clone() as Arc<dyn CredentialIssuance>, metrics);
+            let lookup: Arc<dyn IssuedLookup> = metered(rc.clone() as Arc<dyn IssuedLookup>, metrics);
+            return CredentialRoles {
+                issuance: IssuanceRoles { identity, issuance, lookup: Some(lookup) },
+                revocation: metered(rc.clone() as Arc<dyn CredentialRevocation>, metrics),
+                verification: metered(rc as Arc<dyn CredentialVerification>, metrics),
+                did_document: None,
+            };
+        }
         Issuer::Local(Some(key)) => (key.clone(), "the key of ISSUER_KEY_FILE"),
         Issuer::Local(None) => (IssuerKey::generate(), "a key made at start, which a restart forgets"),
     };
-    let issuer = LocalIssuer::new(key);
-    tracing::info!(did = %issuer.did(), "issuing W3C credentials with the built-in issuer and {whose}");
-    let did_document = issuer.did_document();
-    (Arc::new(issuer), Some(did_document))
+    let local = Arc::new(LocalIssuer::new(key));
+    tracing::info!(did = %local.did(), "issuing W3C credentials with the built-in issuer and {whose}");
+    let identity: Arc<dyn LearnerIdentity> = metered(Arc::new(UrnLearnerIdentity) as Arc<dyn LearnerIdentity>, metrics);
+    let issuance: Arc<dyn CredentialIssuance> = metered(local.clone() as Arc<dyn CredentialIssuance>, metrics);
+    CredentialRoles {
+        issuance: IssuanceRoles { identity, issuance, lookup: None },
+        revocation: metered(Arc::new(RecordedRevocation) as Arc<dyn CredentialRevocation>, metrics),
+        did_document: Some(local.did_document()),
+        verification: metered(local as Arc<dyn CredentialVerification>, metrics),
+    }
 }
 
 async fn serve(config: Config) -> Result<()> {
@@ -104,12 +137,12 @@ async fn serve(config: Config) -> Result<()> {
     let (publisher, broker) = publishers::build(&config.publisher, config.embedded()).await?;
     let metrics = Arc::new(Metrics::new(stores.gauges));
     let clock = Arc::new(SystemClock);
-    let (issuer, did_document) = issuer(&config);
-    let issuer: Arc<dyn CredentialIssuer> = Arc::new(MeteredIssuer::new(issuer, metrics.clone()));
-    let revocations = Revocations::new(stores.revocations, issuer.clone(), clock.clone(), config.relay.clone());
+    let roles = credential_roles(&config, &metrics);
+    let revocations = Revocations::new(stores.revocations, roles.revocation, clock.clone(), config.relay.clone());
     let (hand_off, handed) = hand_off_for(&config.relay, config.relay_handoff);
-    let read = Arc::new(ReadCertificate::new(stores.repo.clone(), issuer.clone()));
-    let issue = IssueCertificate::new(stores.repo, issuer, clock.clone())
+    let read = Arc::new(ReadCertificate::new(stores.repo.clone(), roles.verification));
+    let did_document = roles.did_document;
+    let issue = IssueCertificate::new(stores.repo, roles.issuance, clock.clone())
         .with_claim_lease(config.claim_lease)
         .with_hand_off(hand_off)
         .with_revoke_on_reissue(config.revoke_on_reissue);

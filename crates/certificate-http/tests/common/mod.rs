@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use actix_web::{test, App};
 use certificate_domain::ports::SystemClock;
-use certificate_domain::{IssueCertificate, ReadCertificate};
+use certificate_domain::{IssuanceRoles, IssueCertificate, ReadCertificate};
 use certificate_http::{configure, AppState};
 use certificate_memory::{FakeCredentialIssuer, InMemoryStore, RecordingObserver};
 use serde_json::Value;
@@ -12,7 +12,7 @@ use serde_json::Value;
 pub fn state() -> AppState {
     let store = Arc::new(InMemoryStore::new());
     let issuer = Arc::new(FakeCredentialIssuer::new());
-    let issue = IssueCertificate::new(store.clone(), issuer.clone(), Arc::new(SystemClock));
+    let issue = IssueCertificate::new(store.clone(), IssuanceRoles::played_by(issuer.clone()), Arc::new(SystemClock));
     AppState {
         issue: Arc::new(issue),
         read: Arc::new(ReadCertificate::new(store, issuer)),

@@ -1,0 +1,95 @@
+//! The contracts every adapter of a port keeps, written once and run against
+//! each of them, one suite per port (a file each): `CertificateRepo`,
+//! `EventOutbox` and `RevocationQueue` on the in-memory store and Postgres,
+//! so that the fake the unit tests and the embedded mode use behaves as
+//! Postgres does; `CertificatePublisher` on the embedded log publisher and
+//! the recording double, rdkafka on tansu and kafka-rust (when a Kafka ≤ 3.9
+//! broker is given), each read back from where it sent; the credential
+//! roles on the Sunbird RC adapter, the built-in issuer and the in-memory
+//! fake. Compiled only with the `contract-tests` feature.
+//!
+//! Each store check gets a fresh, empty store; the outbox checks record their
+//! events through the store's `CertificateRepo`, as the service does.
+
+mod credential;
+mod outbox;
+mod publisher;
+mod repo;
+mod revocation_queue;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::ports::{
+    Acquired, CertificateRepo, Claim, ClaimRequest, ClaimToken, IssuedCertificate, IssuedCredential, PendingEvent,
+    RepoError,
+};
+use crate::{CertificateEvent, IssueRequest, RequestFields};
+
+pub use credential::{
+    check_credential_issuance, check_credential_revocation, check_credential_verification, check_every_credential_role,
+    check_issued_lookup, check_learner_identity,
+};
+pub use outbox::check_outbox;
+pub use publisher::{check_publisher, check_unreachable_publisher, Destination, Received};
+pub use repo::check_repo;
+pub use revocation_queue::check_revocations;
+
+pub(crate) const LEASE: Duration = Duration::from_secs(30);
+
+pub(crate) fn claim_request<'a>(user_id: Uuid, course_id: &'a str, reissue: bool, lease: Duration) -> ClaimRequest<'a> {
+    ClaimRequest { user_id, course_id, idempotency_key: None, reissue, lease, new_issuance_id: Uuid::new_v4() }
+}
+
+pub(crate) async fn acquired(store: &impl CertificateRepo, request: ClaimRequest<'_>) -> Acquired {
+    match store.claim(request).await.expect("claim") {
+        Claim::Acquired(acquired) => acquired,
+        other => panic!("expected the claim to be acquired, got {other:?}"),
+    }
+}
+
+pub(crate) async fn acquire(store: &impl CertificateRepo, request: ClaimRequest<'_>) -> ClaimToken {
+    acquired(store, request).await.token
+}
+
+/// Records a credential for the claim `token`, due for the poller after
+/// `due_in`; returns the credential's body and its event as the hand-off
+/// would carry it.
+pub(crate) async fn record(
+    store: &impl CertificateRepo,
+    token: ClaimToken,
+    request: &IssueRequest,
+    revoke_previous: bool,
+    due_in: Duration,
+) -> Result<(serde_json::Value, PendingEvent), RepoError> {
+    let certificate_id = format!("did:test:{}", Uuid::new_v4());
+    let credential = IssuedCredential { certificate_id: certificate_id.clone(), body: json!({"id": certificate_id}) };
+    let mut event = CertificateEvent::certificate_issued(request, &certificate_id, Uuid::new_v4(), Utc::now());
+    event.due_at = event.created_at + chrono::Duration::from_std(due_in).expect("a short delay");
+    let certificate = IssuedCertificate { request, credential: &credential, revoke_previous };
+    let position = store.record_issued(token, certificate, &event).await?;
+    Ok((credential.body, PendingEvent::recorded(position, &event)))
+}
+
+/// Issues the certificate of `user_id` for `course_id` on the claim
+/// `token`; returns the credential's body.
+pub(crate) async fn issue(
+    store: &impl CertificateRepo,
+    token: ClaimToken,
+    user_id: Uuid,
+    course_id: &str,
+) -> serde_json::Value {
+    record(store, token, &request(user_id, course_id, false), true, Duration::ZERO).await.expect("record").0
+}
+
+pub(crate) fn request(user_id: Uuid, course_id: &str, reissue: bool) -> IssueRequest {
+    let raw: RequestFields = serde_json::from_value(json!({
+        "userId": user_id.to_string(), "courseId": course_id, "courseName": "Intro", "firstName": "Ada",
+        "lastName": "Lovelace", "issuanceDate": "2025-10-13", "expirationDate": "2099-10-13", "reissue": reissue
+    }))
+    .expect("a well-formed request");
+    IssueRequest::parse(raw).expect("a valid request")
+}
