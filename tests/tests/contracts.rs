@@ -18,7 +18,7 @@ use certificate_domain::ports::{
 };
 use certificate_kafka_rust::{KafkaRustConfig, KafkaRustPublisher};
 use certificate_local_issuer::{IssuerKey, LocalIssuer, RecordedRevocation};
-use certificate_memory::InMemoryStore;
+use certificate_memory::embedded::InMemoryStore;
 use certificate_metrics::{MeteredIssuer, MeteredPublisher, Metrics};
 use certificate_postgres::{run_migrations, PgConfig, PgStore};
 use certificate_rdkafka::{RdKafkaConfig, RdKafkaPublisher, EVENT_ID_HEADER};

@@ -74,8 +74,8 @@ pub struct UpstreamConfig {
 }
 
 impl UpstreamConfig {
-    /// `None` when neither base URL is set (the service then uses its
-    /// in-process fake); once one is, every other upstream variable is required.
+    /// `None` when neither base URL is set (the service then issues with its
+    /// built-in issuer); once one is, every other upstream variable is required.
     pub fn from_env() -> Result<Option<Self>, envy::Error> {
         Self::from_vars(std::env::vars())
     }
@@ -183,17 +183,17 @@ pub fn credential_request_body(config: &UpstreamConfig, credential: &CredentialR
             "@context": ["https://www.w3.org/2018/credentials/v1", config.verification_schema_url],
             "type": ["VerifiableCredential", config.verification_schema_name],
             "issuer": config.certificate_issuer_did,
-            "issuanceDate": request.issuance_date,
-            "expirationDate": request.expiration_date,
+            "issuanceDate": request.issuance_date(),
+            "expirationDate": request.expiration_date(),
             "credentialSubject": {
                 "id": credential.learner_did,
                 "type": config.verification_schema_name,
-                "firstName": request.first_name,
-                "middleName": request.middle_name.as_deref().unwrap_or(""),
-                "lastName": request.last_name,
-                "userId": request.user_id,
-                "courseId": request.course_id,
-                "courseName": request.course_name,
+                "firstName": request.first_name(),
+                "middleName": request.middle_name().unwrap_or(""),
+                "lastName": request.last_name(),
+                "userId": request.user_id(),
+                "courseId": request.course_id(),
+                "courseName": request.course_name(),
                 "issuedOn": credential.issued_on,
                 "certificateId": "**Id**"
             }

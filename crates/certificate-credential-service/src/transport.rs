@@ -129,9 +129,12 @@ impl Transport {
             Transport::Reqwest(client) => send_async(client, upstream, method, url, body).await,
             Transport::Ureq(agent) => {
                 let (agent, url, body) = (agent.clone(), url.to_owned(), body.clone());
-                tokio::task::spawn_blocking(move || send_blocking(&agent, upstream, method, &url, &body))
-                    .await
-                    .unwrap_or_else(|join| Err(UpstreamError::Unreachable { upstream, source: cause(join) }))
+                let span = tracing::Span::current();
+                tokio::task::spawn_blocking(move || {
+                    span.in_scope(|| send_blocking(&agent, upstream, method, &url, &body))
+                })
+                .await
+                .unwrap_or_else(|join| Err(UpstreamError::Unreachable { upstream, source: cause(join) }))
             }
         }
     }

@@ -42,7 +42,7 @@ async fn both_calls_send_the_contracts_bodies_and_read_the_answers(client: Upstr
     let fake = FakeUpstreams::start();
     let issuer = issuer_for(&fake.base_url(), client);
     let request = request();
-    let did = issuer.learner_did(request.user_id).await.unwrap();
+    let did = issuer.learner_did(request.user_id()).await.unwrap();
     assert!(did.starts_with("did:upai:"));
     let issuance_id = Uuid::parse_str("0b5f3c1e-4d9a-4f8e-9a51-7c2d1e6b3a90").unwrap();
     let credential = issuer

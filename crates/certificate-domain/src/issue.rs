@@ -148,13 +148,13 @@ impl IssueCertificate {
     pub async fn issue(&self, command: &IssueCommand) -> Result<IssueOutcome, IssueError> {
         let request = &command.request;
         let claim = ClaimRequest {
-            user_id: request.user_id,
-            course_id: &request.course_id,
+            user_id: request.user_id(),
+            course_id: request.course_id(),
             idempotency_key: command
                 .idempotency_key
                 .as_deref()
                 .map(|key| IdempotencyKey { key, fingerprint: request.fingerprint() }),
-            reissue: request.reissue,
+            reissue: request.reissue(),
             lease: self.claim_lease,
             new_issuance_id: self.randomness.new_id(),
         };
@@ -210,8 +210,8 @@ impl IssueCertificate {
             hand_off.offer(PendingEvent::recorded(position, &event));
         }
         tracing::info!(
-            user_id = %request.user_id,
-            course_id = %request.course_id,
+            user_id = %request.user_id(),
+            course_id = %request.course_id(),
             event_id = %event.event_id,
             "certificate issued"
         );
@@ -237,8 +237,8 @@ impl IssueCertificate {
         issuance_id: Uuid,
         request: &IssueRequest,
     ) -> Result<IssuedCredential, UpstreamError> {
-        let learner_did = self.identity.learner_did(request.user_id).await?;
-        let issued_on = request.issued_on.clone().unwrap_or_else(|| self.clock.now().format("%B %Y").to_string());
+        let learner_did = self.identity.learner_did(request.user_id()).await?;
+        let issued_on = request.issued_on().map_or_else(|| self.clock.now().format("%B %Y").to_string(), str::to_owned);
         let issued =
             self.issuance.issue(CredentialRequest { learner_did: &learner_did, request, issued_on, issuance_id }).await;
         match issued {

@@ -1,7 +1,7 @@
 //! The certificate domain: what it means to issue a course-completion
 //! certificate, independent of HTTP, databases, brokers and upstream APIs.
 //!
-//! The crate promises three things:
+//! The crate promises:
 //! - a request that reaches the use case is valid ([`IssueRequest`] can only be
 //!   built through [`IssueRequest::parse`]);
 //! - [`IssueCertificate`] issues at most one credential per learner and course

@@ -15,21 +15,63 @@ pub type RequestFields = serde_json::Map<String, Value>;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IssueRequest {
-    pub user_id: Uuid,
-    pub course_id: String,
-    pub course_name: String,
-    pub first_name: String,
-    pub middle_name: Option<String>,
-    pub last_name: String,
+    user_id: Uuid,
+    course_id: String,
+    course_name: String,
+    first_name: String,
+    middle_name: Option<String>,
+    last_name: String,
     /// Kept exactly as sent: it is echoed to the credential service and the event.
-    pub issuance_date: String,
+    issuance_date: String,
     /// The instant `issuance_date` names, stored as the row's `issuedOn`.
     #[serde(skip)]
-    pub issued_at: DateTime<Utc>,
-    pub expiration_date: String,
-    pub issued_on: Option<String>,
+    issued_at: DateTime<Utc>,
+    expiration_date: String,
+    issued_on: Option<String>,
     /// A deliberate re-issue: a new credential even when one was issued before.
-    pub reissue: bool,
+    reissue: bool,
+}
+
+/// Read-only: every field passed its rule in [`IssueRequest::parse`], the
+/// only way to build one.
+impl IssueRequest {
+    pub fn user_id(&self) -> Uuid {
+        self.user_id
+    }
+    pub fn course_id(&self) -> &str {
+        &self.course_id
+    }
+    pub fn course_name(&self) -> &str {
+        &self.course_name
+    }
+    pub fn first_name(&self) -> &str {
+        &self.first_name
+    }
+    pub fn middle_name(&self) -> Option<&str> {
+        self.middle_name.as_deref()
+    }
+    pub fn last_name(&self) -> &str {
+        &self.last_name
+    }
+    /// As sent: it is echoed to the credential service and the event.
+    pub fn issuance_date(&self) -> &str {
+        &self.issuance_date
+    }
+    /// The instant `issuance_date` names, stored as the row's `issuedOn`.
+    pub fn issued_at(&self) -> DateTime<Utc> {
+        self.issued_at
+    }
+    pub fn expiration_date(&self) -> &str {
+        &self.expiration_date
+    }
+    /// The text the certificate shows for its date, if the caller chose one.
+    pub fn issued_on(&self) -> Option<&str> {
+        self.issued_on.as_deref()
+    }
+    /// A deliberate re-issue: a new credential even when one was issued before.
+    pub fn reissue(&self) -> bool {
+        self.reissue
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

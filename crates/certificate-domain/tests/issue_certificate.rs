@@ -11,7 +11,8 @@ use certificate_domain::{
     hand_off, CertificateEvent, IssuanceRoles, IssueCertificate, IssueCommand, IssueError, IssueRequest, OutboxRelay,
     RelayPolicy, RequestFields, Revocations,
 };
-use certificate_memory::{FakeCredentialIssuer, FixedClock, InMemoryStore, RecordingPublisher};
+use certificate_memory::doubles::{FakeCredentialIssuer, FixedClock, RecordingPublisher};
+use certificate_memory::embedded::InMemoryStore;
 use serde_json::{json, Value};
 
 struct World {
@@ -63,7 +64,7 @@ async fn success_records_the_certificate_and_queues_one_event() {
     assert_eq!(outcome.credential["credential"]["credentialSubject"]["issuedOn"], "November 2026");
 
     let request = request(json!({}));
-    let stored = w.store.certificate(request.user_id, "do_1").unwrap();
+    let stored = w.store.certificate(request.user_id(), "do_1").unwrap();
     assert_eq!(stored.status, "viewCertificate");
     assert_eq!(stored.certificate_id, certificate_id(&outcome.credential));
     let events = w.store.events();
@@ -164,8 +165,8 @@ async fn an_issuance_in_flight_answers_in_flight() {
     let w = world();
     let request = request(json!({}));
     let claim = ClaimRequest {
-        user_id: request.user_id,
-        course_id: &request.course_id,
+        user_id: request.user_id(),
+        course_id: request.course_id(),
         idempotency_key: None,
         reissue: false,
         lease: Duration::from_secs(30),
@@ -232,7 +233,7 @@ async fn a_lost_answer_is_found_by_the_retry_and_recorded_instead_of_issuing_aga
 
     let retried = w.use_case.issue(&command(json!({}))).await.unwrap();
     assert_eq!(w.issuer.credentials_issued(), 1, "the retry found the credential instead of issuing another");
-    let stored = w.store.certificate(request(json!({})).user_id, "do_1").unwrap();
+    let stored = w.store.certificate(request(json!({})).user_id(), "do_1").unwrap();
     assert_eq!(stored.certificate_id, certificate_id(&retried.credential));
     assert_eq!(w.store.events().len(), 1);
 }
@@ -258,7 +259,7 @@ async fn a_dropped_answer_is_looked_up_at_once_and_recorded_without_a_second_pos
     w.issuer.lose_next_answer_as(dropped);
     let issued = w.use_case.issue(&command(json!({}))).await.expect("the lookup found the credential");
     assert_eq!((w.issuer.credentials_issued(), w.store.certificate_count()), (1, 1));
-    let stored = w.store.certificate(request(json!({})).user_id, "do_1").unwrap();
+    let stored = w.store.certificate(request(json!({})).user_id(), "do_1").unwrap();
     assert_eq!(stored.certificate_id, certificate_id(&issued.credential));
 }
 

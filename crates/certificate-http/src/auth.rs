@@ -35,7 +35,9 @@ impl ApiTokens {
 
 /// Whether the path is one of the API's, which need the token.
 fn protected(path: &str) -> bool {
-    path.starts_with("/certificate") || path.starts_with("/v1/tracking/certificate")
+    use crate::LEGACY_PREFIX;
+    let path = path.strip_prefix(LEGACY_PREFIX).unwrap_or(path);
+    path.starts_with("/certificate")
 }
 
 pub(crate) async fn authenticate(

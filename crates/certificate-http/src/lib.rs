@@ -13,6 +13,7 @@ mod health;
 mod observe;
 mod openapi;
 mod routes;
+mod schemas;
 mod table;
 
 use std::net::{SocketAddr, TcpListener};
@@ -25,6 +26,9 @@ use certificate_domain::ports::{Dependency, Observer};
 use certificate_domain::{IssueCertificate, ReadCertificate};
 
 pub use auth::ApiTokens;
+
+/// The NestJS service's prefix, under which every `/certificate` route is served too.
+pub(crate) const LEGACY_PREFIX: &str = "/v1/tracking";
 pub use errors::ApiError;
 pub use table::served_routes;
 

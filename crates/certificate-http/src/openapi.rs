@@ -14,10 +14,7 @@ use serde_json::{json, Value};
 use utoipa::OpenApi;
 
 use crate::auth::ApiTokens;
-use crate::{health, routes};
-
-/// The NestJS service's prefix, under which every `/certificate` route is served too.
-pub(crate) const LEGACY_PREFIX: &str = "/v1/tracking";
+use crate::{health, routes, schemas, LEGACY_PREFIX};
 
 /// A printable text: no control character (U+0000–U+001F, U+007F–U+009F).
 const PRINTABLE: &str = r"^[^\x00-\x1f\x7f-\x9f]*$";
@@ -50,128 +47,6 @@ const PRINTABLE_NOT_BLANK: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9
     )
 )]
 struct ApiDoc;
-
-/// The bodies the API reads and answers, as the document describes them.
-/// They only describe: the handlers read the request field by field
-/// (certificate_domain::IssueRequest::parse) and build answers from the
-/// domain's types, which stay free of utoipa.
-#[allow(dead_code)]
-pub(crate) mod schemas {
-    use serde::Serialize;
-    use utoipa::ToSchema;
-
-    /// The issue request of docs/contract.md, with every rule the service
-    /// enforces. Fields it does not know are ignored.
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "camelCase")]
-    #[schema(as = IssueRequest)]
-    pub(crate) struct IssueRequestBody {
-        user_id: uuid::Uuid,
-        #[schema(min_length = 1, max_length = 255)]
-        course_id: String,
-        #[schema(min_length = 1, max_length = 1024)]
-        course_name: String,
-        #[schema(max_length = 1024)]
-        first_name: String,
-        #[schema(max_length = 1024)]
-        middle_name: Option<String>,
-        #[schema(max_length = 1024)]
-        last_name: String,
-        /// ISO 8601 date-time (a date alone is accepted too); kept as sent.
-        #[schema(format = DateTime, max_length = 255)]
-        issuance_date: String,
-        /// ISO 8601 date-time (a date alone is accepted too); kept as sent.
-        #[schema(format = DateTime, max_length = 255)]
-        expiration_date: String,
-        /// The text shown on the certificate; "Month YYYY" of today when absent.
-        #[schema(max_length = 255)]
-        issued_on: Option<String>,
-        /// A new credential even when one was issued before (the old one is revoked).
-        reissue: Option<bool>,
-    }
-
-    /// The credential service's answer, passed on as it came.
-    #[derive(Serialize, ToSchema)]
-    pub(crate) struct IssuedCredential {
-        /// The W3C verifiable credential; its `id` is the certificate id.
-        #[schema(value_type = Object)]
-        credential: serde_json::Value,
-    }
-
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "camelCase")]
-    pub(crate) struct Issued {
-        success: bool,
-        status_code: u16,
-        message: String,
-        data: IssuedCredential,
-    }
-
-    /// A recorded certificate.
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "camelCase")]
-    pub(crate) struct CertificateRecord {
-        user_id: uuid::Uuid,
-        course_id: String,
-        certificate_id: String,
-        /// `viewCertificate` once issued.
-        status: String,
-        #[schema(format = DateTime)]
-        issued_on: Option<String>,
-        /// The credential as the issue answer gave it.
-        #[schema(value_type = Object)]
-        credential: serde_json::Value,
-    }
-
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "camelCase")]
-    pub(crate) struct Certificate {
-        success: bool,
-        status_code: u16,
-        message: String,
-        data: CertificateRecord,
-    }
-
-    /// The credential service's verdict, passed on as it came.
-    #[derive(Serialize, ToSchema)]
-    pub(crate) struct Verdict {
-        /// `ISSUED`, `REVOKED`, ...
-        status: String,
-        /// One object of checks, each `OK` or `NOK`: `active`, `revoked`, `expired`, `proof`.
-        #[schema(value_type = Vec<Object>)]
-        checks: Vec<serde_json::Value>,
-    }
-
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "camelCase")]
-    pub(crate) struct Verified {
-        success: bool,
-        status_code: u16,
-        message: String,
-        data: Verdict,
-    }
-
-    /// One rejected field.
-    #[derive(Serialize, ToSchema)]
-    pub(crate) struct FieldError {
-        /// The field's contract name (`userId`, ...), `body`, or a header's name.
-        field: String,
-        message: String,
-    }
-
-    /// A failed request.
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "camelCase")]
-    pub(crate) struct Error {
-        /// Always false.
-        success: bool,
-        status_code: u16,
-        /// What went wrong; for a 5xx, in product words ("the database is unavailable").
-        message: String,
-        /// Every rejected field, on a 400.
-        errors: Option<Vec<FieldError>>,
-    }
-}
 
 /// `GET /openapi.json`: this document.
 #[utoipa::path(

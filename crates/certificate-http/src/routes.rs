@@ -10,7 +10,7 @@ use certificate_domain::{
 };
 use serde::Serialize;
 
-use crate::openapi::schemas;
+use crate::schemas;
 use crate::{ApiError, AppState, MAX_BODY_BYTES};
 
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";

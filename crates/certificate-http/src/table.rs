@@ -5,8 +5,7 @@
 
 use actix_web::{web, HttpResponse, Route};
 
-use crate::openapi::LEGACY_PREFIX;
-use crate::{health, openapi, routes};
+use crate::{health, openapi, routes, LEGACY_PREFIX};
 
 struct RouteSpec {
     path: String,

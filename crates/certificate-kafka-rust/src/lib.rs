@@ -174,7 +174,8 @@ impl CertificatePublisher for KafkaRustPublisher {
     /// succeeds or fails as one; a redelivered event keeps its `eventId`.
     async fn publish(&self, events: &[PendingEvent]) -> Vec<Result<(), PublishError>> {
         let (config, producer, batch) = (self.config.clone(), self.producer.clone(), events.to_vec());
-        let call = tokio::task::spawn_blocking(move || send_blocking(&config, &producer, &batch));
+        let span = tracing::Span::current();
+        let call = tokio::task::spawn_blocking(move || span.in_scope(|| send_blocking(&config, &producer, &batch)));
         let outcome = match tokio::time::timeout(self.config.call_timeout, call).await {
             Ok(Ok(outcome)) => outcome,
             Ok(Err(join)) => Err(PublishError::Unavailable(cause(join))),

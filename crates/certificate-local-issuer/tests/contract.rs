@@ -35,7 +35,7 @@ fn request(expiration: &str) -> IssueRequest {
 
 async fn issued(issuer: &LocalIssuer, expiration: &str) -> (String, Value) {
     let request = request(expiration);
-    let learner_did = UrnLearnerIdentity.learner_did(request.user_id).await.unwrap();
+    let learner_did = UrnLearnerIdentity.learner_did(request.user_id()).await.unwrap();
     let credential = CredentialRequest {
         learner_did: &learner_did,
         request: &request,

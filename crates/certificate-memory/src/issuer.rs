@@ -113,15 +113,15 @@ impl CredentialIssuance for FakeCredentialIssuer {
                 "@context": ["https://www.w3.org/2018/credentials/v1"],
                 "type": ["VerifiableCredential"],
                 "issuer": "did:upai:issuer",
-                "issuanceDate": request.issuance_date,
-                "expirationDate": request.expiration_date,
+                "issuanceDate": request.issuance_date(),
+                "expirationDate": request.expiration_date(),
                 "credentialSubject": {
                     "id": credential.learner_did,
-                    "firstName": request.first_name,
-                    "lastName": request.last_name,
-                    "userId": request.user_id,
-                    "courseId": request.course_id,
-                    "courseName": request.course_name,
+                    "firstName": request.first_name(),
+                    "lastName": request.last_name(),
+                    "userId": request.user_id(),
+                    "courseId": request.course_id(),
+                    "courseName": request.course_name(),
                     "issuedOn": credential.issued_on,
                 }
             }

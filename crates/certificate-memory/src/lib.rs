@@ -1,28 +1,30 @@
-//! In-memory adapters: the store, a fake of the upstream services, the
-//! publishers that need no broker, and test doubles of the publisher, the
-//! observer and the clock. Unit tests use them to drive the domain; the
-//! embedded default (`make run` with nothing configured) runs on them. The store keeps the
-//! same rules as Postgres (the repository and outbox contracts of
-//! `certificate_domain::contract`), but nothing survives the process.
+//! In-memory adapters, of two kinds that the paths keep apart:
+//! - [`embedded`]: what the embedded default (`make run` with nothing
+//!   configured) runs on in production: the store, which keeps the same rules
+//!   as Postgres (the repository, outbox and revocation queue contracts of
+//!   `certificate_domain::contract`) but nothing past the process, and the
+//!   publishers that need no broker (the log, Kafka disabled);
+//! - [`doubles`]: test doubles only: a fake of the Sunbird RC services, a
+//!   recording publisher and observer, a fixed clock. Unit tests use them
+//!   to drive the domain; no production wiring does.
 
+mod clock;
 mod issuer;
 mod observer;
 mod publisher;
+mod recording_publisher;
 mod store;
 
-pub use issuer::FakeCredentialIssuer;
-pub use observer::RecordingObserver;
-pub use publisher::{DisabledPublisher, LoggingPublisher, RecordingPublisher};
-pub use store::{InMemoryStore, StoredCertificate};
+/// The embedded default's production adapters.
+pub mod embedded {
+    pub use crate::publisher::{DisabledPublisher, LoggingPublisher};
+    pub use crate::store::{InMemoryStore, StoredCertificate};
+}
 
-use certificate_domain::ports::Clock;
-use chrono::{DateTime, Utc};
-
-/// A clock that always says the same time.
-pub struct FixedClock(pub DateTime<Utc>);
-
-impl Clock for FixedClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.0
-    }
+/// Test doubles, for unit and contract tests.
+pub mod doubles {
+    pub use crate::clock::FixedClock;
+    pub use crate::issuer::FakeCredentialIssuer;
+    pub use crate::observer::RecordingObserver;
+    pub use crate::recording_publisher::RecordingPublisher;
 }

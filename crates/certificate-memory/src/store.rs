@@ -341,7 +341,7 @@ impl CertificateRepo for InMemoryStore {
                 StoredCertificate {
                     certificate_id: certificate.credential.certificate_id.clone(),
                     status: STATUS_VIEW_CERTIFICATE.to_owned(),
-                    issued_on: certificate.request.issued_at,
+                    issued_on: certificate.request.issued_at(),
                 },
             );
             let id = state.outbox.len() as i64 + 1;

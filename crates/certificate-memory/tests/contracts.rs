@@ -13,9 +13,8 @@ use certificate_domain::contract::{
 };
 use certificate_domain::ports::{CertificatePublisher, PendingEvent};
 use certificate_domain::{CertificateEvent, IssueRequest, RequestFields};
-use certificate_memory::{
-    DisabledPublisher, FakeCredentialIssuer, InMemoryStore, LoggingPublisher, RecordingPublisher,
-};
+use certificate_memory::doubles::{FakeCredentialIssuer, RecordingPublisher};
+use certificate_memory::embedded::{DisabledPublisher, InMemoryStore, LoggingPublisher};
 use serde_json::Value;
 
 #[tokio::test]

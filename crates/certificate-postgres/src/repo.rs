@@ -335,12 +335,12 @@ impl PgStore {
     ) -> Result<i64, RepoError> {
         let credential = certificate.credential;
         let job = RecordJob {
-            user_id: certificate.request.user_id,
-            course_id: certificate.request.course_id.clone(),
+            user_id: certificate.request.user_id(),
+            course_id: certificate.request.course_id().to_owned(),
             token: token.0,
             credential: credential.body.to_string(),
             certificate_id: credential.certificate_id.clone(),
-            issued_on: certificate.request.issued_at,
+            issued_on: certificate.request.issued_at(),
             event: event.clone(),
             revoke: certificate.revoke_previous,
         };

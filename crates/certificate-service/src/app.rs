@@ -15,7 +15,7 @@ use certificate_domain::{
 };
 use certificate_http::AppState;
 use certificate_local_issuer::{IssuerKey, LocalIssuer, RecordedRevocation, UrnLearnerIdentity};
-use certificate_memory::InMemoryStore;
+use certificate_memory::embedded::InMemoryStore;
 use certificate_metrics::{MeteredIssuer, MeteredPublisher, Metrics};
 use certificate_postgres::{run_migrations, PgConfig, PgStore};
 use tokio::sync::watch;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use certificate_domain::ports::{CertificatePublisher, Dependency};
 use certificate_kafka_rust::KafkaRustPublisher;
-use certificate_memory::{DisabledPublisher, LoggingPublisher};
+use certificate_memory::embedded::{DisabledPublisher, LoggingPublisher};
 use certificate_rdkafka::RdKafkaPublisher;
 
 use crate::config::Publisher;

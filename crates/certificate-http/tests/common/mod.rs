@@ -6,7 +6,8 @@ use actix_web::{test, App};
 use certificate_domain::ports::SystemClock;
 use certificate_domain::{IssuanceRoles, IssueCertificate, ReadCertificate};
 use certificate_http::{configure, AppState};
-use certificate_memory::{FakeCredentialIssuer, InMemoryStore, RecordingObserver};
+use certificate_memory::doubles::{FakeCredentialIssuer, RecordingObserver};
+use certificate_memory::embedded::InMemoryStore;
 use serde_json::Value;
 
 pub fn state() -> AppState {
