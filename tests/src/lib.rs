@@ -5,14 +5,13 @@
 //! without disturbing the other tests.
 
 mod app;
-mod database;
 pub mod invariants;
 mod kafka;
 mod private_postgres;
 mod proxy;
 
 pub use app::{command as app_command, contract_body, Answer, TestApp};
-pub use database::TestDatabase;
+pub use certificate_postgres::testing::TestDatabase;
 pub use kafka::{
     consume, create_topic, register_event_schema, schema_registry, topic_exists, ConsumedRecord, PrivateBroker,
     TopicReader, KAFKA_BROKERS,

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use certificate_domain::ports::{OutboxAdmin, OutboxError};
+use certificate_domain::ports::{AdminError, OutboxAdmin};
 use certificate_domain::{parse_iso8601, Retention};
 use chrono::{DateTime, Utc};
 
@@ -129,7 +129,7 @@ pub async fn run_outbox(
     command: &OutboxCommand,
     admin: &dyn OutboxAdmin,
     retention: &Retention,
-) -> Result<String, OutboxError> {
+) -> Result<String, AdminError> {
     Ok(match command {
         OutboxCommand::Status => {
             let status = admin.status().await?;

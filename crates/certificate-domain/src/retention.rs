@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
 use crate::background::every;
-use crate::ports::{Clock, OutboxAdmin, OutboxError, Pruned};
+use crate::ports::{AdminError, Clock, OutboxAdmin, Pruned};
 
 pub struct Retention {
     admin: Arc<dyn OutboxAdmin>,
@@ -32,7 +32,7 @@ impl Retention {
         self.clock.now() - chrono::Duration::from_std(self.keep).unwrap_or(chrono::Duration::MAX)
     }
 
-    pub async fn prune(&self) -> Result<Pruned, OutboxError> {
+    pub async fn prune(&self) -> Result<Pruned, AdminError> {
         self.admin.prune(self.horizon()).await
     }
 

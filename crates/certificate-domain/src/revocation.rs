@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::background::every;
-use crate::ports::{Clock, CredentialRevocation, OutboxError, Randomness, RevocationQueue, SystemRandomness};
+use crate::ports::{Clock, CredentialRevocation, Randomness, RevocationQueue, RevocationQueueError, SystemRandomness};
 use crate::RelayPolicy;
 
 /// How long a taken revocation is left to its taker before another takes it.
@@ -35,7 +35,7 @@ impl Revocations {
     }
 
     /// Tries the due revocations once; returns how many were confirmed.
-    pub async fn revoke_due(&self) -> Result<usize, OutboxError> {
+    pub async fn revoke_due(&self) -> Result<usize, RevocationQueueError> {
         let mut revoked = 0;
         for pending in self.queue.take_due(self.policy.batch_size, LEASE).await? {
             match self.revocation.revoke(&pending.certificate_id).await {

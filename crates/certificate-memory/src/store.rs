@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    cause, Acquired, CertificateRepo, Claim, ClaimRequest, ClaimToken, DeliverBatch, Delivery, EventOutbox,
-    GaugeSource, Gauges, IssuedCertificate, OutboxError, OutboxStatus, PendingEvent, PendingRevocation,
-    RecordedCertificate, RecordedCredential, RepoError, RevocationQueue, Selection,
+    cause, Acquired, AdminError, CertificateRepo, Claim, ClaimRequest, ClaimToken, DeliverBatch, Delivery, EventOutbox,
+    GaugeError, GaugeSource, Gauges, IssuedCertificate, OutboxError, OutboxStatus, PendingEvent, PendingRevocation,
+    RecordedCertificate, RecordedCredential, RepoError, RevocationQueue, RevocationQueueError, Selection,
 };
 use certificate_domain::{CertificateEvent, STATUS_VIEW_CERTIFICATE};
 use chrono::{DateTime, Utc};
@@ -164,17 +164,18 @@ impl InMemoryStore {
 #[error("in-memory store switched off")]
 struct SwitchedOff;
 
-impl From<SwitchedOff> for RepoError {
-    fn from(error: SwitchedOff) -> Self {
-        RepoError::Unavailable(cause(error))
-    }
+/// Every port of the store reads a switched-off store as an outage.
+macro_rules! unavailable_when_switched_off {
+    ($($port_error:ident),*) => {$(
+        impl From<SwitchedOff> for $port_error {
+            fn from(error: SwitchedOff) -> Self {
+                $port_error::Unavailable(cause(error))
+            }
+        }
+    )*};
 }
 
-impl From<SwitchedOff> for OutboxError {
-    fn from(error: SwitchedOff) -> Self {
-        OutboxError::Unavailable(cause(error))
-    }
-}
+unavailable_when_switched_off!(RepoError, OutboxError, RevocationQueueError, AdminError, GaugeError);
 
 fn after(now: DateTime<Utc>, duration: Duration) -> DateTime<Utc> {
     now + chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
@@ -382,7 +383,7 @@ impl EventOutbox for InMemoryStore {
 
 #[async_trait]
 impl RevocationQueue for InMemoryStore {
-    async fn take_due(&self, limit: usize, lease: Duration) -> Result<Vec<PendingRevocation>, OutboxError> {
+    async fn take_due(&self, limit: usize, lease: Duration) -> Result<Vec<PendingRevocation>, RevocationQueueError> {
         self.with_state(|state| {
             let now = Utc::now();
             let due = state.revocations.iter_mut().filter(|row| !row.revoked && row.next_attempt_at <= now);
@@ -396,11 +397,11 @@ impl RevocationQueue for InMemoryStore {
         })
     }
 
-    async fn revoked(&self, id: i64) -> Result<(), OutboxError> {
+    async fn revoked(&self, id: i64) -> Result<(), RevocationQueueError> {
         self.with_revocation(id, |row| row.revoked = true)
     }
 
-    async fn failed(&self, id: i64, _error: &str, retry_at: DateTime<Utc>) -> Result<(), OutboxError> {
+    async fn failed(&self, id: i64, _error: &str, retry_at: DateTime<Utc>) -> Result<(), RevocationQueueError> {
         self.with_revocation(id, |row| {
             row.attempts += 1;
             row.next_attempt_at = retry_at;
@@ -409,7 +410,7 @@ impl RevocationQueue for InMemoryStore {
 }
 
 impl InMemoryStore {
-    fn with_revocation(&self, id: i64, change: impl FnOnce(&mut RevocationRow)) -> Result<(), OutboxError> {
+    fn with_revocation(&self, id: i64, change: impl FnOnce(&mut RevocationRow)) -> Result<(), RevocationQueueError> {
         self.with_state(|state| {
             if let Some(row) = state.revocations.iter_mut().find(|row| row.id == id) {
                 change(row);
@@ -426,7 +427,7 @@ impl InMemoryStore {
 
 #[async_trait]
 impl GaugeSource for InMemoryStore {
-    async fn gauges(&self) -> Result<Gauges, OutboxError> {
+    async fn gauges(&self) -> Result<Gauges, GaugeError> {
         let outbox = OutboxStatus {
             pending: self.pending_count() as i64,
             dead: self.dead_count() as i64,

@@ -355,7 +355,7 @@ impl CertificatePublisher for MeteredPublisher {
 
 #[cfg(test)]
 mod tests {
-    use certificate_domain::ports::{OutboxError, OutboxStatus, PoolUsage};
+    use certificate_domain::ports::{GaugeError, OutboxStatus, PoolUsage};
 
     use super::*;
 
@@ -363,7 +363,7 @@ mod tests {
 
     #[async_trait]
     impl GaugeSource for Fixed {
-        async fn gauges(&self) -> Result<Gauges, OutboxError> {
+        async fn gauges(&self) -> Result<Gauges, GaugeError> {
             Ok(self.0)
         }
     }

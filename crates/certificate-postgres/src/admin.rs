@@ -5,7 +5,7 @@
 //! oldest pending event) counts from when it was queued again, so that an
 //! operator's replay of last week does not read as a week of lag.
 
-use certificate_domain::ports::{OutboxAdmin, OutboxError, OutboxStatus, Pruned};
+use certificate_domain::ports::{AdminError, OutboxAdmin, OutboxStatus, Pruned};
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Nullable, Timestamptz};
 use diesel::QueryableByName;
@@ -97,9 +97,9 @@ impl PgStore {
     }
 }
 
-#[async_trait::async_trait]
-impl OutboxAdmin for PgStore {
-    async fn status(&self) -> Result<OutboxStatus, OutboxError> {
+impl PgStore {
+    /// What waits in the outbox: for the operator, and for the gauges.
+    pub(crate) async fn outbox_status(&self) -> Result<OutboxStatus, DbError> {
         let status: Status = self.with_conn(async |conn| Statement::new(STATUS).get_result(conn).await).await?;
         Ok(OutboxStatus {
             pending: status.pending,
@@ -108,18 +108,25 @@ impl OutboxAdmin for PgStore {
             revocations_pending: status.revocations_pending,
         })
     }
+}
 
-    async fn retry_dead(&self) -> Result<usize, OutboxError> {
+#[async_trait::async_trait]
+impl OutboxAdmin for PgStore {
+    async fn status(&self) -> Result<OutboxStatus, AdminError> {
+        Ok(self.outbox_status().await?)
+    }
+
+    async fn retry_dead(&self) -> Result<usize, AdminError> {
         Ok(self.with_conn(async |conn| Statement::new(RETRY_DEAD).execute(conn).await).await?)
     }
 
-    async fn replay(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<usize, OutboxError> {
+    async fn replay(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<usize, AdminError> {
         let replay =
             async |conn: &mut _| Statement::new(REPLAY).timestamptz(since).timestamptz(until).execute(conn).await;
         Ok(self.with_conn(replay).await?)
     }
 
-    async fn prune(&self, horizon: DateTime<Utc>) -> Result<Pruned, OutboxError> {
+    async fn prune(&self, horizon: DateTime<Utc>) -> Result<Pruned, AdminError> {
         Ok(Pruned {
             events: self.prune_table(PRUNE_EVENTS, horizon).await?,
             claims: self.prune_table(PRUNE_CLAIMS, horizon).await?,

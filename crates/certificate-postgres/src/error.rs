@@ -1,7 +1,9 @@
 //! How a failed database call is told: an outage (worth retrying, HTTP 503)
 //! or a refused statement, with diesel's error kept as the source.
 
-use certificate_domain::ports::{cause, cause_from, Cause, OutboxError, RepoError};
+use certificate_domain::ports::{
+    cause, cause_from, AdminError, Cause, GaugeError, OutboxError, RepoError, RevocationQueueError,
+};
 use diesel::result::{DatabaseErrorKind, Error};
 
 #[derive(Debug, thiserror::Error)]
@@ -27,23 +29,21 @@ impl DbError {
     }
 }
 
-impl From<DbError> for RepoError {
-    fn from(error: DbError) -> Self {
-        match error {
-            DbError::Unavailable(cause) => RepoError::Unavailable(cause),
-            DbError::Failed(cause) => RepoError::Failed(cause),
+/// Each port on the database tells an outage and a refused statement apart.
+macro_rules! told_as {
+    ($($port_error:ident),*) => {$(
+        impl From<DbError> for $port_error {
+            fn from(error: DbError) -> Self {
+                match error {
+                    DbError::Unavailable(cause) => $port_error::Unavailable(cause),
+                    DbError::Failed(cause) => $port_error::Failed(cause),
+                }
+            }
         }
-    }
+    )*};
 }
 
-impl From<DbError> for OutboxError {
-    fn from(error: DbError) -> Self {
-        match error {
-            DbError::Unavailable(cause) => OutboxError::Unavailable(cause),
-            DbError::Failed(cause) => OutboxError::Failed(cause),
-        }
-    }
-}
+told_as!(RepoError, OutboxError, RevocationQueueError, AdminError, GaugeError);
 
 /// Messages Postgres sends while it shuts down or starts: the database is
 /// going away or not there yet, not a bad query.

@@ -18,6 +18,8 @@ mod outbox;
 mod repo;
 mod revocation;
 mod statement;
+#[cfg(feature = "test-support")]
+pub mod testing;
 mod transaction;
 
 use std::future::Future;
@@ -30,9 +32,7 @@ use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfi
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
 
-use certificate_domain::ports::{
-    cause, Dependency, GaugeSource, Gauges, NotReady, OutboxAdmin, OutboxError, PoolUsage,
-};
+use certificate_domain::ports::{cause, Dependency, GaugeError, GaugeSource, Gauges, NotReady, PoolUsage};
 
 pub use error::StoreError;
 pub use migrations::run_migrations;
@@ -149,10 +149,10 @@ const SCRAPE_QUERY_TIMEOUT: Duration = Duration::from_secs(2);
 
 #[async_trait::async_trait]
 impl GaugeSource for PgStore {
-    async fn gauges(&self) -> Result<Gauges, OutboxError> {
-        let outbox = tokio::time::timeout(SCRAPE_QUERY_TIMEOUT, self.status())
+    async fn gauges(&self) -> Result<Gauges, GaugeError> {
+        let outbox = tokio::time::timeout(SCRAPE_QUERY_TIMEOUT, self.outbox_status())
             .await
-            .unwrap_or_else(|_| Err(DbError::unavailable("reading the outbox timed out").into()))?;
+            .unwrap_or_else(|_| Err(DbError::unavailable("reading the outbox timed out")))?;
         Ok(Gauges { outbox, pool: Some(self.pool_usage()) })
     }
 }

@@ -3,7 +3,7 @@
 //! lease, so that other replicas leave it alone while it is being tried and
 //! take it again if its taker dies.
 
-use certificate_domain::ports::{OutboxError, PendingRevocation, RevocationQueue};
+use certificate_domain::ports::{PendingRevocation, RevocationQueue, RevocationQueueError};
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Integer, Text};
 use diesel::QueryableByName;
@@ -37,7 +37,7 @@ struct Due {
 
 #[async_trait::async_trait]
 impl RevocationQueue for PgStore {
-    async fn take_due(&self, limit: usize, lease: Duration) -> Result<Vec<PendingRevocation>, OutboxError> {
+    async fn take_due(&self, limit: usize, lease: Duration) -> Result<Vec<PendingRevocation>, RevocationQueueError> {
         let due: Vec<Due> = self
             .with_conn(async |conn| {
                 Statement::new(TAKE_DUE).bigint(limit as i64).double(lease.as_secs_f64()).load(conn).await
@@ -53,12 +53,12 @@ impl RevocationQueue for PgStore {
             .collect())
     }
 
-    async fn revoked(&self, id: i64) -> Result<(), OutboxError> {
+    async fn revoked(&self, id: i64) -> Result<(), RevocationQueueError> {
         self.with_conn(async |conn| Statement::new(REVOKED).bigint(id).execute(conn).await).await?;
         Ok(())
     }
 
-    async fn failed(&self, id: i64, error: &str, retry_at: DateTime<Utc>) -> Result<(), OutboxError> {
+    async fn failed(&self, id: i64, error: &str, retry_at: DateTime<Utc>) -> Result<(), RevocationQueueError> {
         let failed = async |conn: &mut _| {
             Statement::new(FAILED).bigint(id).text(error).timestamptz(retry_at).execute(conn).await
         };

@@ -4,7 +4,11 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::OutboxError;
+store_error!(
+    /// Why an operator's command or the retention could not do what was asked.
+    AdminError,
+    "outbox"
+);
 
 /// What is waiting in the outbox.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -26,14 +30,14 @@ pub struct Pruned {
 
 #[async_trait]
 pub trait OutboxAdmin: Send + Sync + 'static {
-    async fn status(&self) -> Result<OutboxStatus, OutboxError>;
+    async fn status(&self) -> Result<OutboxStatus, AdminError>;
     /// Makes every dead event due again, its attempts reset; returns how many.
-    async fn retry_dead(&self) -> Result<usize, OutboxError>;
+    async fn retry_dead(&self) -> Result<usize, AdminError>;
     /// Queues again every event recorded in `[since, until)`, with its event
     /// id, behind what is already queued; returns how many.
-    async fn replay(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<usize, OutboxError>;
+    async fn replay(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<usize, AdminError>;
     /// Deletes what is older than `horizon` and no longer needed: published
     /// events, claims given up without a certificate, idempotency keys.
     /// Dead events stay until an operator acts on them.
-    async fn prune(&self, horizon: DateTime<Utc>) -> Result<Pruned, OutboxError>;
+    async fn prune(&self, horizon: DateTime<Utc>) -> Result<Pruned, AdminError>;
 }

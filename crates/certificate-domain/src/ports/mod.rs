@@ -6,6 +6,25 @@
 //! Every error keeps the adapter's own error as its `source`, as a [`Cause`],
 //! and has the variants its callers branch on.
 
+/// The error of a port on a store (Postgres, in memory): the store cannot be
+/// reached or did not answer in time (worth trying again later), or it
+/// refused the statement (a defect, not an outage). Each such port has an
+/// enum of its own, so that a caller's match names the port it called.
+macro_rules! store_error {
+    ($(#[$doc:meta])* $name:ident, $store:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, thiserror::Error)]
+        pub enum $name {
+            /// The store cannot be reached or did not answer in time.
+            #[error("{store} unavailable: {0}", store = $store)]
+            Unavailable(#[source] super::Cause),
+            /// The store refused the statement.
+            #[error("{store} error: {0}", store = $store)]
+            Failed(#[source] super::Cause),
+        }
+    };
+}
+
 mod admin;
 mod clock;
 mod credential;
@@ -24,7 +43,7 @@ mod verification;
 
 use std::sync::Arc;
 
-pub use admin::{OutboxAdmin, OutboxStatus, Pruned};
+pub use admin::{AdminError, OutboxAdmin, OutboxStatus, Pruned};
 pub use clock::{Clock, SystemClock};
 pub use credential::{
     issuance_tag, Checks, CredentialRequest, IssuedCredential, RecordedCredential, Verdict, VerdictStatus,
@@ -33,7 +52,7 @@ pub use credential_revocation::CredentialRevocation;
 pub use health::{Dependency, NotReady};
 pub use identity::LearnerIdentity;
 pub use issuance::{CredentialIssuance, IssuedLookup};
-pub use observe::{GaugeSource, Gauges, IssuanceOutcome, Observer, PoolUsage, Report, ServedRequest};
+pub use observe::{GaugeError, GaugeSource, Gauges, IssuanceOutcome, Observer, PoolUsage, Report, ServedRequest};
 pub use outbox::{DeliverBatch, Delivery, EventOutbox, FailedDelivery, OutboxError, PendingEvent, Selection};
 pub use publisher::{CertificatePublisher, PublishError};
 pub use randomness::{Randomness, SystemRandomness};
@@ -41,7 +60,7 @@ pub use repo::{
     Acquired, CertificateRepo, Claim, ClaimRequest, ClaimToken, IdempotencyKey, IssuedCertificate, RecordedCertificate,
     RepoError,
 };
-pub use revocation::{PendingRevocation, RevocationQueue};
+pub use revocation::{PendingRevocation, RevocationQueue, RevocationQueueError};
 pub use upstream::{is_gateway_status, Upstream, UpstreamError};
 pub use verification::CredentialVerification;
 

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::{OutboxError, OutboxStatus};
+use super::OutboxStatus;
 
 /// How an issue request ended, as the metrics count it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,9 +61,15 @@ pub struct Gauges {
     pub pool: Option<PoolUsage>,
 }
 
+store_error!(
+    /// Why the gauges could not be read.
+    GaugeError,
+    "gauges"
+);
+
 #[async_trait]
 pub trait GaugeSource: Send + Sync + 'static {
-    async fn gauges(&self) -> Result<Gauges, OutboxError>;
+    async fn gauges(&self) -> Result<Gauges, GaugeError>;
 }
 
 /// A scrape: the text and its content type.

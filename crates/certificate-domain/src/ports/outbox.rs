@@ -4,19 +4,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::Cause;
 use crate::CertificateEvent;
 
-/// Why the outbox (delivery or administration) could not do what was asked.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum OutboxError {
-    /// The database cannot be reached or did not answer in time.
-    #[error("outbox unavailable: {0}")]
-    Unavailable(#[source] Cause),
-    /// The database refused the statement.
-    #[error("outbox error: {0}")]
-    Failed(#[source] Cause),
-}
+store_error!(
+    /// Why the outbox could not deliver.
+    OutboxError,
+    "outbox"
+);
 
 /// An event taken from the outbox for delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::OutboxError;
+store_error!(
+    /// Why the revocation queue could not do what was asked.
+    RevocationQueueError,
+    "revocation queue"
+);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingRevocation {
@@ -22,7 +26,7 @@ pub trait RevocationQueue: Send + Sync + 'static {
     /// Takes up to `limit` due revocations, oldest first, and holds them for
     /// `lease`: no other replica takes them meanwhile, and a crashed taker's
     /// come due again once it ends.
-    async fn take_due(&self, limit: usize, lease: Duration) -> Result<Vec<PendingRevocation>, OutboxError>;
-    async fn revoked(&self, id: i64) -> Result<(), OutboxError>;
-    async fn failed(&self, id: i64, error: &str, retry_at: DateTime<Utc>) -> Result<(), OutboxError>;
+    async fn take_due(&self, limit: usize, lease: Duration) -> Result<Vec<PendingRevocation>, RevocationQueueError>;
+    async fn revoked(&self, id: i64) -> Result<(), RevocationQueueError>;
+    async fn failed(&self, id: i64, error: &str, retry_at: DateTime<Utc>) -> Result<(), RevocationQueueError>;
 }

@@ -1,3 +1,8 @@
+//! Test support, behind the `test-support` feature: a database of its own
+//! per test, on the Postgres server `make deps` sets up
+//! (`TEST_POSTGRES_ADMIN_URL` to use another). The contract tests of this
+//! crate and the system tests (tests/) use it.
+
 use tokio_postgres::{Client, NoTls, Row};
 
 /// The server the tests create their databases on (`make deps` sets it up).
