@@ -24,8 +24,8 @@ async fn status(dependency: &dyn Dependency) -> DependencyStatus {
 #[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics",
     responses((status = 200, description = "Prometheus metrics (OpenMetrics text)", content_type = "application/openmetrics-text", body = String)))]
 pub(crate) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    let report = state.observer.report().await;
-    HttpResponse::Ok().content_type(report.content_type).body(report.body)
+    let scraped = (state.scrape)().await;
+    HttpResponse::Ok().content_type(scraped.content_type).body(scraped.body)
 }
 
 #[utoipa::path(get, path = "/health/live", tag = "operations", operation_id = "live",

@@ -10,6 +10,7 @@
 mod auth;
 mod errors;
 mod health;
+mod metrics;
 mod observe;
 mod openapi;
 mod routes;
@@ -30,6 +31,7 @@ pub use auth::ApiTokens;
 /// The NestJS service's prefix, under which every `/certificate` route is served too.
 pub(crate) const LEGACY_PREFIX: &str = "/v1/tracking";
 pub use errors::ApiError;
+pub use metrics::{HttpMetrics, Scrape, Scraped};
 pub use table::served_routes;
 
 /// The largest request body accepted; a certificate request is far smaller.
@@ -42,7 +44,10 @@ pub struct AppState {
     pub read: Arc<ReadCertificate>,
     /// What `/health/ready` checks, all at once.
     pub dependencies: Vec<Arc<dyn Dependency>>,
+    /// How issuances ended.
     pub observer: Arc<dyn Observer>,
+    pub http_metrics: Arc<HttpMetrics>,
+    pub scrape: Scrape,
     /// The issuer's DID document, served at `/.well-known/did.json` when the
     /// issuer is this service.
     pub did_document: Option<serde_json::Value>,

@@ -9,7 +9,6 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{web, Error};
-use certificate_domain::ports::ServedRequest;
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -43,8 +42,7 @@ pub(crate) async fn observe(
     if let Some(state) = state {
         let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
         let status = response.status().as_u16();
-        let seconds = started.elapsed().as_secs_f64();
-        state.observer.request_served(ServedRequest { route: &route, method: &method, status, seconds });
+        state.http_metrics.request_served(route, method, status, started.elapsed().as_secs_f64());
     }
     Ok(response)
 }

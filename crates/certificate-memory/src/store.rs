@@ -5,7 +5,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use certificate_domain::ports::{
     cause, Acquired, AdminError, CertificateRepo, Claim, ClaimRequest, ClaimToken, DeliverBatch, Delivery, EventOutbox,
-    GaugeError, GaugeSource, Gauges, IssuedCertificate, OutboxError, OutboxStatus, PendingEvent, PendingRevocation,
+    GaugeError, GaugeSource, IssuedCertificate, OutboxError, OutboxStatus, PendingEvent, PendingRevocation,
     RecordedCertificate, RecordedCredential, RepoError, RevocationQueue, RevocationQueueError, Selection,
 };
 use certificate_domain::{CertificateEvent, STATUS_VIEW_CERTIFICATE};
@@ -427,13 +427,12 @@ impl InMemoryStore {
 
 #[async_trait]
 impl GaugeSource for InMemoryStore {
-    async fn gauges(&self) -> Result<Gauges, GaugeError> {
-        let outbox = OutboxStatus {
+    async fn gauges(&self) -> Result<OutboxStatus, GaugeError> {
+        Ok(OutboxStatus {
             pending: self.pending_count() as i64,
             dead: self.dead_count() as i64,
             oldest_pending: self.oldest_pending(),
             revocations_pending: self.revocations_pending() as i64,
-        };
-        Ok(Gauges { outbox, pool: None })
+        })
     }
 }

@@ -1,11 +1,12 @@
-//! The service's Prometheus metrics. It promises the design's four monitoring
-//! metrics — events published, publish failures, publish latency and lag
-//! (pending outbox events, age of the oldest) — plus HTTP requests by route
-//! and status with latency, issuances by outcome, upstream calls with latency
-//! and failures, and database pool use. [`Metrics`] is the domain's
-//! `Observer` (HTTP requests, issuance outcomes, the scrape); upstream and
-//! publisher metrics come from decorators around the ports, so no adapter
-//! knows about metrics.
+//! The service's Prometheus metrics, put together. It promises the design's
+//! four monitoring metrics — events published, publish failures, publish
+//! latency and lag (pending outbox events, age of the oldest) — plus
+//! issuances by outcome and upstream calls with latency and failures.
+//! [`Metrics`] is the domain's `Observer` (issuance outcomes) and the
+//! scrape; upstream and publisher metrics come from decorators around the
+//! ports. The adapters that have metrics of their own (certificate-http's
+//! requests, certificate-postgres's pool) register them in the same
+//! registry, so one scrape has them all.
 
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
@@ -14,8 +15,8 @@ use std::time::Instant;
 use async_trait::async_trait;
 use certificate_domain::ports::{
     CertificatePublisher, CredentialIssuance, CredentialRequest, CredentialRevocation, CredentialVerification,
-    GaugeSource, Gauges, IssuanceOutcome, IssuedCredential, IssuedLookup, LearnerIdentity, Observer, PendingEvent,
-    PublishError, RecordedCredential, Report, ServedRequest, Upstream, UpstreamError, Verdict,
+    GaugeSource, IssuanceOutcome, IssuedCredential, IssuedLookup, LearnerIdentity, Observer, OutboxStatus,
+    PendingEvent, PublishError, RecordedCredential, Upstream, UpstreamError, Verdict,
 };
 use chrono::Utc;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -28,18 +29,6 @@ use uuid::Uuid;
 
 /// The content type of [`Metrics::encode`]'s text.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct HttpLabels {
-    route: String,
-    method: String,
-    status: u16,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct RouteLabels {
-    route: String,
-}
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutcomeLabels {
@@ -72,8 +61,6 @@ fn latency_histogram() -> Histogram {
 pub struct Metrics {
     registry: Registry,
     gauges: Arc<dyn GaugeSource>,
-    http_requests: Family<HttpLabels, Counter>,
-    http_duration: Histograms<RouteLabels>,
     issuances: Family<OutcomeLabels, Counter>,
     upstream_calls: Family<UpstreamOutcomeLabels, Counter>,
     upstream_duration: Histograms<UpstreamLabels>,
@@ -85,24 +72,19 @@ pub struct Metrics {
     outbox_oldest_pending_age: Gauge<f64, AtomicU64>,
     outbox_dead: Gauge,
     revocations_pending: Gauge,
-    db_pool_in_use: Gauge,
-    db_pool_waiting: Gauge,
-    db_batched_statements: Counter,
-    db_batched_jobs: Counter,
 }
 
-/// A counter kept by the store, copied at scrape time.
-fn advance_to(counter: &Counter, total: u64) {
-    counter.inc_by(total.saturating_sub(counter.get()));
-}
+/// Every `PublishError::reason()`, so that the failure counter starts at
+/// zero for each (a test keeps the list in step with the variants).
+const PUBLISH_FAILURE_REASONS: [&str; 4] = ["unavailable", "timeout", "rejected", "invalid_record"];
 
 impl Metrics {
-    /// `gauges` is read at every scrape.
+    /// `gauges` is read at every scrape. Adapters that keep metrics of their
+    /// own (HTTP, the database pool) register them in [`Metrics::registry`]
+    /// before the service starts.
     pub fn new(gauges: Arc<dyn GaugeSource>) -> Self {
         let mut registry = Registry::with_prefix("certificate");
         let metrics = Self {
-            http_requests: Family::default(),
-            http_duration: Family::new_with_constructor(latency_histogram),
             issuances: Family::default(),
             upstream_calls: Family::default(),
             upstream_duration: Family::new_with_constructor(latency_histogram),
@@ -116,19 +98,9 @@ impl Metrics {
             outbox_oldest_pending_age: Gauge::default(),
             outbox_dead: Gauge::default(),
             revocations_pending: Gauge::default(),
-            db_pool_in_use: Gauge::default(),
-            db_pool_waiting: Gauge::default(),
-            db_batched_statements: Counter::default(),
-            db_batched_jobs: Counter::default(),
             registry: Registry::default(),
             gauges,
         };
-        registry.register("http_requests", "HTTP requests by route, method and status", metrics.http_requests.clone());
-        registry.register(
-            "http_request_duration_seconds",
-            "HTTP request latency by route",
-            metrics.http_duration.clone(),
-        );
         registry.register("issuances", "Issue requests by outcome", metrics.issuances.clone());
         registry.register("upstream_calls", "Upstream calls by service and outcome", metrics.upstream_calls.clone());
         registry.register("upstream_call_duration_seconds", "Upstream call latency", metrics.upstream_duration.clone());
@@ -160,41 +132,23 @@ impl Metrics {
             "Credentials superseded by a re-issue, not yet confirmed revoked",
             metrics.revocations_pending.clone(),
         );
-        registry.register("db_pool_connections_in_use", "Database connections in use", metrics.db_pool_in_use.clone());
-        registry.register(
-            "db_pool_waiting",
-            "Requests waiting for a database connection",
-            metrics.db_pool_waiting.clone(),
-        );
-        registry.register(
-            "db_batched_statements",
-            "Statements that wrote claims and records (group commit)",
-            metrics.db_batched_statements.clone(),
-        );
-        registry.register(
-            "db_batched_jobs",
-            "Claims and records written by those statements; jobs ÷ statements is the batch size",
-            metrics.db_batched_jobs.clone(),
-        );
-        for reason in PublishError::REASONS {
+        for reason in PUBLISH_FAILURE_REASONS {
             metrics.publish_failures.get_or_create(&ReasonLabels { reason }).inc_by(0);
         }
         Self { registry, ..metrics }
     }
 
-    fn set_gauges(&self, gauges: &Gauges) {
-        let outbox = &gauges.outbox;
+    /// The registry the scrape reads, for the adapters' own metrics.
+    pub fn registry(&mut self) -> &mut Registry {
+        &mut self.registry
+    }
+
+    fn set_gauges(&self, outbox: &OutboxStatus) {
         self.outbox_pending.set(outbox.pending);
         self.outbox_dead.set(outbox.dead);
         self.revocations_pending.set(outbox.revocations_pending);
         let age = outbox.oldest_pending.map_or(0.0, |at| (Utc::now() - at).num_milliseconds().max(0) as f64 / 1000.0);
         self.outbox_oldest_pending_age.set(age);
-        if let Some(pool) = gauges.pool {
-            self.db_pool_in_use.set(pool.in_use as i64);
-            self.db_pool_waiting.set(pool.waiting as i64);
-            advance_to(&self.db_batched_statements, pool.batched_statements);
-            advance_to(&self.db_batched_jobs, pool.batched_jobs);
-        }
     }
 
     /// The registry in the OpenMetrics text format Prometheus scrapes.
@@ -205,26 +159,21 @@ impl Metrics {
     }
 }
 
-#[async_trait]
-impl Observer for Metrics {
-    fn request_served(&self, request: ServedRequest<'_>) {
-        let route = request.route.to_owned();
-        self.http_duration.get_or_create(&RouteLabels { route: route.clone() }).observe(request.seconds);
-        let labels = HttpLabels { route, method: request.method.to_owned(), status: request.status };
-        self.http_requests.get_or_create(&labels).inc();
-    }
-
-    fn issuance_ended(&self, outcome: IssuanceOutcome) {
-        self.issuances.get_or_create(&OutcomeLabels { outcome: outcome.as_str() }).inc();
-    }
-
-    /// A failed read of the gauges keeps their last values, and is logged.
-    async fn report(&self) -> Report {
+impl Metrics {
+    /// Every metric, in the OpenMetrics text format, with the outbox's
+    /// figures read now; a failed read keeps their last values, and is logged.
+    pub async fn report(&self) -> String {
         match self.gauges.gauges().await {
-            Ok(gauges) => self.set_gauges(&gauges),
+            Ok(outbox) => self.set_gauges(&outbox),
             Err(error) => tracing::warn!(%error, "cannot read the outbox for the metrics"),
         }
-        Report { content_type: CONTENT_TYPE, body: self.encode() }
+        self.encode()
+    }
+}
+
+impl Observer for Metrics {
+    fn issuance_ended(&self, outcome: IssuanceOutcome) {
+        self.issuances.get_or_create(&OutcomeLabels { outcome: outcome.as_str() }).inc();
     }
 }
 
@@ -355,15 +304,15 @@ impl CertificatePublisher for MeteredPublisher {
 
 #[cfg(test)]
 mod tests {
-    use certificate_domain::ports::{GaugeError, OutboxStatus, PoolUsage};
+    use certificate_domain::ports::{cause_from, GaugeError, OutboxStatus};
 
     use super::*;
 
-    struct Fixed(Gauges);
+    struct Fixed(OutboxStatus);
 
     #[async_trait]
     impl GaugeSource for Fixed {
-        async fn gauges(&self) -> Result<Gauges, GaugeError> {
+        async fn gauges(&self) -> Result<OutboxStatus, GaugeError> {
             Ok(self.0)
         }
     }
@@ -371,31 +320,45 @@ mod tests {
     #[tokio::test]
     async fn the_report_names_every_observation_and_gauge() {
         let outbox = OutboxStatus { pending: 3, dead: 1, oldest_pending: None, revocations_pending: 2 };
-        let metrics = Metrics::new(Arc::new(Fixed(Gauges {
-            outbox,
-            pool: Some(PoolUsage { in_use: 2, waiting: 0, batched_statements: 3, batched_jobs: 7 }),
-        })));
-        metrics.request_served(ServedRequest {
-            route: "/certificate/issue",
-            method: "POST",
-            status: 200,
-            seconds: 0.01,
-        });
+        let metrics = Metrics::new(Arc::new(Fixed(outbox)));
         metrics.issuance_ended(IssuanceOutcome::Issued);
         let report = metrics.report().await;
-        assert_eq!(report.content_type, CONTENT_TYPE);
         for name in [
-            "certificate_http_requests_total{route=\"/certificate/issue\",method=\"POST\",status=\"200\"} 1",
             "certificate_issuances_total{outcome=\"issued\"} 1",
             "certificate_outbox_pending_events 3",
             "certificate_outbox_dead_events 1",
             "certificate_revocations_pending 2",
-            "certificate_db_pool_connections_in_use 2",
-            "certificate_db_batched_statements_total 3",
-            "certificate_db_batched_jobs_total 7",
             "certificate_events_published_total 0",
         ] {
-            assert!(report.body.contains(name), "{name} missing from\n{}", report.body);
+            assert!(report.contains(name), "{name} missing from\n{report}");
+        }
+    }
+
+    /// Stops compiling when `PublishError` gains a variant the test below does not list.
+    fn listed(error: &PublishError) {
+        match error {
+            PublishError::Unavailable(_)
+            | PublishError::Timeout
+            | PublishError::Rejected(_)
+            | PublishError::InvalidRecord(_) => {}
+        }
+    }
+
+    #[tokio::test]
+    async fn every_publish_failure_reason_is_counted_from_zero() {
+        let outbox = OutboxStatus { pending: 0, dead: 0, oldest_pending: None, revocations_pending: 0 };
+        let report = Metrics::new(Arc::new(Fixed(outbox))).report().await;
+        let cause = || cause_from("test");
+        let every_variant = [
+            PublishError::Unavailable(cause()),
+            PublishError::Timeout,
+            PublishError::Rejected(cause()),
+            PublishError::InvalidRecord(cause()),
+        ];
+        for error in every_variant {
+            listed(&error);
+            let line = format!("certificate_event_publish_failures_total{{reason=\"{}\"}} 0", error.reason());
+            assert!(report.contains(&line), "{line} missing from\n{report}");
         }
     }
 }

@@ -6,7 +6,8 @@
 //!   reported as unavailable (HTTP 503), never as a hang;
 //! - it also answers the operator's commands (`OutboxAdmin`), the readiness
 //!   check (`Dependency`: the database answers with every migration applied)
-//!   and the metrics' gauges (`GaugeSource`: the outbox and the pool);
+//!   the metrics' gauges (`GaugeSource`: the outbox) and the pool's own
+//!   metrics ([`PoolMetrics`]);
 //! - [`run_migrations`] applies the embedded `migrations/` folder.
 
 mod admin;
@@ -15,6 +16,7 @@ mod config;
 mod error;
 mod migrations;
 mod outbox;
+mod pool_metrics;
 mod repo;
 mod revocation;
 mod statement;
@@ -32,7 +34,7 @@ use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfi
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
 
-use certificate_domain::ports::{cause, Dependency, GaugeError, GaugeSource, Gauges, NotReady, PoolUsage};
+use certificate_domain::ports::{cause, Dependency, GaugeError, GaugeSource, NotReady, OutboxStatus};
 
 pub use error::StoreError;
 pub use migrations::run_migrations;
@@ -42,6 +44,7 @@ use error::DbError;
 use repo::{ClaimJob, RecordJob};
 
 pub use config::PgConfig;
+pub use pool_metrics::PoolMetrics;
 
 /// A pooled connection with JIT compilation off: every query here is a short
 /// OLTP statement, and JIT only ever added 100+ ms of compilation to the
@@ -98,15 +101,9 @@ impl PgStore {
         Lanes::start(store, self.lanes.counts.clone(), shape)
     }
 
-    fn pool_usage(&self) -> PoolUsage {
-        let status = self.pool.status();
-        let (batched_statements, batched_jobs) = self.lanes.counts.read();
-        PoolUsage {
-            in_use: status.size - status.available.min(status.size),
-            waiting: status.waiting,
-            batched_statements,
-            batched_jobs,
-        }
+    /// The pool's metrics, for the service's registry.
+    pub fn pool_metrics(&self) -> PoolMetrics {
+        PoolMetrics::new(self.pool.clone(), self.lanes.counts.clone())
     }
 
     /// Runs `work` on a pooled connection within the configured time bound.
@@ -149,10 +146,10 @@ const SCRAPE_QUERY_TIMEOUT: Duration = Duration::from_secs(2);
 
 #[async_trait::async_trait]
 impl GaugeSource for PgStore {
-    async fn gauges(&self) -> Result<Gauges, GaugeError> {
+    async fn gauges(&self) -> Result<OutboxStatus, GaugeError> {
         let outbox = tokio::time::timeout(SCRAPE_QUERY_TIMEOUT, self.outbox_status())
             .await
             .unwrap_or_else(|_| Err(DbError::unavailable("reading the outbox timed out")))?;
-        Ok(Gauges { outbox, pool: Some(self.pool_usage()) })
+        Ok(outbox)
     }
 }

@@ -13,11 +13,11 @@ use certificate_domain::ports::{
 use certificate_domain::{
     hand_off_for, Background, IssuanceRoles, IssueCertificate, OutboxRelay, ReadCertificate, Retention, Revocations,
 };
-use certificate_http::AppState;
+use certificate_http::{AppState, HttpMetrics, Scrape, Scraped};
 use certificate_local_issuer::{IssuerKey, LocalIssuer, RecordedRevocation, UrnLearnerIdentity};
 use certificate_memory::embedded::InMemoryStore;
-use certificate_metrics::{MeteredIssuer, MeteredPublisher, Metrics};
-use certificate_postgres::{run_migrations, PgConfig, PgStore};
+use certificate_metrics::{MeteredIssuer, MeteredPublisher, Metrics, CONTENT_TYPE};
+use certificate_postgres::{run_migrations, PgConfig, PgStore, PoolMetrics};
 use tokio::sync::watch;
 
 use crate::config::{Config, Issuer};
@@ -57,15 +57,17 @@ struct Stores {
     outbox: Arc<dyn EventOutbox>,
     gauges: Arc<dyn GaugeSource>,
     revocations: Arc<dyn RevocationQueue>,
-    /// Postgres only: the retention and readiness work on the database.
+    /// Postgres only: the retention and readiness work on the database, and
+    /// its pool has metrics.
     admin: Option<Arc<dyn OutboxAdmin>>,
     database: Option<Arc<dyn Dependency>>,
+    pool_metrics: Option<PoolMetrics>,
 }
 
 impl Stores {
     fn of<S: CertificateRepo + EventOutbox + GaugeSource + RevocationQueue>(store: Arc<S>) -> Self {
         let (repo, outbox, gauges) = (store.clone(), store.clone(), store.clone());
-        Self { repo, outbox, gauges, revocations: store, admin: None, database: None }
+        Self { repo, outbox, gauges, revocations: store, admin: None, database: None, pool_metrics: None }
     }
 }
 
@@ -75,7 +77,12 @@ async fn stores(config: &Config) -> Result<Stores> {
     };
     migrate(database).await?;
     let store = Arc::new(store(database)?);
-    Ok(Stores { admin: Some(store.clone()), database: Some(store.clone()), ..Stores::of(store) })
+    Ok(Stores {
+        admin: Some(store.clone()),
+        database: Some(store.clone()),
+        pool_metrics: Some(store.pool_metrics()),
+        ..Stores::of(store)
+    })
 }
 
 /// The issuer, and its DID document when it is this service.
@@ -135,7 +142,12 @@ async fn serve(config: Config) -> Result<()> {
     }
     let stores = stores(&config).await?;
     let (publisher, broker) = publishers::build(&config.publisher, config.embedded()).await?;
-    let metrics = Arc::new(Metrics::new(stores.gauges));
+    let mut metrics = Metrics::new(stores.gauges);
+    let http_metrics = Arc::new(HttpMetrics::registered_in(metrics.registry()));
+    if let Some(pool) = stores.pool_metrics {
+        metrics.registry().register_collector(Box::new(pool));
+    }
+    let metrics = Arc::new(metrics);
     let clock = Arc::new(SystemClock);
     let roles = credential_roles(&config, &metrics);
     let revocations = Revocations::new(stores.revocations, roles.revocation, clock.clone(), config.relay.clone());
@@ -155,7 +167,12 @@ async fn serve(config: Config) -> Result<()> {
         poll_interval: config.relay_poll_interval,
     };
     let dependencies = stores.database.into_iter().chain(broker).collect();
-    let state = AppState { issue: Arc::new(issue), read, dependencies, observer: metrics, did_document };
+    let observer = metrics.clone();
+    let scrape: Scrape = Arc::new(move || {
+        let metrics = metrics.clone();
+        Box::pin(async move { Scraped { content_type: CONTENT_TYPE, body: metrics.report().await } })
+    });
+    let state = AppState { issue: Arc::new(issue), read, dependencies, observer, http_metrics, scrape, did_document };
 
     let (server, addr) = certificate_http::serve(&config.http, state, config.shutdown_grace)
         .with_context(|| format!("cannot serve on port {}", config.http.port))?;

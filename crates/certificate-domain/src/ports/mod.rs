@@ -52,7 +52,7 @@ pub use credential_revocation::CredentialRevocation;
 pub use health::{Dependency, NotReady};
 pub use identity::LearnerIdentity;
 pub use issuance::{CredentialIssuance, IssuedLookup};
-pub use observe::{GaugeError, GaugeSource, Gauges, IssuanceOutcome, Observer, PoolUsage, Report, ServedRequest};
+pub use observe::{GaugeError, GaugeSource, IssuanceOutcome, Observer};
 pub use outbox::{DeliverBatch, Delivery, EventOutbox, FailedDelivery, OutboxError, PendingEvent, Selection};
 pub use publisher::{CertificatePublisher, PublishError};
 pub use randomness::{Randomness, SystemRandomness};

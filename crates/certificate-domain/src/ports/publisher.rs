@@ -22,9 +22,6 @@ pub enum PublishError {
 }
 
 impl PublishError {
-    /// Every `reason()`, so that a counter by reason can start at zero.
-    pub const REASONS: [&'static str; 4] = ["unavailable", "timeout", "rejected", "invalid_record"];
-
     /// The failure's name in the metrics.
     pub fn reason(&self) -> &'static str {
         match self {

@@ -5,9 +5,10 @@ use std::sync::Arc;
 use actix_web::{test, App};
 use certificate_domain::ports::SystemClock;
 use certificate_domain::{IssuanceRoles, IssueCertificate, ReadCertificate};
-use certificate_http::{configure, AppState};
+use certificate_http::{configure, AppState, HttpMetrics, Scraped};
 use certificate_memory::doubles::{FakeCredentialIssuer, RecordingObserver};
 use certificate_memory::embedded::InMemoryStore;
+use prometheus_client::registry::Registry;
 use serde_json::Value;
 
 pub fn state() -> AppState {
@@ -19,6 +20,8 @@ pub fn state() -> AppState {
         read: Arc::new(ReadCertificate::new(store, issuer)),
         dependencies: Vec::new(),
         observer: Arc::new(RecordingObserver::default()),
+        http_metrics: Arc::new(HttpMetrics::registered_in(&mut Registry::default())),
+        scrape: Arc::new(|| Box::pin(async { Scraped { content_type: "text/plain", body: String::new() } })),
         did_document: None,
     }
 }
