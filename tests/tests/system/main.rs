@@ -1,0 +1,17 @@
+//! The system tests, one test binary: each module was a binary of its own,
+//! and each linked librdkafka and the rest of the workspace again (twelve
+//! links of about a minute on two cores after a change to the harness; one
+//! now, see BENCHMARKS.md).
+
+mod auth;
+mod contracts;
+mod event_contract;
+mod events;
+mod issue_flow;
+mod kafka_rust;
+mod local_issuer;
+mod observability;
+mod one_credential;
+mod openapi;
+mod reliability;
+mod verify;
