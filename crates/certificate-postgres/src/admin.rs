@@ -12,6 +12,7 @@ use diesel::QueryableByName;
 use diesel_async::RunQueryDsl;
 
 use crate::error::DbError;
+use crate::sql::{PRUNE_CLAIMS, PRUNE_EVENTS, PRUNE_KEYS, REPLAY, RETRY_DEAD, STATUS};
 use crate::statement::Statement;
 use crate::PgStore;
 
@@ -27,54 +28,6 @@ struct Status {
     revocations_pending: i64,
 }
 
-const STATUS: &str = r#"
-SELECT (SELECT count(*) FROM certificate_outbox_pending) AS pending,
-       (SELECT count(*) FROM certificate_outbox WHERE dead_at IS NOT NULL) AS dead,
-       (SELECT min(created_at) FROM certificate_outbox_pending) AS oldest_pending,
-       (SELECT count(*) FROM certificate_revocation WHERE revoked_at IS NULL) AS revocations_pending"#;
-
-const RETRY_DEAD: &str = r#"
-WITH revived AS (
-    UPDATE certificate_outbox SET dead_at = NULL, attempts = 0, last_error = NULL
-     WHERE dead_at IS NOT NULL
- RETURNING id, user_id, message_key, created_at
-)
-INSERT INTO certificate_outbox_pending (id, user_id, message_key, created_at, next_attempt_at)
-SELECT id, user_id, message_key, now(), now() FROM revived"#;
-
-/// The published events of the window: neither queued nor dead. The outbox
-/// rows are share-locked so that a prune running at the same time cannot
-/// delete a row this queues again.
-const REPLAY: &str = r#"
-INSERT INTO certificate_outbox_pending (id, user_id, message_key, created_at, next_attempt_at)
-SELECT o.id, o.user_id, o.message_key, now(), now()
-  FROM certificate_outbox o
- WHERE o.created_at >= $1 AND o.created_at < $2 AND o.dead_at IS NULL
- ORDER BY o.id
-   FOR KEY SHARE OF o
-ON CONFLICT (id) DO NOTHING"#;
-
-/// Published events only: queued and dead ones are never pruned.
-const PRUNE_EVENTS: &str = r#"
-DELETE FROM certificate_outbox WHERE id IN (
-    SELECT o.id FROM certificate_outbox o
-     WHERE o.created_at < $1 AND o.dead_at IS NULL
-       AND NOT EXISTS (SELECT 1 FROM certificate_outbox_pending p WHERE p.id = o.id)
-     LIMIT $2 FOR UPDATE SKIP LOCKED)"#;
-
-/// Claims given up without a certificate. Issued claims stay: they hold the
-/// answer a repeat gets, one row per certificate, like the certificate table.
-const PRUNE_CLAIMS: &str = r#"
-DELETE FROM certificate_issuance WHERE ("userId", "courseId") IN (
-    SELECT "userId", "courseId" FROM certificate_issuance
-     WHERE state = 'released' AND updated_at < $1
-     LIMIT $2 FOR UPDATE SKIP LOCKED)"#;
-
-const PRUNE_KEYS: &str = r#"
-DELETE FROM certificate_idempotency_key WHERE key IN (
-    SELECT key FROM certificate_idempotency_key WHERE created_at < $1
-     LIMIT $2 FOR UPDATE SKIP LOCKED)"#;
-
 /// Rows deleted per statement, so that pruning never holds many locks or
 /// writes a large transaction beside live traffic.
 const PRUNE_BATCH: i64 = 1000;
@@ -84,6 +37,7 @@ impl PgStore {
         let mut deleted = 0;
         loop {
             let batch = self
+                .db
                 .with_conn(async |conn| {
                     Statement::new(sql).timestamptz(horizon).bigint(PRUNE_BATCH).execute(conn).await
                 })
@@ -100,7 +54,7 @@ impl PgStore {
 impl PgStore {
     /// What waits in the outbox: for the operator, and for the gauges.
     pub(crate) async fn outbox_status(&self) -> Result<OutboxStatus, DbError> {
-        let status: Status = self.with_conn(async |conn| Statement::new(STATUS).get_result(conn).await).await?;
+        let status: Status = self.db.with_conn(async |conn| Statement::new(STATUS).get_result(conn).await).await?;
         Ok(OutboxStatus {
             pending: status.pending,
             dead: status.dead,
@@ -117,13 +71,13 @@ impl OutboxAdmin for PgStore {
     }
 
     async fn retry_dead(&self) -> Result<usize, AdminError> {
-        Ok(self.with_conn(async |conn| Statement::new(RETRY_DEAD).execute(conn).await).await?)
+        Ok(self.db.with_conn(async |conn| Statement::new(RETRY_DEAD).execute(conn).await).await?)
     }
 
     async fn replay(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<usize, AdminError> {
         let replay =
             async |conn: &mut _| Statement::new(REPLAY).timestamptz(since).timestamptz(until).execute(conn).await;
-        Ok(self.with_conn(replay).await?)
+        Ok(self.db.with_conn(replay).await?)
     }
 
     async fn prune(&self, horizon: DateTime<Utc>) -> Result<Pruned, AdminError> {

@@ -20,8 +20,8 @@ use futures_util::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot, Mutex};
 use uuid::Uuid;
 
+use crate::db::Db;
 use crate::error::DbError;
-use crate::PgStore;
 
 /// One kind of job that runs in batches, and the statement that runs them.
 pub(crate) trait BatchJob: Send + Sync + Sized + 'static {
@@ -31,7 +31,7 @@ pub(crate) trait BatchJob: Send + Sync + Sized + 'static {
     fn row(&self) -> (Uuid, &str);
 
     /// One outcome per job, in the jobs' order, or the error of the whole batch.
-    fn run<'a>(store: &'a PgStore, jobs: &'a [Self]) -> BoxFuture<'a, Result<Vec<Self::Outcome>, DbError>>;
+    fn run<'a>(db: &'a Db, jobs: &'a [Self]) -> BoxFuture<'a, Result<Vec<Self::Outcome>, DbError>>;
 }
 
 type Reply<O> = oneshot::Sender<Result<O, DbError>>;
@@ -73,11 +73,11 @@ pub(crate) struct Lanes<J: BatchJob> {
 impl<J: BatchJob> Lanes<J> {
     /// Starts `lanes` tasks on the current runtime. They end when the last
     /// `Lanes` handle is dropped, after the jobs already queued.
-    pub(crate) fn start(store: PgStore, counts: Arc<BatchCounts>, shape: BatchShape) -> Self {
+    pub(crate) fn start(db: Db, counts: Arc<BatchCounts>, shape: BatchShape) -> Self {
         let (queue, receiver) = mpsc::unbounded_channel();
         let receiver = Arc::new(Mutex::new(receiver));
         for _ in 0..shape.lanes {
-            tokio::spawn(lane(store.clone(), counts.clone(), receiver.clone(), shape));
+            tokio::spawn(lane(db.clone(), counts.clone(), receiver.clone(), shape));
         }
         Self { queue }
     }
@@ -90,7 +90,7 @@ impl<J: BatchJob> Lanes<J> {
 }
 
 async fn lane<J: BatchJob>(
-    store: PgStore,
+    db: Db,
     counts: Arc<BatchCounts>,
     queue: Arc<Mutex<mpsc::UnboundedReceiver<Queued<J>>>>,
     shape: BatchShape,
@@ -100,7 +100,7 @@ async fn lane<J: BatchJob>(
         while !rest.is_empty() {
             let (round, later) = one_per_row(rest);
             counts.count(round.len());
-            run_round(&store, round).await;
+            run_round(&db, round).await;
             rest = later;
         }
     }
@@ -137,13 +137,13 @@ fn one_per_row<J: BatchJob>(batch: Vec<Queued<J>>) -> (Vec<Queued<J>>, Vec<Queue
     })
 }
 
-async fn run_round<J: BatchJob>(store: &PgStore, round: Vec<Queued<J>>) {
+async fn run_round<J: BatchJob>(db: &Db, round: Vec<Queued<J>>) {
     let (jobs, replies): (Vec<J>, Vec<Reply<J::Outcome>>) = round.into_iter().unzip();
-    let outcomes = match J::run(store, &jobs).await {
+    let outcomes = match J::run(db, &jobs).await {
         Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
         Err(DbError::Failed(reason)) if jobs.len() > 1 => {
             tracing::warn!(%reason, jobs = jobs.len(), "a batch was refused; running its jobs one at a time");
-            one_at_a_time(store, &jobs).await
+            one_at_a_time(db, &jobs).await
         }
         Err(error) => jobs.iter().map(|_| Err(error.clone())).collect(),
     };
@@ -152,10 +152,10 @@ async fn run_round<J: BatchJob>(store: &PgStore, round: Vec<Queued<J>>) {
     }
 }
 
-async fn one_at_a_time<J: BatchJob>(store: &PgStore, jobs: &[J]) -> Vec<Result<J::Outcome, DbError>> {
+async fn one_at_a_time<J: BatchJob>(db: &Db, jobs: &[J]) -> Vec<Result<J::Outcome, DbError>> {
     let mut outcomes = Vec::with_capacity(jobs.len());
     for job in jobs.chunks(1) {
-        outcomes.push(J::run(store, job).await.map(|mut one| one.remove(0)));
+        outcomes.push(J::run(db, job).await.map(|mut one| one.remove(0)));
     }
     outcomes
 }

@@ -13,35 +13,38 @@
 mod admin;
 mod batch;
 mod config;
+mod db;
 mod error;
+mod jobs;
 mod migrations;
 mod outbox;
 mod pool_metrics;
 mod repo;
 mod revocation;
+mod sql;
 mod statement;
 #[cfg(feature = "test-support")]
 pub mod testing;
 mod transaction;
 
-use std::future::Future;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use diesel::ConnectionError;
-use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
 
-use certificate_domain::ports::{cause, Dependency, GaugeError, GaugeSource, NotReady, OutboxStatus};
+use certificate_domain::ports::{Dependency, GaugeError, GaugeSource, NotReady, OutboxStatus};
 
 pub use error::StoreError;
 pub use migrations::run_migrations;
 
 use batch::{BatchCounts, BatchShape, Lanes};
+use db::Db;
 use error::DbError;
-use repo::{ClaimJob, RecordJob};
+use jobs::{ClaimJob, RecordJob};
 
 pub use config::PgConfig;
 pub use pool_metrics::PoolMetrics;
@@ -57,7 +60,7 @@ async fn establish_without_jit(url: String) -> Result<AsyncPgConnection, Connect
 
 #[derive(Clone)]
 pub struct PgStore {
-    pool: Pool<AsyncPgConnection>,
+    db: Db,
     config: PgConfig,
     lanes: Arc<IssuanceLanes>,
 }
@@ -81,7 +84,7 @@ impl PgStore {
         setup.recycling_method = RecyclingMethod::Fast;
         let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(config.url.clone(), setup);
         let pool = Pool::builder(manager).max_size(config.pool_size).build()?;
-        Ok(Self { pool, config, lanes: Arc::default() })
+        Ok(Self { db: Db::new(pool, config.timeout), config, lanes: Arc::default() })
     }
 
     fn claims(&self) -> &Lanes<ClaimJob> {
@@ -92,41 +95,17 @@ impl PgStore {
         self.lanes.records.get_or_init(|| self.start_lanes())
     }
 
-    /// The lanes hold a store of their own, without lanes, so that they end
-    /// when the last handle of this store is dropped.
+    /// The lanes hold the database only, so that they end when the last
+    /// handle of this store (and so of its lanes) is dropped.
     fn start_lanes<J: batch::BatchJob>(&self) -> Lanes<J> {
-        let store = Self { pool: self.pool.clone(), config: self.config.clone(), lanes: Arc::default() };
         let shape =
             BatchShape { lanes: self.config.batch_lanes, max: self.config.batch_max, wait: self.config.batch_wait };
-        Lanes::start(store, self.lanes.counts.clone(), shape)
+        Lanes::start(self.db.clone(), self.lanes.counts.clone(), shape)
     }
 
     /// The pool's metrics, for the service's registry.
     pub fn pool_metrics(&self) -> PoolMetrics {
-        PoolMetrics::new(self.pool.clone(), self.lanes.counts.clone())
-    }
-
-    /// Runs `work` on a pooled connection within the configured time bound.
-    async fn with_conn<T, F>(&self, work: F) -> Result<T, DbError>
-    where
-        F: AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, diesel::result::Error>,
-    {
-        self.bounded(async {
-            let mut conn = self.connection().await?;
-            work(&mut conn).await.map_err(error::classify)
-        })
-        .await
-    }
-
-    async fn connection(&self) -> Result<Object<AsyncPgConnection>, DbError> {
-        self.pool.get().await.map_err(|e| DbError::Unavailable(cause(e)))
-    }
-
-    /// `work` within the configured bound on one database call.
-    async fn bounded<T>(&self, work: impl Future<Output = Result<T, DbError>>) -> Result<T, DbError> {
-        tokio::time::timeout(self.config.timeout, work)
-            .await
-            .unwrap_or_else(|_| Err(DbError::unavailable("the database did not answer in time")))
+        PoolMetrics::new(self.db.pool().clone(), self.lanes.counts.clone())
     }
 }
 

@@ -39,6 +39,7 @@ pub(crate) async fn check_applied(store: &PgStore) -> Result<(), NotReady> {
         .max()
         .unwrap_or_default();
     let applied: Vec<Version> = store
+        .db
         .with_conn(async |conn| {
             diesel_async::RunQueryDsl::load(
                 diesel::sql_query("SELECT version FROM __diesel_schema_migrations WHERE version = $1")

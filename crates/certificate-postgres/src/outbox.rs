@@ -30,80 +30,25 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use crate::error::DbError;
+use crate::sql::{BEGIN_BATCH, HOLD_DUE, HOLD_HANDED, MARK_FAILED, MARK_PUBLISHED};
 use crate::statement::Statement;
 use crate::transaction::Transaction;
 use crate::PgStore;
-
-const HOLD_DUE: &str = r#"
-SELECT p.id, o.event_id, p.user_id, p.message_key, o.payload, p.attempts, p.created_at
-  FROM certificate_outbox_pending p JOIN certificate_outbox o ON o.id = p.id
- WHERE p.next_attempt_at <= now()
-   AND p.id = (
-       SELECT min(older.id) FROM certificate_outbox_pending older
-        WHERE older.user_id = p.user_id AND older.message_key = p.message_key)
- ORDER BY p.id
- LIMIT $1
-   FOR UPDATE OF p SKIP LOCKED"#;
-
-/// The handed-over events that nobody published or holds meanwhile.
-const HOLD_HANDED: &str = r#"
-SELECT p.id
-  FROM certificate_outbox_pending p
- WHERE p.id = ANY($1)
-   AND p.id = (
-       SELECT min(older.id) FROM certificate_outbox_pending older
-        WHERE older.user_id = p.user_id AND older.message_key = p.message_key)
-   FOR UPDATE SKIP LOCKED"#;
-
-const MARK_PUBLISHED: &str = r#"
-DELETE FROM certificate_outbox_pending WHERE id = ANY($1)"#;
-
-/// A failure with a retry time stays queued until then; one without goes to
-/// dead-letter: out of the queue, marked dead on the outbox row.
-const MARK_FAILED: &str = r#"
-WITH failure AS (
-    SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[]) AS f(id, error, retry_at)
-), retried AS (
-    UPDATE certificate_outbox_pending p
-       SET attempts = p.attempts + 1, last_error = failure.error, next_attempt_at = failure.retry_at
-      FROM failure WHERE p.id = failure.id AND failure.retry_at IS NOT NULL
-), dead AS (
-    DELETE FROM certificate_outbox_pending p
-     USING failure WHERE p.id = failure.id AND failure.retry_at IS NULL
- RETURNING p.id, p.attempts + 1 AS attempts, failure.error
-)
-UPDATE certificate_outbox o
-   SET dead_at = now(), attempts = dead.attempts, last_error = dead.error
-  FROM dead WHERE o.id = dead.id"#;
-
-/// Opens a delivery batch. A backlog that appears at once (events piled up
-/// during a broker outage, or restored) leaves the queue's statistics wrong by
-/// orders of magnitude until the next ANALYZE, and the planner then filters
-/// every queued row before sorting (seen: 1.7 s per batch on a fresh
-/// 300,000-event backlog). Whatever the statistics, the right plan walks the
-/// queue's primary key in order and stops after one batch, so this
-/// transaction's planner is told not to scan or sort.
-///
-/// Its commit does not wait for the WAL to reach the disk: what a database
-/// crash can lose of it is a dequeue (the event goes out again, with the same
-/// `eventId`, which at-least-once delivery allows) or a retry time (it comes
-/// sooner); the commit wait was a tenth of each batch's time.
-const BEGIN_BATCH: &str =
-    "BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off; SET LOCAL synchronous_commit = off";
 
 impl PgStore {
     /// Locks the selected events that may go out now, oldest first.
     async fn hold(&self, tx: &mut Transaction, selection: Selection<'_>) -> Result<Vec<PendingEvent>, DbError> {
         match selection {
             Selection::Due { limit } => {
-                let rows: Vec<DueRow> =
-                    tx.run(self, async |conn| Statement::new(HOLD_DUE).bigint(limit as i64).load(conn).await).await?;
+                let rows: Vec<DueRow> = tx
+                    .run(&self.db, async |conn| Statement::new(HOLD_DUE).bigint(limit as i64).load(conn).await)
+                    .await?;
                 Ok(rows.into_iter().map(PendingEvent::from).collect())
             }
             Selection::Handed(events) => {
                 let ids: Vec<i64> = events.iter().map(|event| event.id).collect();
                 let held: Vec<HeldId> =
-                    tx.run(self, async |conn| Statement::new(HOLD_HANDED).bigints(&ids).load(conn).await).await?;
+                    tx.run(&self.db, async |conn| Statement::new(HOLD_HANDED).bigints(&ids).load(conn).await).await?;
                 let held: HashSet<i64> = held.into_iter().map(|row| row.id).collect();
                 let mut held: Vec<PendingEvent> =
                     events.iter().filter(|event| held.contains(&event.id)).cloned().collect();
@@ -123,13 +68,14 @@ impl PgStore {
             }
         }
         if !published.is_empty() {
-            tx.run(self, async |conn| Statement::new(MARK_PUBLISHED).bigints(&published).execute(conn).await).await?;
+            tx.run(&self.db, async |conn| Statement::new(MARK_PUBLISHED).bigints(&published).execute(conn).await)
+                .await?;
         }
         if !failures.is_empty() {
             let ids: Vec<i64> = failures.iter().map(|f| f.id).collect();
             let errors: Vec<&str> = failures.iter().map(|f| f.error.as_str()).collect();
             let retry_at: Vec<_> = failures.iter().map(|f| f.retry_at).collect();
-            tx.run(self, async |conn| {
+            tx.run(&self.db, async |conn| {
                 Statement::new(MARK_FAILED)
                     .bigints(&ids)
                     .texts(&errors)
@@ -188,15 +134,15 @@ impl EventOutbox for PgStore {
         selection: Selection<'_>,
         deliverer: &dyn DeliverBatch,
     ) -> Result<Vec<Delivery>, OutboxError> {
-        let mut tx = Transaction::begin(self, BEGIN_BATCH).await?;
+        let mut tx = Transaction::begin(&self.db, BEGIN_BATCH).await?;
         let held = self.hold(&mut tx, selection).await?;
         if held.is_empty() {
-            tx.commit(self).await?;
+            tx.commit(&self.db).await?;
             return Ok(Vec::new());
         }
         let outcomes = deliverer.deliver(&held).await;
         self.record(&mut tx, &outcomes).await?;
-        tx.commit(self).await?;
+        tx.commit(&self.db).await?;
         Ok(outcomes)
     }
 }

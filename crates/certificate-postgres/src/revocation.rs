@@ -10,20 +10,9 @@ use diesel::QueryableByName;
 use diesel_async::RunQueryDsl;
 use std::time::Duration;
 
+use crate::sql::{FAILED, REVOKED, TAKE_DUE};
 use crate::statement::Statement;
 use crate::PgStore;
-
-const TAKE_DUE: &str = r#"
-UPDATE certificate_revocation SET next_attempt_at = now() + make_interval(secs => $2)
- WHERE id IN (SELECT id FROM certificate_revocation
-               WHERE revoked_at IS NULL AND next_attempt_at <= now()
-               ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-RETURNING id, certificate_id, attempts"#;
-
-const REVOKED: &str = "UPDATE certificate_revocation SET revoked_at = now(), last_error = NULL WHERE id = $1";
-
-const FAILED: &str = r#"
-UPDATE certificate_revocation SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE id = $1"#;
 
 #[derive(QueryableByName)]
 struct Due {
@@ -39,6 +28,7 @@ struct Due {
 impl RevocationQueue for PgStore {
     async fn take_due(&self, limit: usize, lease: Duration) -> Result<Vec<PendingRevocation>, RevocationQueueError> {
         let due: Vec<Due> = self
+            .db
             .with_conn(async |conn| {
                 Statement::new(TAKE_DUE).bigint(limit as i64).double(lease.as_secs_f64()).load(conn).await
             })
@@ -54,7 +44,7 @@ impl RevocationQueue for PgStore {
     }
 
     async fn revoked(&self, id: i64) -> Result<(), RevocationQueueError> {
-        self.with_conn(async |conn| Statement::new(REVOKED).bigint(id).execute(conn).await).await?;
+        self.db.with_conn(async |conn| Statement::new(REVOKED).bigint(id).execute(conn).await).await?;
         Ok(())
     }
 
@@ -62,7 +52,7 @@ impl RevocationQueue for PgStore {
         let failed = async |conn: &mut _| {
             Statement::new(FAILED).bigint(id).text(error).timestamptz(retry_at).execute(conn).await
         };
-        self.with_conn(failed).await?;
+        self.db.with_conn(failed).await?;
         Ok(())
     }
 }

@@ -7,8 +7,8 @@
 use diesel_async::pooled_connection::deadpool::Object;
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 
+use crate::db::Db;
 use crate::error::{self, DbError};
-use crate::PgStore;
 
 pub(crate) struct Transaction {
     conn: Option<Object<AsyncPgConnection>>,
@@ -16,26 +16,26 @@ pub(crate) struct Transaction {
 
 impl Transaction {
     /// `begin` is the BEGIN statement, and any `SET LOCAL` that goes with it.
-    pub(crate) async fn begin(store: &PgStore, begin: &'static str) -> Result<Self, DbError> {
-        let conn = store.bounded(store.connection()).await?;
+    pub(crate) async fn begin(db: &Db, begin: &'static str) -> Result<Self, DbError> {
+        let conn = db.bounded(db.connection()).await?;
         // Held by the transaction before BEGIN is sent: a BEGIN that fails or
         // times out may still have started a transaction on the server.
         let mut tx = Self { conn: Some(conn) };
-        tx.run(store, async |conn| conn.batch_execute(begin).await).await?;
+        tx.run(db, async |conn| conn.batch_execute(begin).await).await?;
         Ok(tx)
     }
 
-    /// Runs `work` inside the transaction, within the store's time bound.
-    pub(crate) async fn run<T, F>(&mut self, store: &PgStore, work: F) -> Result<T, DbError>
+    /// Runs `work` inside the transaction, within the database's time bound.
+    pub(crate) async fn run<T, F>(&mut self, db: &Db, work: F) -> Result<T, DbError>
     where
         F: AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, diesel::result::Error>,
     {
         let conn = self.conn.as_mut().expect("an open transaction holds its connection");
-        store.bounded(async { work(conn).await.map_err(error::classify) }).await
+        db.bounded(async { work(conn).await.map_err(error::classify) }).await
     }
 
-    pub(crate) async fn commit(mut self, store: &PgStore) -> Result<(), DbError> {
-        self.run(store, async |conn| conn.batch_execute("COMMIT").await).await?;
+    pub(crate) async fn commit(mut self, db: &Db) -> Result<(), DbError> {
+        self.run(db, async |conn| conn.batch_execute("COMMIT").await).await?;
         drop(self.conn.take());
         Ok(())
     }
