@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    cause_from, issuance_tag, Checks, CredentialIssuance, CredentialRequest, CredentialRevocation,
+    cause, cause_from, issuance_tag, Checks, CredentialIssuance, CredentialRequest, CredentialRevocation,
     CredentialVerification, IssuedCredential, IssuedLookup, LearnerIdentity, RecordedCredential, Upstream,
     UpstreamError, Verdict, VerdictStatus,
 };
@@ -124,11 +124,16 @@ impl HttpCredentialIssuer {
     /// Sends a call that issues nothing and returns the parsed JSON answer
     /// (`Null` for a DELETE), retrying transient failures.
     async fn call(&self, upstream: Upstream, method: Method, url: String, body: Value) -> Result<Value, UpstreamError> {
-        self.send(upstream, method, url, body, false).await
+        let answer = self.send(upstream, method, url, body, false).await?;
+        if method == Method::Delete {
+            return Ok(Value::Null);
+        }
+        serde_json::from_str(&answer).map_err(|error| UpstreamError::InvalidResponse { upstream, source: cause(error) })
     }
 
-    /// Sends the credential issue call, retried only where it never reached the service.
-    async fn call_issuing(&self, url: String, body: Value) -> Result<Value, UpstreamError> {
+    /// Sends the credential issue call, retried only where it never reached
+    /// the service; the answer's text as it came.
+    async fn call_issuing(&self, url: String, body: Value) -> Result<String, UpstreamError> {
         self.send(Upstream::Credential, Method::Post, url, body, true).await
     }
 
@@ -139,7 +144,7 @@ impl HttpCredentialIssuer {
         url: String,
         body: Value,
         issues: bool,
-    ) -> Result<Value, UpstreamError> {
+    ) -> Result<String, UpstreamError> {
         let mut attempt = 0;
         loop {
             let result = self.transport.send(upstream, method, &url, &body).await;
@@ -227,8 +232,8 @@ impl LearnerIdentity for HttpCredentialIssuer {
 impl CredentialIssuance for HttpCredentialIssuer {
     async fn issue(&self, credential: CredentialRequest<'_>) -> Result<IssuedCredential, UpstreamError> {
         let url = join_url(&self.config.credentials_base_url, "/credentials/issue");
-        let body = self.call_issuing(url, credential_request_body(&self.config, &credential)).await?;
-        issued(body)
+        let answer = self.call_issuing(url, credential_request_body(&self.config, &credential)).await?;
+        issued(answer)
     }
 }
 
@@ -243,7 +248,7 @@ impl IssuedLookup for HttpCredentialIssuer {
         let Some(credentials) = found.as_array() else {
             return Err(invalid(Upstream::Credential, "expected a JSON array of credentials"));
         };
-        credentials.first().map(|newest| issued(json!({ "credential": newest }))).transpose()
+        credentials.first().map(|newest| issued(json!({ "credential": newest }).to_string())).transpose()
     }
 }
 
@@ -313,11 +318,8 @@ fn path_segment(id: &str) -> String {
 }
 
 /// The credential service's answer, `{"credential": {"id": ...}}`, as the
-/// certificate it records.
-fn issued(body: Value) -> Result<IssuedCredential, UpstreamError> {
-    let certificate_id = body["credential"]["id"]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| invalid(Upstream::Credential, "expected a string at credential.id"))?;
-    Ok(IssuedCredential { certificate_id, body })
+/// credential it records, its text kept as it came.
+fn issued(answer: String) -> Result<IssuedCredential, UpstreamError> {
+    IssuedCredential::read(answer)
+        .map_err(|error| UpstreamError::InvalidResponse { upstream: Upstream::Credential, source: cause(error) })
 }

@@ -45,7 +45,7 @@ fn send_blocking(
     method: Method,
     url: &str,
     body: &Value,
-) -> Result<Value, UpstreamError> {
+) -> Result<String, UpstreamError> {
     let sent = match method {
         Method::Post => agent.post(url).send_json(body),
         Method::Get => agent.get(url).call(),
@@ -57,9 +57,9 @@ fn send_blocking(
         return Err(UpstreamError::Rejected { upstream, status });
     }
     if method == Method::Delete {
-        return Ok(Value::Null);
+        return Ok(String::new());
     }
-    response.body_mut().read_json::<Value>().map_err(|error| match error {
+    response.body_mut().read_to_string().map_err(|error| match error {
         ureq::Error::Timeout(_) => UpstreamError::Timeout { upstream },
         other => UpstreamError::InvalidResponse { upstream, source: cause(other) },
     })
@@ -117,14 +117,14 @@ impl Transport {
         }
     }
 
-    /// One call, unretried: the parsed JSON answer (`Null` for a DELETE).
+    /// One call, unretried: the answer's text as it came (empty for a DELETE).
     pub(crate) async fn send(
         &self,
         upstream: Upstream,
         method: Method,
         url: &str,
         body: &Value,
-    ) -> Result<Value, UpstreamError> {
+    ) -> Result<String, UpstreamError> {
         match self {
             Transport::Reqwest(client) => send_async(client, upstream, method, url, body).await,
             Transport::Ureq(agent) => {
@@ -146,7 +146,7 @@ async fn send_async(
     method: Method,
     url: &str,
     body: &Value,
-) -> Result<Value, UpstreamError> {
+) -> Result<String, UpstreamError> {
     let request = match method {
         Method::Post => client.post(url).json(body),
         Method::Get => client.get(url),
@@ -158,10 +158,9 @@ async fn send_async(
         return Err(UpstreamError::Rejected { upstream, status });
     }
     if method == Method::Delete {
-        return Ok(Value::Null);
+        return Ok(String::new());
     }
-    let bytes = response.bytes().await.map_err(|e| reqwest_error(upstream, e))?;
-    serde_json::from_slice(&bytes).map_err(|error| UpstreamError::InvalidResponse { upstream, source: cause(error) })
+    response.text().await.map_err(|e| reqwest_error(upstream, e))
 }
 
 fn reqwest_error(upstream: Upstream, error: reqwest::Error) -> UpstreamError {

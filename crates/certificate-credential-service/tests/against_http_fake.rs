@@ -54,7 +54,7 @@ async fn both_calls_send_the_contracts_bodies_and_read_the_answers(client: Upstr
         })
         .await
         .unwrap();
-    assert_eq!(credential.body["credential"]["id"], credential.certificate_id.as_str());
+    assert_eq!(credential.answer_json()["credential"]["id"], credential.certificate_id.as_str());
 
     let received = fake.received();
     assert_eq!(received[0].path, DID_PATH);

@@ -10,7 +10,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::Value;
 use uuid::Uuid;
 
 use crate::ports::{
@@ -29,8 +28,8 @@ pub struct IssueCommand {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct IssueOutcome {
-    /// The credential service's answer, returned to the caller as is.
-    pub credential: Value,
+    /// The issuer's answer, returned to the caller as it came.
+    pub credential: IssuedCredential,
     /// True when this is the stored answer of an earlier issuance.
     pub replayed: bool,
 }
@@ -160,7 +159,7 @@ impl IssueCertificate {
         };
         let acquired = match self.repo.claim(claim).await? {
             Claim::Acquired(acquired) => acquired,
-            Claim::AlreadyIssued(credential) => return Ok(IssueOutcome { credential, replayed: true }),
+            Claim::AlreadyIssued(credential) => return Ok(IssueOutcome { credential: *credential, replayed: true }),
             Claim::InFlight => return Err(IssueError::InFlight),
             Claim::KeyReused => return Err(IssueError::KeyReused),
         };
@@ -201,7 +200,7 @@ impl IssueCertificate {
         acquired: &Acquired,
         request: &IssueRequest,
         credential: IssuedCredential,
-    ) -> Result<Value, IssueError> {
+    ) -> Result<IssuedCredential, IssueError> {
         let event = self.event(request, &credential.certificate_id);
         let certificate =
             IssuedCertificate { request, credential: &credential, revoke_previous: self.revoke_on_reissue };
@@ -215,7 +214,7 @@ impl IssueCertificate {
             event_id = %event.event_id,
             "certificate issued"
         );
-        Ok(credential.body)
+        Ok(credential)
     }
 
     /// The credential an earlier attempt of this issuance made, when its

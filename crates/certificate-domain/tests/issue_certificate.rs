@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use certificate_domain::ports::{
-    cause_from, CertificateRepo, Claim, ClaimRequest, ClaimToken, IssuedCertificate, PublishError, RecordedCertificate,
-    RecordedCredential, RepoError, SystemClock, Upstream, UpstreamError,
+    cause_from, CertificateRepo, Claim, ClaimRequest, ClaimToken, IssuedCertificate, IssuedCredential, PublishError,
+    RecordedCertificate, RecordedCredential, RepoError, SystemClock, Upstream, UpstreamError,
 };
 use certificate_domain::{
     hand_off, CertificateEvent, IssuanceRoles, IssueCertificate, IssueCommand, IssueError, IssueRequest, OutboxRelay,
@@ -52,8 +52,9 @@ fn command(extra: Value) -> IssueCommand {
     IssueCommand { request: request(extra), idempotency_key: None }
 }
 
-fn certificate_id(credential: &Value) -> &str {
-    credential["credential"]["id"].as_str().unwrap()
+/// The id in the issuer's answer, as the caller reads it.
+fn certificate_id(credential: &IssuedCredential) -> String {
+    credential.answer_json()["credential"]["id"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]
@@ -61,7 +62,7 @@ async fn success_records_the_certificate_and_queues_one_event() {
     let w = world();
     let outcome = w.use_case.issue(&command(json!({}))).await.unwrap();
     assert!(!outcome.replayed);
-    assert_eq!(outcome.credential["credential"]["credentialSubject"]["issuedOn"], "November 2026");
+    assert_eq!(outcome.credential.answer_json()["credential"]["credentialSubject"]["issuedOn"], "November 2026");
 
     let request = request(json!({}));
     let stored = w.store.certificate(request.user_id(), "do_1").unwrap();

@@ -4,11 +4,12 @@
 use actix_web::error::JsonPayloadError;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
-use certificate_domain::ports::{IssuanceOutcome, Verdict};
+use certificate_domain::ports::{IssuanceOutcome, IssuedCredential, Verdict};
 use certificate_domain::{
     check_id, FieldError, IssueCommand, IssueOutcome, IssueRequest, RequestFields, ValidationErrors,
 };
 use serde::Serialize;
+use serde_json::value::RawValue;
 
 use crate::schemas;
 use crate::{ApiError, AppState, MAX_BODY_BYTES};
@@ -117,10 +118,14 @@ pub(crate) async fn read_certificate(
         success: true,
         status_code: 200,
         message: "Certificate found",
-        data: serde_json::json!({
-            "userId": user_id, "courseId": course_id, "certificateId": found.certificate_id,
-            "status": found.status, "issuedOn": issued_on, "credential": found.credential,
-        }),
+        data: ReadAnswer {
+            user_id,
+            course_id: &course_id,
+            certificate_id: &found.certificate_id,
+            status: &found.status,
+            issued_on,
+            credential: as_issued(&found.credential),
+        },
     }))
 }
 
@@ -143,11 +148,28 @@ fn json_error(error: JsonPayloadError) -> ApiError {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SuccessBody {
+struct SuccessBody<T: Serialize> {
     success: bool,
     status_code: u16,
     message: &'static str,
-    data: serde_json::Value,
+    data: T,
+}
+
+/// A credential in an answer: the issuer's answer as its JSON text came,
+/// never re-serialised.
+fn as_issued(credential: &IssuedCredential) -> &RawValue {
+    serde_json::from_str(credential.answer()).expect("a recorded answer is JSON")
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReadAnswer<'a> {
+    user_id: uuid::Uuid,
+    course_id: &'a str,
+    certificate_id: &'a str,
+    status: &'a str,
+    issued_on: Option<String>,
+    credential: &'a RawValue,
 }
 
 /// `POST /certificate/issue`: issue, record and announce a certificate.
@@ -199,7 +221,7 @@ pub(crate) async fn issue_certificate(
         success: true,
         status_code: 200,
         message: "Credential issued successfully",
-        data: outcome.credential,
+        data: as_issued(&outcome.credential),
     }))
 }
 

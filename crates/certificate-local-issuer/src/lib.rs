@@ -92,12 +92,12 @@ impl LocalIssuer {
     }
 
     fn verdict(&self, recorded: &RecordedCredential, now: DateTime<Utc>) -> Verdict {
-        let credential = &recorded.body["credential"];
-        let ours = proof::signer(credential).is_some_and(|signer| signer == self.key.did())
-            && credential["issuer"] == json!(self.key.did());
-        let at = |field: &str| credential[field].as_str().and_then(parse_iso8601);
-        let active = at("validFrom").is_some_and(|from| from <= now);
-        let expired = at("validUntil").is_none_or(|until| until < now);
+        let typed = &recorded.credential;
+        let answer = typed.answer_json();
+        let ours = proof::signer(&answer["credential"]).is_some_and(|signer| signer == self.key.did())
+            && typed.issuer.as_deref() == Some(self.key.did().as_str());
+        let active = typed.valid_from.is_some_and(|from| from <= now);
+        let expired = typed.valid_until.is_none_or(|until| until < now);
         let status = if recorded.revoked {
             VerdictStatus::Revoked
         } else if !ours {
@@ -128,8 +128,8 @@ fn date(text: &str) -> Result<DateTime<Utc>, UpstreamError> {
 impl CredentialIssuance for LocalIssuer {
     async fn issue(&self, request: CredentialRequest<'_>) -> Result<IssuedCredential, UpstreamError> {
         let credential = self.credential(&request, Utc::now())?;
-        let certificate_id = credential["id"].as_str().expect("the id was just set").to_owned();
-        Ok(IssuedCredential { certificate_id, body: json!({ "credential": credential }) })
+        let answer = json!({ "credential": credential }).to_string();
+        Ok(IssuedCredential::read(answer).expect("the credential was just made, with its id"))
     }
 }
 

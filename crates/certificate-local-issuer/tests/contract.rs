@@ -7,8 +7,8 @@ use certificate_domain::contract::{
     check_credential_issuance, check_credential_revocation, check_credential_verification, check_learner_identity,
 };
 use certificate_domain::ports::{
-    Checks, CredentialIssuance, CredentialRequest, CredentialVerification, LearnerIdentity, RecordedCredential,
-    Verdict, VerdictStatus,
+    Checks, CredentialIssuance, CredentialRequest, CredentialVerification, IssuedCredential, LearnerIdentity,
+    RecordedCredential, Verdict, VerdictStatus,
 };
 use certificate_domain::{IssueRequest, RequestFields};
 use certificate_local_issuer::{IssuerKey, LocalIssuer, RecordedRevocation, UrnLearnerIdentity};
@@ -43,11 +43,12 @@ async fn issued(issuer: &LocalIssuer, expiration: &str) -> (String, Value) {
         issuance_id: Uuid::new_v4(),
     };
     let issued = issuer.issue(credential).await.unwrap();
-    (issued.certificate_id, issued.body)
+    (issued.certificate_id.clone(), issued.answer_json())
 }
 
 async fn verdict(issuer: &LocalIssuer, id: &str, body: Value, revoked: bool) -> Verdict {
-    let recorded = RecordedCredential { body, revoked };
+    let credential = IssuedCredential::read(body.to_string()).expect("an answer with an id");
+    let recorded = RecordedCredential { credential, revoked };
     issuer.verify(id, Some(&recorded)).await.unwrap().expect("a recorded credential is known")
 }
 

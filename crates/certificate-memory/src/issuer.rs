@@ -126,7 +126,7 @@ impl CredentialIssuance for FakeCredentialIssuer {
                 }
             }
         });
-        let issued = IssuedCredential { certificate_id, body };
+        let issued = IssuedCredential::read(body.to_string()).expect("the fake's answer has an id");
         let held = Held { credential: issued.clone(), issuance_id: credential.issuance_id, revoked: false };
         self.held.lock().unwrap().push(held);
         fail_next(&self.lost_answers)?;

@@ -5,12 +5,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use certificate_domain::ports::{
     cause, Acquired, AdminError, CertificateRepo, Claim, ClaimRequest, ClaimToken, DeliverBatch, Delivery, EventOutbox,
-    GaugeError, GaugeSource, IssuedCertificate, OutboxError, OutboxStatus, PendingEvent, PendingRevocation,
-    RecordedCertificate, RecordedCredential, RepoError, RevocationQueue, RevocationQueueError, Selection,
+    GaugeError, GaugeSource, IssuedCertificate, IssuedCredential, OutboxError, OutboxStatus, PendingEvent,
+    PendingRevocation, RecordedCertificate, RecordedCredential, RepoError, RevocationQueue, RevocationQueueError,
+    Selection,
 };
 use certificate_domain::{CertificateEvent, STATUS_VIEW_CERTIFICATE};
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 use uuid::Uuid;
 
 type LearnerCourse = (Uuid, String);
@@ -25,7 +25,7 @@ pub struct StoredCertificate {
 struct ClaimRow {
     token: ClaimToken,
     pending_until: Option<DateTime<Utc>>,
-    credential: Option<Value>,
+    credential: Option<IssuedCredential>,
     certificate_id: Option<String>,
     issuance_id: Uuid,
     /// An attempt of this issuance may have made a credential nobody recorded.
@@ -59,7 +59,7 @@ struct RevocationRow {
     id: i64,
     certificate_id: String,
     /// The superseded credential, for verification.
-    credential: Option<Value>,
+    credential: Option<IssuedCredential>,
     attempts: u32,
     next_attempt_at: DateTime<Utc>,
     revoked: bool,
@@ -209,7 +209,7 @@ impl State {
             return Claim::InFlight;
         }
         match &row.credential {
-            Some(credential) if !request.reissue => Claim::AlreadyIssued(credential.clone()),
+            Some(credential) if !request.reissue => Claim::AlreadyIssued(Box::new(credential.clone())),
             _ => Claim::Acquired(row.take(token, pending_until, request.new_issuance_id)),
         }
     }
@@ -286,11 +286,12 @@ impl CertificateRepo for InMemoryStore {
     async fn find_credential(&self, certificate_id: &str) -> Result<Option<RecordedCredential>, RepoError> {
         self.with_state(|state| {
             let current = state.claims.values().find(|claim| claim.certificate_id.as_deref() == Some(certificate_id));
-            if let Some(body) = current.and_then(|claim| claim.credential.clone()) {
-                return Ok(Some(RecordedCredential { body, revoked: false }));
+            if let Some(credential) = current.and_then(|claim| claim.credential.clone()) {
+                return Ok(Some(RecordedCredential { credential, revoked: false }));
             }
             let superseded = state.revocations.iter().find(|row| row.certificate_id == certificate_id);
-            Ok(superseded.and_then(|row| row.credential.clone()).map(|body| RecordedCredential { body, revoked: true }))
+            let credential = superseded.and_then(|row| row.credential.clone());
+            Ok(credential.map(|credential| RecordedCredential { credential, revoked: true }))
         })
     }
 
@@ -321,7 +322,7 @@ impl CertificateRepo for InMemoryStore {
             }
             row.pending_until = None;
             row.outcome_unknown = false;
-            let previous_credential = row.credential.replace(certificate.credential.body.clone());
+            let previous_credential = row.credential.replace(certificate.credential.clone());
             let new_id = &certificate.credential.certificate_id;
             let superseded = row.certificate_id.replace(new_id.clone()).filter(|previous| previous != new_id);
             let key = key.clone();

@@ -5,14 +5,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    cause, Acquired, CertificateRepo, Claim, ClaimRequest, ClaimToken, IssuedCertificate, RecordedCertificate,
-    RecordedCredential, RepoError,
+    cause, Acquired, CertificateRepo, Claim, ClaimRequest, ClaimToken, IssuedCertificate, IssuedCredential,
+    RecordedCertificate, RecordedCredential, RepoError,
 };
 use certificate_domain::CertificateEvent;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamptz};
 use diesel::QueryableByName;
 use diesel_async::RunQueryDsl;
-use serde_json::Value;
 use uuid::Uuid;
 
 use crate::jobs::{ClaimJob, RecordJob};
@@ -62,12 +61,17 @@ struct OutboxPosition {
     id: i64,
 }
 
+/// A credential as recorded: the issuer's answer, as it was recorded.
+fn recorded(answer: String) -> Result<IssuedCredential, RepoError> {
+    IssuedCredential::read(answer).map_err(|e| RepoError::Failed(cause(e)))
+}
+
 impl CurrentClaim {
     fn into_claim(self) -> Result<Claim, RepoError> {
         match self.credential {
-            Some(credential) if self.issued || self.expired => serde_json::from_str::<Value>(&credential)
-                .map(Claim::AlreadyIssued)
-                .map_err(|e| RepoError::Failed(cause(e))),
+            Some(credential) if self.issued || self.expired => {
+                recorded(credential).map(|credential| Claim::AlreadyIssued(Box::new(credential)))
+            }
             _ => Ok(Claim::InFlight),
         }
     }
@@ -93,7 +97,7 @@ impl PgStore {
             user_id: certificate.request.user_id(),
             course_id: certificate.request.course_id().to_owned(),
             token: token.0,
-            credential: credential.body.to_string(),
+            credential: credential.answer().to_owned(),
             certificate_id: credential.certificate_id.clone(),
             issued_on: certificate.request.issued_at(),
             event: event.clone(),
@@ -125,7 +129,7 @@ impl CertificateRepo for PgStore {
         let Some(found) = found.into_iter().next() else {
             return Ok(None);
         };
-        let credential = serde_json::from_str(&found.credential).map_err(|e| RepoError::Failed(cause(e)))?;
+        let credential = recorded(found.credential)?;
         let Found { certificate_id, status, issued_on, .. } = found;
         Ok(Some(RecordedCertificate { certificate_id, status: status.unwrap_or_default(), issued_on, credential }))
     }
@@ -138,8 +142,7 @@ impl CertificateRepo for PgStore {
         let Some(FoundCredential { credential, revoked }) = found.into_iter().next() else {
             return Ok(None);
         };
-        let body = serde_json::from_str(&credential).map_err(|e| RepoError::Failed(cause(e)))?;
-        Ok(Some(RecordedCredential { body, revoked }))
+        Ok(Some(RecordedCredential { credential: recorded(credential)?, revoked }))
     }
 
     async fn claim(&self, request: ClaimRequest<'_>) -> Result<Claim, RepoError> {

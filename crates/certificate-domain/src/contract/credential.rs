@@ -32,7 +32,7 @@ pub async fn check_credential_issuance(issuance: &dyn CredentialIssuance) {
     let issuance_id = Uuid::new_v4();
     let first = issued(issuance, issuance_id).await;
     assert_eq!(
-        first.body["credential"]["id"],
+        first.answer_json()["credential"]["id"],
         first.certificate_id.as_str(),
         "the credential's id is the certificate id"
     );
@@ -68,7 +68,7 @@ pub async fn check_credential_verification(
     revocation: &dyn CredentialRevocation,
 ) {
     let credential = issued(issuance, Uuid::new_v4()).await;
-    let recorded = |revoked| RecordedCredential { body: credential.body.clone(), revoked };
+    let recorded = |revoked| RecordedCredential { credential: credential.clone(), revoked };
     let status = async |revoked| {
         let verdict = verification.verify(&credential.certificate_id, Some(&recorded(revoked))).await.unwrap();
         verdict.expect("an issued credential is known").status

@@ -64,24 +64,25 @@ pub(crate) async fn record(
     request: &IssueRequest,
     revoke_previous: bool,
     due_in: Duration,
-) -> Result<(serde_json::Value, PendingEvent), RepoError> {
+) -> Result<(IssuedCredential, PendingEvent), RepoError> {
     let certificate_id = format!("did:test:{}", Uuid::new_v4());
-    let credential = IssuedCredential { certificate_id: certificate_id.clone(), body: json!({"id": certificate_id}) };
+    let answer = json!({"credential": {"id": certificate_id}}).to_string();
+    let credential = IssuedCredential::read(answer).expect("a credential with an id");
     let mut event = CertificateEvent::certificate_issued(request, &certificate_id, Uuid::new_v4(), Utc::now());
     event.due_at = event.created_at + chrono::Duration::from_std(due_in).expect("a short delay");
     let certificate = IssuedCertificate { request, credential: &credential, revoke_previous };
     let position = store.record_issued(token, certificate, &event).await?;
-    Ok((credential.body, PendingEvent::recorded(position, &event)))
+    Ok((credential, PendingEvent::recorded(position, &event)))
 }
 
 /// Issues the certificate of `user_id` for `course_id` on the claim
-/// `token`; returns the credential's body.
+/// `token`; returns the credential.
 pub(crate) async fn issue(
     store: &impl CertificateRepo,
     token: ClaimToken,
     user_id: Uuid,
     course_id: &str,
-) -> serde_json::Value {
+) -> IssuedCredential {
     record(store, token, &request(user_id, course_id, false), true, Duration::ZERO).await.expect("record").0
 }
 

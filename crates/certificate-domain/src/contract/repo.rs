@@ -6,8 +6,8 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use super::{acquire, acquired, claim_request, issue, record, request, LEASE};
-use crate::ports::ClaimToken;
 use crate::ports::{CertificateRepo, Claim, ClaimRequest, IdempotencyKey, RecordedCredential, RepoError};
+use crate::ports::{ClaimToken, IssuedCredential};
 
 /// Runs every check of the repository contract, each on a store from `fresh`.
 pub async fn check_repo<S, F, Fut>(fresh: F)
@@ -29,13 +29,13 @@ where
     a_credential_is_found_by_its_id_and_a_superseded_one_as_revoked(&fresh().await).await;
 }
 
-/// Records a credential for the claim `token`; returns the credential's body.
+/// Records a credential for the claim `token`; returns it.
 async fn record_credential(
     store: &impl CertificateRepo,
     token: ClaimToken,
     user_id: Uuid,
     course_id: &str,
-) -> Result<serde_json::Value, RepoError> {
+) -> Result<IssuedCredential, RepoError> {
     record(store, token, &request(user_id, course_id, false), true, Duration::ZERO).await.map(|(body, _)| body)
 }
 
@@ -53,11 +53,10 @@ async fn a_credential_is_found_by_its_id_and_a_superseded_one_as_revoked(store: 
     let first = issue(store, token, learner, "course-a").await;
     let token = acquire(store, claim_request(learner, "course-a", true, LEASE)).await;
     let second = issue(store, token, learner, "course-a").await;
-    let found = |body: &serde_json::Value| body["id"].as_str().expect("an id").to_owned();
-    let current = store.find_credential(&found(&second)).await.unwrap();
-    assert_eq!(current, Some(RecordedCredential { body: second, revoked: false }));
-    let superseded = store.find_credential(&found(&first)).await.unwrap();
-    assert_eq!(superseded, Some(RecordedCredential { body: first, revoked: true }));
+    let current = store.find_credential(&second.certificate_id).await.unwrap();
+    assert_eq!(current, Some(RecordedCredential { credential: second, revoked: false }));
+    let superseded = store.find_credential(&first.certificate_id).await.unwrap();
+    assert_eq!(superseded, Some(RecordedCredential { credential: first, revoked: true }));
     assert_eq!(store.find_credential("did:test:unknown").await.unwrap(), None);
 }
 
@@ -92,7 +91,7 @@ async fn an_issued_certificate_answers_with_its_credential(store: &impl Certific
     let token = acquire(store, claim_request(learner, "course-a", false, LEASE)).await;
     let body = issue(store, token, learner, "course-a").await;
     let again = store.claim(claim_request(learner, "course-a", false, LEASE)).await.unwrap();
-    assert_eq!(again, Claim::AlreadyIssued(body));
+    assert_eq!(again, Claim::AlreadyIssued(Box::new(body)));
 }
 
 async fn a_released_claim_can_be_taken_again(store: &impl CertificateRepo) {
@@ -140,7 +139,7 @@ async fn an_expired_claim_is_taken_over_and_the_old_holder_lost_it(store: &impl 
     let body = issue(store, taken_over, learner, "course-a").await;
     assert_eq!(
         store.claim(claim_request(learner, "course-a", false, LEASE)).await.unwrap(),
-        Claim::AlreadyIssued(body)
+        Claim::AlreadyIssued(Box::new(body))
     );
 }
 
@@ -153,7 +152,7 @@ async fn an_idempotency_key_is_bound_to_its_first_request(store: &impl Certifica
     let token = acquire(store, keyed("body-1", "course-a")).await;
     assert_eq!(store.claim(keyed("body-2", "course-b")).await.unwrap(), Claim::KeyReused);
     let body = issue(store, token, learner, "course-a").await;
-    assert_eq!(store.claim(keyed("body-1", "course-a")).await.unwrap(), Claim::AlreadyIssued(body));
+    assert_eq!(store.claim(keyed("body-1", "course-a")).await.unwrap(), Claim::AlreadyIssued(Box::new(body)));
 }
 
 async fn an_issued_certificate_can_be_read_back(store: &impl CertificateRepo) {
@@ -163,7 +162,7 @@ async fn an_issued_certificate_can_be_read_back(store: &impl CertificateRepo) {
     assert_eq!(store.find(learner, "course-a").await.unwrap(), None, "a claim in flight is no certificate");
     let body = issue(store, token, learner, "course-a").await;
     let found = store.find(learner, "course-a").await.unwrap().expect("the issued certificate");
-    assert_eq!(serde_json::Value::from(found.certificate_id.as_str()), body["id"]);
+    assert_eq!(found.certificate_id, body.certificate_id);
     assert_eq!((found.status.as_str(), found.credential), ("viewCertificate", body));
     assert!(found.issued_on.is_some());
     assert_eq!(store.find(learner, "course-b").await.unwrap(), None);
@@ -179,6 +178,6 @@ async fn a_failed_reissue_falls_back_to_the_certificate_issued_before(store: &im
     store.release(reissue, false).await.unwrap();
     assert_eq!(
         store.claim(claim_request(learner, "course-a", false, LEASE)).await.unwrap(),
-        Claim::AlreadyIssued(body)
+        Claim::AlreadyIssued(Box::new(body))
     );
 }

@@ -27,7 +27,7 @@ where
     issue(&store, reissue, learner, "course-a").await;
     let due = store.take_due(10, LEASE).await.unwrap();
     assert_eq!(due.len(), 1, "the re-issue queued one revocation");
-    assert_eq!(serde_json::Value::from(due[0].certificate_id.as_str()), first["id"]);
+    assert_eq!(due[0].certificate_id, first.certificate_id);
     assert!(store.take_due(10, LEASE).await.unwrap().is_empty(), "a taken revocation is left to its taker");
     store.failed(due[0].id, "credential service down", Utc::now()).await.unwrap();
     let short = Duration::from_millis(50);

@@ -46,7 +46,8 @@ use std::sync::Arc;
 pub use admin::{AdminError, OutboxAdmin, OutboxStatus, Pruned};
 pub use clock::{Clock, SystemClock};
 pub use credential::{
-    issuance_tag, Checks, CredentialRequest, IssuedCredential, RecordedCredential, Verdict, VerdictStatus,
+    issuance_tag, Checks, CredentialError, CredentialRequest, IssuedCredential, RecordedCredential, StatusEntry,
+    Subject, Verdict, VerdictStatus,
 };
 pub use credential_revocation::CredentialRevocation;
 pub use health::{Dependency, NotReady};

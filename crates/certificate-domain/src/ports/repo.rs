@@ -4,7 +4,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 use uuid::Uuid;
 
 use super::{Cause, IssuedCredential, RecordedCredential};
@@ -67,7 +66,7 @@ pub enum Claim {
     /// Go ahead: call the upstreams, then `record_issued` or `release`.
     Acquired(Acquired),
     /// Issued before: this is the credential service's answer from then.
-    AlreadyIssued(Value),
+    AlreadyIssued(Box<IssuedCredential>),
     /// Another request is issuing it right now.
     InFlight,
     /// The idempotency key was used before with a different request.
@@ -90,7 +89,7 @@ pub struct RecordedCertificate {
     pub status: String,
     pub issued_on: Option<DateTime<Utc>>,
     /// The credential service's answer when it was issued.
-    pub credential: Value,
+    pub credential: IssuedCredential,
 }
 
 /// Certificates and their issuance claims.
