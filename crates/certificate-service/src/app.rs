@@ -85,7 +85,6 @@ async fn stores(config: &Config) -> Result<Stores> {
     })
 }
 
-/// The issuer, and its DID document when it is this service.
 /// Which adapter plays each credential role, each metered.
 struct CredentialRoles {
     issuance: IssuanceRoles,

@@ -75,15 +75,26 @@ pub(crate) async fn record(
     Ok((credential, PendingEvent::recorded(position, &event)))
 }
 
-/// Issues the certificate of `user_id` for `course_id` on the claim
-/// `token`; returns the credential.
+/// Records a credential for the claim `token`; returns it.
+pub(crate) async fn record_credential(
+    store: &impl CertificateRepo,
+    token: ClaimToken,
+    user_id: Uuid,
+    course_id: &str,
+) -> Result<IssuedCredential, RepoError> {
+    record(store, token, &request(user_id, course_id, false), true, Duration::ZERO)
+        .await
+        .map(|(credential, _)| credential)
+}
+
+/// Issues the certificate of `user_id` for `course_id` on the claim `token`.
 pub(crate) async fn issue(
     store: &impl CertificateRepo,
     token: ClaimToken,
     user_id: Uuid,
     course_id: &str,
 ) -> IssuedCredential {
-    record(store, token, &request(user_id, course_id, false), true, Duration::ZERO).await.expect("record").0
+    record_credential(store, token, user_id, course_id).await.expect("record")
 }
 
 pub(crate) fn request(user_id: Uuid, course_id: &str, reissue: bool) -> IssueRequest {

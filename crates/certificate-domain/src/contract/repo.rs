@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
-use super::{acquire, acquired, claim_request, issue, record, request, LEASE};
+use super::{acquire, acquired, claim_request, issue, record_credential, LEASE};
+use crate::ports::ClaimToken;
 use crate::ports::{CertificateRepo, Claim, ClaimRequest, IdempotencyKey, RecordedCredential, RepoError};
-use crate::ports::{ClaimToken, IssuedCredential};
 
 /// Runs every check of the repository contract, each on a store from `fresh`.
 pub async fn check_repo<S, F, Fut>(fresh: F)
@@ -27,16 +27,6 @@ where
     an_issued_certificate_can_be_read_back(&fresh().await).await;
     concurrent_claims_and_records_each_get_their_own_answer(&fresh().await).await;
     a_credential_is_found_by_its_id_and_a_superseded_one_as_revoked(&fresh().await).await;
-}
-
-/// Records a credential for the claim `token`; returns it.
-async fn record_credential(
-    store: &impl CertificateRepo,
-    token: ClaimToken,
-    user_id: Uuid,
-    course_id: &str,
-) -> Result<IssuedCredential, RepoError> {
-    record(store, token, &request(user_id, course_id, false), true, Duration::ZERO).await.map(|(body, _)| body)
 }
 
 async fn one_request_holds_the_claim_at_a_time(store: &impl CertificateRepo) {
