@@ -8,6 +8,7 @@ NEXTEST_ARGS ?=
 
 ## run: the service in embedded mode (no Postgres, no Kafka) on port 3000
 run:
+	@echo "run: building the service if needed (several minutes on a fresh checkout), then serving on :$${PORT:-3000}"
 	LOG_FORMAT=$${LOG_FORMAT:-text} cargo run --quiet -p certificate-service --bin certificate-service
 
 ## deps: install what is missing (Debian packages, cargo-nextest, tansu) and start Postgres
