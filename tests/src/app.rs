@@ -1,10 +1,13 @@
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use certificate_service::config::LogFormat;
+use certificate_service::{Application, Config};
 use serde_json::{json, Value};
+use tokio::sync::oneshot;
 
 /// The service binary cargo built for this workspace.
 pub fn binary() -> PathBuf {
@@ -17,12 +20,32 @@ pub fn binary() -> PathBuf {
     target.join("debug/certificate-service")
 }
 
-/// A running `certificate-service` process and everything it logged.
+/// A running service and everything it logged: built in this process on
+/// port 0 ([`TestApp::spawn`]), or the real binary ([`TestApp::process`])
+/// for the tests that signal or kill it.
 pub struct TestApp {
-    child: Child,
+    running: Running,
     pub port: u16,
     pub env: Vec<(String, String)>,
-    logs: Arc<Mutex<Vec<String>>>,
+    logs: Logs,
+}
+
+enum Running {
+    Process(Child),
+    /// The application's own thread and actix runtime, and what stops it.
+    InProcess {
+        stop: Option<oneshot::Sender<()>>,
+        thread: Option<std::thread::JoinHandle<()>>,
+    },
+}
+
+/// The lines a process logged; for an application built in this process,
+/// the lines of this test process from its start on (nextest runs each test
+/// in a process of its own, so they are the application's).
+#[derive(Clone)]
+struct Logs {
+    lines: Arc<Mutex<Vec<String>>>,
+    from: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -55,14 +78,88 @@ pub fn command(env: &[(String, String)], args: &[&str]) -> Command {
     if let Some(path) = std::env::var_os("PATH") {
         command.env("PATH", path);
     }
-    command.env("PORT", "0").env("HTTP_WORKERS", "2").env("DB_POOL_SIZE", "8").env("LOG_FORMAT", "json");
-    command.envs(env.iter().map(|(k, v)| (k, v)));
+    command.envs(with_test_defaults(env));
     command
 }
 
+/// Port 0, a small server, JSON logs, unless the test sets them.
+fn with_test_defaults(env: &[(String, String)]) -> Vec<(String, String)> {
+    let defaults = [("PORT", "0"), ("HTTP_WORKERS", "2"), ("DB_POOL_SIZE", "8"), ("LOG_FORMAT", "json")];
+    let mut all: Vec<(String, String)> = defaults.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    all.extend(env.iter().cloned());
+    all
+}
+
+/// The log of the applications built in this process, installed once, in
+/// the production format (certificate_service::logs).
+fn in_process_log() -> Arc<Mutex<Vec<String>>> {
+    static LINES: OnceLock<Arc<Mutex<Vec<String>>>> = OnceLock::new();
+    LINES
+        .get_or_init(|| {
+            let lines = Arc::new(Mutex::new(Vec::new()));
+            let sink = LineSink(lines.clone());
+            let filter = tracing_subscriber::EnvFilter::new("info");
+            let _ = certificate_service::logs::install(LogFormat::Json, filter, move || sink.clone());
+            lines
+        })
+        .clone()
+}
+
+/// Writes each line the subscriber formats into the shared log.
+#[derive(Clone)]
+struct LineSink(Arc<Mutex<Vec<String>>>);
+
+impl std::io::Write for LineSink {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(bytes);
+        self.0.lock().unwrap().extend(text.lines().map(str::to_owned));
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 impl TestApp {
-    /// Starts the binary and waits until it listens.
+    /// Builds the application in this process, on a thread and actix
+    /// runtime of its own, and returns once it listens; dropping it stops it
+    /// as SIGTERM would.
     pub async fn spawn(env: Vec<(String, String)>) -> Self {
+        let lines = in_process_log();
+        let from = lines.lock().unwrap().len();
+        // A dropped application waits for its drain: short, unless the test says.
+        let env_with_grace = [vec![("SHUTDOWN_GRACE_SECONDS".to_owned(), "2".to_owned())], env.clone()].concat();
+        let config = Config::from_vars(with_test_defaults(&env_with_grace))
+            .and_then(|config| config.check_servable().map(|()| config))
+            .unwrap_or_else(|error| panic!("the test's configuration: {error:#}"));
+        let (listening, port) = oneshot::channel();
+        let (stop, stopped) = oneshot::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let app = match Application::build(config).await {
+                    Ok(app) => app,
+                    Err(error) => return drop(listening.send(Err(format!("{error:#}")))),
+                };
+                let _ = listening.send(Ok(app.port()));
+                let stopped = async move {
+                    let _ = stopped.await;
+                    "the test's end"
+                };
+                app.run_until_stopped(stopped).await.expect("the application runs until stopped");
+            })
+        });
+        let logs = Logs { lines, from };
+        let port = match port.await.expect("the application's thread answers") {
+            Ok(port) => port,
+            Err(error) => panic!("the service did not build: {error}\n{}", logs.read().join("\n")),
+        };
+        let running = Running::InProcess { stop: Some(stop), thread: Some(thread) };
+        Self { running, port, env, logs }
+    }
+
+    /// Starts the real binary and waits until it listens.
+    pub async fn process(env: Vec<(String, String)>) -> Self {
         let mut child = command(&env, &[])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -80,7 +177,7 @@ impl TestApp {
                 }
             });
         }
-        let mut app = Self { child, port: 0, env, logs };
+        let mut app = Self { running: Running::Process(child), port: 0, env, logs: Logs { lines: logs, from: 0 } };
         app.port = app.wait_for_port().await;
         app
     }
@@ -91,7 +188,7 @@ impl TestApp {
             if let Some(port) = self.logs().iter().find_map(|line| listening_port(line)) {
                 return port;
             }
-            if let Ok(Some(status)) = self.child.try_wait() {
+            if let Ok(Some(status)) = self.child().try_wait() {
                 panic!("the service exited with {status} before listening:\n{}", self.logs().join("\n"));
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -104,7 +201,7 @@ impl TestApp {
     }
 
     pub fn logs(&self) -> Vec<String> {
-        self.logs.lock().unwrap().clone()
+        self.logs.read()
     }
 
     pub fn logged(&self, text: &str) -> bool {
@@ -194,7 +291,21 @@ impl TestApp {
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.child_ref().id()
+    }
+
+    fn child_ref(&self) -> &Child {
+        match &self.running {
+            Running::Process(child) => child,
+            Running::InProcess { .. } => panic!("only a process can be signalled: start it with TestApp::process"),
+        }
+    }
+
+    fn child(&mut self) -> &mut Child {
+        match &mut self.running {
+            Running::Process(child) => child,
+            Running::InProcess { .. } => panic!("only a process can be signalled: start it with TestApp::process"),
+        }
     }
 
     pub fn signal(&self, signal: &str) {
@@ -205,7 +316,7 @@ impl TestApp {
     pub async fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
         let started = Instant::now();
         loop {
-            if let Some(status) = self.child.try_wait().expect("wait for the service") {
+            if let Some(status) = self.child().try_wait().expect("wait for the service") {
                 return status;
             }
             assert!(started.elapsed() < timeout, "the service did not exit:\n{}", self.logs().join("\n"));
@@ -233,9 +344,28 @@ fn listening_port(line: &str) -> Option<u16> {
     addr.rsplit(':').next()?.parse().ok()
 }
 
+impl Logs {
+    fn read(&self) -> Vec<String> {
+        self.lines.lock().unwrap()[self.from..].to_vec()
+    }
+}
+
+/// A process is killed; an application in this process stops as on
+/// SIGTERM, and the test waits for it, so that the next application on the
+/// same database starts after it.
 impl Drop for TestApp {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        match &mut self.running {
+            Running::Process(child) => {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            Running::InProcess { stop, thread } => {
+                drop(stop.take());
+                if let Some(thread) = thread.take() {
+                    let _ = thread.join();
+                }
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
-//! The end-to-end harness. Each test gets the real `certificate-service`
-//! binary started on port 0, its own Postgres database, its own Kafka topic on
+//! The end-to-end harness. Each test gets the service on port 0 (the
+//! `Application` of certificate-service built in the test's process, or the
+//! real binary for the tests that signal or kill it), its own Postgres database, its own Kafka topic on
 //! the shared tansu broker, and HTTP fakes of the identity and credential
 //! services; proxies let a test cut the path to Postgres or the broker
 //! without disturbing the other tests.
@@ -62,8 +63,14 @@ impl Stack {
         .collect()
     }
 
+    /// The service built in this process against the stack.
     pub async fn start_app(&self) -> TestApp {
         TestApp::spawn(self.env(KAFKA_BROKERS)).await
+    }
+
+    /// The real binary against the stack, for a test that signals it.
+    pub async fn start_process(&self) -> TestApp {
+        TestApp::process(self.env(KAFKA_BROKERS)).await
     }
 }
 

@@ -12,7 +12,9 @@
 //!   [`CertificatePublisher`] it is given: right after the commit when the
 //!   issuance hands the event over ([`HandOff`]), from the outbox otherwise;
 //! - [`Retention`] deletes what the outbox no longer needs, and nothing else;
-//! - [`Revocations`] revokes every credential a re-issue superseded, at least once.
+//! - [`Revocations`] revokes every credential a re-issue superseded, at least once;
+//! - [`RenderCertificate`] shows a certificate as HTML and PDF through a
+//!   template, and [`ManageTemplates`] keeps the templates.
 //!
 //! It performs no I/O of its own: every effect goes through a port in
 //! [`ports`], the only traits adapters implement. Its one tie to a runtime is
@@ -29,6 +31,7 @@ mod issue;
 pub mod ports;
 mod read;
 mod relay;
+mod render;
 mod request;
 mod retention;
 mod revocation;
@@ -39,6 +42,10 @@ pub use hand_off::{hand_off, hand_off_for, HandOff, HandedEvents};
 pub use issue::{IssuanceRoles, IssueCertificate, IssueCommand, IssueError, IssueOutcome};
 pub use read::{ReadCertificate, ReadError, VerifyError};
 pub use relay::{OutboxRelay, RelayPolicy, RelayReport};
-pub use request::{check_id, parse_iso8601, FieldError, IssueRequest, RequestFields, ValidationErrors};
+pub use render::{
+    schema_answer, template_answer, DesignError, HtmlSource, ManageTemplates, RenderCertificate, RenderError, Rendered,
+    TemplateKeeper, ID_PLACEHOLDER,
+};
+pub use request::{check_id, parse_iso8601, FieldError, IssueRequest, RequestFields, SentDate, ValidationErrors};
 pub use retention::Retention;
 pub use revocation::Revocations;

@@ -21,12 +21,8 @@ pub struct IssueRequest {
     first_name: String,
     middle_name: Option<String>,
     last_name: String,
-    /// Kept exactly as sent: it is echoed to the credential service and the event.
-    issuance_date: String,
-    /// The instant `issuance_date` names, stored as the row's `issuedOn`.
-    #[serde(skip)]
-    issued_at: DateTime<Utc>,
-    expiration_date: String,
+    issuance_date: SentDate,
+    expiration_date: SentDate,
     issued_on: Option<String>,
     /// A deliberate re-issue: a new credential even when one was issued before.
     reissue: bool,
@@ -55,14 +51,18 @@ impl IssueRequest {
     }
     /// As sent: it is echoed to the credential service and the event.
     pub fn issuance_date(&self) -> &str {
-        &self.issuance_date
+        self.issuance_date.as_sent()
     }
     /// The instant `issuance_date` names, stored as the row's `issuedOn`.
     pub fn issued_at(&self) -> DateTime<Utc> {
-        self.issued_at
+        self.issuance_date.at()
     }
     pub fn expiration_date(&self) -> &str {
-        &self.expiration_date
+        self.expiration_date.as_sent()
+    }
+    /// The instant `expiration_date` names: the credential's end of validity.
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        self.expiration_date.at()
     }
     /// The text the certificate shows for its date, if the caller chose one.
     pub fn issued_on(&self) -> Option<&str> {
@@ -71,6 +71,36 @@ impl IssueRequest {
     /// A deliberate re-issue: a new credential even when one was issued before.
     pub fn reissue(&self) -> bool {
         self.reissue
+    }
+}
+
+/// A date that passed [`parse_iso8601`]: the text exactly as sent (it is
+/// echoed to the credential service and the event, and it is what a
+/// fingerprint compares), and the instant it names, parsed once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentDate {
+    sent: String,
+    at: DateTime<Utc>,
+}
+
+impl SentDate {
+    pub fn parse(sent: String) -> Option<Self> {
+        let at = parse_iso8601(&sent)?;
+        Some(Self { sent, at })
+    }
+
+    pub fn as_sent(&self) -> &str {
+        &self.sent
+    }
+
+    pub fn at(&self) -> DateTime<Utc> {
+        self.at
+    }
+}
+
+impl Serialize for SentDate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.sent)
     }
 }
 
@@ -156,11 +186,10 @@ impl Checker {
         }
     }
 
-    /// The date as sent, and the instant it names.
-    fn date(&mut self, field: &'static str, value: Option<Value>) -> Option<(String, DateTime<Utc>)> {
+    fn date(&mut self, field: &'static str, value: Option<Value>) -> Option<SentDate> {
         let s = self.text(field, value, ID)?;
-        match parse_iso8601(&s) {
-            Some(at) => Some((s, at)),
+        match SentDate::parse(s) {
+            Some(date) => Some(date),
             None => self.fail(field, NOT_A_DATE),
         }
     }
@@ -204,8 +233,8 @@ impl IssueRequest {
         let first_name = check.text("firstName", field("firstName"), NAME);
         let middle_name = check.optional_text("middleName", field("middleName"), NAME);
         let last_name = check.text("lastName", field("lastName"), NAME);
-        let (issuance_date, issued_at) = check.date("issuanceDate", field("issuanceDate")).unzip();
-        let expiration_date = check.date("expirationDate", field("expirationDate")).map(|(sent, _)| sent);
+        let issuance_date = check.date("issuanceDate", field("issuanceDate"));
+        let expiration_date = check.date("expirationDate", field("expirationDate"));
         let issued_on = check.optional_text("issuedOn", field("issuedOn"), ID);
         let reissue = check.flag("reissue", field("reissue"));
         // Every field was checked above (so that all failures are reported);
@@ -219,7 +248,6 @@ impl IssueRequest {
                 middle_name: middle_name?,
                 last_name: last_name?,
                 issuance_date: issuance_date?,
-                issued_at: issued_at?,
                 expiration_date: expiration_date?,
                 issued_on: issued_on?,
                 reissue: reissue?,
@@ -270,7 +298,10 @@ mod tests {
         assert_eq!(request.course_id, "do_1");
         assert_eq!(request.middle_name, None);
         assert!(!request.reissue);
-        assert_eq!(request.issued_at.to_rfc3339(), "2025-10-13T00:00:00+00:00");
+        assert_eq!(request.issued_at().to_rfc3339(), "2025-10-13T00:00:00+00:00");
+        assert_eq!(request.expires_at().to_rfc3339(), "2026-10-13T00:00:00+00:00");
+        let fingerprint: Value = serde_json::from_str(&request.fingerprint()).unwrap();
+        assert_eq!(fingerprint["issuanceDate"], "2025-10-13T00:00:00.000Z", "the dates as sent");
     }
 
     #[test]

@@ -17,10 +17,9 @@ mod proof;
 use std::path::Path;
 
 use async_trait::async_trait;
-use certificate_domain::parse_iso8601;
 use certificate_domain::ports::{
-    cause_from, Checks, CredentialIssuance, CredentialRequest, CredentialRevocation, CredentialVerification,
-    IssuedCredential, LearnerIdentity, RecordedCredential, Upstream, UpstreamError, Verdict, VerdictStatus,
+    Checks, CredentialIssuance, CredentialRequest, CredentialRevocation, CredentialVerification, IssuedCredential,
+    LearnerIdentity, RecordedCredential, UpstreamError, Verdict, VerdictStatus,
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
@@ -66,7 +65,7 @@ impl LocalIssuer {
         })
     }
 
-    fn credential(&self, request: &CredentialRequest<'_>, now: DateTime<Utc>) -> Result<Value, UpstreamError> {
+    fn credential(&self, request: &CredentialRequest<'_>, now: DateTime<Utc>) -> Value {
         let fields = request.request;
         let mut credential = json!({
             "@context": [CREDENTIALS_V2],
@@ -74,7 +73,7 @@ impl LocalIssuer {
             "type": ["VerifiableCredential", CREDENTIAL_TYPE],
             "issuer": self.key.did(),
             "validFrom": timestamp(fields.issued_at()),
-            "validUntil": timestamp(date(fields.expiration_date())?),
+            "validUntil": timestamp(fields.expires_at()),
             "credentialSubject": {
                 "id": request.learner_did,
                 "type": CREDENTIAL_TYPE,
@@ -88,7 +87,7 @@ impl LocalIssuer {
             },
         });
         proof::sign(&mut credential, &self.key, &timestamp(now));
-        Ok(credential)
+        credential
     }
 
     fn verdict(&self, recorded: &RecordedCredential, now: DateTime<Utc>) -> Verdict {
@@ -116,18 +115,10 @@ fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// The request's dates passed validation, so this fails only on a defect.
-fn date(text: &str) -> Result<DateTime<Utc>, UpstreamError> {
-    parse_iso8601(text).ok_or_else(|| UpstreamError::InvalidResponse {
-        upstream: Upstream::Credential,
-        source: cause_from("a validated date no longer parses"),
-    })
-}
-
 #[async_trait]
 impl CredentialIssuance for LocalIssuer {
     async fn issue(&self, request: CredentialRequest<'_>) -> Result<IssuedCredential, UpstreamError> {
-        let credential = self.credential(&request, Utc::now())?;
+        let credential = self.credential(&request, Utc::now());
         let answer = json!({ "credential": credential }).to_string();
         Ok(IssuedCredential::read(answer).expect("the credential was just made, with its id"))
     }

@@ -2,7 +2,12 @@
 //! use case, the relay, the retention and the HTTP server, runs the operator
 //! commands, and shuts the service down in order.
 
+use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
 
 use anyhow::{Context, Result};
 use certificate_credential_service::HttpCredentialIssuer;
@@ -24,9 +29,10 @@ use crate::config::{Config, Issuer};
 use crate::publishers;
 use certificate_cli::Command;
 
+/// Runs a command of the binary: serving until a signal, or an operator command.
 pub async fn run(command: Command, config: Config) -> Result<()> {
     let outbox = match command {
-        Command::Serve => return serve(config).await,
+        Command::Serve => return Application::build(config).await?.run_until_stopped(shutdown_signal()).await,
         Command::Help => return Ok(()),
         Command::Migrate => None,
         Command::Outbox(outbox) => Some(outbox),
@@ -129,76 +135,102 @@ fn credential_roles(config: &Config, metrics: &Arc<Metrics>) -> CredentialRoles 
     }
 }
 
-async fn serve(config: Config) -> Result<()> {
-    if config.embedded() {
-        tracing::info!(
-            "running in embedded mode: in-memory store, the built-in issuer, events written to this log; \
-             nothing survives a restart"
-        );
-    }
-    if !config.embedded() && config.http.tokens.is_empty() {
-        tracing::warn!("the API is unauthenticated: set API_TOKENS or API_TOKENS_FILE (README, Authentication)");
-    }
-    let stores = stores(&config).await?;
-    let (publisher, broker) = publishers::build(&config.publisher, config.embedded()).await?;
-    let mut metrics = Metrics::new(stores.gauges);
-    let http_metrics = Arc::new(HttpMetrics::registered_in(metrics.registry()));
-    if let Some(pool) = stores.pool_metrics {
-        metrics.registry().register_collector(Box::new(pool));
-    }
-    let metrics = Arc::new(metrics);
-    let clock = Arc::new(SystemClock);
-    let roles = credential_roles(&config, &metrics);
-    let revocations = Revocations::new(stores.revocations, roles.revocation, clock.clone(), config.relay.clone());
-    let (hand_off, handed) = hand_off_for(&config.relay, config.relay_handoff);
-    let read = Arc::new(ReadCertificate::new(stores.repo.clone(), roles.verification));
-    let did_document = roles.did_document;
-    let issue = IssueCertificate::new(stores.repo, roles.issuance, clock.clone())
-        .with_claim_lease(config.claim_lease)
-        .with_hand_off(hand_off)
-        .with_revoke_on_reissue(config.revoke_on_reissue);
-    let publisher = Arc::new(MeteredPublisher::new(publisher, metrics.clone()));
-    let background = Background {
-        relay: OutboxRelay::new(stores.outbox, publisher, clock.clone(), config.relay.clone())
-            .with_handed_events(handed),
-        revocations,
-        retention: stores.admin.map(|admin| Retention::new(admin, clock, config.retention)),
-        poll_interval: config.relay_poll_interval,
-    };
-    let dependencies = stores.database.into_iter().chain(broker).collect();
-    let observer = metrics.clone();
-    let scrape: Scrape = Arc::new(move || {
-        let metrics = metrics.clone();
-        Box::pin(async move { Scraped { content_type: CONTENT_TYPE, body: metrics.report().await } })
-    });
-    let state = AppState { issue: Arc::new(issue), read, dependencies, observer, http_metrics, scrape, did_document };
-
-    let (server, addr) = certificate_http::serve(&config.http, state, config.shutdown_grace)
-        .with_context(|| format!("cannot serve on port {}", config.http.port))?;
-    let handle = server.handle();
-    let (stop, stopped) = watch::channel(false);
-    let grace = config.shutdown_grace;
-    let background_task = actix_web::rt::spawn(async move { background.run(stopped, grace).await });
-    let mut server_task = actix_web::rt::spawn(server);
-    tracing::info!("listening on http://{addr}");
-
-    tokio::select! {
-        signal = shutdown_signal() => {
-            tracing::info!(signal, grace_seconds = config.shutdown_grace.as_secs(), "shutting down: finishing requests in flight");
-            handle.stop(true).await;
-            let _ = (&mut server_task).await;
-        }
-        ended = &mut server_task => {
-            ended.context("the HTTP server panicked")?.context("the HTTP server failed")?;
-        }
-    }
-    let _ = stop.send(true);
-    let _ = background_task.await;
-    tracing::info!("stopped");
-    Ok(())
+/// The service built and bound to its port, not yet serving: main runs it
+/// until a signal; tests build it on port 0, read the port and stop it when
+/// they like (tests/src/app.rs).
+pub struct Application {
+    server: Server,
+    address: SocketAddr,
+    background: Background,
+    shutdown_grace: Duration,
 }
 
-async fn shutdown_signal() -> &'static str {
+impl Application {
+    /// Builds every adapter the configuration names, applies the migrations
+    /// and binds the HTTP port.
+    pub async fn build(config: Config) -> Result<Self> {
+        if config.embedded() {
+            tracing::info!(
+                "running in embedded mode: in-memory store, the built-in issuer, events written to this log; \
+                 nothing survives a restart"
+            );
+        }
+        if !config.embedded() && config.http.tokens.is_empty() {
+            tracing::warn!("the API is unauthenticated: set API_TOKENS or API_TOKENS_FILE (README, Authentication)");
+        }
+        let stores = stores(&config).await?;
+        let (publisher, broker) = publishers::build(&config.publisher, config.embedded()).await?;
+        let mut metrics = Metrics::new(stores.gauges);
+        let http_metrics = Arc::new(HttpMetrics::registered_in(metrics.registry()));
+        if let Some(pool) = stores.pool_metrics {
+            metrics.registry().register_collector(Box::new(pool));
+        }
+        let metrics = Arc::new(metrics);
+        let clock = Arc::new(SystemClock);
+        let roles = credential_roles(&config, &metrics);
+        let revocations = Revocations::new(stores.revocations, roles.revocation, clock.clone(), config.relay.clone());
+        let (hand_off, handed) = hand_off_for(&config.relay, config.relay_handoff);
+        let read = Arc::new(ReadCertificate::new(stores.repo.clone(), roles.verification));
+        let did_document = roles.did_document;
+        let issue = IssueCertificate::new(stores.repo, roles.issuance, clock.clone())
+            .with_claim_lease(config.claim_lease)
+            .with_hand_off(hand_off)
+            .with_revoke_on_reissue(config.revoke_on_reissue);
+        let publisher = Arc::new(MeteredPublisher::new(publisher, metrics.clone()));
+        let background = Background {
+            relay: OutboxRelay::new(stores.outbox, publisher, clock.clone(), config.relay.clone())
+                .with_handed_events(handed),
+            revocations,
+            retention: stores.admin.map(|admin| Retention::new(admin, clock, config.retention)),
+            poll_interval: config.relay_poll_interval,
+        };
+        let dependencies = stores.database.into_iter().chain(broker).collect();
+        let observer = metrics.clone();
+        let scrape: Scrape = Arc::new(move || {
+            let metrics = metrics.clone();
+            Box::pin(async move { Scraped { content_type: CONTENT_TYPE, body: metrics.report().await } })
+        });
+        let state =
+            AppState { issue: Arc::new(issue), read, dependencies, observer, http_metrics, scrape, did_document };
+        let (server, address) = certificate_http::serve(&config.http, state, config.shutdown_grace)
+            .with_context(|| format!("cannot serve on port {}", config.http.port))?;
+        Ok(Self { server, address, background, shutdown_grace: config.shutdown_grace })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    /// Serves until `stop` resolves (with the reason to log), then finishes
+    /// the requests in flight and the background work within the grace.
+    pub async fn run_until_stopped(self, stop: impl Future<Output = &'static str>) -> Result<()> {
+        let Self { server, address, background, shutdown_grace } = self;
+        let handle = server.handle();
+        let (stop_background, stopped) = watch::channel(false);
+        let background_task = actix_web::rt::spawn(async move { background.run(stopped, shutdown_grace).await });
+        let mut server_task = actix_web::rt::spawn(server);
+        tracing::info!("listening on http://{address}");
+
+        tokio::select! {
+            reason = stop => {
+                let grace_seconds = shutdown_grace.as_secs();
+                tracing::info!(signal = reason, grace_seconds, "shutting down: finishing requests in flight");
+                handle.stop(true).await;
+                let _ = (&mut server_task).await;
+            }
+            ended = &mut server_task => {
+                ended.context("the HTTP server panicked")?.context("the HTTP server failed")?;
+            }
+        }
+        let _ = stop_background.send(true);
+        let _ = background_task.await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// SIGTERM (Kubernetes) or SIGINT (Ctrl-C), whichever comes first.
+pub async fn shutdown_signal() -> &'static str {
     use tokio::signal::unix::{signal, SignalKind};
     let mut terminate = signal(SignalKind::terminate()).expect("install the SIGTERM handler");
     tokio::select! {

@@ -92,7 +92,8 @@ impl Config {
         Self::from_vars(std::env::vars().collect())
     }
 
-    fn from_vars(vars: Vec<(String, String)>) -> Result<Self> {
+    /// The configuration of a list of variables, as the environment would hold them.
+    pub fn from_vars(vars: Vec<(String, String)>) -> Result<Self> {
         let env: Env = envy::from_iter(vars.clone())?;
         let defaults = RelayPolicy::default();
         Ok(Self {

@@ -1,16 +1,11 @@
-//! certificate-service: issues course-completion certificates over HTTP and
-//! tells the platform through Kafka. This crate only reads configuration,
-//! builds the adapters and hands them to the domain; see README.md.
-
-mod app;
-mod config;
-mod publishers;
+//! The binary: parses the command line and the environment, installs the
+//! log, and runs the command (serving, or an operator command) on actix's
+//! runtime.
 
 use std::process::ExitCode;
 
 use certificate_cli::Command;
-use config::{Config, LogFormat};
-use tracing_subscriber::EnvFilter;
+use certificate_service::{logs, Config};
 
 fn main() -> ExitCode {
     let command = match certificate_cli::parse(std::env::args().skip(1)) {
@@ -29,8 +24,8 @@ fn main() -> ExitCode {
         Ok(config) => config,
         Err(error) => return refuse(format!("configuration error: {error}")),
     };
-    init_logs(config.log_format);
-    match actix_web::rt::System::new().block_on(app::run(command, config)) {
+    logs::install(config.log_format, logs::filter_from_env(), std::io::stdout).expect("the first subscriber");
+    match actix_web::rt::System::new().block_on(certificate_service::run(command, config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("{error:#}");
@@ -44,15 +39,4 @@ fn main() -> ExitCode {
 fn refuse(message: String) -> ExitCode {
     eprintln!("{message}");
     ExitCode::from(2)
-}
-
-/// JSON lines for production (the request's span once per line, not again
-/// in a span list), readable text for `make run`.
-fn init_logs(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stdout);
-    match format {
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).with_span_list(false).init(),
-        LogFormat::Text => builder.init(),
-    }
 }

@@ -110,7 +110,7 @@ async fn the_token_file_is_read_again_on_restart() {
     let file = std::env::temp_dir().join(format!("api-tokens-{}", uuid::Uuid::new_v4()));
     std::fs::write(&file, "first-token\n\n").unwrap();
     let env = with(stack.env(KAFKA_BROKERS), &[("API_TOKENS_FILE", file.to_str().unwrap())]);
-    let mut app = TestApp::spawn(env.clone()).await;
+    let mut app = TestApp::process(env.clone()).await;
     assert_eq!(issue_with_authorization(&app, Some("Bearer first-token")).await, 200);
 
     std::fs::write(&file, "second-token\n").unwrap();

@@ -89,7 +89,7 @@ async fn outbox_rows(stack: &Stack, condition: &str) -> i64 {
 #[tokio::test(flavor = "multi_thread")]
 async fn prune_removes_only_what_is_published_and_past_the_retention() {
     let stack = Stack::new().await;
-    let app = Arc::new(stack.start_app().await);
+    let app = Arc::new(stack.start_process().await);
     issue_stream(app.clone(), 4, 1, Arc::new(AtomicUsize::new(0))).await;
     wait_for_drained_outbox(&stack).await;
     // The service prunes when it starts: stopped, it cannot race the command
@@ -139,7 +139,7 @@ async fn prune_removes_only_what_is_published_and_past_the_retention() {
     assert!(!within.contains("warning"), "{within}");
 
     // The service prunes by itself too, first when it starts.
-    let mut replaying = TestApp::spawn(app.env.clone()).await;
+    let mut replaying = TestApp::process(app.env.clone()).await;
     wait_for_drained_outbox(&stack).await;
     replaying.signal("TERM");
     replaying.wait_exit(Duration::from_secs(20)).await;

@@ -115,7 +115,7 @@ async fn a_gateway_error_before_issuing_fails_the_attempt_and_the_retry_issues_o
 async fn a_service_killed_after_the_credential_was_made_issues_no_second_one_after_restart() {
     let stack = Stack::new().await;
     let env = with(stack.env(KAFKA_BROKERS), &[("CLAIM_LEASE_MS", "1500")]);
-    let mut app = TestApp::spawn(env.clone()).await;
+    let mut app = TestApp::process(env.clone()).await;
     let body = contract_body();
     stack.upstreams.set_credentials(Behaviour::IssueThenStall(Duration::from_millis(800)));
     let kill_once_issued = async {

@@ -59,7 +59,7 @@ async fn serial_a_service_killed_mid_stream_of_one_hot_course_loses_nothing_afte
 async fn kill_mid_stream(courses: Courses) {
     let stack = Stack::new().await;
     stack.upstreams.set_credentials(Behaviour::Stall(Duration::from_millis(20)));
-    let app = Arc::new(stack.start_app().await);
+    let app = Arc::new(stack.start_process().await);
     let done = Arc::new(AtomicUsize::new(0));
     let stream = tokio::spawn(issue_stream_of(app.clone(), courses, STREAM, 4, done.clone()));
     wait_until(&done, STREAM / 3).await;
@@ -344,7 +344,7 @@ fn chrono_now() -> String {
 async fn serial_sigterm_mid_stream_loses_no_accepted_request_and_no_event() {
     let stack = Stack::new().await;
     stack.upstreams.set_credentials(Behaviour::Stall(Duration::from_millis(200)));
-    let app = Arc::new(stack.start_app().await);
+    let app = Arc::new(stack.start_process().await);
     let done = Arc::new(AtomicUsize::new(0));
     let stream = tokio::spawn(issue_stream(app.clone(), STREAM, 4, done.clone()));
     wait_until(&done, 8).await;

@@ -36,8 +36,10 @@ mod observe;
 mod outbox;
 mod publisher;
 mod randomness;
+mod rendering;
 mod repo;
 mod revocation;
+mod templates;
 mod upstream;
 mod verification;
 
@@ -57,11 +59,16 @@ pub use observe::{GaugeError, GaugeSource, IssuanceOutcome, Observer};
 pub use outbox::{DeliverBatch, Delivery, EventOutbox, FailedDelivery, OutboxError, PendingEvent, Selection};
 pub use publisher::{CertificatePublisher, PublishError};
 pub use randomness::{Randomness, SystemRandomness};
+pub use rendering::{
+    CertificateView, CredentialDesign, CredentialRendering, DesignAnswer, HtmlRenderer, PdfPrinter, PrintError,
+    TemplateError,
+};
 pub use repo::{
     Acquired, CertificateRepo, Claim, ClaimRequest, ClaimToken, IdempotencyKey, IssuedCertificate, RecordedCertificate,
     RepoError,
 };
 pub use revocation::{PendingRevocation, RevocationQueue, RevocationQueueError};
+pub use templates::{StoredSchema, StoredTemplate, TemplateStore, TemplateStoreError, SCHEMA_VERSION, TEMPLATE_KIND};
 pub use upstream::{is_gateway_status, Upstream, UpstreamError};
 pub use verification::CredentialVerification;
 

@@ -1,0 +1,152 @@
+//! The `HtmlRenderer` of the built-in issuer: Handlebars, Sunbird RC's
+//! template language, with the context Sunbird RC's credentials service
+//! gives a template: the credential's `credentialSubject`, its fields by
+//! their own names, and `qr`, a QR code of the verification URL as an image
+//! data URL (`<img src="{{qr}}">`). This renderer adds, where the subject
+//! does not name them itself: `credentialId`, `issuer`, `verificationUrl`,
+//! `issuedDate` and `validUntilDate` (dates in words, UTC).
+//!
+//! Promises: every `{{field}}` is HTML-escaped (a learner named
+//! `<script>` prints as text); a template that does not compile is refused
+//! with the parser's message; without a template the built-in A4
+//! certificate (`certificate.hbs`) is used. Nothing here fetches anything: a
+//! template that links to the network is the printer's to block.
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use certificate_domain::ports::{CertificateView, HtmlRenderer, TemplateError};
+use chrono::{DateTime, Utc};
+use handlebars::Handlebars;
+use qrcode::render::svg;
+use qrcode::QrCode;
+use serde_json::{Map, Value};
+
+const BUILT_IN: &str = include_str!("certificate.hbs");
+const BUILT_IN_NAME: &str = "certificate";
+
+pub struct HandlebarsRenderer {
+    /// The built-in certificate, compiled once.
+    registry: Arc<Handlebars<'static>>,
+}
+
+impl Default for HandlebarsRenderer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl HandlebarsRenderer {
+    pub fn new() -> Self {
+        let mut registry = Handlebars::new();
+        registry.register_template_string(BUILT_IN_NAME, BUILT_IN).expect("the built-in certificate compiles");
+        Self { registry: Arc::new(registry) }
+    }
+}
+
+impl HtmlRenderer for HandlebarsRenderer {
+    fn check(&self, template: &str) -> Result<(), TemplateError> {
+        handlebars::Template::compile(template).map(drop).map_err(|error| TemplateError::Invalid(error.to_string()))
+    }
+
+    fn render(&self, template: Option<&str>, view: &CertificateView<'_>) -> Result<String, TemplateError> {
+        let context = context(view);
+        let rendered = match template {
+            None => self.registry.render(BUILT_IN_NAME, &context),
+            Some(source) => {
+                self.check(source)?;
+                self.registry.render_template(source, &context)
+            }
+        };
+        rendered.map_err(|error| TemplateError::Failed(error.to_string()))
+    }
+}
+
+/// The subject's fields, then what this renderer adds where the subject is silent.
+fn context(view: &CertificateView<'_>) -> Value {
+    let credential = view.credential;
+    let answer = credential.answer_json();
+    let mut context = match &answer["credential"]["credentialSubject"] {
+        Value::Object(subject) => subject.clone(),
+        _ => Map::new(),
+    };
+    let mut add = |name: &str, value: Value| {
+        context.entry(name.to_owned()).or_insert(value);
+    };
+    add("qr", Value::String(qr_data_url(view.verification_url)));
+    add("verificationUrl", Value::String(view.verification_url.to_owned()));
+    add("credentialId", Value::String(credential.certificate_id.clone()));
+    add("issuer", credential.issuer.clone().map_or(Value::Null, Value::String));
+    add("issuedDate", credential.valid_from.map_or(Value::Null, in_words));
+    add("validUntilDate", credential.valid_until.map_or(Value::Null, in_words));
+    Value::Object(context)
+}
+
+fn in_words(at: DateTime<Utc>) -> Value {
+    Value::String(at.format("%-d %B %Y").to_string())
+}
+
+/// An SVG QR code as a data URL: an image any template can show, that the
+/// printer need not fetch.
+pub fn qr_data_url(text: &str) -> String {
+    let code = QrCode::new(text.as_bytes()).expect("a URL fits a QR code");
+    let svg = code.render::<svg::Color<'_>>().min_dimensions(240, 240).quiet_zone(true).build();
+    format!("data:image/svg+xml;base64,{}", base64::engine::general_purpose::STANDARD.encode(svg))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use certificate_domain::ports::IssuedCredential;
+    use serde_json::json;
+
+    fn credential(first_name: &str) -> IssuedCredential {
+        let answer = json!({"credential": {
+            "id": "urn:uuid:7c1b", "issuer": "did:key:z6Mk",
+            "validFrom": "2025-10-13T00:00:00Z", "validUntil": "2026-10-13T00:00:00Z",
+            "credentialSubject": {"firstName": first_name, "lastName": "Doe", "courseName": "Rust & Safety"},
+        }});
+        IssuedCredential::read(answer.to_string()).unwrap()
+    }
+
+    fn render(template: Option<&str>, first_name: &str) -> Result<String, TemplateError> {
+        let credential = credential(first_name);
+        let view = CertificateView { credential: &credential, verification_url: "http://localhost:3000/v" };
+        HandlebarsRenderer::new().render(template, &view)
+    }
+
+    #[test]
+    fn a_template_sees_the_subject_and_what_the_renderer_adds() {
+        let html = render(Some("{{firstName}} {{lastName}}, {{courseName}}, {{issuedDate}}, {{credentialId}}"), "Ann");
+        assert_eq!(html.unwrap(), "Ann Doe, Rust &amp; Safety, 13 October 2025, urn:uuid:7c1b");
+    }
+
+    #[test]
+    fn fields_are_escaped() {
+        let html = render(Some("<p>{{firstName}}</p>"), "<script>alert(1)</script>").unwrap();
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+    }
+
+    #[test]
+    fn a_template_that_does_not_compile_is_refused_with_where() {
+        let error = HandlebarsRenderer::new().check("<p>{{#if firstName}}</p>").unwrap_err();
+        assert!(matches!(error, TemplateError::Invalid(_)), "{error}");
+    }
+
+    #[test]
+    fn the_built_in_certificate_names_the_learner_the_course_and_the_qr_code() {
+        let html = render(None, "अनन्या").unwrap();
+        for expected in ["अनन्या Doe", "Rust &amp; Safety", "13 October 2025", "data:image/svg+xml;base64,", "**Id**"]
+        {
+            assert!(html.contains(expected), "{expected} in {html}");
+        }
+    }
+
+    #[test]
+    fn the_qr_code_is_an_svg_image() {
+        let url = qr_data_url("http://localhost:3000/certificate/x/verify");
+        let svg = base64::engine::general_purpose::STANDARD.decode(&url["data:image/svg+xml;base64,".len()..]).unwrap();
+        assert!(String::from_utf8(svg).unwrap().contains("<svg"));
+    }
+}
