@@ -4,7 +4,10 @@
 set -euo pipefail
 
 TANSU_VERSION=0.6.0
-PACKAGES=(postgresql-15 postgresql-client-15 cmake libcurl4-openssl-dev pkg-config build-essential wrk)
+# chromium, fonts-noto-core: the PDF printer and its fonts (Devanagari included);
+# poppler-utils, zbar-tools: the tests read the PDFs and their QR codes back.
+PACKAGES=(postgresql-15 postgresql-client-15 cmake libcurl4-openssl-dev pkg-config build-essential wrk
+    chromium fonts-noto-core poppler-utils zbar-tools)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

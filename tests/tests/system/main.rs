@@ -14,4 +14,5 @@ mod observability;
 mod one_credential;
 mod openapi;
 mod reliability;
+mod rendering;
 mod verify;

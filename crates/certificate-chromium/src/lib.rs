@@ -1,0 +1,259 @@
+//! The `PdfPrinter`: headless Chromium (Debian's `chromium`) driven over the
+//! DevTools protocol by chromiumoxide.
+//!
+//! Promises:
+//! - one browser per process, started at the first print, started again at
+//!   the next print after it died (killed, crashed);
+//! - at most `PDF_CONCURRENCY` pages at once (default: one per core), the
+//!   others wait their turn; each print, waiting included, ends within
+//!   `PDF_TIMEOUT_MS` or fails as a timeout and its page is closed;
+//! - A4, backgrounds printed, margins 10 mm top and bottom (the NestJS
+//!   service's layout);
+//! - no network: the browser's every request goes to a proxy that does not
+//!   exist and every host name fails to resolve, so a page can only show
+//!   what it carries (`data:` URLs) and the system's fonts;
+//! - Chromium missing: every print fails as unavailable, naming
+//!   `CHROMIUM_PATH`; nothing else of the service depends on it.
+//!
+//! The browser and its protocol handler live on a small runtime of their
+//! own, so that the HTTP workers' runtimes never have to drive them.
+
+mod metrics;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use async_trait::async_trait;
+use certificate_domain::ports::{cause_from, PdfPrinter, PrintError};
+use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::cdp::browser_protocol::network::{BlockPattern, SetBlockedUrLsParams};
+use chromiumoxide::cdp::browser_protocol::page::PrintToPdfParams;
+use chromiumoxide::cdp::browser_protocol::target::CloseTargetParams;
+use futures_util::StreamExt;
+use serde::Deserialize;
+use tokio::sync::{Mutex, Semaphore};
+
+pub use metrics::PrinterMetrics;
+
+/// `PDF_CONCURRENCY`, `PDF_TIMEOUT_MS`, `CHROMIUM_PATH`.
+#[derive(Debug, Clone)]
+pub struct ChromiumConfig {
+    pub executable: PathBuf,
+    pub concurrency: usize,
+    pub timeout: Duration,
+}
+
+#[derive(Deserialize)]
+struct Env {
+    chromium_path: Option<PathBuf>,
+    pdf_concurrency: Option<usize>,
+    pdf_timeout_ms: Option<u64>,
+}
+
+impl ChromiumConfig {
+    pub fn from_vars(vars: impl Iterator<Item = (String, String)>) -> Result<Self, envy::Error> {
+        let env: Env = envy::from_iter(vars)?;
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        Ok(Self {
+            executable: env.chromium_path.unwrap_or_else(|| PathBuf::from("/usr/bin/chromium")),
+            concurrency: env.pdf_concurrency.unwrap_or(cores).max(1),
+            timeout: Duration::from_millis(env.pdf_timeout_ms.unwrap_or(30_000)),
+        })
+    }
+}
+
+const MM_PER_INCH: f64 = 25.4;
+const A4_MM: (f64, f64) = (210.0, 297.0);
+const MARGIN_MM: f64 = 10.0;
+
+/// Flags that leave the page no way out and Chromium nothing to fetch for itself.
+const OFFLINE_ARGS: [&str; 8] = [
+    "--proxy-server=127.0.0.1:9",
+    "--proxy-bypass-list=<-loopback>",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+];
+
+pub struct ChromiumPrinter {
+    config: ChromiumConfig,
+    /// Always `Some` until dropped.
+    runtime: Option<tokio::runtime::Runtime>,
+    browser: Arc<Mutex<Option<Running>>>,
+    pages: Arc<Semaphore>,
+    metrics: Arc<PrinterMetrics>,
+    launches: AtomicU64,
+}
+
+/// A launched browser and the task driving its protocol; the task ends when
+/// the browser's connection does.
+struct Running {
+    browser: Arc<Browser>,
+    handler: tokio::task::JoinHandle<()>,
+}
+
+impl ChromiumPrinter {
+    pub fn new(config: ChromiumConfig, metrics: Arc<PrinterMetrics>) -> std::io::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("chromium")
+            .enable_all()
+            .build()?;
+        let pages = Arc::new(Semaphore::new(config.concurrency));
+        let runtime = Some(runtime);
+        Ok(Self { config, runtime, browser: Arc::default(), pages, metrics, launches: AtomicU64::new(0) })
+    }
+
+    /// The running browser, launched if there is none or it died.
+    async fn browser(
+        slot: &Mutex<Option<Running>>,
+        config: &ChromiumConfig,
+        launch: u64,
+    ) -> Result<Arc<Browser>, PrintError> {
+        let mut slot = slot.lock().await;
+        if let Some(running) = slot.as_ref().filter(|running| !running.handler.is_finished()) {
+            // A killed browser's connection may not say so at once: ask it.
+            if tokio::time::timeout(PROBE_TIMEOUT, running.browser.version()).await.is_ok_and(|answer| answer.is_ok()) {
+                return Ok(running.browser.clone());
+            }
+        }
+        if let Some(mut dead) = slot.take() {
+            tracing::warn!("the PDF printer's Chromium died; starting another");
+            if let Some(browser) = Arc::get_mut(&mut dead.browser) {
+                let _ = browser.kill().await;
+            }
+        }
+        let running = launch_browser(config, launch).await?;
+        let browser = running.browser.clone();
+        *slot = Some(running);
+        Ok(browser)
+    }
+
+    /// Forgets the browser after a failure, so that the next print starts a fresh one.
+    async fn discard(slot: &Mutex<Option<Running>>) {
+        if let Some(running) = slot.lock().await.take() {
+            running.handler.abort();
+        }
+    }
+}
+
+/// The runtime may be dropped from within another (a test's, actix's), where
+/// blocking on its shutdown is not allowed; Chromium dies with its pipe.
+impl Drop for ChromiumPrinter {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+async fn launch_browser(config: &ChromiumConfig, launch: u64) -> Result<Running, PrintError> {
+    if !config.executable.exists() {
+        return Err(PrintError::Unavailable(cause_from(format!(
+            "Chromium was not found at {} (install Debian's chromium, or set CHROMIUM_PATH)",
+            config.executable.display()
+        ))));
+    }
+    let profile = std::env::temp_dir().join(format!("certificate-chromium-{}-{launch}", std::process::id()));
+    let browser_config = BrowserConfig::builder()
+        .chrome_executable(&config.executable)
+        .user_data_dir(profile)
+        .no_sandbox()
+        .launch_timeout(Duration::from_secs(20))
+        .request_timeout(config.timeout)
+        .args(OFFLINE_ARGS)
+        .build()
+        .map_err(|message| PrintError::Unavailable(cause_from(message)))?;
+    let (browser, mut handler) = Browser::launch(browser_config)
+        .await
+        .map_err(|error| PrintError::Unavailable(cause_from(format!("Chromium did not start: {error}"))))?;
+    let handler = tokio::spawn(async move {
+        // An event this version of the protocol types does not know is an
+        // error of that one message, not of the connection.
+        while handler.next().await.is_some() {}
+    });
+    tracing::info!(executable = %config.executable.display(), "the PDF printer started Chromium");
+    Ok(Running { browser: Arc::new(browser), handler })
+}
+
+fn pdf_params() -> PrintToPdfParams {
+    let inches = |mm: f64| mm / MM_PER_INCH;
+    PrintToPdfParams {
+        paper_width: Some(inches(A4_MM.0)),
+        paper_height: Some(inches(A4_MM.1)),
+        margin_top: Some(inches(MARGIN_MM)),
+        margin_bottom: Some(inches(MARGIN_MM)),
+        margin_left: Some(0.0),
+        margin_right: Some(0.0),
+        print_background: Some(true),
+        ..PrintToPdfParams::default()
+    }
+}
+
+/// Prints on a fresh page, closed whatever happens: through the browser, so
+/// that a page stuck in a script is closed too.
+async fn print_on(browser: &Browser, html: &str, deadline: Instant) -> Result<Vec<u8>, PrintError> {
+    let page = within(deadline, browser.new_page("about:blank"))
+        .await?
+        .map_err(|e| PrintError::Unavailable(cause_from(format!("Chromium cannot open a page: {e}"))))?;
+    let printed = within(deadline, async {
+        page.execute(block_everything()).await.map_err(|e| format!("cannot block the page's requests: {e}"))?;
+        page.set_content(html).await.map_err(|e| format!("cannot load the page: {e}"))?;
+        page.pdf(pdf_params()).await.map_err(|e| format!("cannot print the page: {e}"))
+    })
+    .await;
+    let close = browser.execute(CloseTargetParams::new(page.target_id().clone()));
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, close).await;
+    printed?.map_err(|message| PrintError::Failed(cause_from(message)))
+}
+
+/// Every URL with a host: what a page could fetch (`data:` URLs have none,
+/// and are never requests).
+fn block_everything() -> SetBlockedUrLsParams {
+    SetBlockedUrLsParams { url_patterns: Some(vec![BlockPattern::new("*://*:*/*", true)]) }
+}
+
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The step, or a timeout if the print's deadline passes first.
+async fn within<T>(deadline: Instant, step: impl std::future::Future<Output = T>) -> Result<T, PrintError> {
+    tokio::time::timeout_at(deadline, step).await.map_err(|_| PrintError::Timeout(0))
+}
+
+#[async_trait]
+impl PdfPrinter for ChromiumPrinter {
+    async fn print(&self, html: &str) -> Result<Vec<u8>, PrintError> {
+        let (slot, config, pages, metrics) =
+            (self.browser.clone(), self.config.clone(), self.pages.clone(), self.metrics.clone());
+        let launch = self.launches.fetch_add(1, Ordering::Relaxed);
+        let html = html.to_owned();
+        let timeout = self.config.timeout;
+        let runtime = self.runtime.as_ref().expect("the runtime lives as long as the printer");
+        let job = runtime.spawn(async move {
+            let deadline = Instant::now() + timeout;
+            let _turn = within(deadline, pages.acquire()).await?.expect("the semaphore is never closed");
+            let browser = within(deadline, ChromiumPrinter::browser(&slot, &config, launch)).await??;
+            let _open = metrics.page_opened();
+            let printed = print_on(&browser, &html, deadline).await;
+            if matches!(printed, Err(PrintError::Unavailable(_) | PrintError::Failed(_))) {
+                // Chromium crashed, or a page of it did: the next print gets a fresh browser.
+                ChromiumPrinter::discard(&slot).await;
+            }
+            printed.map_err(|error| match error {
+                PrintError::Timeout(_) => PrintError::Timeout(timeout.as_millis() as u64),
+                other => other,
+            })
+        });
+        let printed = job.await.map_err(|error| PrintError::Failed(cause_from(error.to_string())))?;
+        self.metrics.printed(&printed);
+        printed
+    }
+}
