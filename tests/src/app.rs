@@ -48,6 +48,20 @@ struct Logs {
     from: usize,
 }
 
+/// An answer as it came: status, headers (lowercase names), bytes.
+#[derive(Debug, Clone)]
+pub struct RawAnswer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawAnswer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Answer {
     pub status: u16,
@@ -230,13 +244,32 @@ impl TestApp {
         body: Vec<u8>,
         headers: &[(&str, &str)],
     ) -> Answer {
+        let raw = self.send_raw(method, path, content_type, body, headers).await;
+        Answer {
+            status: raw.status,
+            replayed: raw.header("idempotent-replayed").is_some(),
+            request_id: raw.header("x-request-id").map(str::to_owned),
+            body: serde_json::from_slice(&raw.body).unwrap_or(Value::Null),
+        }
+    }
+
+    /// Sends a request and returns its status, headers and body as bytes
+    /// (a PDF, say); status 0 when the transport failed.
+    pub async fn send_raw(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> RawAnswer {
         let url = self.url(path);
         let (method, content_type) = (method.to_owned(), content_type.to_owned());
         let headers: Vec<(String, String)> = headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         tokio::task::spawn_blocking(move || {
             let agent: ureq::Agent = ureq::Agent::config_builder()
                 .http_status_as_error(false)
-                .timeout_global(Some(Duration::from_secs(30)))
+                .timeout_global(Some(Duration::from_secs(60)))
                 .build()
                 .into();
             let request = http_request(&method, &url, &content_type, &headers);
@@ -246,17 +279,25 @@ impl TestApp {
                 agent.run(request.body(body).unwrap())
             };
             match result {
-                Ok(mut response) => Answer {
+                Ok(mut response) => RawAnswer {
                     status: response.status().as_u16(),
-                    replayed: response.headers().contains_key("idempotent-replayed"),
-                    request_id: response.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned),
-                    body: response.body_mut().read_json().unwrap_or(Value::Null),
+                    headers: response
+                        .headers()
+                        .iter()
+                        .map(|(name, value)| (name.as_str().to_owned(), value.to_str().unwrap_or_default().to_owned()))
+                        .collect(),
+                    body: response.body_mut().with_config().limit(64 << 20).read_to_vec().unwrap_or_default(),
                 },
-                Err(_) => Answer { status: 0, body: Value::Null, replayed: false, request_id: None },
+                Err(_) => RawAnswer { status: 0, headers: Vec::new(), body: Vec::new() },
             }
         })
         .await
         .unwrap()
+    }
+
+    /// POSTs a JSON body, as a client of the API would.
+    pub async fn post_json(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> Answer {
+        self.send("POST", path, "application/json", body.to_string().into_bytes(), headers).await
     }
 
     pub async fn issue(&self, body: &Value) -> Answer {

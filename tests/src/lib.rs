@@ -8,10 +8,11 @@
 mod app;
 pub mod invariants;
 mod kafka;
+pub mod pdf;
 mod private_postgres;
 mod proxy;
 
-pub use app::{command as app_command, contract_body, Answer, TestApp};
+pub use app::{command as app_command, contract_body, Answer, RawAnswer, TestApp};
 pub use certificate_postgres::testing::TestDatabase;
 pub use kafka::{
     consume, create_topic, register_event_schema, schema_registry, topic_exists, ConsumedRecord, PrivateBroker,
@@ -48,6 +49,7 @@ impl Stack {
             ("DATABASE_URL", self.database.url.as_str()),
             ("RC_IDENTITY_API_BASE_URL", url.as_str()),
             ("RC_CREDENTIALS_API_BASE_URL", url.as_str()),
+            ("RC_CREDENTIAL_SCHEMA_API_BASE_URL", url.as_str()),
             ("VERIFICATION_SCHEMA_URL", "https://schema.example/course-certificate/v1"),
             ("VERIFICATION_SCHEMA_NAME", "CourseCertificate"),
             ("CERTIFICATE_ISSUER_DID", "did:upai:issuer"),

@@ -70,8 +70,10 @@ const MM_PER_INCH: f64 = 25.4;
 const A4_MM: (f64, f64) = (210.0, 297.0);
 const MARGIN_MM: f64 = 10.0;
 
-/// Flags that leave the page no way out and Chromium nothing to fetch for itself.
-const OFFLINE_ARGS: [&str; 8] = [
+/// Flags that leave the page no way out and Chromium nothing to fetch for
+/// itself; and no use of /dev/shm, which a container keeps small.
+const CHROMIUM_ARGS: [&str; 9] = [
+    "--disable-dev-shm-usage",
     "--proxy-server=127.0.0.1:9",
     "--proxy-bypass-list=<-loopback>",
     "--host-resolver-rules=MAP * ~NOTFOUND",
@@ -168,7 +170,7 @@ async fn launch_browser(config: &ChromiumConfig, launch: u64) -> Result<Running,
         .no_sandbox()
         .launch_timeout(Duration::from_secs(20))
         .request_timeout(config.timeout)
-        .args(OFFLINE_ARGS)
+        .args(CHROMIUM_ARGS)
         .build()
         .map_err(|message| PrintError::Unavailable(cause_from(message)))?;
     let (browser, mut handler) = Browser::launch(browser_config)

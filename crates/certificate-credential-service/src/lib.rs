@@ -17,9 +17,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    cause, cause_from, issuance_tag, Checks, CredentialIssuance, CredentialRequest, CredentialRevocation,
-    CredentialVerification, IssuedCredential, IssuedLookup, LearnerIdentity, RecordedCredential, Upstream,
-    UpstreamError, Verdict, VerdictStatus,
+    cause, cause_from, issuance_tag, Checks, CredentialDesign, CredentialIssuance, CredentialRendering,
+    CredentialRequest, CredentialRevocation, CredentialVerification, DesignAnswer, IssuedCredential, IssuedLookup,
+    LearnerIdentity, RecordedCredential, Upstream, UpstreamError, Verdict, VerdictStatus, SCHEMA_VERSION,
+    TEMPLATE_KIND,
 };
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -27,13 +28,14 @@ use uuid::Uuid;
 pub mod transport;
 
 pub use transport::UpstreamClient;
-use transport::{retryable, Method, Transport};
+use transport::{retryable, Headers, Method, Transport};
 
 /// The upstream variables of docs/contract.md, as envy reads them.
 #[derive(serde::Deserialize)]
 struct Env {
     rc_identity_api_base_url: Option<String>,
     rc_credentials_api_base_url: Option<String>,
+    rc_credential_schema_api_base_url: Option<String>,
     verification_schema_url: Option<String>,
     verification_schema_name: Option<String>,
     certificate_issuer_did: Option<String>,
@@ -61,6 +63,9 @@ fn default_retries() -> u32 {
 pub struct UpstreamConfig {
     pub identity_base_url: String,
     pub credentials_base_url: String,
+    /// Sunbird RC's credential-schema service (templates and schemas);
+    /// optional: issuance does not need it.
+    pub schema_base_url: Option<String>,
     pub verification_schema_url: String,
     pub verification_schema_name: String,
     pub certificate_issuer_did: String,
@@ -93,6 +98,7 @@ impl UpstreamConfig {
         Ok(Some(Self {
             identity_base_url: required(env.rc_identity_api_base_url, "RC_IDENTITY_API_BASE_URL")?,
             credentials_base_url: required(env.rc_credentials_api_base_url, "RC_CREDENTIALS_API_BASE_URL")?,
+            schema_base_url: env.rc_credential_schema_api_base_url.filter(|url| !url.is_empty()),
             verification_schema_url: required(env.verification_schema_url, "VERIFICATION_SCHEMA_URL")?,
             verification_schema_name: required(env.verification_schema_name, "VERIFICATION_SCHEMA_NAME")?,
             certificate_issuer_did: required(env.certificate_issuer_did, "CERTIFICATE_ISSUER_DID")?,
@@ -124,7 +130,7 @@ impl HttpCredentialIssuer {
     /// Sends a call that issues nothing and returns the parsed JSON answer
     /// (`Null` for a DELETE), retrying transient failures.
     async fn call(&self, upstream: Upstream, method: Method, url: String, body: Value) -> Result<Value, UpstreamError> {
-        let answer = self.send(upstream, method, url, body, false).await?;
+        let answer = self.send(upstream, method, url, body, false, &[]).await?;
         if method == Method::Delete {
             return Ok(Value::Null);
         }
@@ -134,7 +140,20 @@ impl HttpCredentialIssuer {
     /// Sends the credential issue call, retried only where it never reached
     /// the service; the answer's text as it came.
     async fn call_issuing(&self, url: String, body: Value) -> Result<String, UpstreamError> {
-        self.send(Upstream::Credential, Method::Post, url, body, true).await
+        self.send(Upstream::Credential, Method::Post, url, body, true, &[]).await
+    }
+
+    /// A call whose answer is passed on as its text: a rendering (HTML) or
+    /// the credential-schema service's answer (JSON, checked to be JSON).
+    async fn call_text(
+        &self,
+        upstream: Upstream,
+        method: Method,
+        url: String,
+        body: Value,
+        headers: &Headers,
+    ) -> Result<String, UpstreamError> {
+        self.send(upstream, method, url, body, false, headers).await
     }
 
     async fn send(
@@ -144,10 +163,11 @@ impl HttpCredentialIssuer {
         url: String,
         body: Value,
         issues: bool,
+        headers: &Headers,
     ) -> Result<String, UpstreamError> {
         let mut attempt = 0;
         loop {
-            let result = self.transport.send(upstream, method, &url, &body).await;
+            let result = self.transport.send(upstream, method, &url, &body, headers).await;
             match result {
                 Err(error) if attempt < self.config.retries && retryable(issues, &error) => {
                     attempt += 1;
@@ -217,14 +237,32 @@ fn join_url(base: &str, path: &str) -> String {
 #[async_trait]
 impl LearnerIdentity for HttpCredentialIssuer {
     async fn learner_did(&self, user_id: Uuid) -> Result<String, UpstreamError> {
-        let upstream = Upstream::Identity;
-        let url = join_url(&self.config.identity_base_url, "/did/generate");
-        let answer = self.call(upstream, Method::Post, url, did_request_body(user_id)).await?;
-        answer[0]["id"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| invalid(upstream, "expected a JSON array whose first element has a string \"id\""))
+        let answer = self.generated(user_id).await?;
+        first_did(&serde_json::from_str(&answer).expect("generated() checked it is JSON"))
     }
+
+    async fn generate_did(&self, user_id: Uuid) -> Result<Arc<str>, UpstreamError> {
+        Ok(self.generated(user_id).await?.into())
+    }
+}
+
+impl HttpCredentialIssuer {
+    /// The identity service's answer, checked to name a DID, as its text.
+    async fn generated(&self, user_id: Uuid) -> Result<String, UpstreamError> {
+        let url = join_url(&self.config.identity_base_url, "/did/generate");
+        let answer = self.call_text(Upstream::Identity, Method::Post, url, did_request_body(user_id), &[]).await?;
+        let parsed: Value = serde_json::from_str(&answer)
+            .map_err(|error| UpstreamError::InvalidResponse { upstream: Upstream::Identity, source: cause(error) })?;
+        first_did(&parsed)?;
+        Ok(answer)
+    }
+}
+
+fn first_did(answer: &Value) -> Result<String, UpstreamError> {
+    answer[0]["id"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| invalid(Upstream::Identity, "expected a JSON array whose first element has a string \"id\""))
 }
 
 /// `POST {credentials}/credentials/issue`, tagged with the issuance id.
@@ -281,6 +319,55 @@ impl CredentialVerification for HttpCredentialIssuer {
             Err(UpstreamError::Rejected { status: 404, .. }) => Ok(None),
             Err(error) => Err(error),
         }
+    }
+}
+
+/// `GET {credentials}/credentials/{id}` with `templateid` and `Accept:
+/// text/html`: Sunbird RC renders the credential through its template.
+#[async_trait]
+impl CredentialRendering for HttpCredentialIssuer {
+    async fn render_html(&self, credential_id: &str, template_id: &str) -> Result<Option<String>, UpstreamError> {
+        let url = join_url(&self.config.credentials_base_url, &format!("/credentials/{}", path_segment(credential_id)));
+        let headers = [("templateid", template_id.to_owned()), ("Accept", "text/html".to_owned())];
+        match self.call_text(Upstream::Credential, Method::Get, url, Value::Null, &headers).await {
+            Ok(html) => Ok(Some(html)),
+            Err(UpstreamError::Rejected { status: 404, .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+}
+
+/// `POST {schema}/schemas/template` and `POST {schema}/schemas`, the
+/// bodies the NestJS service sends; the answers are passed on.
+#[async_trait]
+impl CredentialDesign for HttpCredentialIssuer {
+    async fn add_template(&self, schema_id: &str, template: &str) -> Result<DesignAnswer, UpstreamError> {
+        let body = json!({
+            "schemaId": schema_id, "schemaVersion": SCHEMA_VERSION, "template": template, "type": TEMPLATE_KIND,
+        });
+        self.design_call("/schemas/template", body).await
+    }
+
+    async fn add_schema(&self, schema: &str) -> Result<DesignAnswer, UpstreamError> {
+        let body: Value = serde_json::from_str(schema)
+            .map_err(|error| UpstreamError::InvalidResponse { upstream: Upstream::Schema, source: cause(error) })?;
+        self.design_call("/schemas", body).await
+    }
+}
+
+impl HttpCredentialIssuer {
+    async fn design_call(&self, path: &str, body: Value) -> Result<DesignAnswer, UpstreamError> {
+        let upstream = Upstream::Schema;
+        let Some(base) = &self.config.schema_base_url else {
+            return Err(UpstreamError::Unreachable {
+                upstream,
+                source: cause_from("RC_CREDENTIAL_SCHEMA_API_BASE_URL is not set"),
+            });
+        };
+        let answer = self.call_text(upstream, Method::Post, join_url(base, path), body, &[]).await?;
+        serde_json::from_str::<&serde_json::value::RawValue>(&answer)
+            .map_err(|error| UpstreamError::InvalidResponse { upstream, source: cause(error) })?;
+        Ok(answer.into())
     }
 }
 

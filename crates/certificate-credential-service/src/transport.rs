@@ -39,17 +39,22 @@ pub(crate) fn retryable(issues: bool, error: &UpstreamError) -> bool {
     }
 }
 
+/// Request headers beyond the JSON ones (Sunbird RC's renderer reads
+/// `templateid` and `Accept`).
+pub(crate) type Headers = [(&'static str, String)];
+
 fn send_blocking(
     agent: &ureq::Agent,
     upstream: Upstream,
     method: Method,
     url: &str,
     body: &Value,
+    headers: &Headers,
 ) -> Result<String, UpstreamError> {
     let sent = match method {
-        Method::Post => agent.post(url).send_json(body),
-        Method::Get => agent.get(url).call(),
-        Method::Delete => agent.delete(url).call(),
+        Method::Post => with_headers(agent.post(url), headers).send_json(body),
+        Method::Get => with_headers(agent.get(url), headers).call(),
+        Method::Delete => with_headers(agent.delete(url), headers).call(),
     };
     let mut response = sent.map_err(|e| transport_error(upstream, e))?;
     let status = response.status().as_u16();
@@ -63,6 +68,13 @@ fn send_blocking(
         ureq::Error::Timeout(_) => UpstreamError::Timeout { upstream },
         other => UpstreamError::InvalidResponse { upstream, source: cause(other) },
     })
+}
+
+fn with_headers<B>(mut request: ureq::RequestBuilder<B>, headers: &Headers) -> ureq::RequestBuilder<B> {
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    request
 }
 
 fn transport_error(upstream: Upstream, error: ureq::Error) -> UpstreamError {
@@ -124,14 +136,15 @@ impl Transport {
         method: Method,
         url: &str,
         body: &Value,
+        headers: &Headers,
     ) -> Result<String, UpstreamError> {
         match self {
-            Transport::Reqwest(client) => send_async(client, upstream, method, url, body).await,
+            Transport::Reqwest(client) => send_async(client, upstream, method, url, body, headers).await,
             Transport::Ureq(agent) => {
-                let (agent, url, body) = (agent.clone(), url.to_owned(), body.clone());
+                let (agent, url, body, headers) = (agent.clone(), url.to_owned(), body.clone(), headers.to_vec());
                 let span = tracing::Span::current();
                 tokio::task::spawn_blocking(move || {
-                    span.in_scope(|| send_blocking(&agent, upstream, method, &url, &body))
+                    span.in_scope(|| send_blocking(&agent, upstream, method, &url, &body, &headers))
                 })
                 .await
                 .unwrap_or_else(|join| Err(UpstreamError::Unreachable { upstream, source: cause(join) }))
@@ -146,12 +159,16 @@ async fn send_async(
     method: Method,
     url: &str,
     body: &Value,
+    headers: &Headers,
 ) -> Result<String, UpstreamError> {
-    let request = match method {
+    let mut request = match method {
         Method::Post => client.post(url).json(body),
         Method::Get => client.get(url),
         Method::Delete => client.delete(url),
     };
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
     let response = request.send().await.map_err(|e| reqwest_error(upstream, e))?;
     let status = response.status().as_u16();
     if status >= 400 {

@@ -6,17 +6,19 @@ use std::time::Duration;
 use certificate_credential_service::{HttpCredentialIssuer, UpstreamClient, UpstreamConfig};
 use certificate_domain::contract::check_every_credential_role;
 use certificate_domain::ports::{
-    CredentialIssuance, CredentialRequest, CredentialRevocation, IssuedLookup, LearnerIdentity, Upstream, UpstreamError,
+    CredentialDesign, CredentialIssuance, CredentialRendering, CredentialRequest, CredentialRevocation, IssuedLookup,
+    LearnerIdentity, Upstream, UpstreamError,
 };
 use certificate_domain::{IssueRequest, RequestFields};
 use serde_json::json;
-use upstream_fake::{Behaviour, FakeUpstreams, CREDENTIAL_PATH, DID_PATH};
+use upstream_fake::{Behaviour, FakeUpstreams, CREDENTIAL_PATH, DID_PATH, SCHEMA_PATH, TEMPLATE_PATH};
 use uuid::Uuid;
 
 fn issuer_for(base_url: &str, client: UpstreamClient) -> HttpCredentialIssuer {
     HttpCredentialIssuer::new(UpstreamConfig {
         identity_base_url: base_url.to_owned(),
         credentials_base_url: format!("{base_url}/"),
+        schema_base_url: Some(base_url.to_owned()),
         verification_schema_url: "https://schema.example/v1".into(),
         verification_schema_name: "CourseCertificate".into(),
         certificate_issuer_did: "did:upai:issuer".into(),
@@ -195,6 +197,74 @@ async fn an_issue_call_that_timed_out_or_was_unreadable_is_not_sent_again(client
     assert_eq!(calls, 1);
 }
 
+async fn issued_id(fake: &FakeUpstreams, issuer: &HttpCredentialIssuer) -> String {
+    let request = request();
+    let issued = issuer
+        .issue(CredentialRequest {
+            learner_did: "did:upai:x",
+            request: &request,
+            issued_on: "May".into(),
+            issuance_id: Uuid::new_v4(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(fake.credentials_issued(), 1);
+    issued.certificate_id
+}
+
+async fn sunbird_renders_through_its_template_with_the_nestjs_headers(client: UpstreamClient) {
+    let fake = FakeUpstreams::start();
+    let issuer = issuer_for(&fake.base_url(), client);
+    let id = issued_id(&fake, &issuer).await;
+    let html = issuer.render_html(&id, "template-7").await.unwrap().expect("a known credential");
+    assert!(html.contains("John Doe") && html.contains("template template-7"), "{html}");
+    assert!(html.contains("**Id**"), "the adapter passes the page on; the domain replaces **Id**");
+    assert_eq!(fake.renderings(), [(id, "template-7".to_owned(), "text/html".to_owned())]);
+    assert_eq!(issuer.render_html("urn:uuid:unknown", "template-7").await.unwrap(), None, "404: unknown");
+    fake.set_render(Behaviour::Status(500));
+    assert!(matches!(
+        issuer.render_html("urn:uuid:unknown", "t").await,
+        Err(UpstreamError::Rejected { upstream: Upstream::Credential, status: 500 })
+    ));
+    fake.set_render(Behaviour::Stall(Duration::from_secs(2)));
+    assert!(matches!(issuer.render_html("urn:uuid:unknown", "t").await, Err(UpstreamError::Timeout { .. })));
+}
+
+async fn templates_and_schemas_go_to_the_schema_service_as_the_nestjs_service_sends_them(client: UpstreamClient) {
+    let fake = FakeUpstreams::start();
+    let issuer = issuer_for(&fake.base_url(), client);
+    let answer = issuer.add_template("schema-9", "<p>{{firstName}}</p>").await.unwrap();
+    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert!(answer["templateId"].is_string(), "the service's answer, passed on: {answer}");
+    let schema = r#"{"title": "CourseCertificate", "type": "object"}"#;
+    issuer.add_schema(schema).await.unwrap();
+    let received = fake.received();
+    assert_eq!(received[0].path, TEMPLATE_PATH);
+    assert_eq!(
+        received[0].body,
+        json!({"schemaId": "schema-9", "schemaVersion": "1.0.0", "template": "<p>{{firstName}}</p>", "type": "Handlebar"})
+    );
+    assert_eq!(
+        (received[1].path, &received[1].body),
+        (SCHEMA_PATH, &json!({"title": "CourseCertificate", "type": "object"}))
+    );
+    fake.set_schemas(Behaviour::Status(500));
+    let error = issuer.add_template("schema-9", "x").await.unwrap_err();
+    assert!(matches!(error, UpstreamError::Rejected { upstream: Upstream::Schema, status: 500 }), "{error}");
+    fake.set_schemas(Behaviour::Garbage);
+    assert!(matches!(issuer.add_schema(schema).await, Err(UpstreamError::InvalidResponse { .. })));
+}
+
+async fn generate_did_passes_the_identity_services_answer_on(client: UpstreamClient) {
+    let fake = FakeUpstreams::start();
+    let issuer = issuer_for(&fake.base_url(), client);
+    let answer = issuer.generate_did(Uuid::new_v4()).await.unwrap();
+    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert!(answer[0]["id"].as_str().unwrap().starts_with("did:upai:"), "{answer}");
+    fake.set_identity(Behaviour::Garbage);
+    assert!(matches!(issuer.generate_did(Uuid::new_v4()).await, Err(UpstreamError::InvalidResponse { .. })));
+}
+
 /// Every check above, once per HTTP client.
 macro_rules! for_each_client {
     ($($check:ident),* $(,)?) => {
@@ -221,5 +291,8 @@ for_each_client!(
     a_closed_port_is_unreachable,
     an_issue_call_whose_connection_dropped_after_issuing_is_not_sent_again,
     an_issue_call_answered_by_a_gateway_error_is_not_sent_again,
-    an_issue_call_that_timed_out_or_was_unreadable_is_not_sent_again
+    an_issue_call_that_timed_out_or_was_unreadable_is_not_sent_again,
+    sunbird_renders_through_its_template_with_the_nestjs_headers,
+    templates_and_schemas_go_to_the_schema_service_as_the_nestjs_service_sends_them,
+    generate_did_passes_the_identity_services_answer_on
 );

@@ -43,8 +43,8 @@ pub use issue::{IssuanceRoles, IssueCertificate, IssueCommand, IssueError, Issue
 pub use read::{ReadCertificate, ReadError, VerifyError};
 pub use relay::{OutboxRelay, RelayPolicy, RelayReport};
 pub use render::{
-    schema_answer, template_answer, DesignError, HtmlSource, ManageTemplates, RenderCertificate, RenderError, Rendered,
-    TemplateKeeper, ID_PLACEHOLDER,
+    schema_answer, template_answer, DesignError, HtmlSource, LocalRendering, ManageTemplates, RenderCertificate,
+    RenderError, Rendered, TemplateKeeper, ID_PLACEHOLDER,
 };
 pub use request::{check_id, parse_iso8601, FieldError, IssueRequest, RequestFields, SentDate, ValidationErrors};
 pub use retention::Retention;

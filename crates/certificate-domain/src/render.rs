@@ -4,8 +4,9 @@
 //! Promises:
 //! - the same template renders with both issuers: Sunbird RC renders its own
 //!   credentials through the templates it keeps; with the built-in issuer the
-//!   service renders what it recorded, through the templates it stored (or
-//!   its built-in certificate), with the same Handlebars context;
+//!   service renders what it recorded, through the templates it stored, with
+//!   the same Handlebars context; without a template, with either issuer,
+//!   the service's built-in certificate;
 //! - the text `**Id**` becomes the credential id, as the NestJS service did;
 //! - what a credential and a template rendered never changes (a credential
 //!   is immutable, a stored template too, a re-issue makes a new credential),
@@ -49,9 +50,6 @@ pub enum RenderError {
     CredentialNotFound,
     #[error("no template is known under this id")]
     TemplateNotFound,
-    /// Sunbird RC renders only through one of its templates.
-    #[error("a templateId is required: Sunbird RC renders through one of its templates")]
-    TemplateRequired,
     #[error(transparent)]
     Template(#[from] TemplateError),
     #[error(transparent)]
@@ -64,18 +62,22 @@ pub enum RenderError {
     Store(#[from] TemplateStoreError),
 }
 
-/// Who turns a credential into HTML.
-pub enum HtmlSource {
-    /// Sunbird RC renders its credentials itself.
-    Upstream(Arc<dyn CredentialRendering>),
-    /// This service renders what it recorded; the QR code points at
-    /// `{verify_base}/certificate/{id}/verify`.
-    Local {
-        repo: Arc<dyn CertificateRepo>,
-        templates: Arc<dyn TemplateStore>,
-        renderer: Arc<dyn HtmlRenderer>,
-        verify_base: String,
-    },
+/// How the service renders what it recorded; the QR code points at
+/// `{verify_base}/certificate/{id}/verify`.
+pub struct LocalRendering {
+    pub repo: Arc<dyn CertificateRepo>,
+    pub templates: Arc<dyn TemplateStore>,
+    pub renderer: Arc<dyn HtmlRenderer>,
+    pub verify_base: String,
+}
+
+/// Who turns a credential into HTML: with Sunbird RC, Sunbird RC through
+/// its templates, and the service's built-in certificate when no template
+/// is named (the credential is recorded here too); with the built-in
+/// issuer, the service, through the templates it stored.
+pub struct HtmlSource {
+    pub upstream: Option<Arc<dyn CredentialRendering>>,
+    pub local: LocalRendering,
 }
 
 pub struct RenderCertificate {
@@ -112,25 +114,21 @@ impl RenderCertificate {
     }
 
     async fn render(&self, credential_id: &str, template_id: Option<&str>) -> Result<String, RenderError> {
-        match &self.source {
-            HtmlSource::Upstream(rc) => {
-                let template_id = template_id.ok_or(RenderError::TemplateRequired)?;
-                rc.render_html(credential_id, template_id).await?.ok_or(RenderError::CredentialNotFound)
-            }
-            HtmlSource::Local { repo, templates, renderer, verify_base } => {
-                let template = match template_id {
-                    None => None,
-                    Some(id) => {
-                        let id = Uuid::try_parse(id).map_err(|_| RenderError::TemplateNotFound)?;
-                        Some(templates.template(id).await?.ok_or(RenderError::TemplateNotFound)?)
-                    }
-                };
-                let recorded = repo.find_credential(credential_id).await?.ok_or(RenderError::CredentialNotFound)?;
-                let verification_url = format!("{verify_base}/certificate/{credential_id}/verify");
-                let view = CertificateView { credential: &recorded.credential, verification_url: &verification_url };
-                Ok(renderer.render(template.as_ref().map(|t| &*t.template), &view)?)
-            }
+        if let (Some(rc), Some(template_id)) = (&self.source.upstream, template_id) {
+            return rc.render_html(credential_id, template_id).await?.ok_or(RenderError::CredentialNotFound);
         }
+        let LocalRendering { repo, templates, renderer, verify_base } = &self.source.local;
+        let template = match template_id {
+            None => None,
+            Some(id) => {
+                let id = Uuid::try_parse(id).map_err(|_| RenderError::TemplateNotFound)?;
+                Some(templates.template(id).await?.ok_or(RenderError::TemplateNotFound)?)
+            }
+        };
+        let recorded = repo.find_credential(credential_id).await?.ok_or(RenderError::CredentialNotFound)?;
+        let verification_url = format!("{verify_base}/certificate/{credential_id}/verify");
+        let view = CertificateView { credential: &recorded.credential, verification_url: &verification_url };
+        Ok(renderer.render(template.as_ref().map(|t| &*t.template), &view)?)
     }
 }
 

@@ -1,7 +1,8 @@
 //! Bearer authentication of the `/certificate` routes (both prefixes): a
 //! request must carry `Authorization: Bearer <token>` with one of the
 //! configured tokens, compared in constant time. Without tokens the routes
-//! are open. Health and metrics are always open. Tokens are never logged.
+//! are open. Health, metrics and the verify route are always open. Tokens
+//! are never logged.
 
 use std::sync::Arc;
 
@@ -33,11 +34,19 @@ impl ApiTokens {
     }
 }
 
-/// Whether the path is one of the API's, which need the token.
+/// Whether the path is one of the API's, which need the token. Verifying
+/// is open: the QR code on a printed certificate sends whoever holds it
+/// there, with no token, and a verdict names no one.
 fn protected(path: &str) -> bool {
     use crate::LEGACY_PREFIX;
     let path = path.strip_prefix(LEGACY_PREFIX).unwrap_or(path);
-    path.starts_with("/certificate")
+    path.starts_with("/certificate") && !is_verify(path)
+}
+
+/// `/certificate/{certificateId}/verify`.
+fn is_verify(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    matches!(segments.as_slice(), ["certificate", id, "verify"] if !id.is_empty())
 }
 
 pub(crate) async fn authenticate(

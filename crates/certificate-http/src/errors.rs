@@ -2,8 +2,8 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use certificate_domain::ports::{RepoError, Upstream, UpstreamError};
-use certificate_domain::{FieldError, IssueError, ReadError, ValidationErrors, VerifyError};
+use certificate_domain::ports::{PrintError, RepoError, TemplateStoreError, Upstream, UpstreamError};
+use certificate_domain::{DesignError, FieldError, IssueError, ReadError, RenderError, ValidationErrors, VerifyError};
 use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
@@ -15,14 +15,21 @@ pub enum ApiError {
     Body(&'static str),
     #[error("Content-Type must be application/json")]
     UnsupportedMediaType,
-    #[error("request body is larger than {} bytes", crate::MAX_BODY_BYTES)]
-    PayloadTooLarge,
+    #[error("request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
     #[error("{0}")]
     Issue(#[from] IssueError),
     #[error("{0}")]
     Read(#[from] ReadError),
     #[error("{0}")]
     Verify(#[from] VerifyError),
+    #[error("{0}")]
+    Render(#[from] RenderError),
+    #[error("{0}")]
+    Design(#[from] DesignError),
+    /// The identity call of `generateDid`.
+    #[error("{0}")]
+    Identity(UpstreamError),
     #[error("no such route")]
     NotFound,
     #[error("a valid bearer token is required (Authorization: Bearer <token>)")]
@@ -45,7 +52,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Validation(_) | ApiError::Body(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Issue(error) => issue_status(error),
@@ -54,6 +61,10 @@ impl ResponseError for ApiError {
             ApiError::Verify(VerifyError::NotFound) => StatusCode::NOT_FOUND,
             ApiError::Verify(VerifyError::Upstream(error)) => upstream_status(error),
             ApiError::Verify(VerifyError::Repo(error)) => repo_status(error),
+            ApiError::Render(error) => render_status(error),
+            ApiError::Design(DesignError::Template(_)) => StatusCode::BAD_REQUEST,
+            ApiError::Design(DesignError::Upstream(error)) | ApiError::Identity(error) => upstream_status(error),
+            ApiError::Design(DesignError::Store(error)) => store_status(error),
         }
     }
 
@@ -78,14 +89,33 @@ impl ResponseError for ApiError {
                 tracing::error!(status = status.as_u16(), "verifying a certificate failed: {error}");
                 repo_message(error).to_owned()
             }
+            ApiError::Render(error) if status.is_server_error() => {
+                tracing::error!(status = status.as_u16(), "rendering a certificate failed: {error}");
+                render_message(error)
+            }
+            ApiError::Design(error) if status.is_server_error() => {
+                tracing::error!(status = status.as_u16(), "storing a template or schema failed: {error}");
+                match error {
+                    DesignError::Upstream(error) => upstream_message(error),
+                    _ => "the database could not store it".to_owned(),
+                }
+            }
+            ApiError::Identity(error) => {
+                tracing::error!(status = status.as_u16(), "generating a DID failed: {error}");
+                upstream_message(error)
+            }
             other => other.to_string(),
         };
-        let body_error;
+        let field_error;
         let errors = match self {
             ApiError::Validation(ValidationErrors(errors)) => errors.as_slice(),
             ApiError::Body(message) => {
-                body_error = [FieldError { field: "body", message }];
-                &body_error[..]
+                field_error = [FieldError { field: "body", message }];
+                &field_error[..]
+            }
+            ApiError::Design(DesignError::Template(_)) => {
+                field_error = [FieldError { field: "template", message: "does not compile" }];
+                &field_error[..]
             }
             _ => &[],
         };
@@ -140,6 +170,39 @@ fn repo_status(error: &RepoError) -> StatusCode {
         RepoError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         RepoError::ClaimLost => StatusCode::CONFLICT,
         RepoError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn render_status(error: &RenderError) -> StatusCode {
+    match error {
+        RenderError::CredentialNotFound | RenderError::TemplateNotFound => StatusCode::NOT_FOUND,
+        RenderError::Template(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        RenderError::Upstream(error) => upstream_status(error),
+        RenderError::Print(PrintError::Timeout(_)) => StatusCode::GATEWAY_TIMEOUT,
+        RenderError::Print(_) => StatusCode::SERVICE_UNAVAILABLE,
+        RenderError::Repo(error) => repo_status(error),
+        RenderError::Store(error) => store_status(error),
+    }
+}
+
+fn render_message(error: &RenderError) -> String {
+    match error {
+        RenderError::Upstream(error) => upstream_message(error),
+        RenderError::Print(PrintError::Timeout(ms)) => format!("the PDF was not printed within {ms} ms"),
+        // The cause names what to fix (CHROMIUM_PATH) and holds no secret.
+        RenderError::Print(PrintError::Unavailable(cause)) => format!("PDF rendering is unavailable: {cause}"),
+        RenderError::Print(PrintError::Failed(_)) => {
+            "the PDF printer failed; the next request gets a new one".to_owned()
+        }
+        RenderError::Repo(error) => repo_message(error).to_owned(),
+        _ => "the template store is unavailable".to_owned(),
+    }
+}
+
+fn store_status(error: &TemplateStoreError) -> StatusCode {
+    match error {
+        TemplateStoreError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        TemplateStoreError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 

@@ -1,5 +1,7 @@
 //! The actix-web adapter. It promises:
-//! - `POST /certificate/issue` and the NestJS service's `POST /v1/tracking/certificate/issue`;
+//! - `POST /certificate/issue` and the NestJS service's `POST /v1/tracking/certificate/issue`,
+//!   the read and verify routes, and the rest of the NestJS certificate
+//!   module (render, render-PDF, template, schema, generateDid; [`rendering`]);
 //! - every answer, good or bad, in the envelope of docs/contract.md
 //!   (`success`, `statusCode`, `message`, and `data` or `errors`);
 //! - one mapping of domain errors to HTTP statuses, in [`errors`];
@@ -13,6 +15,7 @@ mod health;
 mod metrics;
 mod observe;
 mod openapi;
+mod rendering;
 mod routes;
 mod schemas;
 mod table;
@@ -23,8 +26,8 @@ use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
-use certificate_domain::ports::{Dependency, Observer};
-use certificate_domain::{IssueCertificate, ReadCertificate};
+use certificate_domain::ports::{Dependency, LearnerIdentity, Observer};
+use certificate_domain::{IssueCertificate, ManageTemplates, ReadCertificate, RenderCertificate};
 
 pub use auth::ApiTokens;
 
@@ -32,6 +35,7 @@ pub use auth::ApiTokens;
 pub(crate) const LEGACY_PREFIX: &str = "/v1/tracking";
 pub use errors::ApiError;
 pub use metrics::{HttpMetrics, Scrape, Scraped};
+pub use rendering::MAX_DESIGN_BODY_BYTES;
 pub use table::served_routes;
 
 /// The largest request body accepted; a certificate request is far smaller.
@@ -42,6 +46,10 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub struct AppState {
     pub issue: Arc<IssueCertificate>,
     pub read: Arc<ReadCertificate>,
+    pub render: Arc<RenderCertificate>,
+    pub templates: Arc<ManageTemplates>,
+    /// The identity role of the issuance, for `generateDid`.
+    pub identity: Arc<dyn LearnerIdentity>,
     /// What `/health/ready` checks, all at once.
     pub dependencies: Vec<Arc<dyn Dependency>>,
     /// How issuances ended.
@@ -124,12 +132,20 @@ impl std::fmt::Debug for HttpConfig {
     }
 }
 
-/// Binds the configured port on every interface and starts serving; returns
-/// the server and the address it listens on. On a graceful stop, requests in
-/// flight get `grace` to finish.
-pub fn serve(config: &HttpConfig, state: AppState, grace: Duration) -> std::io::Result<(Server, SocketAddr)> {
+/// Binds the configured port on every interface (0: any free port).
+pub fn bind(config: &HttpConfig) -> std::io::Result<TcpListener> {
+    TcpListener::bind(("0.0.0.0", config.port))
+}
+
+/// Starts serving on `listener`; returns the server and the address it
+/// listens on. On a graceful stop, requests in flight get `grace` to finish.
+pub fn serve(
+    config: &HttpConfig,
+    listener: TcpListener,
+    state: AppState,
+    grace: Duration,
+) -> std::io::Result<(Server, SocketAddr)> {
     let tokens = web::Data::new(config.tokens.clone());
-    let listener = TcpListener::bind(("0.0.0.0", config.port))?;
     let address = listener.local_addr()?;
     let server = HttpServer::new(move || {
         App::new()

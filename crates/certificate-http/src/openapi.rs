@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use utoipa::OpenApi;
 
 use crate::auth::ApiTokens;
-use crate::{health, routes, schemas, LEGACY_PREFIX};
+use crate::{health, rendering, routes, schemas, LEGACY_PREFIX};
 
 /// A printable text: no control character (U+0000–U+001F, U+007F–U+009F).
 const PRINTABLE: &str = r"^[^\x00-\x1f\x7f-\x9f]*$";
@@ -28,13 +28,19 @@ const PRINTABLE_NOT_BLANK: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9
         description = "Issues course-completion certificates (W3C verifiable credentials), records them and \
                        announces them on Kafka. Every answer is in the envelope `success`, `statusCode`, \
                        `message`, and `data` or `errors`. Every answer carries `X-Request-Id` (the caller's, or \
-                       a new one), `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`."
+                       a new one), `Cache-Control: no-store` (renderings: `private`, they never change) and \
+                       `X-Content-Type-Options: nosniff`."
     ),
     paths(
         routes::issue_certificate,
         routes::read_certificate,
         routes::verify_certificate,
         routes::did_document,
+        rendering::render_html,
+        rendering::render_pdf,
+        rendering::create_template,
+        rendering::create_schema,
+        rendering::generate_did,
         health::live,
         health::ready,
         health::metrics,
@@ -42,7 +48,7 @@ const PRINTABLE_NOT_BLANK: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9
     ),
     components(schemas(schemas::Error)),
     tags(
-        (name = "certificates", description = "Issue, read and verify certificates"),
+        (name = "certificates", description = "Issue, read, verify and render certificates; their templates"),
         (name = "operations", description = "Health, metrics and this document; never behind a token")
     )
 )]
@@ -74,9 +80,20 @@ fn document(authenticated: bool) -> Value {
     document
 }
 
+/// A text with at least one character that is not white space (ECMAScript's
+/// `\s`, as rendering::is_blank counts it), control characters allowed.
+const NOT_BLANK: &str = r"^[\s\S]*\S[\s\S]*$";
+
 /// The rule every text of the API obeys (certificate_domain's request
 /// checks), as patterns: utoipa's attributes take only literals.
 fn add_text_rules(document: &mut Value) {
+    let schemas = &mut document["components"]["schemas"];
+    for (schema, field) in
+        [("RenderRequest", "credentialId"), ("RenderRequest", "templateId"), ("TemplateRequest", "schemaId")]
+    {
+        schemas[schema]["properties"][field]["pattern"] = json!(PRINTABLE_NOT_BLANK);
+    }
+    schemas["TemplateRequest"]["properties"]["template"]["pattern"] = json!(NOT_BLANK);
     let request = &mut document["components"]["schemas"]["IssueRequest"]["properties"];
     for field in ["courseId", "courseName"] {
         request[field]["pattern"] = json!(PRINTABLE_NOT_BLANK);
@@ -162,7 +179,7 @@ fn require_bearer(document: &mut Value) {
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     });
     let paths = document["paths"].as_object_mut().expect("the document has paths");
-    for (_, item) in paths.iter_mut().filter(|(path, _)| path.contains("/certificate")) {
+    for (_, item) in paths.iter_mut().filter(|(path, _)| path.contains("/certificate") && !path.ends_with("/verify")) {
         for (_, operation) in item.as_object_mut().expect("a path item").iter_mut() {
             operation["security"] = json!([{"bearer": []}]);
             operation["responses"]["401"] = unauthorized.clone();

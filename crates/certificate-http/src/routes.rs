@@ -130,16 +130,23 @@ pub(crate) async fn read_certificate(
 }
 
 pub(crate) fn json_config() -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(MAX_BODY_BYTES)
-        .content_type_required(true)
-        .error_handler(|error, _| json_error(error).into())
+    json_config_up_to(MAX_BODY_BYTES)
 }
 
-fn json_error(error: JsonPayloadError) -> ApiError {
+/// JSON bodies of at most `limit` bytes, every failure in the envelope.
+pub(crate) fn json_config_up_to(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .content_type_required(true)
+        .error_handler(move |error, _| json_error(error, limit).into())
+}
+
+fn json_error(error: JsonPayloadError, limit: usize) -> ApiError {
     match error {
         JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => ApiError::PayloadTooLarge,
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::PayloadTooLarge(limit)
+        }
         JsonPayloadError::Deserialize(error) if error.is_data() => ApiError::Body("must be a JSON object"),
         JsonPayloadError::Deserialize(_) => ApiError::Body("is not valid JSON"),
         _ => ApiError::Body("cannot be read"),

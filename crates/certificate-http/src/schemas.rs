@@ -118,3 +118,72 @@ pub(crate) struct Error {
     /// Every rejected field, on a 400.
     errors: Option<Vec<FieldError>>,
 }
+
+/// What to render: the credential, and the template (none: the built-in
+/// certificate; with Sunbird RC, its templates render there).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RenderRequest {
+    /// The credential's id (the issue answer's data.credential.id).
+    #[schema(min_length = 1, max_length = 255)]
+    credential_id: String,
+    /// A template id: a POST /certificate/template answer's `templateId`, or Sunbird RC's.
+    #[schema(min_length = 1, max_length = 255)]
+    template_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RenderedHtml {
+    success: bool,
+    status_code: u16,
+    message: String,
+    /// The HTML page; `**Id**` in the template became the credential id.
+    data: String,
+}
+
+/// A Handlebars template for a schema; it sees the credential's subject
+/// fields, `qr` (an image data URL of the verify URL) and more (README).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TemplateRequest {
+    #[schema(min_length = 1, max_length = 255)]
+    schema_id: String,
+    #[schema(min_length = 1)]
+    template: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SchemaRequest {
+    /// A credential schema (JSON Schema), kept as sent.
+    #[schema(value_type = Object)]
+    schema: serde_json::Value,
+}
+
+/// A stored template or schema: its id (`templateId`, `id`) and what was stored.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Designed {
+    success: bool,
+    status_code: u16,
+    message: String,
+    #[schema(value_type = Object)]
+    data: serde_json::Value,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct GenerateDidRequest {
+    user_id: uuid::Uuid,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct GeneratedDid {
+    success: bool,
+    status_code: u16,
+    message: String,
+    /// DID documents, each with its `id`.
+    #[schema(value_type = Vec<Object>)]
+    data: Vec<serde_json::Value>,
+}

@@ -5,16 +5,18 @@
 
 use actix_web::{web, HttpResponse, Route};
 
-use crate::{health, openapi, routes, LEGACY_PREFIX};
+use crate::{health, openapi, rendering, routes, LEGACY_PREFIX};
 
 struct RouteSpec {
     path: String,
     method: &'static str,
     handler: fn() -> Route,
+    /// Takes bodies up to `rendering::MAX_DESIGN_BODY_BYTES` (templates), not 64 KiB.
+    large_bodies: bool,
 }
 
 fn spec(path: impl Into<String>, method: &'static str, handler: fn() -> Route) -> RouteSpec {
-    RouteSpec { path: path.into(), method, handler }
+    RouteSpec { path: path.into(), method, handler, large_bodies: false }
 }
 
 /// In registration order: for each prefix, verify before read, since
@@ -33,6 +35,16 @@ fn route_table() -> Vec<RouteSpec> {
         table.push(spec(verify, "GET", || web::get().to(routes::verify_certificate)));
         let read = format!("{prefix}/certificate/{{userId}}/{{courseId}}");
         table.push(spec(read, "GET", || web::get().to(routes::read_certificate)));
+        let certificate = |name: &str| format!("{prefix}/certificate/{name}");
+        table.push(spec(certificate("render"), "POST", || web::post().to(rendering::render_html)));
+        table.push(spec(certificate("render-PDF"), "POST", || web::post().to(rendering::render_pdf)));
+        table.push(spec(certificate("generateDid"), "POST", || web::post().to(rendering::generate_did)));
+        for (name, handler) in [
+            ("template", (|| web::post().to(rendering::create_template)) as fn() -> Route),
+            ("schema", || web::post().to(rendering::create_schema)),
+        ] {
+            table.push(RouteSpec { large_bodies: true, ..spec(certificate(name), "POST", handler) });
+        }
     }
     table
 }
@@ -46,7 +58,10 @@ pub fn served_routes() -> Vec<(&'static str, String)> {
 pub(crate) fn register(cfg: &mut web::ServiceConfig) {
     for spec in route_table() {
         let allow = spec.method;
-        let resource = web::resource(spec.path.as_str()).route((spec.handler)());
+        let mut resource = web::resource(spec.path.as_str()).route((spec.handler)());
+        if spec.large_bodies {
+            resource = resource.app_data(rendering::design_json_config());
+        }
         cfg.service(resource.default_service(web::to(move || method_not_allowed(allow))));
     }
 }

@@ -9,12 +9,13 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use certificate_domain::contract::{
-    check_every_credential_role, check_outbox, check_publisher, check_repo, check_revocations, Destination, Received,
+    check_every_credential_role, check_outbox, check_publisher, check_repo, check_revocations, check_template_store,
+    Destination, Received,
 };
 use certificate_domain::ports::{CertificatePublisher, PendingEvent};
 use certificate_domain::{CertificateEvent, IssueRequest, RequestFields};
 use certificate_memory::doubles::{FakeCredentialIssuer, RecordingPublisher};
-use certificate_memory::embedded::{DisabledPublisher, InMemoryStore, LoggingPublisher};
+use certificate_memory::embedded::{DisabledPublisher, InMemoryStore, InMemoryTemplates, LoggingPublisher};
 use serde_json::Value;
 
 #[tokio::test]
@@ -30,6 +31,11 @@ async fn the_in_memory_store_keeps_the_repository_contract() {
 #[tokio::test]
 async fn the_in_memory_store_keeps_the_revocation_queue_contract() {
     check_revocations(|| async { InMemoryStore::new() }).await;
+}
+
+#[tokio::test]
+async fn the_in_memory_template_store_keeps_the_template_store_contract() {
+    check_template_store(|| async { InMemoryTemplates::new() }).await;
 }
 
 #[tokio::test]

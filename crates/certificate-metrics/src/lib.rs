@@ -14,9 +14,10 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    CertificatePublisher, CredentialIssuance, CredentialRequest, CredentialRevocation, CredentialVerification,
-    GaugeSource, IssuanceOutcome, IssuedCredential, IssuedLookup, LearnerIdentity, Observer, OutboxStatus,
-    PendingEvent, PublishError, RecordedCredential, Upstream, UpstreamError, Verdict,
+    CertificatePublisher, CredentialDesign, CredentialIssuance, CredentialRendering, CredentialRequest,
+    CredentialRevocation, CredentialVerification, DesignAnswer, GaugeSource, IssuanceOutcome, IssuedCredential,
+    IssuedLookup, LearnerIdentity, Observer, OutboxStatus, PendingEvent, PublishError, RecordedCredential, Upstream,
+    UpstreamError, Verdict,
 };
 use chrono::Utc;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -181,6 +182,7 @@ fn upstream_name(upstream: Upstream) -> &'static str {
     match upstream {
         Upstream::Identity => "identity",
         Upstream::Credential => "credential",
+        Upstream::Schema => "schema",
     }
 }
 
@@ -231,6 +233,28 @@ impl<T: ?Sized> MeteredIssuer<T> {
 impl<T: LearnerIdentity + ?Sized> LearnerIdentity for MeteredIssuer<T> {
     async fn learner_did(&self, user_id: Uuid) -> Result<String, UpstreamError> {
         self.observed(Upstream::Identity, self.inner.learner_did(user_id)).await
+    }
+
+    async fn generate_did(&self, user_id: Uuid) -> Result<Arc<str>, UpstreamError> {
+        self.observed(Upstream::Identity, self.inner.generate_did(user_id)).await
+    }
+}
+
+#[async_trait]
+impl<T: CredentialRendering + ?Sized> CredentialRendering for MeteredIssuer<T> {
+    async fn render_html(&self, credential_id: &str, template_id: &str) -> Result<Option<String>, UpstreamError> {
+        self.observed(Upstream::Credential, self.inner.render_html(credential_id, template_id)).await
+    }
+}
+
+#[async_trait]
+impl<T: CredentialDesign + ?Sized> CredentialDesign for MeteredIssuer<T> {
+    async fn add_template(&self, schema_id: &str, template: &str) -> Result<DesignAnswer, UpstreamError> {
+        self.observed(Upstream::Schema, self.inner.add_template(schema_id, template)).await
+    }
+
+    async fn add_schema(&self, schema: &str) -> Result<DesignAnswer, UpstreamError> {
+        self.observed(Upstream::Schema, self.inner.add_schema(schema)).await
     }
 }
 

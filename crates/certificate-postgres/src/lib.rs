@@ -7,7 +7,8 @@
 //! - it also answers the operator's commands (`OutboxAdmin`), the readiness
 //!   check (`Dependency`: the database answers with every migration applied)
 //!   the metrics' gauges (`GaugeSource`: the outbox) and the pool's own
-//!   metrics ([`PoolMetrics`]);
+//!   metrics ([`PoolMetrics`]), and keeps the templates and schemas of the
+//!   built-in issuer (`TemplateStore`);
 //! - [`run_migrations`] applies the embedded `migrations/` folder.
 
 mod admin;
@@ -23,6 +24,7 @@ mod repo;
 mod revocation;
 mod sql;
 mod statement;
+mod templates;
 #[cfg(feature = "test-support")]
 pub mod testing;
 mod transaction;

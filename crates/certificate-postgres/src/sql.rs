@@ -243,3 +243,11 @@ pub(crate) const REVOKED: &str =
 
 pub(crate) const FAILED: &str = r#"
 UPDATE certificate_revocation SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE id = $1"#;
+
+/// The template store (templates.rs).
+pub(crate) const INSERT_TEMPLATE: &str = "INSERT INTO certificate_template \
+     (template_id, schema_id, schema_version, template, template_type, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+pub(crate) const SELECT_TEMPLATE: &str = "SELECT template_id, schema_id, schema_version, template, template_type, \
+     created_at FROM certificate_template WHERE template_id = $1";
+pub(crate) const INSERT_SCHEMA: &str =
+    "INSERT INTO certificate_schema (schema_id, schema, created_at) VALUES ($1, $2, $3)";

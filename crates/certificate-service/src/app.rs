@@ -10,17 +10,21 @@ use std::time::Duration;
 use actix_web::dev::Server;
 
 use anyhow::{Context, Result};
+use certificate_chromium::{ChromiumPrinter, PrinterMetrics};
 use certificate_credential_service::HttpCredentialIssuer;
 use certificate_domain::ports::{
-    CertificateRepo, CredentialIssuance, CredentialRevocation, CredentialVerification, Dependency, EventOutbox,
-    GaugeSource, IssuedLookup, LearnerIdentity, OutboxAdmin, RevocationQueue, SystemClock,
+    CertificateRepo, CredentialDesign, CredentialIssuance, CredentialRendering, CredentialRevocation,
+    CredentialVerification, Dependency, EventOutbox, GaugeSource, HtmlRenderer, IssuedLookup, LearnerIdentity,
+    OutboxAdmin, PdfPrinter, RevocationQueue, SystemClock, SystemRandomness, TemplateStore,
 };
 use certificate_domain::{
-    hand_off_for, Background, IssuanceRoles, IssueCertificate, OutboxRelay, ReadCertificate, Retention, Revocations,
+    hand_off_for, Background, HtmlSource, IssuanceRoles, IssueCertificate, LocalRendering, ManageTemplates,
+    OutboxRelay, ReadCertificate, RenderCertificate, Retention, Revocations, TemplateKeeper,
 };
+use certificate_handlebars::HandlebarsRenderer;
 use certificate_http::{AppState, HttpMetrics, Scrape, Scraped};
 use certificate_local_issuer::{IssuerKey, LocalIssuer, RecordedRevocation, UrnLearnerIdentity};
-use certificate_memory::embedded::InMemoryStore;
+use certificate_memory::embedded::{InMemoryStore, InMemoryTemplates};
 use certificate_metrics::{MeteredIssuer, MeteredPublisher, Metrics, CONTENT_TYPE};
 use certificate_postgres::{run_migrations, PgConfig, PgStore, PoolMetrics};
 use tokio::sync::watch;
@@ -63,6 +67,7 @@ struct Stores {
     outbox: Arc<dyn EventOutbox>,
     gauges: Arc<dyn GaugeSource>,
     revocations: Arc<dyn RevocationQueue>,
+    templates: Arc<dyn TemplateStore>,
     /// Postgres only: the retention and readiness work on the database, and
     /// its pool has metrics.
     admin: Option<Arc<dyn OutboxAdmin>>,
@@ -71,15 +76,19 @@ struct Stores {
 }
 
 impl Stores {
-    fn of<S: CertificateRepo + EventOutbox + GaugeSource + RevocationQueue>(store: Arc<S>) -> Self {
+    fn of<S: CertificateRepo + EventOutbox + GaugeSource + RevocationQueue>(
+        store: Arc<S>,
+        templates: Arc<dyn TemplateStore>,
+    ) -> Self {
         let (repo, outbox, gauges) = (store.clone(), store.clone(), store.clone());
-        Self { repo, outbox, gauges, revocations: store, admin: None, database: None, pool_metrics: None }
+        let revocations = store;
+        Self { repo, outbox, gauges, revocations, templates, admin: None, database: None, pool_metrics: None }
     }
 }
 
 async fn stores(config: &Config) -> Result<Stores> {
     let Some(database) = &config.database else {
-        return Ok(Stores::of(Arc::new(InMemoryStore::new())));
+        return Ok(Stores::of(Arc::new(InMemoryStore::new()), Arc::new(InMemoryTemplates::new())));
     };
     migrate(database).await?;
     let store = Arc::new(store(database)?);
@@ -87,7 +96,7 @@ async fn stores(config: &Config) -> Result<Stores> {
         admin: Some(store.clone()),
         database: Some(store.clone()),
         pool_metrics: Some(store.pool_metrics()),
-        ..Stores::of(store)
+        ..Stores::of(store.clone(), store)
     })
 }
 
@@ -96,6 +105,8 @@ struct CredentialRoles {
     issuance: IssuanceRoles,
     revocation: Arc<dyn CredentialRevocation>,
     verification: Arc<dyn CredentialVerification>,
+    /// Sunbird RC's renderer and template registry; `None`: the service's own.
+    rendering: Option<(Arc<dyn CredentialRendering>, Arc<dyn CredentialDesign>)>,
     /// The built-in issuer's DID document; Sunbird RC's DIDs resolve there.
     did_document: Option<serde_json::Value>,
 }
@@ -116,7 +127,11 @@ fn credential_roles(config: &Config, metrics: &Arc<Metrics>) -> CredentialRoles 
             return CredentialRoles {
                 issuance: IssuanceRoles { identity, issuance, lookup: Some(lookup) },
                 revocation: metered(rc.clone() as Arc<dyn CredentialRevocation>, metrics),
-                verification: metered(rc as Arc<dyn CredentialVerification>, metrics),
+                verification: metered(rc.clone() as Arc<dyn CredentialVerification>, metrics),
+                rendering: Some((
+                    metered(rc.clone() as Arc<dyn CredentialRendering>, metrics),
+                    metered(rc as Arc<dyn CredentialDesign>, metrics),
+                )),
                 did_document: None,
             };
         }
@@ -130,9 +145,40 @@ fn credential_roles(config: &Config, metrics: &Arc<Metrics>) -> CredentialRoles 
     CredentialRoles {
         issuance: IssuanceRoles { identity, issuance, lookup: None },
         revocation: metered(Arc::new(RecordedRevocation) as Arc<dyn CredentialRevocation>, metrics),
+        rendering: None,
         did_document: Some(local.did_document()),
         verification: metered(local as Arc<dyn CredentialVerification>, metrics),
     }
+}
+
+struct RenderSettings {
+    printer: Arc<dyn PdfPrinter>,
+    public_base_url: String,
+    cache_bytes: usize,
+}
+
+/// Sunbird RC renders through and keeps the templates when it issues; the
+/// built-in issuer's certificates are rendered here, through the templates
+/// stored here; the built-in certificate is rendered here with either.
+fn rendering(
+    upstream: Option<(Arc<dyn CredentialRendering>, Arc<dyn CredentialDesign>)>,
+    repo: Arc<dyn CertificateRepo>,
+    store: Arc<dyn TemplateStore>,
+    settings: RenderSettings,
+    clock: Arc<SystemClock>,
+) -> (Arc<RenderCertificate>, Arc<ManageTemplates>) {
+    let renderer: Arc<dyn HtmlRenderer> = Arc::new(HandlebarsRenderer::new());
+    let verify_base = settings.public_base_url;
+    let local = LocalRendering { repo, templates: store.clone(), renderer: renderer.clone(), verify_base };
+    let (source, keeper) = match upstream {
+        Some((rc, design)) => (HtmlSource { upstream: Some(rc), local }, TemplateKeeper::Upstream(design)),
+        None => {
+            let keeper = TemplateKeeper::Local { store, renderer, clock, ids: Arc::new(SystemRandomness) };
+            (HtmlSource { upstream: None, local }, keeper)
+        }
+    };
+    let render = RenderCertificate::new(source, settings.printer, settings.cache_bytes);
+    (Arc::new(render), Arc::new(ManageTemplates::new(keeper)))
 }
 
 /// The service built and bound to its port, not yet serving: main runs it
@@ -165,9 +211,26 @@ impl Application {
         if let Some(pool) = stores.pool_metrics {
             metrics.registry().register_collector(Box::new(pool));
         }
+        let printer_metrics = Arc::new(PrinterMetrics::registered_in(metrics.registry()));
         let metrics = Arc::new(metrics);
         let clock = Arc::new(SystemClock);
         let roles = credential_roles(&config, &metrics);
+        let listener = certificate_http::bind(&config.http)
+            .with_context(|| format!("cannot serve on port {}", config.http.port))?;
+        let public_base_url = match &config.public_base_url {
+            Some(url) => url.clone(),
+            None => format!("http://localhost:{}", listener.local_addr().context("the bound port")?.port()),
+        };
+        let printer = ChromiumPrinter::new(config.chromium.clone(), printer_metrics)
+            .context("cannot start the PDF printer's runtime")?;
+        let (render, templates) = rendering(
+            roles.rendering.clone(),
+            stores.repo.clone(),
+            stores.templates.clone(),
+            RenderSettings { printer: Arc::new(printer), public_base_url, cache_bytes: config.render_cache_bytes },
+            clock.clone(),
+        );
+        let identity = roles.issuance.identity.clone();
         let revocations = Revocations::new(stores.revocations, roles.revocation, clock.clone(), config.relay.clone());
         let (hand_off, handed) = hand_off_for(&config.relay, config.relay_handoff);
         let read = Arc::new(ReadCertificate::new(stores.repo.clone(), roles.verification));
@@ -190,9 +253,19 @@ impl Application {
             let metrics = metrics.clone();
             Box::pin(async move { Scraped { content_type: CONTENT_TYPE, body: metrics.report().await } })
         });
-        let state =
-            AppState { issue: Arc::new(issue), read, dependencies, observer, http_metrics, scrape, did_document };
-        let (server, address) = certificate_http::serve(&config.http, state, config.shutdown_grace)
+        let state = AppState {
+            issue: Arc::new(issue),
+            read,
+            render,
+            templates,
+            identity,
+            dependencies,
+            observer,
+            http_metrics,
+            scrape,
+            did_document,
+        };
+        let (server, address) = certificate_http::serve(&config.http, listener, state, config.shutdown_grace)
             .with_context(|| format!("cannot serve on port {}", config.http.port))?;
         Ok(Self { server, address, background, shutdown_grace: config.shutdown_grace })
     }

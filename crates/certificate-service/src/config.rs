@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Result};
+use certificate_chromium::ChromiumConfig;
 use certificate_cli::parse_duration;
 use certificate_credential_service::UpstreamConfig;
 use certificate_domain::RelayPolicy;
@@ -41,6 +42,9 @@ struct Env {
     issuer_key_file: Option<std::path::PathBuf>,
     #[serde(default = "number::<u64, 25>")]
     shutdown_grace_seconds: u64,
+    public_base_url: Option<String>,
+    #[serde(default = "number::<usize, 64>")]
+    render_cache_mib: usize,
 }
 
 /// A numeric default for serde, written where the field is.
@@ -83,6 +87,12 @@ pub struct Config {
     /// Whether a re-issue revokes the credential it supersedes.
     pub revoke_on_reissue: bool,
     pub shutdown_grace: Duration,
+    /// Where the service is reached from outside (the QR code's verify URL);
+    /// `None`: `http://localhost:<the port it listens on>`.
+    pub public_base_url: Option<String>,
+    /// How many bytes of renderings each cache (HTML, PDF) keeps.
+    pub render_cache_bytes: usize,
+    pub chromium: ChromiumConfig,
 }
 
 const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -118,6 +128,9 @@ impl Config {
                 None => DEFAULT_RETENTION,
             },
             shutdown_grace: Duration::from_secs(env.shutdown_grace_seconds),
+            public_base_url: env.public_base_url.clone().map(|url| url.trim_end_matches('/').to_owned()),
+            render_cache_bytes: env.render_cache_mib * 1024 * 1024,
+            chromium: ChromiumConfig::from_vars(vars.clone().into_iter())?,
             revoke_on_reissue: env.revoke_on_reissue.unwrap_or(true),
             issuer: issuer(&env, UpstreamConfig::from_vars(vars.clone().into_iter())?)?,
             database: PgConfig::from_vars(vars.into_iter())?,

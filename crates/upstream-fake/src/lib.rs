@@ -3,7 +3,12 @@
 //! keeps each credential with the request's `tags`), `GET /credentials?tags=`
 //! (the stored credentials carrying any of the tags, newest first),
 //! `GET /credentials/{id}`, `DELETE /credentials/{id}` (revoke) and
-//! `GET /credentials/{id}/verify` (Sunbird RC's status and checks).
+//! `GET /credentials/{id}/verify` (Sunbird RC's status and checks); its
+//! renderer (`GET /credentials/{id}` with `Accept: text/html` and a
+//! `templateid`: a page naming the learner, the course, the template and
+//! `**Id**`, left for the caller to replace); and the credential-schema
+//! service's `POST /schemas/template` and `POST /schemas` (201, the stored
+//! body with an id).
 //!
 //! Tests start it on port 0, switch how each call behaves (answer, fail
 //! with a status, a few times or always, stall, issue then stall, issue
@@ -29,6 +34,8 @@ pub const CREDENTIAL_PATH: &str = "/credentials/issue";
 pub const LOOKUP_PATH: &str = "/credentials";
 pub const REVOKE_PATH: &str = "/credentials/{id}";
 pub const VERIFY_PATH: &str = "/credentials/{id}/verify";
+pub const TEMPLATE_PATH: &str = "/schemas/template";
+pub const SCHEMA_PATH: &str = "/schemas";
 
 /// How one faked service answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +114,11 @@ struct State {
     lookup: Service,
     revoke: Service,
     verify: Service,
+    render: Service,
+    templates: Service,
+    schemas: Service,
+    /// `(credential id, templateid header, Accept header)` of each rendering asked for.
+    renderings: Mutex<Vec<(String, String, String)>>,
     record: bool,
     received: Mutex<Vec<ReceivedRequest>>,
     /// Every credential issued, oldest first.
@@ -131,6 +143,10 @@ impl FakeUpstreams {
             lookup: Service::new(LOOKUP_PATH),
             revoke: Service::new(REVOKE_PATH),
             verify: Service::new(VERIFY_PATH),
+            render: Service::new(REVOKE_PATH),
+            templates: Service::new(TEMPLATE_PATH),
+            schemas: Service::new(SCHEMA_PATH),
+            renderings: Mutex::new(Vec::new()),
             record,
             received: Mutex::new(Vec::new()),
             issued: Mutex::new(Vec::new()),
@@ -146,6 +162,8 @@ impl FakeUpstreams {
                 .route(REVOKE_PATH, web::get().to(find_by_id))
                 .route(REVOKE_PATH, web::delete().to(revoke))
                 .route(VERIFY_PATH, web::get().to(verify))
+                .route(TEMPLATE_PATH, web::post().to(create_template))
+                .route(SCHEMA_PATH, web::post().to(create_schema))
         })
         .on_connect(keep_socket)
         .workers(workers)
@@ -182,6 +200,22 @@ impl FakeUpstreams {
     /// How `DELETE /credentials/{id}` behaves.
     pub fn set_verify(&self, behaviour: Behaviour) {
         self.state.verify.set(behaviour);
+    }
+
+    /// How the renderer (`GET /credentials/{id}` as HTML) answers.
+    pub fn set_render(&self, behaviour: Behaviour) {
+        self.state.render.set(behaviour);
+    }
+
+    /// How the credential-schema service answers.
+    pub fn set_schemas(&self, behaviour: Behaviour) {
+        self.state.templates.set(behaviour);
+        self.state.schemas.set(behaviour);
+    }
+
+    /// `(credential id, templateid, Accept)` of each rendering asked for, in order.
+    pub fn renderings(&self) -> Vec<(String, String, String)> {
+        self.state.renderings.lock().unwrap().clone()
     }
 
     pub fn set_revoke(&self, behaviour: Behaviour) {
@@ -362,12 +396,53 @@ async fn find_by_tags(state: web::Data<State>, query: web::Query<TagQuery>) -> H
     HttpResponse::Ok().json(found)
 }
 
+/// The credential as JSON, or, asked for HTML with a `templateid`, rendered.
 async fn find_by_id(state: web::Data<State>, request: HttpRequest) -> HttpResponse {
-    let id = request.match_info().get("id").unwrap_or_default();
-    match state.issued.lock().unwrap().iter().find(|stored| stored.id() == id) {
-        Some(stored) => HttpResponse::Ok().json(&stored.credential),
-        None => HttpResponse::NotFound().json(json!({"error": "no such credential"})),
+    let id = request.match_info().get("id").unwrap_or_default().to_owned();
+    let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let (template_id, accept) = (header("templateid"), header("accept"));
+    let html = accept.contains("text/html");
+    if html {
+        state.renderings.lock().unwrap().push((id.clone(), template_id.clone(), accept));
+        if let Some(response) = misbehave(&state, &state.render, &json!({"id": id})).await {
+            return response;
+        }
     }
+    let issued = state.issued.lock().unwrap();
+    let Some(stored) = issued.iter().find(|stored| stored.id() == id) else {
+        return HttpResponse::NotFound().json(json!({"error": "no such credential"}));
+    };
+    if !html {
+        return HttpResponse::Ok().json(&stored.credential);
+    }
+    let subject = &stored.credential["credentialSubject"];
+    let text = |name: &str| subject[name].as_str().unwrap_or_default().to_owned();
+    let page = format!(
+        "<!DOCTYPE html><html><body><h1>{} {}</h1><p>{}</p><p>template {template_id}</p><p>id **Id**</p></body></html>",
+        text("firstName"),
+        text("lastName"),
+        text("courseName")
+    );
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page)
+}
+
+/// The credential-schema service keeps the template: 201, the body with an id.
+async fn create_template(state: web::Data<State>, body: web::Json<Value>) -> HttpResponse {
+    designed(&state, &state.templates, body.into_inner(), "templateId").await
+}
+
+async fn create_schema(state: web::Data<State>, body: web::Json<Value>) -> HttpResponse {
+    designed(&state, &state.schemas, body.into_inner(), "id").await
+}
+
+async fn designed(state: &State, service: &Service, mut body: Value, id_field: &str) -> HttpResponse {
+    if let Some(response) = misbehave(state, service, &body).await {
+        return response;
+    }
+    if let Value::Object(fields) = &mut body {
+        fields.insert(id_field.to_owned(), json!(Uuid::new_v4()));
+    }
+    HttpResponse::Created().json(body)
 }
 
 async fn revoke(state: web::Data<State>, request: HttpRequest) -> HttpResponse {

@@ -57,7 +57,11 @@ async fn with_tokens_every_documented_certificate_route_needs_one_and_only_the_o
         }
     }
     open.sort();
-    assert_eq!(open, ["/.well-known/did.json", "/health/live", "/health/ready", "/metrics", "/openapi.json"]);
+    let verify = ["/certificate/did:upai:cert-unknown/verify", "/v1/tracking/certificate/did:upai:cert-unknown/verify"];
+    let operational = ["/.well-known/did.json", "/health/live", "/health/ready", "/metrics", "/openapi.json"];
+    let mut expected = [&operational[..], &verify[..]].concat();
+    expected.sort();
+    assert_eq!(open, expected, "the QR code's verify route is open too");
 }
 
 #[tokio::test(flavor = "multi_thread")]

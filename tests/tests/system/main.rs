@@ -14,5 +14,6 @@ mod observability;
 mod one_credential;
 mod openapi;
 mod reliability;
+mod render_routes;
 mod rendering;
 mod verify;

@@ -1,17 +1,14 @@
 //! The built-in certificate through the real renderer and the real printer
-//! (Debian's Chromium), read back by tools nobody here wrote: poppler's
-//! `pdftotext`, `pdffonts` and `pdftoppm`, and zbar's `zbarimg` for the QR
-//! code. The page is left as target/rendered/certificate.png for a person
-//! to look at.
+//! (Debian's Chromium), read back by poppler and zbar (tests/src/pdf.rs).
+//! The page is left as target/rendered/built-in.png for a person to look at.
 
-use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
 use certificate_chromium::{ChromiumConfig, ChromiumPrinter, PrinterMetrics};
 use certificate_domain::ports::{CertificateView, HtmlRenderer, IssuedCredential, PdfPrinter};
 use certificate_handlebars::HandlebarsRenderer;
+use certificate_system_tests::pdf::{embeds, PdfFile};
 use serde_json::json;
 
 const VERIFY_URL: &str = "http://localhost:3000/certificate/urn:uuid:5d0c5a4e-2f7e-4b7a-9d3a-6f1c2b8e9a10/verify";
@@ -29,18 +26,6 @@ fn credential() -> IssuedCredential {
     IssuedCredential::read(answer.to_string()).unwrap()
 }
 
-fn output_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/rendered");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn run(program: &str, args: &[&str]) -> String {
-    let output = Command::new(program).args(args).output().unwrap_or_else(|e| panic!("{program}: {e} (make deps)"));
-    assert!(output.status.success(), "{program}: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_built_in_certificate_prints_the_names_with_noto_fonts_and_a_qr_code_to_the_verify_url() {
     let credential = credential();
@@ -50,29 +35,17 @@ async fn the_built_in_certificate_prints_the_names_with_noto_fonts_and_a_qr_code
     let config =
         ChromiumConfig { executable: "/usr/bin/chromium".into(), concurrency: 1, timeout: Duration::from_secs(30) };
     let printer = ChromiumPrinter::new(config, Arc::new(PrinterMetrics::default())).unwrap();
-    let pdf = printer.print(&html).await.expect("printed");
+    let pdf = PdfFile::write("built-in", &printer.print(&html).await.expect("printed"));
 
-    let dir = output_dir();
-    let file = dir.join("certificate.pdf");
-    std::fs::write(&file, &pdf).unwrap();
-    let file = file.to_str().unwrap();
-    let text = run("pdftotext", &[file, "-"]);
+    let text = pdf.text();
     // The name wraps onto two lines: its parts are checked one by one.
     for expected in ["अनन्या शर्मा", "<script>alert(1)", "Introduction to Programming", "13 October 2025"]
     {
         assert!(text.contains(expected), "{expected} in the PDF's text:\n{text}");
     }
     assert!(text.contains("urn:uuid:5d0c5a4e-2f7e-4b7a-9d3a-6f1c2b8e9a10"), "**Id** became the id:\n{text}");
-    let fonts = run("pdffonts", &[file]);
-    assert!(fonts.contains("NotoSerifDevanagari") || fonts.contains("NotoSansDevanagari"), "{fonts}");
-    assert!(fonts.lines().skip(2).all(|line| line.contains(" yes ")), "every font embedded:\n{fonts}");
-    assert_eq!(
-        run("pdfinfo", &[file]).lines().find(|l| l.starts_with("Pages:")).unwrap().split_whitespace().last(),
-        Some("1")
-    );
-
-    let png = dir.join("certificate");
-    run("pdftoppm", &["-png", "-r", "110", "-singlefile", file, png.to_str().unwrap()]);
-    let decoded = run("zbarimg", &["--quiet", "--raw", dir.join("certificate.png").to_str().unwrap()]);
-    assert_eq!(decoded.trim(), VERIFY_URL, "the QR code names the verify route");
+    let fonts = pdf.fonts();
+    assert!(embeds(&fonts, "NotoSerifDevanagari") || embeds(&fonts, "NotoSansDevanagari"), "{fonts}");
+    assert_eq!(pdf.pages(), 1, "one A4 page");
+    assert_eq!(pdf.qr_codes(), VERIFY_URL, "the QR code names the verify route");
 }

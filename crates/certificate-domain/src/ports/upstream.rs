@@ -9,6 +9,8 @@ use super::Cause;
 pub enum Upstream {
     Identity,
     Credential,
+    /// Sunbird RC's credential-schema service (templates, schemas).
+    Schema,
 }
 
 impl fmt::Display for Upstream {
@@ -16,6 +18,7 @@ impl fmt::Display for Upstream {
         f.write_str(match self {
             Upstream::Identity => "identity service",
             Upstream::Credential => "credential service",
+            Upstream::Schema => "credential-schema service",
         })
     }
 }

@@ -3,11 +3,14 @@
 use std::sync::Arc;
 
 use actix_web::{test, App};
-use certificate_domain::ports::SystemClock;
-use certificate_domain::{IssuanceRoles, IssueCertificate, ReadCertificate};
+use certificate_domain::ports::{SystemClock, SystemRandomness};
+use certificate_domain::{
+    HtmlSource, IssuanceRoles, IssueCertificate, LocalRendering, ManageTemplates, ReadCertificate, RenderCertificate,
+    TemplateKeeper,
+};
 use certificate_http::{configure, AppState, HttpMetrics, Scraped};
-use certificate_memory::doubles::{FakeCredentialIssuer, RecordingObserver};
-use certificate_memory::embedded::InMemoryStore;
+use certificate_memory::doubles::{FakeCredentialIssuer, FakePrinter, PlainRenderer, RecordingObserver};
+use certificate_memory::embedded::{InMemoryStore, InMemoryTemplates};
 use prometheus_client::registry::Registry;
 use serde_json::Value;
 
@@ -15,9 +18,23 @@ pub fn state() -> AppState {
     let store = Arc::new(InMemoryStore::new());
     let issuer = Arc::new(FakeCredentialIssuer::new());
     let issue = IssueCertificate::new(store.clone(), IssuanceRoles::played_by(issuer.clone()), Arc::new(SystemClock));
+    let (templates, renderer) = (Arc::new(InMemoryTemplates::new()), Arc::new(PlainRenderer));
+    let verify_base = "http://localhost:3000".to_owned();
+    let local =
+        LocalRendering { repo: store.clone(), templates: templates.clone(), renderer: renderer.clone(), verify_base };
+    let source = HtmlSource { upstream: None, local };
+    let keeper = TemplateKeeper::Local {
+        store: templates,
+        renderer,
+        clock: Arc::new(SystemClock),
+        ids: Arc::new(SystemRandomness),
+    };
     AppState {
         issue: Arc::new(issue),
-        read: Arc::new(ReadCertificate::new(store, issuer)),
+        read: Arc::new(ReadCertificate::new(store, issuer.clone())),
+        render: Arc::new(RenderCertificate::new(source, Arc::new(FakePrinter::default()), 1 << 20)),
+        templates: Arc::new(ManageTemplates::new(keeper)),
+        identity: issuer,
         dependencies: Vec::new(),
         observer: Arc::new(RecordingObserver::default()),
         http_metrics: Arc::new(HttpMetrics::registered_in(&mut Registry::default())),

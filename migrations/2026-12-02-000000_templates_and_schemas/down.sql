@@ -1,0 +1,2 @@
+DROP TABLE certificate_schema;
+DROP TABLE certificate_template;
