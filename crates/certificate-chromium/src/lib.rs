@@ -3,7 +3,9 @@
 //!
 //! Promises:
 //! - one browser per process, started at the first print, started again at
-//!   the next print after it died (killed, crashed);
+//!   the next print after it died (killed, crashed); its pages are kept
+//!   open between prints (at most one per allowed print), a page that failed
+//!   or timed out is closed;
 //! - at most `PDF_CONCURRENCY` pages at once (default: one per core), the
 //!   others wait their turn; each print, waiting included, ends within
 //!   `PDF_TIMEOUT_MS` or fails as a timeout and its page is closed;
@@ -33,6 +35,7 @@ use chromiumoxide::browser::{Browser, BrowserConfig};
 use chromiumoxide::cdp::browser_protocol::network::{BlockPattern, SetBlockedUrLsParams};
 use chromiumoxide::cdp::browser_protocol::page::PrintToPdfParams;
 use chromiumoxide::cdp::browser_protocol::target::CloseTargetParams;
+use chromiumoxide::Page;
 use futures_util::StreamExt;
 use serde::Deserialize;
 use tokio::sync::{Mutex, Semaphore};
@@ -71,34 +74,57 @@ const A4_MM: (f64, f64) = (210.0, 297.0);
 const MARGIN_MM: f64 = 10.0;
 
 /// Flags that leave the page no way out and Chromium nothing to fetch for
-/// itself; and no use of /dev/shm, which a container keeps small.
-const CHROMIUM_ARGS: [&str; 9] = [
-    "--disable-dev-shm-usage",
-    "--proxy-server=127.0.0.1:9",
-    "--proxy-bypass-list=<-loopback>",
-    "--host-resolver-rules=MAP * ~NOTFOUND",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-component-update",
-    "--disable-sync",
+/// itself, keep its processes few, and leave /dev/shm alone (a container
+/// keeps it small). chromiumoxide writes the leading `--` itself.
+const CHROMIUM_ARGS: [&str; 6] = [
+    "disable-dev-shm-usage",
+    "proxy-server=127.0.0.1:9",
+    "proxy-bypass-list=<-loopback>",
+    "host-resolver-rules=MAP * ~NOTFOUND",
+    "disable-quic",
+    "disable-component-update",
 ];
 
 pub struct ChromiumPrinter {
     config: ChromiumConfig,
     /// Always `Some` until dropped.
     runtime: Option<tokio::runtime::Runtime>,
-    browser: Arc<Mutex<Option<Running>>>,
+    browser: Arc<Mutex<Option<Arc<Running>>>>,
     pages: Arc<Semaphore>,
     metrics: Arc<PrinterMetrics>,
     launches: AtomicU64,
 }
 
-/// A launched browser and the task driving its protocol; the task ends when
-/// the browser's connection does.
+/// A launched browser, the task driving its protocol (it ends when the
+/// browser's connection does), and its pages between two prints: opening a
+/// page costs more than printing on one that is open (BENCHMARKS.md).
 struct Running {
-    browser: Arc<Browser>,
+    browser: Browser,
     handler: tokio::task::JoinHandle<()>,
+    idle_pages: std::sync::Mutex<Vec<Page>>,
+}
+
+impl Running {
+    /// An idle page, or a new one that may fetch nothing.
+    async fn page(&self, deadline: Instant) -> Result<Page, PrintError> {
+        if let Some(page) = self.idle_pages.lock().expect("the page list").pop() {
+            return Ok(page);
+        }
+        let unavailable = |e| PrintError::Unavailable(cause_from(format!("Chromium cannot open a page: {e}")));
+        let page = within(deadline, self.browser.new_page("about:blank")).await?.map_err(unavailable)?;
+        within(deadline, page.execute(block_everything())).await?.map_err(unavailable)?;
+        Ok(page)
+    }
+
+    fn keep(&self, page: Page) {
+        self.idle_pages.lock().expect("the page list").push(page);
+    }
+
+    /// Through the browser, so that a page stuck in a script is closed too.
+    async fn close(&self, page: Page) {
+        let close = self.browser.execute(CloseTargetParams::new(page.target_id().clone()));
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, close).await;
+    }
 }
 
 impl ChromiumPrinter {
@@ -115,31 +141,30 @@ impl ChromiumPrinter {
 
     /// The running browser, launched if there is none or it died.
     async fn browser(
-        slot: &Mutex<Option<Running>>,
+        slot: &Mutex<Option<Arc<Running>>>,
         config: &ChromiumConfig,
         launch: u64,
-    ) -> Result<Arc<Browser>, PrintError> {
+    ) -> Result<Arc<Running>, PrintError> {
         let mut slot = slot.lock().await;
         if let Some(running) = slot.as_ref().filter(|running| !running.handler.is_finished()) {
             // A killed browser's connection may not say so at once: ask it.
             if tokio::time::timeout(PROBE_TIMEOUT, running.browser.version()).await.is_ok_and(|answer| answer.is_ok()) {
-                return Ok(running.browser.clone());
+                return Ok(running.clone());
             }
         }
         if let Some(mut dead) = slot.take() {
             tracing::warn!("the PDF printer's Chromium died; starting another");
-            if let Some(browser) = Arc::get_mut(&mut dead.browser) {
-                let _ = browser.kill().await;
+            if let Some(dead) = Arc::get_mut(&mut dead) {
+                let _ = dead.browser.kill().await;
             }
         }
-        let running = launch_browser(config, launch).await?;
-        let browser = running.browser.clone();
-        *slot = Some(running);
-        Ok(browser)
+        let running = Arc::new(launch_browser(config, launch).await?);
+        *slot = Some(running.clone());
+        Ok(running)
     }
 
     /// Forgets the browser after a failure, so that the next print starts a fresh one.
-    async fn discard(slot: &Mutex<Option<Running>>) {
+    async fn discard(slot: &Mutex<Option<Arc<Running>>>) {
         if let Some(running) = slot.lock().await.take() {
             running.handler.abort();
         }
@@ -182,7 +207,7 @@ async fn launch_browser(config: &ChromiumConfig, launch: u64) -> Result<Running,
         while handler.next().await.is_some() {}
     });
     tracing::info!(executable = %config.executable.display(), "the PDF printer started Chromium");
-    Ok(Running { browser: Arc::new(browser), handler })
+    Ok(Running { browser, handler, idle_pages: std::sync::Mutex::default() })
 }
 
 fn pdf_params() -> PrintToPdfParams {
@@ -199,21 +224,25 @@ fn pdf_params() -> PrintToPdfParams {
     }
 }
 
-/// Prints on a fresh page, closed whatever happens: through the browser, so
-/// that a page stuck in a script is closed too.
-async fn print_on(browser: &Browser, html: &str, deadline: Instant) -> Result<Vec<u8>, PrintError> {
-    let page = within(deadline, browser.new_page("about:blank"))
-        .await?
-        .map_err(|e| PrintError::Unavailable(cause_from(format!("Chromium cannot open a page: {e}"))))?;
+/// Prints on an idle page of the browser, kept for the next print when it
+/// printed, closed otherwise (a page that timed out may still be running).
+async fn print_on(running: &Running, html: &str, deadline: Instant) -> Result<Vec<u8>, PrintError> {
+    let page = running.page(deadline).await?;
     let printed = within(deadline, async {
-        page.execute(block_everything()).await.map_err(|e| format!("cannot block the page's requests: {e}"))?;
         page.set_content(html).await.map_err(|e| format!("cannot load the page: {e}"))?;
         page.pdf(pdf_params()).await.map_err(|e| format!("cannot print the page: {e}"))
     })
     .await;
-    let close = browser.execute(CloseTargetParams::new(page.target_id().clone()));
-    let _ = tokio::time::timeout(CLOSE_TIMEOUT, close).await;
-    printed?.map_err(|message| PrintError::Failed(cause_from(message)))
+    match printed {
+        Ok(Ok(pdf)) => {
+            running.keep(page);
+            Ok(pdf)
+        }
+        failed => {
+            running.close(page).await;
+            failed?.map_err(|message| PrintError::Failed(cause_from(message)))
+        }
+    }
 }
 
 /// Every URL with a host: what a page could fetch (`data:` URLs have none,
@@ -242,9 +271,9 @@ impl PdfPrinter for ChromiumPrinter {
         let job = runtime.spawn(async move {
             let deadline = Instant::now() + timeout;
             let _turn = within(deadline, pages.acquire()).await?.expect("the semaphore is never closed");
-            let browser = within(deadline, ChromiumPrinter::browser(&slot, &config, launch)).await??;
+            let running = within(deadline, ChromiumPrinter::browser(&slot, &config, launch)).await??;
             let _open = metrics.page_opened();
-            let printed = print_on(&browser, &html, deadline).await;
+            let printed = print_on(&running, &html, deadline).await;
             if matches!(printed, Err(PrintError::Unavailable(_) | PrintError::Failed(_))) {
                 // Chromium crashed, or a page of it did: the next print gets a fresh browser.
                 ChromiumPrinter::discard(&slot).await;

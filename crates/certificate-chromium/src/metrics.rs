@@ -1,5 +1,6 @@
 //! The printer's metrics: pages open now and at most since the start, and
-//! prints by outcome.
+//! prints by outcome (`certificate_pdf_*` in the service's registry, whose
+//! prefix is `certificate`).
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -26,13 +27,13 @@ pub struct PrinterMetrics {
 impl PrinterMetrics {
     pub fn registered_in(registry: &mut Registry) -> Self {
         let metrics = Self::default();
-        registry.register("certificate_pdf_pages_open", "Chromium pages printing now", metrics.open.clone());
+        registry.register("pdf_pages_open", "Chromium pages printing now", metrics.open.clone());
         registry.register(
-            "certificate_pdf_pages_open_max",
+            "pdf_pages_open_max",
             "The most Chromium pages printing at once since the start",
             metrics.open_max.clone(),
         );
-        registry.register("certificate_pdf_prints", "PDF prints by outcome", metrics.prints.clone());
+        registry.register("pdf_prints", "PDF prints by outcome", metrics.prints.clone());
         for outcome in ["printed", "timeout", "unavailable", "failed"] {
             let _ = metrics.prints.get_or_create(&Outcome { outcome });
         }

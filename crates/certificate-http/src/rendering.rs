@@ -4,7 +4,10 @@
 //! `generateDid`. Renderings carry an `ETag`; `If-None-Match` with it is a
 //! 304, and a browser may keep them (privately: they name a learner).
 
+use std::sync::Arc;
+
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use certificate_domain::{check_id, FieldError, Rendered, RequestFields, ValidationErrors};
 use serde::Serialize;
@@ -207,7 +210,16 @@ pub(crate) async fn render_pdf(
     Ok(rendering_answer(actix_web::http::StatusCode::CREATED, &rendered)
         .content_type("application/pdf")
         .insert_header((header::CONTENT_DISPOSITION, disposition))
-        .body(rendered.body.clone()))
+        .body(Bytes::from_owner(Body(rendered))))
+}
+
+/// A kept rendering as a response body, without copying it.
+struct Body(Arc<Rendered>);
+
+impl AsRef<[u8]> for Body {
+    fn as_ref(&self) -> &[u8] {
+        &self.0.body
+    }
 }
 
 /// A credential id in a file name: what a file system or a header could

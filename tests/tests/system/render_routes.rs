@@ -266,3 +266,26 @@ async fn every_render_route_needs_the_token_when_tokens_are_set() {
         assert_eq!(with_token.status, 400, "{path}: past the token, the empty body is named");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn twenty_pdfs_at_once_with_two_pages_all_print_and_never_more_than_two_pages_open() {
+    let stack = Stack::new().await;
+    let app = std::sync::Arc::new(TestApp::spawn(local_env(&stack, &[("PDF_CONCURRENCY", "2")])).await);
+    let mut ids = Vec::new();
+    for n in 0..20 {
+        ids.push(issued(&app, &format!("Learner {n}")).await);
+    }
+    let prints = ids.into_iter().map(|id| {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let body = json!({"credentialId": id}).to_string().into_bytes();
+            app.send_raw("POST", "/certificate/render-PDF", "application/json", body, &[]).await.status
+        })
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(prints).await.into_iter().map(Result::unwrap).collect();
+    assert!(statuses.iter().all(|status| *status == 201), "{statuses:?}");
+    let metrics = app.send_raw("GET", "/metrics", "text/plain", Vec::new(), &[]).await;
+    let metrics = String::from_utf8_lossy(&metrics.body);
+    let most = metrics.lines().find(|line| line.starts_with("certificate_pdf_pages_open_max ")).expect("the gauge");
+    assert_eq!(most, "certificate_pdf_pages_open_max 2", "two pages at once, never more");
+}
