@@ -4,10 +4,11 @@
 set -euo pipefail
 
 TANSU_VERSION=0.6.0
-# chromium, fonts-noto-core: the PDF printer and its fonts (Devanagari included);
+# chromium-headless-shell, fonts-noto-core: the PDF printer and its fonts (Devanagari
+# included); chromium: the NestJS service's puppeteer in make bench;
 # poppler-utils, zbar-tools: the tests read the PDFs and their QR codes back.
 PACKAGES=(postgresql-15 postgresql-client-15 cmake libcurl4-openssl-dev pkg-config build-essential wrk
-    chromium fonts-noto-core poppler-utils zbar-tools)
+    chromium chromium-headless-shell fonts-noto-core poppler-utils zbar-tools)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

@@ -35,6 +35,8 @@ use chromiumoxide::browser::{Browser, BrowserConfig};
 use chromiumoxide::cdp::browser_protocol::network::{BlockPattern, SetBlockedUrLsParams};
 use chromiumoxide::cdp::browser_protocol::page::PrintToPdfParams;
 use chromiumoxide::cdp::browser_protocol::target::CloseTargetParams;
+use chromiumoxide::cdp::js_protocol::heap_profiler::CollectGarbageParams;
+use chromiumoxide::cdp::js_protocol::runtime::TerminateExecutionParams;
 use chromiumoxide::Page;
 use futures_util::StreamExt;
 use serde::Deserialize;
@@ -62,11 +64,22 @@ impl ChromiumConfig {
         let env: Env = envy::from_iter(vars)?;
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         Ok(Self {
-            executable: env.chromium_path.unwrap_or_else(|| PathBuf::from("/usr/bin/chromium")),
+            executable: env.chromium_path.unwrap_or_else(default_executable),
             concurrency: env.pdf_concurrency.unwrap_or(cores).max(1),
             timeout: Duration::from_millis(env.pdf_timeout_ms.unwrap_or(30_000)),
         })
     }
+}
+
+/// Debian's headless shell (package chromium-headless-shell: Chromium's
+/// engine without the browser's own pages, which cost a renderer process of
+/// their own) when it is installed, else Debian's chromium.
+pub fn default_executable() -> PathBuf {
+    ["/usr/bin/chromium-headless-shell", "/usr/bin/chromium"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|path| path.exists())
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
 }
 
 const MM_PER_INCH: f64 = 25.4;
@@ -74,10 +87,13 @@ const A4_MM: (f64, f64) = (210.0, 297.0);
 const MARGIN_MM: f64 = 10.0;
 
 /// Flags that leave the page no way out and Chromium nothing to fetch for
-/// itself, keep its processes few, and leave /dev/shm alone (a container
-/// keeps it small). chromiumoxide writes the leading `--` itself.
-const CHROMIUM_ARGS: [&str; 6] = [
+/// itself, keep its processes few (every page in one renderer: on two cores
+/// as fast as one renderer per page, and 100 MiB less; BENCHMARKS.md), and
+/// leave /dev/shm alone (a container keeps it small). chromiumoxide writes
+/// the leading `--` itself.
+const CHROMIUM_ARGS: [&str; 7] = [
     "disable-dev-shm-usage",
+    "renderer-process-limit=1",
     "proxy-server=127.0.0.1:9",
     "proxy-bypass-list=<-loopback>",
     "host-resolver-rules=MAP * ~NOTFOUND",
@@ -102,7 +118,14 @@ struct Running {
     browser: Browser,
     handler: tokio::task::JoinHandle<()>,
     idle_pages: std::sync::Mutex<Vec<Page>>,
+    prints: AtomicU64,
 }
+
+/// Every page loaded leaves its document to the renderer's garbage
+/// collector, which lets the renderer grow by 100 MiB before it runs;
+/// collecting after every 20th print keeps it near its size at start for no
+/// measurable cost (BENCHMARKS.md).
+const PRINTS_PER_COLLECTION: u64 = 20;
 
 impl Running {
     /// An idle page, or a new one that may fetch nothing.
@@ -116,12 +139,19 @@ impl Running {
         Ok(page)
     }
 
-    fn keep(&self, page: Page) {
+    async fn keep(&self, page: Page, deadline: Instant) {
+        if self.prints.fetch_add(1, Ordering::Relaxed) % PRINTS_PER_COLLECTION == PRINTS_PER_COLLECTION - 1 {
+            // A failed collection costs memory, not the print.
+            let _ = within(deadline, page.execute(CollectGarbageParams::default())).await;
+        }
         self.idle_pages.lock().expect("the page list").push(page);
     }
 
-    /// Through the browser, so that a page stuck in a script is closed too.
+    /// Through the browser, so that a page stuck in a script is closed too;
+    /// its script is stopped first, since the renderer it holds busy is the
+    /// one every page shares.
     async fn close(&self, page: Page) {
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, page.execute(TerminateExecutionParams::default())).await;
         let close = self.browser.execute(CloseTargetParams::new(page.target_id().clone()));
         let _ = tokio::time::timeout(CLOSE_TIMEOUT, close).await;
     }
@@ -207,7 +237,7 @@ async fn launch_browser(config: &ChromiumConfig, launch: u64) -> Result<Running,
         while handler.next().await.is_some() {}
     });
     tracing::info!(executable = %config.executable.display(), "the PDF printer started Chromium");
-    Ok(Running { browser, handler, idle_pages: std::sync::Mutex::default() })
+    Ok(Running { browser, handler, idle_pages: std::sync::Mutex::default(), prints: AtomicU64::new(0) })
 }
 
 fn pdf_params() -> PrintToPdfParams {
@@ -235,7 +265,7 @@ async fn print_on(running: &Running, html: &str, deadline: Instant) -> Result<Ve
     .await;
     match printed {
         Ok(Ok(pdf)) => {
-            running.keep(page);
+            running.keep(page, deadline).await;
             Ok(pdf)
         }
         failed => {

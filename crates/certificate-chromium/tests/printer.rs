@@ -14,7 +14,7 @@ use certificate_chromium::{ChromiumConfig, ChromiumPrinter, PrinterMetrics};
 use certificate_domain::ports::{PdfPrinter, PrintError};
 
 fn printer(concurrency: usize, timeout: Duration) -> (ChromiumPrinter, Arc<PrinterMetrics>) {
-    let config = ChromiumConfig { executable: PathBuf::from("/usr/bin/chromium"), concurrency, timeout };
+    let config = ChromiumConfig { executable: certificate_chromium::default_executable(), concurrency, timeout };
     let metrics = Arc::new(PrinterMetrics::default());
     (ChromiumPrinter::new(config, metrics.clone()).expect("the printer's runtime"), metrics)
 }

@@ -32,8 +32,11 @@ async fn the_built_in_certificate_prints_the_names_with_noto_fonts_and_a_qr_code
     let view = CertificateView { credential: &credential, verification_url: VERIFY_URL };
     let html = HandlebarsRenderer::new().render(None, &view).unwrap().replace("**Id**", &credential.certificate_id);
     assert!(!html.contains("<script>alert"), "the name is escaped in the HTML");
-    let config =
-        ChromiumConfig { executable: "/usr/bin/chromium".into(), concurrency: 1, timeout: Duration::from_secs(30) };
+    let config = ChromiumConfig {
+        executable: certificate_chromium::default_executable(),
+        concurrency: 1,
+        timeout: Duration::from_secs(30),
+    };
     let printer = ChromiumPrinter::new(config, Arc::new(PrinterMetrics::default())).unwrap();
     let pdf = PdfFile::write("built-in", &printer.print(&html).await.expect("printed"));
 
