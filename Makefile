@@ -4,7 +4,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 NEXTEST_ARGS ?=
 
-.PHONY: run test deps build up down events bench bench-render fmt lint
+.PHONY: run test deps build up down events bench bench-render bench-status fmt lint
 
 ## run: the service in embedded mode (no Postgres, no Kafka) on port 3000
 run:
@@ -40,10 +40,15 @@ down:
 events:
 	cargo run --quiet -p certificate-system-tests --bin event-consumer -- $${KAFKA_TOPIC:-user-topic} $${KAFKA_BROKERS:-127.0.0.1:9092}
 
-## bench: throughput, latency, memory and relay rate against the real stack, then rendering; appends to BENCHMARKS.md
+## bench: throughput, latency, memory and relay rate against the real stack, then rendering, then status lists; appends to BENCHMARKS.md
 bench: deps
 	python3 bench/run.py
 	python3 bench/render.py
+	python3 bench/status.py
+
+## bench-status: issuance with the built-in issuer (before/after with BENCH_BEFORE_BINARY), revocations, GET /status
+bench-status: deps
+	python3 bench/status.py
 
 ## bench-render: HTML and PDF renderings per second, cached and not, beside the NestJS service's PDF path
 bench-render: deps

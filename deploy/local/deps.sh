@@ -49,11 +49,13 @@ if ! grep -qs "\"version\": \"$ASYNCAPI_PARSER_VERSION\"" "$NODE_TOOLS/node_modu
 fi
 
 # Digital Bazaar's credential libraries: the independent verifier of the
-# built-in issuer's credentials (tests/verifier, versions pinned by its lock file).
+# built-in issuer's credentials and status lists (tests/verifier, versions
+# pinned by its lock file; installed again when the lock file changed).
 VERIFIER="$(cd "$(dirname "$0")/../.." && pwd)/tests/verifier"
-if [ ! -f "$VERIFIER/node_modules/@digitalbazaar/eddsa-jcs-2022-cryptosuite/package.json" ]; then
+if ! cmp -s "$VERIFIER/package-lock.json" "$VERIFIER/node_modules/.package-lock.json.installed"; then
     echo "deps: installing the credential verifier (npm, tests/verifier)"
     npm ci --prefix "$VERIFIER" --no-audit --no-fund --silent
+    cp "$VERIFIER/package-lock.json" "$VERIFIER/node_modules/.package-lock.json.installed"
 fi
 
 "$(dirname "$0")/postgres.sh"

@@ -11,6 +11,7 @@ mod kafka;
 pub mod pdf;
 mod private_postgres;
 mod proxy;
+mod verifier;
 
 pub use app::{command as app_command, contract_body, Answer, RawAnswer, TestApp};
 pub use certificate_postgres::testing::TestDatabase;
@@ -21,6 +22,7 @@ pub use kafka::{
 pub use private_postgres::PrivatePostgres;
 pub use proxy::TcpProxy;
 pub use upstream_fake::{Behaviour, FakeUpstreams};
+pub use verifier::{independently_verified, Judged};
 
 /// Everything one test runs against.
 pub struct Stack {

@@ -1,8 +1,12 @@
 // Verifies the W3C verifiable credential read from standard input with
 // Digital Bazaar's libraries (@digitalbazaar/vc and the eddsa-jcs-2022
 // cryptosuite): the proof, its did:key (resolved from the DID itself), the
-// dates. JSON-LD contexts come from the installed packages: no network.
-// Prints {"verified": bool, "errors": [...]} and exits 0 only when verified.
+// dates, and, when it names status lists, its status with
+// @digitalbazaar/vc-bitstring-status-list (each list fetched from the
+// service under test on loopback, its own proof verified, its bit read).
+// JSON-LD contexts come from the installed packages: nothing else is fetched.
+// Prints {"verified": bool, "errors": [...], "status": {"<purpose>": bit}}
+// and exits 0 only when verified.
 import * as vc from '@digitalbazaar/vc';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import {CachedResolver} from '@digitalbazaar/did-io';
@@ -12,6 +16,7 @@ import dataIntegrityContext from '@digitalbazaar/data-integrity-context';
 import multikeyContext from '@digitalbazaar/multikey-context';
 import {driver as didKeyDriver} from '@digitalbazaar/did-method-key';
 import {securityLoader} from '@digitalbazaar/security-document-loader';
+import {checkStatus} from '@digitalbazaar/vc-bitstring-status-list';
 
 const didKey = didKeyDriver();
 didKey.use({multibaseMultikeyHeader: 'z6Mk', fromMultibase: Ed25519Multikey.from});
@@ -20,7 +25,18 @@ resolver.use(didKey);
 const loader = securityLoader();
 loader.addDocuments({documents: [...dataIntegrityContext.contexts, ...multikeyContext.contexts]});
 loader.setDidResolver(resolver);
-const documentLoader = loader.build();
+const installedDocuments = loader.build();
+const onLoopback = url => /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\//.test(url);
+const documentLoader = async url => {
+  if(!onLoopback(url)) {
+    return installedDocuments(url);
+  }
+  const answer = await fetch(url.replace('//localhost', '//127.0.0.1'));
+  if(!answer.ok) {
+    throw new Error(`${url} answered HTTP ${answer.status}`);
+  }
+  return {contextUrl: null, documentUrl: url, document: await answer.json()};
+};
 
 const chunks = [];
 for await (const chunk of process.stdin) {
@@ -28,7 +44,15 @@ for await (const chunk of process.stdin) {
 }
 const credential = JSON.parse(Buffer.concat(chunks).toString('utf8'));
 const suite = new DataIntegrityProof({cryptosuite: createVerifyCryptosuite()});
-const result = await vc.verifyCredential({credential, suite, documentLoader});
+const status = {};
+const checkAndKeepStatus = async options => {
+  const checked = await checkStatus(options);
+  for(const {credentialStatus, status: bit} of checked.results ?? []) {
+    status[credentialStatus.statusPurpose] = bit;
+  }
+  return checked;
+};
+const result = await vc.verifyCredential({credential, suite, documentLoader, checkStatus: checkAndKeepStatus});
 const messages = error => [error?.message, ...(error?.errors ?? []).flatMap(messages)].filter(Boolean);
-console.log(JSON.stringify({verified: result.verified, errors: messages(result.error)}));
+console.log(JSON.stringify({verified: result.verified, errors: messages(result.error), status}));
 process.exit(result.verified ? 0 : 1);

@@ -53,6 +53,7 @@ async fn both_calls_send_the_contracts_bodies_and_read_the_answers(client: Upstr
             request: &request,
             issued_on: "November 2026".into(),
             issuance_id,
+            status: None,
         })
         .await
         .unwrap();
@@ -165,6 +166,7 @@ async fn issue_error(client: UpstreamClient, behaviour: Behaviour) -> (UpstreamE
         request: &request,
         issued_on: "November 2026".into(),
         issuance_id: Uuid::new_v4(),
+        status: None,
     };
     let error = issuer_for(&fake.base_url(), client).issue(sent).await.unwrap_err();
     (error, fake.credential_calls(), fake.credentials_per_tag().values().sum())
@@ -205,6 +207,7 @@ async fn issued_id(fake: &FakeUpstreams, issuer: &HttpCredentialIssuer) -> Strin
             request: &request,
             issued_on: "May".into(),
             issuance_id: Uuid::new_v4(),
+            status: None,
         })
         .await
         .unwrap();

@@ -1,11 +1,16 @@
 //! The `COURSE_STATUS_UPDATED` event that downstream consumers already parse.
 //! Every field and name of the payload in docs/contract.md is kept; `eventId` is added so
-//! that consumers can deduplicate an at-least-once delivery.
+//! that consumers can deduplicate an at-least-once delivery. Since schema
+//! 2.0.0 (schemas/course-status-updated.schema.json) a certificate's later
+//! changes of standing go out on the same topic and key: `data.eventType`
+//! `CERTIFICATE_REVOKED`, `CERTIFICATE_SUSPENDED` or `CERTIFICATE_REINSTATED`,
+//! `data.status` what the certificate is now, and the operator's `reason`.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::ports::{IssuedCredential, Standing};
 use crate::IssueRequest;
 
 pub const EVENT_TYPE: &str = "COURSE_STATUS_UPDATED";
@@ -28,11 +33,11 @@ pub struct CertificateEvent {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Envelope<'a> {
+struct Envelope<D> {
     event_id: Uuid,
     event_type: &'static str,
     timestamp: String,
-    data: Data<'a>,
+    data: D,
 }
 
 #[derive(Serialize)]
@@ -50,7 +55,80 @@ struct Data<'a> {
     event_type: &'static str,
 }
 
+/// A change of standing: what consumers need to find the certificate
+/// (learner, course, certificate id), what it is now, and why.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StandingData<'a> {
+    user_id: Uuid,
+    course_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    course_name: Option<&'a str>,
+    certificate_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_name: Option<&'a str>,
+    status: &'static str,
+    event_type: &'static str,
+    reason: &'a str,
+}
+
+/// `data.status` and `data.eventType` of a change to `standing`.
+fn standing_names(standing: Standing) -> (&'static str, &'static str) {
+    match standing {
+        Standing::Revoked => ("revoked", "CERTIFICATE_REVOKED"),
+        Standing::Suspended => ("suspended", "CERTIFICATE_SUSPENDED"),
+        Standing::Active => (STATUS_VIEW_CERTIFICATE, "CERTIFICATE_REINSTATED"),
+    }
+}
+
+/// Why a credential cannot be named in an event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the recorded credential names no userId (a UUID) and courseId in its subject")]
+pub struct UnnamedCredential;
+
 impl CertificateEvent {
+    /// The event of a change of the certificate of `credential` to
+    /// `standing`; keyed by its course, as its issue event was.
+    pub fn standing_changed(
+        credential: &IssuedCredential,
+        standing: Standing,
+        reason: &str,
+        event_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Self, UnnamedCredential> {
+        let subject = &credential.subject;
+        let user_id = subject.user_id.as_deref().and_then(|id| Uuid::parse_str(id).ok()).ok_or(UnnamedCredential)?;
+        let course_id = subject.course_id.as_deref().filter(|id| !id.is_empty()).ok_or(UnnamedCredential)?;
+        let (status, event_type) = standing_names(standing);
+        let data = StandingData {
+            user_id,
+            course_id,
+            course_name: subject.course_name.as_deref(),
+            certificate_id: &credential.certificate_id,
+            first_name: subject.first_name.as_deref(),
+            last_name: subject.last_name.as_deref(),
+            status,
+            event_type,
+            reason,
+        };
+        let envelope = Envelope {
+            event_id,
+            event_type: EVENT_TYPE,
+            timestamp: now.to_rfc3339_opts(SecondsFormat::Millis, true),
+            data,
+        };
+        Ok(Self {
+            event_id,
+            user_id,
+            key: course_id.to_owned(),
+            payload: serde_json::to_string(&envelope).expect("a plain struct always serialises"),
+            created_at: now,
+            due_at: now,
+        })
+    }
+
     pub fn certificate_issued(
         request: &IssueRequest,
         certificate_id: &str,

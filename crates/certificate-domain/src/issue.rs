@@ -17,7 +17,7 @@ use crate::ports::{
     IdempotencyKey, IssuanceOutcome, IssuedCertificate, IssuedCredential, IssuedLookup, LearnerIdentity, PendingEvent,
     Randomness, RepoError, SystemRandomness, Upstream, UpstreamError,
 };
-use crate::{CertificateEvent, HandOff, IssueRequest};
+use crate::{CertificateEvent, HandOff, IssueRequest, StatusAllocator, StatusSlot};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct IssueCommand {
@@ -78,12 +78,15 @@ pub struct IssuanceRoles {
     /// answers in process has none: a credential whose holder died before
     /// recording it is then issued again (nobody was ever given the first).
     pub lookup: Option<Arc<dyn IssuedLookup>>,
+    /// Gives each credential its status list entry, for an issuer that
+    /// publishes status lists (the built-in one); Sunbird RC publishes none.
+    pub status: Option<Arc<StatusAllocator>>,
 }
 
 impl IssuanceRoles {
     /// Every role played by one adapter (a remote issuer, or a fake of one).
     pub fn played_by<A: LearnerIdentity + CredentialIssuance + IssuedLookup>(adapter: Arc<A>) -> Self {
-        Self { identity: adapter.clone(), issuance: adapter.clone(), lookup: Some(adapter) }
+        Self { identity: adapter.clone(), issuance: adapter.clone(), lookup: Some(adapter), status: None }
     }
 }
 
@@ -97,6 +100,7 @@ pub struct IssueCertificate {
     issuance: Arc<dyn CredentialIssuance>,
     /// `None` for an issuer whose answer cannot be lost (in process).
     lookup: Option<Arc<dyn IssuedLookup>>,
+    status: Option<Arc<StatusAllocator>>,
     clock: Arc<dyn Clock>,
     randomness: Arc<dyn Randomness>,
     claim_lease: Duration,
@@ -106,12 +110,13 @@ pub struct IssueCertificate {
 
 impl IssueCertificate {
     pub fn new(repo: Arc<dyn CertificateRepo>, roles: IssuanceRoles, clock: Arc<dyn Clock>) -> Self {
-        let IssuanceRoles { identity, issuance, lookup } = roles;
+        let IssuanceRoles { identity, issuance, lookup, status } = roles;
         Self {
             repo,
             identity,
             issuance,
             lookup,
+            status,
             clock,
             randomness: Arc::new(SystemRandomness),
             claim_lease: DEFAULT_CLAIM_LEASE,
@@ -191,7 +196,10 @@ impl IssueCertificate {
     ) -> Result<IssuedCredential, IssueError> {
         match self.earlier_credential(acquired).await? {
             Some(credential) => Ok(credential),
-            None => Ok(self.issue_credential(acquired.issuance_id, request).await?),
+            None => {
+                let status = self.status_slot().await?;
+                Ok(self.issue_credential(acquired.issuance_id, request, status).await?)
+            }
         }
     }
 
@@ -231,15 +239,28 @@ impl IssueCertificate {
         Ok(found)
     }
 
+    /// The status list entry of the credential about to be issued, when the
+    /// issuer publishes lists (taken outside the record's transaction; most
+    /// issuances take it from memory).
+    async fn status_slot(&self) -> Result<Option<StatusSlot>, RepoError> {
+        match &self.status {
+            Some(allocator) => Ok(Some(allocator.allocate().await?)),
+            None => Ok(None),
+        }
+    }
+
     async fn issue_credential(
         &self,
         issuance_id: Uuid,
         request: &IssueRequest,
+        status: Option<StatusSlot>,
     ) -> Result<IssuedCredential, UpstreamError> {
         let learner_did = self.identity.learner_did(request.user_id()).await?;
         let issued_on = request.issued_on().map_or_else(|| self.clock.now().format("%B %Y").to_string(), str::to_owned);
-        let issued =
-            self.issuance.issue(CredentialRequest { learner_did: &learner_did, request, issued_on, issuance_id }).await;
+        let issued = self
+            .issuance
+            .issue(CredentialRequest { learner_did: &learner_did, request, issued_on, issuance_id, status })
+            .await;
         match issued {
             Err(error) if error.worth_looking_up_at_once() => self.look_up_lost_answer(issuance_id, error).await,
             other => other,

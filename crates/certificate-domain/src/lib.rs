@@ -14,7 +14,10 @@
 //! - [`Retention`] deletes what the outbox no longer needs, and nothing else;
 //! - [`Revocations`] revokes every credential a re-issue superseded, at least once;
 //! - [`RenderCertificate`] shows a certificate as HTML and PDF through a
-//!   template, and [`ManageTemplates`] keeps the templates.
+//!   template, and [`ManageTemplates`] keeps the templates;
+//! - [`StatusAllocator`] gives each credential of the built-in issuer its
+//!   own entry in a status list, and [`PublishStatusLists`] answers the
+//!   lists, signed.
 //!
 //! It performs no I/O of its own: every effect goes through a port in
 //! [`ports`], the only traits adapters implement. Its one tie to a runtime is
@@ -35,9 +38,11 @@ mod render;
 mod request;
 mod retention;
 mod revocation;
+mod standing;
+mod status_list;
 
 pub use background::Background;
-pub use event::{CertificateEvent, EVENT_TYPE, STATUS_VIEW_CERTIFICATE};
+pub use event::{CertificateEvent, UnnamedCredential, EVENT_TYPE, STATUS_VIEW_CERTIFICATE};
 pub use hand_off::{hand_off, hand_off_for, HandOff, HandedEvents};
 pub use issue::{IssuanceRoles, IssueCertificate, IssueCommand, IssueError, IssueOutcome};
 pub use read::{ReadCertificate, ReadError, VerifyError};
@@ -46,6 +51,14 @@ pub use render::{
     schema_answer, template_answer, DesignError, HtmlSource, LocalRendering, ManageTemplates, RenderCertificate,
     RenderError, Rendered, TemplateKeeper, ID_PLACEHOLDER,
 };
-pub use request::{check_id, parse_iso8601, FieldError, IssueRequest, RequestFields, SentDate, ValidationErrors};
+pub use request::{
+    check_id, check_reason, parse_iso8601, FieldError, IssueRequest, RequestFields, SentDate, ValidationErrors,
+};
 pub use retention::Retention;
 pub use revocation::Revocations;
+pub use standing::{
+    status_slot, ChangeError, ChangeStanding, StandingCommand, StatusListRevocation, SUPERSEDED_REASON,
+};
+pub use status_list::{
+    bitstring, permuted_index, status_list_url, PublishStatusLists, StatusAllocator, StatusListDocument, StatusSlot,
+};

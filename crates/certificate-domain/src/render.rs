@@ -37,7 +37,7 @@ pub struct Rendered {
 }
 
 impl Rendered {
-    fn of(body: Vec<u8>) -> Self {
+    pub(crate) fn of(body: Vec<u8>) -> Self {
         let digest = Sha256::digest(&body);
         let etag = format!("\"{}\"", digest.iter().take(16).map(|b| format!("{b:02x}")).collect::<String>());
         Self { body, etag }

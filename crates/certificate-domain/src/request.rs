@@ -141,6 +141,7 @@ struct Limit {
 
 const ID: Limit = Limit { chars: 255, message: "must be at most 255 characters" };
 const NAME: Limit = Limit { chars: 1024, message: "must be at most 1024 characters" };
+const REASON: Limit = Limit { chars: 500, message: "must be at most 500 characters" };
 
 /// Collects field errors while each field is checked.
 struct Checker(Vec<FieldError>);
@@ -208,6 +209,14 @@ impl Checker {
 pub fn check_id(field: &'static str, value: &str) -> Result<String, ValidationErrors> {
     let mut check = Checker(Vec::new());
     check.non_empty(field, Some(Value::String(value.to_owned())), ID).ok_or(ValidationErrors(check.0))
+}
+
+/// The reason an operator gives for revoking or suspending a certificate
+/// (it goes into the event and the record): required, not blank, printable
+/// (no control character, no line break), at most 500 characters.
+pub fn check_reason(value: Option<Value>) -> Result<String, ValidationErrors> {
+    let mut check = Checker(Vec::new());
+    check.non_empty("reason", value, REASON).ok_or(ValidationErrors(check.0))
 }
 
 /// Parses an ISO 8601 date (`2025-10-13`) or date-time, with or without an

@@ -1,8 +1,10 @@
 //! Bearer authentication of the `/certificate` routes (both prefixes): a
 //! request must carry `Authorization: Bearer <token>` with one of the
-//! configured tokens, compared in constant time. Without tokens the routes
-//! are open. Health, metrics and the verify route are always open. Tokens
-//! are never logged.
+//! configured tokens, compared in constant time. The operator routes
+//! (revoke, suspend, reinstate) take `ADMIN_TOKENS` when it is set, the
+//! API's tokens otherwise. Without tokens the routes are open. Health,
+//! metrics, the verify route, the DID document and the status lists are
+//! always open. Tokens are never logged.
 
 use std::sync::Arc;
 
@@ -34,12 +36,32 @@ impl ApiTokens {
     }
 }
 
+/// The API's tokens and the operator routes'.
+#[derive(Clone, Default)]
+pub(crate) struct Tokens {
+    pub(crate) api: ApiTokens,
+    pub(crate) operator: ApiTokens,
+}
+
+impl Tokens {
+    /// The tokens `path` needs; `None`: it is open.
+    fn needed_by(&self, path: &str) -> Option<&ApiTokens> {
+        let path = path.strip_prefix(crate::LEGACY_PREFIX).unwrap_or(path);
+        let tokens = if is_operator_route(path) { &self.operator } else { &self.api };
+        (protected(path) && !tokens.is_empty()).then_some(tokens)
+    }
+}
+
+/// `/certificate/{certificateId}/revoke`, `/suspend`, `/reinstate`.
+fn is_operator_route(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    matches!(segments.as_slice(), ["certificate", id, "revoke" | "suspend" | "reinstate"] if !id.is_empty())
+}
+
 /// Whether the path is one of the API's, which need the token. Verifying
 /// is open: the QR code on a printed certificate sends whoever holds it
 /// there, with no token, and a verdict names no one.
 fn protected(path: &str) -> bool {
-    use crate::LEGACY_PREFIX;
-    let path = path.strip_prefix(LEGACY_PREFIX).unwrap_or(path);
     path.starts_with("/certificate") && !is_verify(path)
 }
 
@@ -53,10 +75,10 @@ pub(crate) async fn authenticate(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
-    let tokens = request.app_data::<web::Data<ApiTokens>>().map(|tokens| tokens.get_ref().clone()).unwrap_or_default();
-    if tokens.is_empty() || !protected(request.path()) {
+    let tokens = request.app_data::<web::Data<Tokens>>().map(|tokens| tokens.get_ref().clone()).unwrap_or_default();
+    let Some(tokens) = tokens.needed_by(request.path()) else {
         return next.call(request).await.map(ServiceResponse::map_into_left_body);
-    }
+    };
     let presented = request
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)

@@ -2,8 +2,10 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use certificate_domain::ports::{PrintError, RepoError, TemplateStoreError, Upstream, UpstreamError};
-use certificate_domain::{DesignError, FieldError, IssueError, ReadError, RenderError, ValidationErrors, VerifyError};
+use certificate_domain::ports::{PrintError, RepoError, StandingError, TemplateStoreError, Upstream, UpstreamError};
+use certificate_domain::{
+    ChangeError, DesignError, FieldError, IssueError, ReadError, RenderError, ValidationErrors, VerifyError,
+};
 use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +32,11 @@ pub enum ApiError {
     /// The identity call of `generateDid`.
     #[error("{0}")]
     Identity(UpstreamError),
+    /// Reading a status list.
+    #[error("{0}")]
+    StatusList(RepoError),
+    #[error("{0}")]
+    Standing(#[from] ChangeError),
     #[error("no such route")]
     NotFound,
     #[error("a valid bearer token is required (Authorization: Bearer <token>)")]
@@ -57,7 +64,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Issue(error) => issue_status(error),
             ApiError::Read(ReadError::NotFound) => StatusCode::NOT_FOUND,
-            ApiError::Read(ReadError::Repo(error)) => repo_status(error),
+            ApiError::Read(ReadError::Repo(error)) | ApiError::StatusList(error) => repo_status(error),
             ApiError::Verify(VerifyError::NotFound) => StatusCode::NOT_FOUND,
             ApiError::Verify(VerifyError::Upstream(error)) => upstream_status(error),
             ApiError::Verify(VerifyError::Repo(error)) => repo_status(error),
@@ -65,6 +72,10 @@ impl ResponseError for ApiError {
             ApiError::Design(DesignError::Template(_)) => StatusCode::BAD_REQUEST,
             ApiError::Design(DesignError::Upstream(error)) | ApiError::Identity(error) => upstream_status(error),
             ApiError::Design(DesignError::Store(error)) => store_status(error),
+            ApiError::Read(ReadError::Standing(error)) | ApiError::Verify(VerifyError::Standing(error)) => {
+                standing_status(error)
+            }
+            ApiError::Standing(error) => change_status(error),
         }
     }
 
@@ -79,6 +90,10 @@ impl ResponseError for ApiError {
             }
             ApiError::Read(ReadError::Repo(error)) => {
                 tracing::error!(status = status.as_u16(), "reading a certificate failed: {error}");
+                repo_message(error).to_owned()
+            }
+            ApiError::StatusList(error) => {
+                tracing::error!(status = status.as_u16(), "reading a status list failed: {error}");
                 repo_message(error).to_owned()
             }
             ApiError::Verify(VerifyError::Upstream(error)) => {
@@ -98,6 +113,21 @@ impl ResponseError for ApiError {
                 match error {
                     DesignError::Upstream(error) => upstream_message(error),
                     _ => "the database could not store it".to_owned(),
+                }
+            }
+            ApiError::Standing(error) if status.is_server_error() => {
+                tracing::error!(status = status.as_u16(), "changing a certificate's standing failed: {error}");
+                match error {
+                    ChangeError::Repo(error) => repo_message(error).to_owned(),
+                    ChangeError::Store(StandingError::Unavailable(_)) => "the database is unavailable".to_owned(),
+                    _ => "the database could not do what was asked".to_owned(),
+                }
+            }
+            ApiError::Read(ReadError::Standing(error)) | ApiError::Verify(VerifyError::Standing(error)) => {
+                tracing::error!(status = status.as_u16(), "reading a certificate's standing failed: {error}");
+                match error {
+                    StandingError::Unavailable(_) => "the database is unavailable".to_owned(),
+                    StandingError::Failed(_) => "the database could not do what was asked".to_owned(),
                 }
             }
             ApiError::Identity(error) => {
@@ -196,6 +226,23 @@ fn render_message(error: &RenderError) -> String {
         }
         RenderError::Repo(error) => repo_message(error).to_owned(),
         _ => "the template store is unavailable".to_owned(),
+    }
+}
+
+fn standing_status(error: &StandingError) -> StatusCode {
+    match error {
+        StandingError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        StandingError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn change_status(error: &ChangeError) -> StatusCode {
+    match error {
+        ChangeError::NotFound => StatusCode::NOT_FOUND,
+        ChangeError::Refused(_) => StatusCode::CONFLICT,
+        ChangeError::Unnamed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        ChangeError::Repo(error) => repo_status(error),
+        ChangeError::Store(error) => standing_status(error),
     }
 }
 

@@ -18,6 +18,8 @@ mod openapi;
 mod rendering;
 mod routes;
 mod schemas;
+mod standing;
+mod status;
 mod table;
 
 use std::net::{SocketAddr, TcpListener};
@@ -27,7 +29,9 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use certificate_domain::ports::{Dependency, LearnerIdentity, Observer};
-use certificate_domain::{IssueCertificate, ManageTemplates, ReadCertificate, RenderCertificate};
+use certificate_domain::{
+    ChangeStanding, IssueCertificate, ManageTemplates, PublishStatusLists, ReadCertificate, RenderCertificate,
+};
 
 pub use auth::ApiTokens;
 
@@ -59,6 +63,11 @@ pub struct AppState {
     /// The issuer's DID document, served at `/.well-known/did.json` when the
     /// issuer is this service.
     pub did_document: Option<serde_json::Value>,
+    /// The issuer's status lists, served at `/status/{listId}` when the
+    /// issuer is this service.
+    pub status_lists: Option<Arc<PublishStatusLists>>,
+    /// Revoke, suspend, reinstate.
+    pub standings: Arc<ChangeStanding>,
 }
 
 /// `Cache-Control: no-store` (a credential must not sit in a shared cache)
@@ -79,9 +88,10 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
     }
 }
 
-/// `PORT`, `HTTP_WORKERS`, and the API's bearer tokens: `API_TOKENS`
+/// `PORT`, `HTTP_WORKERS`, and the bearer tokens: the API's `API_TOKENS`
 /// (comma-separated) and `API_TOKENS_FILE` (one per line, for a mounted
-/// Secret), as envy reads them.
+/// Secret), the operator routes' `ADMIN_TOKENS` and `ADMIN_TOKENS_FILE`,
+/// as envy reads them.
 #[derive(serde::Deserialize)]
 struct Env {
     #[serde(default = "default_port")]
@@ -91,6 +101,8 @@ struct Env {
     #[serde(default)]
     api_tokens: String,
     api_tokens_file: Option<std::path::PathBuf>,
+    admin_tokens: Option<String>,
+    admin_tokens_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone)]
@@ -100,6 +112,8 @@ pub struct HttpConfig {
     pub workers: usize,
     /// Read once, at start.
     pub tokens: ApiTokens,
+    /// The operator routes' (revoke, suspend, reinstate); `None`: the API's.
+    pub admin_tokens: Option<ApiTokens>,
 }
 
 fn default_port() -> u16 {
@@ -114,15 +128,24 @@ impl HttpConfig {
     /// A token file that cannot be read is an error naming the variable.
     pub fn from_vars(vars: impl Iterator<Item = (String, String)>) -> Result<Self, envy::Error> {
         let env: Env = envy::from_iter(vars)?;
-        let from_file = match &env.api_tokens_file {
-            Some(path) => std::fs::read_to_string(path)
-                .map_err(|e| envy::Error::Custom(format!("API_TOKENS_FILE {}: {e}", path.display())))?,
-            None => String::new(),
+        let tokens = read_tokens(&env.api_tokens, env.api_tokens_file.as_deref(), "API_TOKENS_FILE")?;
+        let admin_tokens = match (&env.admin_tokens, &env.admin_tokens_file) {
+            (None, None) => None,
+            (listed, file) => Some(read_tokens(listed.as_deref().unwrap_or(""), file.as_deref(), "ADMIN_TOKENS_FILE")?),
         };
-        let listed = env.api_tokens.split(',').chain(from_file.lines());
-        let tokens = ApiTokens::new(listed.map(|token| token.trim().to_owned()));
-        Ok(Self { port: env.port, workers: env.http_workers, tokens })
+        Ok(Self { port: env.port, workers: env.http_workers, tokens, admin_tokens })
     }
+}
+
+/// The tokens listed (comma-separated) and those of the file (one a line).
+fn read_tokens(listed: &str, file: Option<&std::path::Path>, variable: &str) -> Result<ApiTokens, envy::Error> {
+    let from_file = match file {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| envy::Error::Custom(format!("{variable} {}: {e}", path.display())))?,
+        None => String::new(),
+    };
+    let listed = listed.split(',').chain(from_file.lines());
+    Ok(ApiTokens::new(listed.map(|token| token.trim().to_owned())))
 }
 
 impl std::fmt::Debug for HttpConfig {
@@ -145,7 +168,10 @@ pub fn serve(
     state: AppState,
     grace: Duration,
 ) -> std::io::Result<(Server, SocketAddr)> {
-    let tokens = web::Data::new(config.tokens.clone());
+    let tokens = web::Data::new(auth::Tokens {
+        api: config.tokens.clone(),
+        operator: config.admin_tokens.clone().unwrap_or_else(|| config.tokens.clone()),
+    });
     let address = listener.local_addr()?;
     let server = HttpServer::new(move || {
         App::new()

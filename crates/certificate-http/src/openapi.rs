@@ -13,8 +13,8 @@ use actix_web::{web, HttpResponse};
 use serde_json::{json, Value};
 use utoipa::OpenApi;
 
-use crate::auth::ApiTokens;
-use crate::{health, rendering, routes, schemas, LEGACY_PREFIX};
+use crate::auth::Tokens;
+use crate::{health, rendering, routes, schemas, standing, status, LEGACY_PREFIX};
 
 /// A printable text: no control character (U+0000–U+001F, U+007F–U+009F).
 const PRINTABLE: &str = r"^[^\x00-\x1f\x7f-\x9f]*$";
@@ -36,6 +36,10 @@ const PRINTABLE_NOT_BLANK: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9
         routes::read_certificate,
         routes::verify_certificate,
         routes::did_document,
+        status::status_list,
+        standing::revoke,
+        standing::suspend,
+        standing::reinstate,
         rendering::render_html,
         rendering::render_pdf,
         rendering::create_template,
@@ -49,6 +53,7 @@ const PRINTABLE_NOT_BLANK: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9
     components(schemas(schemas::Error)),
     tags(
         (name = "certificates", description = "Issue, read, verify and render certificates; their templates"),
+        (name = "operators", description = "Revoke, suspend and reinstate certificates (ADMIN_TOKENS when set)"),
         (name = "operations", description = "Health, metrics and this document; never behind a token")
     )
 )]
@@ -62,8 +67,8 @@ struct ApiDoc;
     operation_id = "openapi",
     responses((status = 200, description = "The OpenAPI 3.1 description of this API", body = Object))
 )]
-pub(crate) async fn openapi_json(tokens: Option<web::Data<ApiTokens>>) -> HttpResponse {
-    let authenticated = tokens.is_some_and(|tokens| !tokens.is_empty());
+pub(crate) async fn openapi_json(tokens: Option<web::Data<Tokens>>) -> HttpResponse {
+    let authenticated = tokens.is_some_and(|tokens| !tokens.api.is_empty() || !tokens.operator.is_empty());
     HttpResponse::Ok().json(document(authenticated))
 }
 
@@ -94,6 +99,7 @@ fn add_text_rules(document: &mut Value) {
         schemas[schema]["properties"][field]["pattern"] = json!(PRINTABLE_NOT_BLANK);
     }
     schemas["TemplateRequest"]["properties"]["template"]["pattern"] = json!(NOT_BLANK);
+    schemas["StandingRequest"]["properties"]["reason"]["pattern"] = json!(PRINTABLE_NOT_BLANK);
     let request = &mut document["components"]["schemas"]["IssueRequest"]["properties"];
     for field in ["courseId", "courseName"] {
         request[field]["pattern"] = json!(PRINTABLE_NOT_BLANK);
@@ -101,8 +107,14 @@ fn add_text_rules(document: &mut Value) {
     for field in ["firstName", "middleName", "lastName", "issuedOn"] {
         request[field]["pattern"] = json!(PRINTABLE);
     }
-    for (path, method) in [("/certificate/{userId}/{courseId}", "get"), ("/certificate/{certificateId}/verify", "get")]
-    {
+    let id_paths = [
+        ("/certificate/{userId}/{courseId}", "get"),
+        ("/certificate/{certificateId}/verify", "get"),
+        ("/certificate/{certificateId}/revoke", "post"),
+        ("/certificate/{certificateId}/suspend", "post"),
+        ("/certificate/{certificateId}/reinstate", "post"),
+    ];
+    for (path, method) in id_paths {
         let parameters = document["paths"][path][method]["parameters"].as_array_mut().expect("path parameters");
         for parameter in parameters.iter_mut().filter(|p| p["name"] == "courseId" || p["name"] == "certificateId") {
             parameter["schema"]["pattern"] = json!(PRINTABLE_NOT_BLANK);
@@ -171,8 +183,7 @@ fn suffix_operation_ids(value: &mut Value) {
 }
 
 fn require_bearer(document: &mut Value) {
-    document["components"]["securitySchemes"] =
-        json!({"bearer": {"type": "http", "scheme": "bearer", "description": "One of API_TOKENS / API_TOKENS_FILE"}});
+    document["components"]["securitySchemes"] = json!({"bearer": {"type": "http", "scheme": "bearer", "description": "One of API_TOKENS / API_TOKENS_FILE; for revoke, suspend and reinstate, one of ADMIN_TOKENS / ADMIN_TOKENS_FILE when set"}});
     let unauthorized = json!({
         "description": "No token, another scheme, or a token the service does not know",
         "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}},

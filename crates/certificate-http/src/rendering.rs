@@ -116,7 +116,7 @@ fn render_request(body: RequestFields) -> Result<(String, Option<String>), ApiEr
     fields.done(both)
 }
 
-fn not_modified(http: &HttpRequest, rendered: &Rendered) -> bool {
+pub(crate) fn not_modified(http: &HttpRequest, rendered: &Rendered) -> bool {
     http.headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|value| value.to_str().ok())

@@ -112,7 +112,7 @@ pub(crate) async fn read_certificate(
         }])));
     };
     let course_id = check_id("courseId", &course_id).map_err(ApiError::Validation)?;
-    let found = state.read.read(user_id, &course_id).await?;
+    let (found, standing) = state.read.read(user_id, &course_id).await?;
     let issued_on = found.issued_on.map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
     Ok(HttpResponse::Ok().json(SuccessBody {
         success: true,
@@ -125,6 +125,8 @@ pub(crate) async fn read_certificate(
             status: &found.status,
             issued_on,
             credential: as_issued(&found.credential),
+            standing: standing.standing.as_str(),
+            standing_reason: standing.reason.as_deref(),
         },
     }))
 }
@@ -155,11 +157,11 @@ fn json_error(error: JsonPayloadError, limit: usize) -> ApiError {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SuccessBody<T: Serialize> {
-    success: bool,
-    status_code: u16,
-    message: &'static str,
-    data: T,
+pub(crate) struct SuccessBody<T: Serialize> {
+    pub(crate) success: bool,
+    pub(crate) status_code: u16,
+    pub(crate) message: &'static str,
+    pub(crate) data: T,
 }
 
 /// A credential in an answer: the issuer's answer as its JSON text came,
@@ -177,6 +179,9 @@ struct ReadAnswer<'a> {
     status: &'a str,
     issued_on: Option<String>,
     credential: &'a RawValue,
+    /// What became of it after its issue: `active`, `suspended`, `revoked`.
+    standing: &'static str,
+    standing_reason: Option<&'a str>,
 }
 
 /// `POST /certificate/issue`: issue, record and announce a certificate.

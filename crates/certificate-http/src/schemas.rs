@@ -68,6 +68,39 @@ pub(crate) struct CertificateRecord {
     /// The credential as the issue answer gave it.
     #[schema(value_type = Object)]
     credential: serde_json::Value,
+    /// What became of it after its issue: `active`, `suspended` or `revoked`.
+    standing: String,
+    /// The operator's reason for the standing; none while it is active and never changed.
+    standing_reason: Option<String>,
+}
+
+/// `{reason}` of a revocation or a suspension.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct StandingRequest {
+    /// Why: printable, not blank, at most 500 characters. Goes into the record and the event.
+    #[schema(min_length = 1, max_length = 500)]
+    reason: String,
+}
+
+/// A certificate's standing.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Standing {
+    certificate_id: String,
+    /// `active`, `suspended` or `revoked`.
+    standing: String,
+    reason: Option<String>,
+    #[schema(format = DateTime)]
+    changed_at: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct StandingAnswer {
+    success: bool,
+    status_code: u16,
+    message: String,
+    data: Standing,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -5,7 +5,7 @@
 
 use actix_web::{web, HttpResponse, Route};
 
-use crate::{health, openapi, rendering, routes, LEGACY_PREFIX};
+use crate::{health, openapi, rendering, routes, standing, status, LEGACY_PREFIX};
 
 struct RouteSpec {
     path: String,
@@ -19,8 +19,9 @@ fn spec(path: impl Into<String>, method: &'static str, handler: fn() -> Route) -
     RouteSpec { path: path.into(), method, handler, large_bodies: false }
 }
 
-/// In registration order: for each prefix, verify before read, since
-/// `/certificate/{userId}/{courseId}` would take `verify` for a course id.
+/// In registration order: for each prefix, verify and the operator routes
+/// before read, since `/certificate/{userId}/{courseId}` would take `verify`
+/// or `revoke` for a course id.
 fn route_table() -> Vec<RouteSpec> {
     let mut table = vec![
         spec("/.well-known/did.json", "GET", || web::get().to(routes::did_document)),
@@ -28,11 +29,16 @@ fn route_table() -> Vec<RouteSpec> {
         spec("/health/ready", "GET", || web::get().to(health::ready)),
         spec("/metrics", "GET", || web::get().to(health::metrics)),
         spec("/openapi.json", "GET", || web::get().to(openapi::openapi_json)),
+        spec("/status/{listId}", "GET", || web::get().to(status::status_list)),
     ];
     for prefix in ["", LEGACY_PREFIX] {
         table.push(spec(format!("{prefix}/certificate/issue"), "POST", || web::post().to(routes::issue_certificate)));
         let verify = format!("{prefix}/certificate/{{certificateId}}/verify");
         table.push(spec(verify, "GET", || web::get().to(routes::verify_certificate)));
+        let operator = |action: &str| format!("{prefix}/certificate/{{certificateId}}/{action}");
+        table.push(spec(operator("revoke"), "POST", || web::post().to(standing::revoke)));
+        table.push(spec(operator("suspend"), "POST", || web::post().to(standing::suspend)));
+        table.push(spec(operator("reinstate"), "POST", || web::post().to(standing::reinstate)));
         let read = format!("{prefix}/certificate/{{userId}}/{{courseId}}");
         table.push(spec(read, "GET", || web::get().to(routes::read_certificate)));
         let certificate = |name: &str| format!("{prefix}/certificate/{name}");

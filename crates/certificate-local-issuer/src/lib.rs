@@ -8,20 +8,32 @@
 //! - learners are named `urn:uuid:<userId>` (no DID of their own: they hold
 //!   no key, so a `did:key` would only pretend);
 //! - verification of a recorded credential: the proof (made by this key, over
-//!   this very credential), its dates, and whether a re-issue revoked it;
-//! - the issuer's DID document, for verifiers that resolve rather than derive.
+//!   this very credential), its dates, and its standing (revoked by a
+//!   re-issue or an operator, suspended);
+//! - the issuer's DID document, for verifiers that resolve rather than derive;
+//! - a credential given a status list entry names it in `credentialStatus`,
+//!   one `BitstringStatusListEntry` per purpose (revocation, suspension),
+//!   each list at `{PUBLIC_BASE_URL}/status/<list>-<purpose>`; the lists
+//!   themselves are `BitstringStatusListCredential`s signed under the same
+//!   suite, the bitstring GZIP-compressed and multibase base64url-encoded
+//!   (W3C Bitstring Status List v1.0).
 
 mod key;
 mod proof;
 
+use std::io::Write;
 use std::path::Path;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    Checks, CredentialIssuance, CredentialRequest, CredentialRevocation, CredentialVerification, IssuedCredential,
-    LearnerIdentity, RecordedCredential, UpstreamError, Verdict, VerdictStatus,
+    Checks, CredentialIssuance, CredentialRequest, CredentialVerification, IssuedCredential, LearnerIdentity,
+    RecordedCredential, StatusListSigning, StatusPurpose, UpstreamError, Verdict, VerdictStatus,
 };
+use certificate_domain::{status_list_url, StatusListDocument, StatusSlot};
 use chrono::{DateTime, SecondsFormat, Utc};
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use multibase::Base;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -38,11 +50,13 @@ pub fn key_from_file(path: &Path) -> Result<IssuerKey, String> {
 
 pub struct LocalIssuer {
     key: IssuerKey,
+    /// Where the status lists are served (`PUBLIC_BASE_URL`).
+    public_base_url: String,
 }
 
 impl LocalIssuer {
-    pub fn new(key: IssuerKey) -> Self {
-        Self { key }
+    pub fn new(key: IssuerKey, public_base_url: impl Into<String>) -> Self {
+        Self { key, public_base_url: public_base_url.into() }
     }
 
     pub fn did(&self) -> String {
@@ -86,8 +100,25 @@ impl LocalIssuer {
                 "issuedOn": request.issued_on,
             },
         });
+        if let Some(slot) = request.status {
+            credential["credentialStatus"] = self.status_entries(slot);
+        }
         proof::sign(&mut credential, &self.key, &timestamp(now));
         credential
+    }
+
+    fn status_entries(&self, slot: StatusSlot) -> Value {
+        let entry = |purpose: StatusPurpose| {
+            let list = status_list_url(&self.public_base_url, slot.list_id(purpose));
+            json!({
+                "id": format!("{list}#{}", slot.index),
+                "type": "BitstringStatusListEntry",
+                "statusPurpose": purpose.as_str(),
+                "statusListIndex": slot.index.to_string(),
+                "statusListCredential": list,
+            })
+        };
+        Value::Array(StatusPurpose::ALL.into_iter().map(entry).collect())
     }
 
     fn verdict(&self, recorded: &RecordedCredential, now: DateTime<Utc>) -> Verdict {
@@ -99,6 +130,8 @@ impl LocalIssuer {
         let expired = typed.valid_until.is_none_or(|until| until < now);
         let status = if recorded.revoked {
             VerdictStatus::Revoked
+        } else if recorded.suspended {
+            VerdictStatus::Suspended
         } else if !ours {
             VerdictStatus::Invalid
         } else if expired {
@@ -136,6 +169,37 @@ impl CredentialVerification for LocalIssuer {
     }
 }
 
+impl StatusListSigning for LocalIssuer {
+    fn sign_list(&self, document: &StatusListDocument<'_>) -> String {
+        let signed_at = timestamp(document.valid_from);
+        let mut list = json!({
+            "@context": [CREDENTIALS_V2],
+            "id": document.url,
+            "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+            "issuer": self.key.did(),
+            "validFrom": signed_at,
+            "credentialSubject": {
+                "id": format!("{}#list", document.url),
+                "type": "BitstringStatusList",
+                "statusPurpose": document.id.purpose.as_str(),
+                "encodedList": encoded_list(document.bits),
+                "ttl": document.ttl.as_millis() as u64,
+            },
+        });
+        proof::sign(&mut list, &self.key, &signed_at);
+        list.to_string()
+    }
+}
+
+/// The specification's `encodedList`: the bitstring GZIP-compressed (no
+/// time in its header, so that it is the same on every replica), then
+/// multibase base64url without padding.
+fn encoded_list(bits: &[u8]) -> String {
+    let mut gzip = GzEncoder::new(Vec::new(), Compression::best());
+    gzip.write_all(bits).expect("compressing into memory");
+    multibase::encode(Base::Base64Url, gzip.finish().expect("compressing into memory"))
+}
+
 /// Learners as the built-in issuer names them: `urn:uuid:<userId>` (they
 /// hold no key, so a DID of their own would only pretend).
 pub struct UrnLearnerIdentity;
@@ -144,17 +208,5 @@ pub struct UrnLearnerIdentity;
 impl LearnerIdentity for UrnLearnerIdentity {
     async fn learner_did(&self, user_id: Uuid) -> Result<String, UpstreamError> {
         Ok(format!("urn:uuid:{user_id}"))
-    }
-}
-
-/// Revocation with the built-in issuer: it keeps no list of its own, and its
-/// verdicts read the revocation recorded with the re-issue
-/// (certificate_revocation), so a revocation is done once it is recorded.
-pub struct RecordedRevocation;
-
-#[async_trait]
-impl CredentialRevocation for RecordedRevocation {
-    async fn revoke(&self, _certificate_id: &str) -> Result<(), UpstreamError> {
-        Ok(())
     }
 }

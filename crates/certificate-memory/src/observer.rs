@@ -1,6 +1,6 @@
 use std::sync::Mutex;
 
-use certificate_domain::ports::{IssuanceOutcome, Observer};
+use certificate_domain::ports::{IssuanceOutcome, Observer, Standing};
 
 /// Keeps how each issuance ended.
 #[derive(Default)]
@@ -18,4 +18,7 @@ impl Observer for RecordingObserver {
     fn issuance_ended(&self, outcome: IssuanceOutcome) {
         self.outcomes.lock().unwrap().push(outcome);
     }
+
+    /// Counts issuances only: no test of a use case observes standings.
+    fn standing_changed(&self, _to: Standing) {}
 }

@@ -7,11 +7,14 @@ use certificate_domain::ports::{
     cause, Acquired, AdminError, CertificateRepo, Claim, ClaimRequest, ClaimToken, DeliverBatch, Delivery, EventOutbox,
     GaugeError, GaugeSource, IssuedCertificate, IssuedCredential, OutboxError, OutboxStatus, PendingEvent,
     PendingRevocation, RecordedCertificate, RecordedCredential, RepoError, RevocationQueue, RevocationQueueError,
-    Selection,
+    Selection, StandingError, StandingRecord, StatusListError,
 };
 use certificate_domain::{CertificateEvent, STATUS_VIEW_CERTIFICATE};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
+
+mod standings;
+mod status_lists;
 
 type LearnerCourse = (Uuid, String);
 
@@ -104,6 +107,10 @@ struct State {
     certificates: HashMap<LearnerCourse, StoredCertificate>,
     outbox: Vec<OutboxRow>,
     revocations: Vec<RevocationRow>,
+    /// List `n` is at `n - 1`.
+    status_lists: Vec<status_lists::StatusListRow>,
+    /// Certificates whose standing changed (an active one that never did has none).
+    standings: HashMap<String, StandingRecord>,
     unavailable: bool,
 }
 
@@ -175,13 +182,48 @@ macro_rules! unavailable_when_switched_off {
     )*};
 }
 
-unavailable_when_switched_off!(RepoError, OutboxError, RevocationQueueError, AdminError, GaugeError);
+unavailable_when_switched_off!(
+    RepoError,
+    OutboxError,
+    RevocationQueueError,
+    AdminError,
+    GaugeError,
+    StatusListError,
+    StandingError
+);
 
 fn after(now: DateTime<Utc>, duration: Duration) -> DateTime<Utc> {
     now + chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
 }
 
 impl State {
+    /// Queues `event` in the outbox; answers its position.
+    fn queue_event(&mut self, event: &CertificateEvent) -> i64 {
+        let id = self.outbox.len() as i64 + 1;
+        self.outbox.push(OutboxRow {
+            id,
+            event: event.clone(),
+            attempts: 0,
+            next_attempt_at: event.due_at,
+            held: false,
+            published: false,
+            dead: false,
+        });
+        id
+    }
+
+    fn queue_revocation(&mut self, certificate_id: String, credential: Option<IssuedCredential>) {
+        let id = self.revocations.len() as i64 + 1;
+        self.revocations.push(RevocationRow {
+            id,
+            certificate_id,
+            credential,
+            attempts: 0,
+            next_attempt_at: Utc::now(),
+            revoked: false,
+        });
+    }
+
     fn claim(&mut self, request: &ClaimRequest<'_>, now: DateTime<Utc>) -> Claim {
         if let Some(idempotency) = &request.idempotency_key {
             let first = self.keys.entry(idempotency.key.to_owned()).or_insert_with(|| idempotency.fingerprint.clone());
@@ -287,11 +329,11 @@ impl CertificateRepo for InMemoryStore {
         self.with_state(|state| {
             let current = state.claims.values().find(|claim| claim.certificate_id.as_deref() == Some(certificate_id));
             if let Some(credential) = current.and_then(|claim| claim.credential.clone()) {
-                return Ok(Some(RecordedCredential { credential, revoked: false }));
+                return Ok(Some(RecordedCredential { credential, revoked: false, suspended: false }));
             }
             let superseded = state.revocations.iter().find(|row| row.certificate_id == certificate_id);
             let credential = superseded.and_then(|row| row.credential.clone());
-            Ok(credential.map(|credential| RecordedCredential { credential, revoked: true }))
+            Ok(credential.map(|credential| RecordedCredential { credential, revoked: true, suspended: false }))
         })
     }
 
@@ -327,16 +369,7 @@ impl CertificateRepo for InMemoryStore {
             let superseded = row.certificate_id.replace(new_id.clone()).filter(|previous| previous != new_id);
             let key = key.clone();
             if let Some(previous) = superseded.filter(|_| certificate.revoke_previous) {
-                let id = state.revocations.len() as i64 + 1;
-                let next_attempt_at = Utc::now();
-                state.revocations.push(RevocationRow {
-                    id,
-                    certificate_id: previous,
-                    credential: previous_credential,
-                    attempts: 0,
-                    next_attempt_at,
-                    revoked: false,
-                });
+                state.queue_revocation(previous, previous_credential);
             }
             state.certificates.insert(
                 key,
@@ -346,17 +379,7 @@ impl CertificateRepo for InMemoryStore {
                     issued_on: certificate.request.issued_at(),
                 },
             );
-            let id = state.outbox.len() as i64 + 1;
-            state.outbox.push(OutboxRow {
-                id,
-                event: event.clone(),
-                attempts: 0,
-                next_attempt_at: event.due_at,
-                held: false,
-                published: false,
-                dead: false,
-            });
-            Ok(id)
+            Ok(state.queue_event(event))
         })
     }
 }

@@ -9,8 +9,8 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use certificate_domain::contract::{
-    check_every_credential_role, check_outbox, check_publisher, check_repo, check_revocations, check_template_store,
-    Destination, Received,
+    check_every_credential_role, check_outbox, check_publisher, check_repo, check_revocations, check_standings,
+    check_status_list_store, check_template_store, Destination, Received,
 };
 use certificate_domain::ports::{CertificatePublisher, PendingEvent};
 use certificate_domain::{CertificateEvent, IssueRequest, RequestFields};
@@ -31,6 +31,16 @@ async fn the_in_memory_store_keeps_the_repository_contract() {
 #[tokio::test]
 async fn the_in_memory_store_keeps_the_revocation_queue_contract() {
     check_revocations(|| async { InMemoryStore::new() }).await;
+}
+
+#[tokio::test]
+async fn the_in_memory_store_keeps_the_standings_contract() {
+    check_standings(|| async { InMemoryStore::new() }).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_in_memory_store_keeps_the_status_list_store_contract() {
+    check_status_list_store(|| async { InMemoryStore::new() }).await;
 }
 
 #[tokio::test]

@@ -16,8 +16,8 @@ use async_trait::async_trait;
 use certificate_domain::ports::{
     CertificatePublisher, CredentialDesign, CredentialIssuance, CredentialRendering, CredentialRequest,
     CredentialRevocation, CredentialVerification, DesignAnswer, GaugeSource, IssuanceOutcome, IssuedCredential,
-    IssuedLookup, LearnerIdentity, Observer, OutboxStatus, PendingEvent, PublishError, RecordedCredential, Upstream,
-    UpstreamError, Verdict,
+    IssuedLookup, LearnerIdentity, Observer, OutboxStatus, PendingEvent, PublishError, RecordedCredential, Standing,
+    Upstream, UpstreamError, Verdict,
 };
 use chrono::Utc;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -34,6 +34,11 @@ pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; cha
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutcomeLabels {
     outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StandingLabels {
+    to: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -63,6 +68,7 @@ pub struct Metrics {
     registry: Registry,
     gauges: Arc<dyn GaugeSource>,
     issuances: Family<OutcomeLabels, Counter>,
+    standing_changes: Family<StandingLabels, Counter>,
     upstream_calls: Family<UpstreamOutcomeLabels, Counter>,
     upstream_duration: Histograms<UpstreamLabels>,
     events_published: Counter,
@@ -87,6 +93,7 @@ impl Metrics {
         let mut registry = Registry::with_prefix("certificate");
         let metrics = Self {
             issuances: Family::default(),
+            standing_changes: Family::default(),
             upstream_calls: Family::default(),
             upstream_duration: Family::new_with_constructor(latency_histogram),
             events_published: Counter::default(),
@@ -103,6 +110,11 @@ impl Metrics {
             gauges,
         };
         registry.register("issuances", "Issue requests by outcome", metrics.issuances.clone());
+        registry.register(
+            "standing_changes",
+            "Certificates revoked, suspended or reinstated (to: the standing now)",
+            metrics.standing_changes.clone(),
+        );
         registry.register("upstream_calls", "Upstream calls by service and outcome", metrics.upstream_calls.clone());
         registry.register("upstream_call_duration_seconds", "Upstream call latency", metrics.upstream_duration.clone());
         registry.register("events_published", "Events acknowledged by the broker", metrics.events_published.clone());
@@ -176,6 +188,10 @@ impl Observer for Metrics {
     fn issuance_ended(&self, outcome: IssuanceOutcome) {
         self.issuances.get_or_create(&OutcomeLabels { outcome: outcome.as_str() }).inc();
     }
+
+    fn standing_changed(&self, to: Standing) {
+        self.standing_changes.get_or_create(&StandingLabels { to: to.as_str() }).inc();
+    }
 }
 
 fn upstream_name(upstream: Upstream) -> &'static str {
@@ -183,6 +199,7 @@ fn upstream_name(upstream: Upstream) -> &'static str {
         Upstream::Identity => "identity",
         Upstream::Credential => "credential",
         Upstream::Schema => "schema",
+        Upstream::StatusLists => "status_lists",
     }
 }
 

@@ -2,7 +2,8 @@
 //! or a refused statement, with diesel's error kept as the source.
 
 use certificate_domain::ports::{
-    cause, cause_from, AdminError, Cause, GaugeError, OutboxError, RepoError, RevocationQueueError, TemplateStoreError,
+    cause, cause_from, AdminError, Cause, GaugeError, OutboxError, RepoError, RevocationQueueError, StandingError,
+    StatusListError, TemplateStoreError,
 };
 use diesel::result::{DatabaseErrorKind, Error};
 
@@ -43,7 +44,16 @@ macro_rules! told_as {
     )*};
 }
 
-told_as!(RepoError, OutboxError, RevocationQueueError, AdminError, GaugeError, TemplateStoreError);
+told_as!(
+    RepoError,
+    OutboxError,
+    RevocationQueueError,
+    AdminError,
+    GaugeError,
+    TemplateStoreError,
+    StatusListError,
+    StandingError
+);
 
 /// Messages Postgres sends while it shuts down or starts: the database is
 /// going away or not there yet, not a bad query.

@@ -8,7 +8,10 @@
 //!   check (`Dependency`: the database answers with every migration applied)
 //!   the metrics' gauges (`GaugeSource`: the outbox) and the pool's own
 //!   metrics ([`PoolMetrics`]), and keeps the templates and schemas of the
-//!   built-in issuer (`TemplateStore`);
+//!   built-in issuer (`TemplateStore`), its status lists
+//!   (`StatusListStore`) and the certificates' standings
+//!   (`CertificateStandings`: a change with its bits and event, in one
+//!   statement);
 //! - [`run_migrations`] applies the embedded `migrations/` folder.
 
 mod admin;
@@ -23,7 +26,9 @@ mod pool_metrics;
 mod repo;
 mod revocation;
 mod sql;
+mod standings;
 mod statement;
+mod status_lists;
 mod templates;
 #[cfg(feature = "test-support")]
 pub mod testing;

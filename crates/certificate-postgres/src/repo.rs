@@ -142,7 +142,7 @@ impl CertificateRepo for PgStore {
         let Some(FoundCredential { credential, revoked }) = found.into_iter().next() else {
             return Ok(None);
         };
-        Ok(Some(RecordedCredential { credential: recorded(credential)?, revoked }))
+        Ok(Some(RecordedCredential { credential: recorded(credential)?, revoked, suspended: false }))
     }
 
     async fn claim(&self, request: ClaimRequest<'_>) -> Result<Claim, RepoError> {

@@ -251,3 +251,71 @@ pub(crate) const SELECT_TEMPLATE: &str = "SELECT template_id, schema_id, schema_
      created_at FROM certificate_template WHERE template_id = $1";
 pub(crate) const INSERT_SCHEMA: &str =
     "INSERT INTO certificate_schema (schema_id, schema, created_at) VALUES ($1, $2, $3)";
+
+/// Up to `$1` sequence numbers of the newest list with some left. Locked, so
+/// that concurrent reservations follow each other (one that waited reads the
+/// list as the first left it, and finds it full if it is).
+pub(crate) const RESERVE_STATUS_ENTRIES: &str = "WITH newest AS (SELECT list, reserved AS first, \
+     least(size - reserved, $1) AS count FROM status_list WHERE reserved < size ORDER BY list DESC LIMIT 1 \
+     FOR UPDATE) \
+     UPDATE status_list SET reserved = newest.first + newest.count FROM newest WHERE status_list.list = newest.list \
+     RETURNING status_list.list::bigint AS list, status_list.permutation_key, newest.first::bigint AS first, \
+     newest.count::bigint AS count";
+/// A list after the newest, its first `$3` sequence numbers reserved; no row
+/// when another replica made that list first.
+pub(crate) const CREATE_STATUS_LIST: &str = "INSERT INTO status_list (list, permutation_key, size, reserved) \
+     SELECT coalesce(max(list), 0) + 1, $1, $2, $3 FROM status_list ON CONFLICT (list) DO NOTHING \
+     RETURNING list::bigint AS list, permutation_key, 0::bigint AS first, reserved::bigint AS count";
+pub(crate) const SELECT_STATUS_LIST_VERSION: &str = "SELECT version FROM status_list WHERE list = $1";
+/// One row per set bit, or one with a null index when none is set.
+pub(crate) const SELECT_STATUS_BITS: &str = "SELECT l.version, l.changed_at, b.index FROM status_list l \
+     LEFT JOIN status_list_bit b ON b.list = l.list AND b.purpose = $2 WHERE l.list = $1";
+
+// Standings (standings.rs).
+
+pub(crate) const SELECT_STANDING: &str =
+    "SELECT standing, reason, changed_at FROM certificate_standing WHERE certificate_id = $1";
+/// A change of standing, if the certificate is still at `$2`, with all that
+/// goes with it: the bits of its entry (`$6` list, `$7` index; list 0: no
+/// entry), set for the purposes `$8` and cleared for `$9`, its list's
+/// version, the revocation to send Sunbird RC (`$10`) and the event.
+/// Answers how many changes were made: one, or none. Two changes racing from
+/// `active`: the second's insert waits on the first's, then finds the
+/// standing moved and writes nothing.
+pub(crate) const CHANGE_STANDING: &str = r#"
+WITH current AS (
+    SELECT coalesce((SELECT standing FROM certificate_standing WHERE certificate_id = $1 FOR UPDATE), 'active')
+           AS standing
+), changed AS (
+    INSERT INTO certificate_standing (certificate_id, standing, reason, changed_at)
+    SELECT $1, $3, $4, $5 FROM current WHERE current.standing = $2
+    ON CONFLICT (certificate_id) DO UPDATE
+       SET standing = EXCLUDED.standing, reason = EXCLUDED.reason, changed_at = EXCLUDED.changed_at
+     WHERE certificate_standing.standing = $2
+ RETURNING certificate_id
+), set_bits AS (
+    INSERT INTO status_list_bit (list, purpose, index)
+    SELECT $6, purpose, $7 FROM changed, unnest($8::text[]) AS purpose WHERE $6 > 0
+    ON CONFLICT DO NOTHING
+), cleared_bits AS (
+    DELETE FROM status_list_bit b USING changed WHERE b.list = $6 AND b.index = $7 AND b.purpose = ANY($9::text[])
+), list_version AS (
+    UPDATE status_list SET version = version + 1, changed_at = $5 FROM changed WHERE status_list.list = $6
+), revocation AS (
+    INSERT INTO certificate_revocation (certificate_id) SELECT certificate_id FROM changed WHERE $10
+), event AS (
+    INSERT INTO certificate_outbox (event_id, message_key, user_id, payload, created_at)
+    SELECT $11, $12, $13, $14, $5 FROM changed
+ RETURNING id, user_id, message_key, created_at
+), pending AS (
+    INSERT INTO certificate_outbox_pending (id, user_id, message_key, created_at, next_attempt_at)
+    SELECT id, user_id, message_key, created_at, $15 FROM event
+)
+SELECT count(*) AS changes FROM changed"#;
+/// A superseded credential's revocation bit, and its list's version when it changed.
+pub(crate) const REVOKE_ENTRY: &str = r#"
+WITH bit AS (
+    INSERT INTO status_list_bit (list, purpose, index) VALUES ($1, 'revocation', $2) ON CONFLICT DO NOTHING
+ RETURNING list
+)
+UPDATE status_list SET version = version + 1, changed_at = now() FROM bit WHERE status_list.list = bit.list"#;

@@ -12,7 +12,9 @@ mod testing;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use certificate_domain::contract::{check_outbox, check_repo, check_revocations, check_template_store};
+use certificate_domain::contract::{
+    check_outbox, check_repo, check_revocations, check_standings, check_status_list_store, check_template_store,
+};
 use certificate_domain::ports::{CertificateRepo, Claim, ClaimRequest, RepoError};
 use certificate_postgres::{run_migrations, PgConfig, PgStore};
 use testing::TestDatabase;
@@ -58,6 +60,18 @@ async fn postgres_keeps_the_repository_contract() {
 async fn postgres_keeps_the_revocation_queue_contract() {
     let databases = Databases::default();
     check_revocations(|| databases.fresh_store()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_keeps_the_standings_contract() {
+    let databases = Databases::default();
+    check_standings(|| databases.fresh_store()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_keeps_the_status_list_store_contract() {
+    let databases = Databases::default();
+    check_status_list_store(|| databases.fresh_store()).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

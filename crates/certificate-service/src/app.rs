@@ -13,17 +13,19 @@ use anyhow::{Context, Result};
 use certificate_chromium::{ChromiumPrinter, PrinterMetrics};
 use certificate_credential_service::HttpCredentialIssuer;
 use certificate_domain::ports::{
-    CertificateRepo, CredentialDesign, CredentialIssuance, CredentialRendering, CredentialRevocation,
-    CredentialVerification, Dependency, EventOutbox, GaugeSource, HtmlRenderer, IssuedLookup, LearnerIdentity,
-    OutboxAdmin, PdfPrinter, RevocationQueue, SystemClock, SystemRandomness, TemplateStore,
+    CertificateRepo, CertificateStandings, CredentialDesign, CredentialIssuance, CredentialRendering,
+    CredentialRevocation, CredentialVerification, Dependency, EventOutbox, GaugeSource, HtmlRenderer, IssuedLookup,
+    LearnerIdentity, OutboxAdmin, PdfPrinter, RevocationQueue, StatusListStore, SystemClock, SystemRandomness,
+    TemplateStore,
 };
 use certificate_domain::{
-    hand_off_for, Background, HtmlSource, IssuanceRoles, IssueCertificate, LocalRendering, ManageTemplates,
-    OutboxRelay, ReadCertificate, RenderCertificate, Retention, Revocations, TemplateKeeper,
+    hand_off_for, Background, ChangeStanding, HtmlSource, IssuanceRoles, IssueCertificate, LocalRendering,
+    ManageTemplates, OutboxRelay, PublishStatusLists, ReadCertificate, RenderCertificate, Retention, Revocations,
+    StatusAllocator, StatusListRevocation, TemplateKeeper,
 };
 use certificate_handlebars::HandlebarsRenderer;
 use certificate_http::{AppState, HttpMetrics, Scrape, Scraped};
-use certificate_local_issuer::{IssuerKey, LocalIssuer, RecordedRevocation, UrnLearnerIdentity};
+use certificate_local_issuer::{IssuerKey, LocalIssuer, UrnLearnerIdentity};
 use certificate_memory::embedded::{InMemoryStore, InMemoryTemplates};
 use certificate_metrics::{MeteredIssuer, MeteredPublisher, Metrics, CONTENT_TYPE};
 use certificate_postgres::{run_migrations, PgConfig, PgStore, PoolMetrics};
@@ -68,6 +70,8 @@ struct Stores {
     gauges: Arc<dyn GaugeSource>,
     revocations: Arc<dyn RevocationQueue>,
     templates: Arc<dyn TemplateStore>,
+    status_lists: Arc<dyn StatusListStore>,
+    standings: Arc<dyn CertificateStandings>,
     /// Postgres only: the retention and readiness work on the database, and
     /// its pool has metrics.
     admin: Option<Arc<dyn OutboxAdmin>>,
@@ -76,13 +80,24 @@ struct Stores {
 }
 
 impl Stores {
-    fn of<S: CertificateRepo + EventOutbox + GaugeSource + RevocationQueue>(
-        store: Arc<S>,
-        templates: Arc<dyn TemplateStore>,
-    ) -> Self {
-        let (repo, outbox, gauges) = (store.clone(), store.clone(), store.clone());
-        let revocations = store;
-        Self { repo, outbox, gauges, revocations, templates, admin: None, database: None, pool_metrics: None }
+    fn of<S>(store: Arc<S>, templates: Arc<dyn TemplateStore>) -> Self
+    where
+        S: CertificateRepo + EventOutbox + GaugeSource + RevocationQueue + StatusListStore + CertificateStandings,
+    {
+        let (repo, outbox, gauges, revocations) = (store.clone(), store.clone(), store.clone(), store.clone());
+        let (status_lists, standings) = (store.clone(), store);
+        Self {
+            repo,
+            outbox,
+            gauges,
+            revocations,
+            templates,
+            status_lists,
+            standings,
+            admin: None,
+            database: None,
+            pool_metrics: None,
+        }
     }
 }
 
@@ -109,6 +124,22 @@ struct CredentialRoles {
     rendering: Option<(Arc<dyn CredentialRendering>, Arc<dyn CredentialDesign>)>,
     /// The built-in issuer's DID document; Sunbird RC's DIDs resolve there.
     did_document: Option<serde_json::Value>,
+    /// The built-in issuer's status lists; Sunbird RC publishes none.
+    status_lists: Option<Arc<PublishStatusLists>>,
+}
+
+/// Status list entries reserved at a time: one round trip to the store per
+/// this many issuances, and at most this many entries lost per restart.
+const STATUS_ENTRIES_PER_RESERVATION: u32 = 256;
+
+/// What the built-in issuer needs to publish status lists and revoke
+/// superseded credentials in them.
+struct StatusSettings<'a> {
+    store: &'a Arc<dyn StatusListStore>,
+    repo: &'a Arc<dyn CertificateRepo>,
+    standings: &'a Arc<dyn CertificateStandings>,
+    public_base_url: &'a str,
+    ttl: Duration,
 }
 
 fn metered<T: ?Sized>(role: Arc<T>, metrics: &Arc<Metrics>) -> Arc<MeteredIssuer<T>> {
@@ -116,8 +147,9 @@ fn metered<T: ?Sized>(role: Arc<T>, metrics: &Arc<Metrics>) -> Arc<MeteredIssuer
 }
 
 /// Sunbird RC plays every role; the built-in issuer signs and verifies,
-/// names learners by their user id, and revokes by recording.
-fn credential_roles(config: &Config, metrics: &Arc<Metrics>) -> CredentialRoles {
+/// names learners by their user id, revokes by recording and publishes the
+/// status lists.
+fn credential_roles(config: &Config, metrics: &Arc<Metrics>, status: StatusSettings<'_>) -> CredentialRoles {
     let (key, whose) = match &config.issuer {
         Issuer::Rc(upstream) => {
             let rc = Arc::new(HttpCredentialIssuer::new(upstream.clone()));
@@ -125,7 +157,7 @@ fn credential_roles(config: &Config, metrics: &Arc<Metrics>) -> CredentialRoles 
             let issuance: Arc<dyn CredentialIssuance> = metered(rc.clone() as Arc<dyn CredentialIssuance>, metrics);
             let lookup: Arc<dyn IssuedLookup> = metered(rc.clone() as Arc<dyn IssuedLookup>, metrics);
             return CredentialRoles {
-                issuance: IssuanceRoles { identity, issuance, lookup: Some(lookup) },
+                issuance: IssuanceRoles { identity, issuance, lookup: Some(lookup), status: None },
                 revocation: metered(rc.clone() as Arc<dyn CredentialRevocation>, metrics),
                 verification: metered(rc.clone() as Arc<dyn CredentialVerification>, metrics),
                 rendering: Some((
@@ -133,18 +165,33 @@ fn credential_roles(config: &Config, metrics: &Arc<Metrics>) -> CredentialRoles 
                     metered(rc as Arc<dyn CredentialDesign>, metrics),
                 )),
                 did_document: None,
+                status_lists: None,
             };
         }
         Issuer::Local(Some(key)) => (key.clone(), "the key of ISSUER_KEY_FILE"),
         Issuer::Local(None) => (IssuerKey::generate(), "a key made at start, which a restart forgets"),
     };
-    let local = Arc::new(LocalIssuer::new(key));
+    let local = Arc::new(LocalIssuer::new(key, status.public_base_url));
     tracing::info!(did = %local.did(), "issuing W3C credentials with the built-in issuer and {whose}");
     let identity: Arc<dyn LearnerIdentity> = metered(Arc::new(UrnLearnerIdentity) as Arc<dyn LearnerIdentity>, metrics);
     let issuance: Arc<dyn CredentialIssuance> = metered(local.clone() as Arc<dyn CredentialIssuance>, metrics);
+    let allocator = Arc::new(StatusAllocator::new(status.store.clone(), STATUS_ENTRIES_PER_RESERVATION));
+    let lists = Arc::new(PublishStatusLists::new(
+        status.store.clone(),
+        local.clone(),
+        Arc::new(SystemClock),
+        status.public_base_url.to_owned(),
+        status.ttl,
+    ));
+    let revocation = StatusListRevocation {
+        repo: status.repo.clone(),
+        standings: status.standings.clone(),
+        lists: Some(lists.clone()),
+    };
     CredentialRoles {
-        issuance: IssuanceRoles { identity, issuance, lookup: None },
-        revocation: metered(Arc::new(RecordedRevocation) as Arc<dyn CredentialRevocation>, metrics),
+        issuance: IssuanceRoles { identity, issuance, lookup: None, status: Some(allocator) },
+        status_lists: Some(lists),
+        revocation: metered(Arc::new(revocation) as Arc<dyn CredentialRevocation>, metrics),
         rendering: None,
         did_document: Some(local.did_document()),
         verification: metered(local as Arc<dyn CredentialVerification>, metrics),
@@ -204,6 +251,11 @@ impl Application {
         if !config.embedded() && config.http.tokens.is_empty() {
             tracing::warn!("the API is unauthenticated: set API_TOKENS or API_TOKENS_FILE (README, Authentication)");
         }
+        if !config.http.tokens.is_empty() && config.http.admin_tokens.is_none() {
+            tracing::warn!(
+                "revoke, suspend and reinstate accept the API's tokens: set ADMIN_TOKENS to keep them to operators"
+            );
+        }
         let stores = stores(&config).await?;
         let (publisher, broker) = publishers::build(&config.publisher, config.embedded()).await?;
         let mut metrics = Metrics::new(stores.gauges);
@@ -214,13 +266,20 @@ impl Application {
         let printer_metrics = Arc::new(PrinterMetrics::registered_in(metrics.registry()));
         let metrics = Arc::new(metrics);
         let clock = Arc::new(SystemClock);
-        let roles = credential_roles(&config, &metrics);
         let listener = certificate_http::bind(&config.http)
             .with_context(|| format!("cannot serve on port {}", config.http.port))?;
         let public_base_url = match &config.public_base_url {
             Some(url) => url.clone(),
             None => format!("http://localhost:{}", listener.local_addr().context("the bound port")?.port()),
         };
+        let status = StatusSettings {
+            store: &stores.status_lists,
+            repo: &stores.repo,
+            standings: &stores.standings,
+            public_base_url: &public_base_url,
+            ttl: config.status_list_ttl,
+        };
+        let roles = credential_roles(&config, &metrics, status);
         let printer = ChromiumPrinter::new(config.chromium.clone(), printer_metrics)
             .context("cannot start the PDF printer's runtime")?;
         let (render, templates) = rendering(
@@ -233,8 +292,21 @@ impl Application {
         let identity = roles.issuance.identity.clone();
         let revocations = Revocations::new(stores.revocations, roles.revocation, clock.clone(), config.relay.clone());
         let (hand_off, handed) = hand_off_for(&config.relay, config.relay_handoff);
-        let read = Arc::new(ReadCertificate::new(stores.repo.clone(), roles.verification));
+        let read = Arc::new(ReadCertificate::new(stores.repo.clone(), roles.verification, stores.standings.clone()));
+        let remote_issuer = matches!(config.issuer, Issuer::Rc(_));
+        let standings = Arc::new(
+            ChangeStanding::new(
+                stores.repo.clone(),
+                stores.standings,
+                clock.clone(),
+                Arc::new(SystemRandomness),
+                metrics.clone(),
+                remote_issuer,
+            )
+            .with_status_lists(roles.status_lists.clone()),
+        );
         let did_document = roles.did_document;
+        let status_lists = roles.status_lists;
         let issue = IssueCertificate::new(stores.repo, roles.issuance, clock.clone())
             .with_claim_lease(config.claim_lease)
             .with_hand_off(hand_off)
@@ -264,6 +336,8 @@ impl Application {
             http_metrics,
             scrape,
             did_document,
+            status_lists,
+            standings,
         };
         let (server, address) = certificate_http::serve(&config.http, listener, state, config.shutdown_grace)
             .with_context(|| format!("cannot serve on port {}", config.http.port))?;

@@ -43,8 +43,10 @@ struct Env {
     #[serde(default = "number::<u64, 25>")]
     shutdown_grace_seconds: u64,
     public_base_url: Option<String>,
-    #[serde(default = "number::<usize, 64>")]
+    #[serde(default = "number::<usize, 32>")]
     render_cache_mib: usize,
+    #[serde(default = "number::<u64, 300>")]
+    status_list_ttl_seconds: u64,
 }
 
 /// A numeric default for serde, written where the field is.
@@ -93,6 +95,9 @@ pub struct Config {
     /// How many bytes of renderings each cache (HTML, PDF) keeps.
     pub render_cache_bytes: usize,
     pub chromium: ChromiumConfig,
+    /// How long a verifier may keep a status list; replicas look for changes
+    /// ten times within it.
+    pub status_list_ttl: Duration,
 }
 
 const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -130,6 +135,7 @@ impl Config {
             shutdown_grace: Duration::from_secs(env.shutdown_grace_seconds),
             public_base_url: env.public_base_url.clone().map(|url| url.trim_end_matches('/').to_owned()),
             render_cache_bytes: env.render_cache_mib * 1024 * 1024,
+            status_list_ttl: Duration::from_secs(env.status_list_ttl_seconds.max(1)),
             chromium: ChromiumConfig::from_vars(vars.clone().into_iter())?,
             revoke_on_reissue: env.revoke_on_reissue.unwrap_or(true),
             issuer: issuer(&env, UpstreamConfig::from_vars(vars.clone().into_iter())?)?,

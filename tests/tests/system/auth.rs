@@ -23,7 +23,8 @@ async fn documented_operations(app: &TestApp) -> Vec<(String, String, bool)> {
         let concrete = path
             .replace("{userId}", &uuid::Uuid::new_v4().to_string())
             .replace("{courseId}", "do_1")
-            .replace("{certificateId}", "did:upai:cert-unknown");
+            .replace("{certificateId}", "did:upai:cert-unknown")
+            .replace("{listId}", "1-revocation");
         for (method, operation) in item.as_object().unwrap() {
             let secured = operation["security"].as_array().is_some_and(|schemes| !schemes.is_empty());
             operations.push((method.to_uppercase(), concrete.clone(), secured));
@@ -58,10 +59,11 @@ async fn with_tokens_every_documented_certificate_route_needs_one_and_only_the_o
     }
     open.sort();
     let verify = ["/certificate/did:upai:cert-unknown/verify", "/v1/tracking/certificate/did:upai:cert-unknown/verify"];
-    let operational = ["/.well-known/did.json", "/health/live", "/health/ready", "/metrics", "/openapi.json"];
+    let operational =
+        ["/.well-known/did.json", "/health/live", "/health/ready", "/metrics", "/openapi.json", "/status/1-revocation"];
     let mut expected = [&operational[..], &verify[..]].concat();
     expected.sort();
-    assert_eq!(open, expected, "the QR code's verify route is open too");
+    assert_eq!(open, expected, "the QR code's verify route and the status lists are open too");
 }
 
 #[tokio::test(flavor = "multi_thread")]

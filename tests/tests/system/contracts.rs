@@ -9,12 +9,13 @@ use std::time::Duration;
 
 use certificate_credential_service::{HttpCredentialIssuer, UpstreamConfig};
 use certificate_domain::contract::{
-    check_credential_issuance, check_credential_verification, check_every_credential_role, check_publisher,
-    check_unreachable_publisher,
+    check_credential_issuance, check_credential_revocation, check_credential_verification, check_every_credential_role,
+    check_publisher, check_unreachable_publisher,
 };
 use certificate_domain::ports::{CredentialIssuance, CredentialVerification};
+use certificate_domain::StatusListRevocation;
 use certificate_kafka_rust::{KafkaRustConfig, KafkaRustPublisher};
-use certificate_local_issuer::{IssuerKey, LocalIssuer, RecordedRevocation};
+use certificate_local_issuer::{IssuerKey, LocalIssuer};
 use certificate_memory::embedded::InMemoryStore;
 use certificate_metrics::{MeteredIssuer, MeteredPublisher, Metrics};
 use certificate_rdkafka::{RdKafkaConfig, RdKafkaPublisher, EVENT_ID_HEADER};
@@ -105,11 +106,14 @@ async fn the_metered_http_issuer_keeps_the_contract_of_every_credential_role_aga
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_metered_local_issuer_keeps_the_contracts_of_its_roles() {
-    let local = Arc::new(LocalIssuer::new(IssuerKey::generate()));
+    let local = Arc::new(LocalIssuer::new(IssuerKey::generate(), "http://localhost:3000"));
     let issuance = MeteredIssuer::new(local.clone() as Arc<dyn CredentialIssuance>, metrics());
     let verification = MeteredIssuer::new(local as Arc<dyn CredentialVerification>, metrics());
     check_credential_issuance(&issuance).await;
-    check_credential_verification(&issuance, &verification, &RecordedRevocation).await;
+    let store = Arc::new(InMemoryStore::new());
+    let revocation = StatusListRevocation { repo: store.clone(), standings: store, lists: None };
+    check_credential_revocation(&issuance, &revocation).await;
+    check_credential_verification(&issuance, &verification, &revocation).await;
 }
 
 /// kafka-rust speaks only protocol v0, which tansu rejects (see kafka_rust.rs).

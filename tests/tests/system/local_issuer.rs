@@ -6,11 +6,10 @@
 //! credential from a tampered, foreign, expired or revoked one. A key file
 //! that is missing, unreadable or malformed stops the binary at start.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use certificate_system_tests::{contract_body, with, Stack, TestApp, KAFKA_BROKERS};
+use certificate_system_tests::{contract_body, independently_verified, with, Stack, TestApp, KAFKA_BROKERS};
 use serde_json::{json, Value};
 
 /// A multibase (base58btc) Ed25519 seed: a test key, signing nothing real.
@@ -25,22 +24,6 @@ fn key_file(name: &str, contents: &str) -> PathBuf {
 fn local_env(stack: &Stack, key: &Path) -> Vec<(String, String)> {
     let key = key.to_str().unwrap();
     with(stack.env(KAFKA_BROKERS), &[("CREDENTIAL_ISSUER", "local"), ("ISSUER_KEY_FILE", key)])
-}
-
-/// Digital Bazaar's verdict on a credential: (verified, what it printed).
-fn independently_verified(credential: &Value) -> (bool, String) {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("verifier/verify.mjs");
-    let mut child = Command::new("node")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node runs (make deps installs the verifier)");
-    child.stdin.take().unwrap().write_all(credential.to_string().as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    let printed = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    (output.status.success() && printed.contains("\"verified\":true"), printed)
 }
 
 async fn verdict(app: &TestApp, certificate_id: &str) -> Value {
@@ -67,13 +50,13 @@ async fn an_issued_credential_verifies_with_digital_bazaars_verifier_and_a_chang
     let credential = issued.body["data"]["credential"].clone();
     assert_eq!(credential["proof"]["cryptosuite"], "eddsa-jcs-2022");
 
-    let (verified, printed) = independently_verified(&credential);
-    assert!(verified, "Digital Bazaar's verifier refused it: {printed}");
+    let judged = independently_verified(&credential);
+    assert!(judged.verified, "Digital Bazaar's verifier refused it: {}", judged.printed);
     let mut changed = credential.clone();
     let name = changed["credentialSubject"]["lastName"].as_str().unwrap().to_owned();
     changed["credentialSubject"]["lastName"] = json!(format!("{name}x"));
-    let (verified, printed) = independently_verified(&changed);
-    assert!(!verified, "a changed subject still verified: {printed}");
+    let judged = independently_verified(&changed);
+    assert!(!judged.verified, "a changed subject still verified: {}", judged.printed);
 
     let did_document = app.get("/.well-known/did.json").await;
     assert_eq!(did_document.status, 200);
@@ -142,6 +125,6 @@ async fn a_pkcs8_pem_key_signs_as_well() {
     let app = TestApp::spawn(local_env(&stack, &key_file("pem", &String::from_utf8_lossy(&pem.stdout)))).await;
     let issued = app.issue(&lasting(contract_body())).await;
     assert_eq!(issued.status, 200, "{}", issued.body);
-    let (verified, printed) = independently_verified(&issued.body["data"]["credential"]);
-    assert!(verified, "{printed}");
+    let judged = independently_verified(&issued.body["data"]["credential"]);
+    assert!(judged.verified, "{}", judged.printed);
 }

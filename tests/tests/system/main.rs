@@ -16,4 +16,6 @@ mod openapi;
 mod reliability;
 mod render_routes;
 mod rendering;
+mod standings;
+mod status_lists;
 mod verify;

@@ -9,6 +9,7 @@ use crate::ports::{
     CredentialIssuance, CredentialRequest, CredentialRevocation, CredentialVerification, IssuedCredential,
     IssuedLookup, LearnerIdentity, RecordedCredential, VerdictStatus,
 };
+use crate::StatusSlot;
 
 /// A learner is named, and named by something.
 pub async fn check_learner_identity(identity: &dyn LearnerIdentity) {
@@ -23,11 +24,17 @@ async fn issued(issuance: &dyn CredentialIssuance, issuance_id: Uuid) -> IssuedC
         request: &request,
         issued_on: "May 2026".into(),
         issuance_id,
+        status: Some(CONTRACT_SLOT),
     };
     issuance.issue(issue).await.expect("an issued credential")
 }
 
-/// Each issuance is a new credential whose id is the certificate id.
+/// The status list entry every issuance of the contract is given.
+const CONTRACT_SLOT: StatusSlot = StatusSlot { list: 3, index: 4711 };
+
+/// Each issuance is a new credential whose id is the certificate id; an
+/// issuer that publishes status lists names the entry it was given, in one
+/// entry per purpose.
 pub async fn check_credential_issuance(issuance: &dyn CredentialIssuance) {
     let issuance_id = Uuid::new_v4();
     let first = issued(issuance, issuance_id).await;
@@ -36,6 +43,15 @@ pub async fn check_credential_issuance(issuance: &dyn CredentialIssuance) {
         first.certificate_id.as_str(),
         "the credential's id is the certificate id"
     );
+    if !first.status.is_empty() {
+        let purposes: Vec<_> = first.status.iter().map(|entry| entry.purpose.as_deref()).collect();
+        assert_eq!(purposes, [Some("revocation"), Some("suspension")], "one entry per purpose");
+        for entry in &first.status {
+            assert_eq!(entry.list_index.as_deref(), Some("4711"), "the index it was given");
+            let list = entry.list_credential.as_deref().unwrap_or_default();
+            assert!(list.ends_with(&format!("/status/3-{}", entry.purpose.as_deref().unwrap())), "{list}");
+        }
+    }
     let again = issued(issuance, issuance_id).await;
     assert_ne!(again.certificate_id, first.certificate_id, "each issuance is a new credential");
 }
@@ -68,7 +84,7 @@ pub async fn check_credential_verification(
     revocation: &dyn CredentialRevocation,
 ) {
     let credential = issued(issuance, Uuid::new_v4()).await;
-    let recorded = |revoked| RecordedCredential { credential: credential.clone(), revoked };
+    let recorded = |revoked| RecordedCredential { credential: credential.clone(), revoked, suspended: false };
     let status = async |revoked| {
         let verdict = verification.verify(&credential.certificate_id, Some(&recorded(revoked))).await.unwrap();
         verdict.expect("an issued credential is known").status

@@ -44,9 +44,9 @@ async fn a_credential_is_found_by_its_id_and_a_superseded_one_as_revoked(store: 
     let token = acquire(store, claim_request(learner, "course-a", true, LEASE)).await;
     let second = issue(store, token, learner, "course-a").await;
     let current = store.find_credential(&second.certificate_id).await.unwrap();
-    assert_eq!(current, Some(RecordedCredential { credential: second, revoked: false }));
+    assert_eq!(current, Some(RecordedCredential { credential: second, revoked: false, suspended: false }));
     let superseded = store.find_credential(&first.certificate_id).await.unwrap();
-    assert_eq!(superseded, Some(RecordedCredential { credential: first, revoked: true }));
+    assert_eq!(superseded, Some(RecordedCredential { credential: first, revoked: true, suspended: false }));
     assert_eq!(store.find_credential("did:test:unknown").await.unwrap(), None);
 }
 

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::{parse_iso8601, IssueRequest};
+use crate::{parse_iso8601, IssueRequest, StatusSlot};
 
 /// What the credential service needs to issue the learner's credential.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +19,8 @@ pub struct CredentialRequest<'a> {
     /// Sent along as the tag `issuance:<id>`, so that a credential whose
     /// answer was lost can be found again.
     pub issuance_id: Uuid,
+    /// The credential's entry in the issuer's status lists, when it publishes them.
+    pub status: Option<StatusSlot>,
 }
 
 /// The tag an issuance's credentials carry at the credential service.
@@ -136,12 +138,13 @@ fn status_entry(entry: &Value) -> StatusEntry {
     }
 }
 
-/// A credential as this service recorded it, and whether a re-issue
-/// superseded it.
+/// A credential as this service recorded it, and its standing: revoked (a
+/// re-issue superseded it, or an operator revoked it) or suspended.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordedCredential {
     pub credential: IssuedCredential,
     pub revoked: bool,
+    pub suspended: bool,
 }
 
 /// What a verifier found about a credential.
@@ -156,6 +159,8 @@ pub struct Verdict {
 pub enum VerdictStatus {
     Issued,
     Revoked,
+    /// Suspended by an operator, until reinstated.
+    Suspended,
     Expired,
     /// Not signed by this issuer, or not over this very credential.
     Invalid,
@@ -169,6 +174,7 @@ impl VerdictStatus {
         match self {
             VerdictStatus::Issued => "ISSUED",
             VerdictStatus::Revoked => "REVOKED",
+            VerdictStatus::Suspended => "SUSPENDED",
             VerdictStatus::Expired => "EXPIRED",
             VerdictStatus::Invalid => "INVALID",
             VerdictStatus::Other(name) => name,
@@ -179,6 +185,7 @@ impl VerdictStatus {
         match name {
             "ISSUED" => VerdictStatus::Issued,
             "REVOKED" => VerdictStatus::Revoked,
+            "SUSPENDED" => VerdictStatus::Suspended,
             "EXPIRED" => VerdictStatus::Expired,
             "INVALID" => VerdictStatus::Invalid,
             other => VerdictStatus::Other(other.to_owned()),

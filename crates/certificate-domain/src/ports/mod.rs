@@ -39,6 +39,9 @@ mod randomness;
 mod rendering;
 mod repo;
 mod revocation;
+mod standing;
+mod status_list;
+mod status_list_signing;
 mod templates;
 mod upstream;
 mod verification;
@@ -68,6 +71,12 @@ pub use repo::{
     RepoError,
 };
 pub use revocation::{PendingRevocation, RevocationQueue, RevocationQueueError};
+pub use standing::{CertificateStandings, Standing, StandingChange, StandingError, StandingRecord};
+pub use status_list::{
+    NotAListId, ReservedRange, StatusListError, StatusListId, StatusListStore, StatusPurpose, StoredBits,
+    STATUS_LIST_SIZE,
+};
+pub use status_list_signing::StatusListSigning;
 pub use templates::{StoredSchema, StoredTemplate, TemplateStore, TemplateStoreError, SCHEMA_VERSION, TEMPLATE_KIND};
 pub use upstream::{is_gateway_status, Upstream, UpstreamError};
 pub use verification::CredentialVerification;

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::OutboxStatus;
+use super::{OutboxStatus, Standing};
 
 /// How an issue request ended, as the metrics count it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -44,9 +44,12 @@ pub trait GaugeSource: Send + Sync + 'static {
     async fn gauges(&self) -> Result<OutboxStatus, GaugeError>;
 }
 
-/// Counts what the domain does (how issuances ended). What the adapters
+/// Counts what the domain does (how issuances ended, which standings changed). What the adapters
 /// do (HTTP requests served, a pool's connections) each adapter counts
 /// itself; certificate-metrics puts them together.
 pub trait Observer: Send + Sync + 'static {
     fn issuance_ended(&self, outcome: IssuanceOutcome);
+    /// A certificate's standing changed to `to` (a change asked again, to
+    /// the standing it has, is none).
+    fn standing_changed(&self, to: Standing);
 }

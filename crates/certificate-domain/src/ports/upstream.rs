@@ -11,6 +11,9 @@ pub enum Upstream {
     Credential,
     /// Sunbird RC's credential-schema service (templates, schemas).
     Schema,
+    /// The built-in issuer's status lists, in this service's database: what
+    /// its revocation of a superseded credential writes to.
+    StatusLists,
 }
 
 impl fmt::Display for Upstream {
@@ -19,6 +22,7 @@ impl fmt::Display for Upstream {
             Upstream::Identity => "identity service",
             Upstream::Credential => "credential service",
             Upstream::Schema => "credential-schema service",
+            Upstream::StatusLists => "status list store",
         })
     }
 }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use actix_web::{test, App};
 use certificate_domain::ports::{SystemClock, SystemRandomness};
 use certificate_domain::{
-    HtmlSource, IssuanceRoles, IssueCertificate, LocalRendering, ManageTemplates, ReadCertificate, RenderCertificate,
-    TemplateKeeper,
+    ChangeStanding, HtmlSource, IssuanceRoles, IssueCertificate, LocalRendering, ManageTemplates, ReadCertificate,
+    RenderCertificate, TemplateKeeper,
 };
 use certificate_http::{configure, AppState, HttpMetrics, Scraped};
 use certificate_memory::doubles::{FakeCredentialIssuer, FakePrinter, PlainRenderer, RecordingObserver};
@@ -29,17 +29,28 @@ pub fn state() -> AppState {
         clock: Arc::new(SystemClock),
         ids: Arc::new(SystemRandomness),
     };
+    let observer = Arc::new(RecordingObserver::default());
+    let standings = ChangeStanding::new(
+        store.clone(),
+        store.clone(),
+        Arc::new(SystemClock),
+        Arc::new(SystemRandomness),
+        observer.clone(),
+        false,
+    );
     AppState {
         issue: Arc::new(issue),
-        read: Arc::new(ReadCertificate::new(store, issuer.clone())),
+        read: Arc::new(ReadCertificate::new(store.clone(), issuer.clone(), store)),
         render: Arc::new(RenderCertificate::new(source, Arc::new(FakePrinter::default()), 1 << 20)),
         templates: Arc::new(ManageTemplates::new(keeper)),
         identity: issuer,
         dependencies: Vec::new(),
-        observer: Arc::new(RecordingObserver::default()),
+        observer,
         http_metrics: Arc::new(HttpMetrics::registered_in(&mut Registry::default())),
         scrape: Arc::new(|| Box::pin(async { Scraped { content_type: "text/plain", body: String::new() } })),
         did_document: None,
+        status_lists: None,
+        standings: Arc::new(standings),
     }
 }
 

@@ -1,0 +1,54 @@
+//! `GET /status/{listId}`: the built-in issuer's Bitstring Status Lists,
+//! open like the DID document (a verifier holding a credential fetches the
+//! list it names). A list is answered from memory with a strong `ETag`;
+//! `If-None-Match` with it is a 304; `Cache-Control` lets any cache keep it
+//! for the list's ttl (a list names no learner).
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use certificate_domain::ports::{RepoError, StatusListId};
+
+use crate::rendering::not_modified;
+use crate::schemas;
+use crate::{ApiError, AppState};
+
+/// The media type of a VC 2.0 credential (W3C VC Data Model 2.0, section C.1).
+const VC_MEDIA_TYPE: &str = "application/vc+ld+json";
+
+#[utoipa::path(
+    get,
+    path = "/status/{listId}",
+    tag = "certificates",
+    operation_id = "status_list",
+    params(
+        ("listId" = String, Path, description = "<number>-revocation or <number>-suspension, as a credential's credentialStatus names it"),
+        ("If-None-Match" = Option<String>, Header, description = "An ETag of an earlier answer: 304 while the list is unchanged"),
+    ),
+    responses(
+        (status = 200, description = "The BitstringStatusListCredential (W3C Bitstring Status List v1.0), signed by the issuer (eddsa-jcs-2022)",
+         content_type = "application/vc+ld+json", body = Object,
+         headers(("ETag" = String, description = "Of this version of the list"),
+                 ("Cache-Control" = String, description = "public, max-age = the list's ttl"))),
+        (status = 304, description = "The list named by If-None-Match is unchanged"),
+        (status = 404, description = "No such list (or Sunbird RC issues the credentials: it publishes none)", body = schemas::Error),
+        (status = 503, description = "The database is unavailable", body = schemas::Error),
+    )
+)]
+pub(crate) async fn status_list(
+    state: web::Data<AppState>,
+    http: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let lists = state.status_lists.as_ref().ok_or(ApiError::NotFound)?;
+    let id: StatusListId = path.parse().map_err(|_| ApiError::NotFound)?;
+    let answer = lists.list(id).await.map_err(|error| ApiError::StatusList(RepoError::from(error)))?;
+    let answer = answer.ok_or(ApiError::NotFound)?;
+    let cache = format!("public, max-age={}", lists.ttl().as_secs());
+    let unchanged = not_modified(&http, &answer);
+    let mut response = if unchanged { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+    response.insert_header((header::ETAG, answer.etag.as_str())).insert_header((header::CACHE_CONTROL, cache));
+    if unchanged {
+        return Ok(response.finish());
+    }
+    Ok(response.content_type(VC_MEDIA_TYPE).body(answer.body.clone()))
+}
