@@ -8,7 +8,9 @@
 
 use std::time::{Duration, Instant};
 
-use certificate_system_tests::{consume, contract_body, independently_verified, with, Stack, TestApp, KAFKA_BROKERS};
+use certificate_system_tests::{
+    consume, contract_body, independently_verified, with, PrivateBroker, Stack, TestApp, KAFKA_BROKERS,
+};
 use serde_json::{json, Value};
 
 const SEED: &str = "z2rUunsq5fxGSjaHbUgj8cQbx4cR8DbPNrdcHwhG1yzJL";
@@ -156,7 +158,8 @@ async fn bad_requests_get_a_clear_answer() {
 async fn a_second_replica_serves_the_change_within_the_ttl() {
     let stack = Stack::new().await;
     let env = local_env(&stack, &[("STATUS_LIST_TTL_SECONDS", "2")]);
-    let (one, other) = (TestApp::spawn(env.clone()).await, TestApp::spawn(env).await);
+    // Two processes of the real binary: nothing shared but the database.
+    let (one, other) = (TestApp::process(env.clone()).await, TestApp::process(env).await);
     let credential = issue(&one, &lasting()).await;
     let list_url = credential["credentialStatus"][0]["statusListCredential"].as_str().unwrap();
     let path = &list_url[list_url.find("/status/").unwrap()..];
@@ -223,4 +226,58 @@ async fn with_sunbird_rc_a_revocation_is_sent_to_it_and_suspension_is_refused() 
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(verdict(&app, &id).await, "REVOKED");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broker_outage_delays_the_status_event_and_loses_nothing() {
+    let stack = Stack::new().await;
+    let broker = PrivateBroker::start();
+    let brokers = broker.brokers();
+    let extra = [
+        ("KAFKA_BROKERS", brokers.as_str()),
+        ("KAFKA_DELIVERY_TIMEOUT_MS", "1000"),
+        ("OUTBOX_BASE_BACKOFF_MS", "200"),
+        ("OUTBOX_MAX_BACKOFF_MS", "500"),
+    ];
+    let app = TestApp::spawn(local_env(&stack, &extra)).await;
+    assert!(app.wait_for_log("created the Kafka topic", Duration::from_secs(20)).await);
+    let credential = issue(&app, &lasting()).await;
+    let issued = consume(&brokers, &stack.topic, 1, Duration::from_millis(500), Duration::from_secs(20));
+    assert_eq!(issued.len(), 1, "the issue event went out first");
+
+    broker.proxy.cut();
+    let (status, answer) =
+        operate(&app, credential["id"].as_str().unwrap(), "revoke", json!({"reason": "fraud"})).await;
+    assert_eq!(status, 200, "a revocation needs no broker: {answer}");
+    assert_eq!(bits(&credential)["revocation"], true, "the list says so at once");
+    assert!(app.wait_for_log("Failed to publish", Duration::from_secs(20)).await, "the event waited for the broker");
+    broker.proxy.restore();
+
+    let records = consume(&brokers, &stack.topic, 2, Duration::from_secs(1), Duration::from_secs(30));
+    let kinds: Vec<&str> = records.iter().map(|r| r.value["data"]["eventType"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["CERTIFICATE_ISSUED", "CERTIFICATE_REVOKED"], "delayed, not lost, not doubled");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoke_racing_a_reissue_leaves_the_old_credential_revoked_and_the_new_one_active() {
+    let stack = Stack::new().await;
+    let app = TestApp::spawn(local_env(&stack, &[("OUTBOX_POLL_INTERVAL_MS", "50")])).await;
+    for _ in 0..5 {
+        let body = lasting();
+        let old = issue(&app, &body).await;
+        let old_id = old["id"].as_str().unwrap().to_owned();
+        let mut again = body.clone();
+        again["reissue"] = json!(true);
+        let (revoked, reissued) =
+            tokio::join!(operate(&app, &old_id, "revoke", json!({"reason": "fraud"})), issue(&app, &again));
+        assert_eq!(revoked.0, 200, "{}", revoked.1);
+        let started = Instant::now();
+        while bits(&old)["revocation"] != true {
+            assert!(started.elapsed() < Duration::from_secs(10), "the old credential's bit was never set");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(verdict(&app, &old_id).await, "REVOKED");
+        assert_eq!(bits(&reissued), json!({"revocation": false, "suspension": false}), "the new one is active");
+        assert_eq!(verdict(&app, reissued["id"].as_str().unwrap()).await, "ISSUED");
+    }
 }
