@@ -4,7 +4,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 NEXTEST_ARGS ?=
 
-.PHONY: run test deps build up down events bench bench-render bench-status fmt lint
+.PHONY: run test deps build up down events bench bench-render bench-status soak fmt lint
 
 ## run: the service in embedded mode (no Postgres, no Kafka) on port 3000
 run:
@@ -45,6 +45,12 @@ bench: deps
 	python3 bench/run.py
 	python3 bench/render.py
 	python3 bench/status.py
+
+## soak: SOAK_SECONDS (600) of load and random faults (SOAK_SEED) on two release replicas; appends to RELIABILITY.md
+soak: deps
+	@echo "soak: building the release binaries (several minutes on a fresh checkout)"
+	cargo build --release --quiet -p certificate-service -p certificate-system-tests --bin certificate-service --bin soak
+	CERTIFICATE_SERVICE_BIN=target/release/certificate-service SOAK_REPORT=RELIABILITY.md target/release/soak
 
 ## bench-status: issuance with the built-in issuer (before/after with BENCH_BEFORE_BINARY), revocations, GET /status
 bench-status: deps

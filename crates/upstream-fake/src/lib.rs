@@ -233,6 +233,30 @@ impl FakeUpstreams {
         issued.iter().filter(of).map(|stored| (stored.id().to_owned(), stored.revoked)).collect()
     }
 
+    /// What the credential service holds for this learner and course, oldest
+    /// first: each credential's id, tags and whether it was revoked (for a
+    /// report of what went wrong).
+    pub fn issued_to(&self, user_id: &str, course_id: &str) -> Vec<Value> {
+        let issued = self.state.issued.lock().unwrap();
+        let of = |stored: &&Stored| {
+            let subject = &stored.credential["credentialSubject"];
+            subject["userId"] == user_id && subject["courseId"] == course_id
+        };
+        issued.iter().filter(of).map(|s| json!({"id": s.id(), "tags": s.tags, "revoked": s.revoked})).collect()
+    }
+
+    /// How many credentials not revoked each (userId, courseId) has, for
+    /// every learner and course issued to.
+    pub fn live_credentials(&self) -> std::collections::HashMap<(String, String), usize> {
+        let mut live = std::collections::HashMap::new();
+        for stored in self.state.issued.lock().unwrap().iter() {
+            let subject = &stored.credential["credentialSubject"];
+            let text = |field: &str| subject[field].as_str().unwrap_or_default().to_owned();
+            *live.entry((text("userId"), text("courseId"))).or_insert(0) += usize::from(!stored.revoked);
+        }
+        live
+    }
+
     /// Credentials issued under each issuance tag (`issuance:<uuid>`), by tag.
     pub fn credentials_per_tag(&self) -> std::collections::HashMap<String, usize> {
         let mut counts = std::collections::HashMap::new();
