@@ -528,7 +528,12 @@ async fn main() -> std::process::ExitCode {
     let env = with(
         stack.env(&brokers),
         &[
-            ("CLAIM_LEASE_MS", "3000"),
+            // Longer than an issuance's upstream calls can take (identity,
+            // credential and a lookup, 2 s each at most), as the default (30 s)
+            // is: a claim that expires under a live request lets a second
+            // request issue under the same issuance id (the first 10-minute
+            // runs had 3 s and found exactly that, RELIABILITY.md).
+            ("CLAIM_LEASE_MS", "10000"),
             ("DB_TIMEOUT_MS", "1000"),
             ("KAFKA_DELIVERY_TIMEOUT_MS", "2000"),
             ("OUTBOX_BASE_BACKOFF_MS", "200"),
