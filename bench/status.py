@@ -24,28 +24,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run as bench  # noqa: E402  (the helpers of bench/run.py)
+from render import start_service  # noqa: E402  (the built-in issuer's service, as bench/render.py starts it)
 
 ROOT = bench.ROOT
 STATE = bench.STATE
 PORT = bench.SERVICE_PORT
-SEED = "z2rUunsq5fxGSjaHbUgj8cQbx4cR8DbPNrdcHwhG1yzJL"
 ISSUE_S = int(os.environ.get("BENCH_STATUS_ISSUE_S", "20"))
 LIST_S = int(os.environ.get("BENCH_STATUS_LIST_S", "10"))
 REVOCATIONS = int(os.environ.get("BENCH_REVOCATIONS", "2000"))
 BEFORE = os.environ.get("BENCH_BEFORE_BINARY")
 log = bench.log
-
-
-def start_service(binary):
-    key = STATE / "status-issuer.key"
-    key.write_text(SEED)
-    env = dict(os.environ, DATABASE_URL=f"{bench.ADMIN_URL}/{bench.DATABASE}", CREDENTIAL_ISSUER="local",
-               ISSUER_KEY_FILE=str(key), kafkaEnabled="false", PORT=str(PORT), LOG_FORMAT="json",
-               RUST_LOG=bench.RUST_LOG)
-    process = subprocess.Popen([str(binary)], env=env, stdout=open(STATE / "status-service.log", "a"),
-                               stderr=subprocess.STDOUT)
-    bench.wait_for(lambda: bench.http_status(f"http://127.0.0.1:{PORT}/health/ready") == 200, 60, "ready")
-    return process
 
 
 def stop(process):

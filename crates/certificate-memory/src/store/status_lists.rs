@@ -83,14 +83,12 @@ impl StatusListStore for InMemoryStore {
 
 impl super::State {
     fn status_list(&self, list: u32) -> Option<&StatusListRow> {
-        self.status_lists.get(usize::try_from(list).ok()?.checked_sub(1)?)
+        self.status_lists.get(list_position(list)?)
     }
 
     /// Sets or clears one bit; a change moves the list's version on.
     pub(super) fn set_bit(&mut self, slot: StatusSlot, purpose: StatusPurpose, set: bool, at: DateTime<Utc>) {
-        let Some(row) =
-            usize::try_from(slot.list).ok().and_then(|n| n.checked_sub(1)).and_then(|i| self.status_lists.get_mut(i))
-        else {
+        let Some(row) = list_position(slot.list).and_then(|position| self.status_lists.get_mut(position)) else {
             return;
         };
         let bits = row.bits_mut(purpose);
@@ -100,4 +98,9 @@ impl super::State {
             row.changed_at = at;
         }
     }
+}
+
+/// Where list `list` (numbered from 1) is in the store's vector.
+fn list_position(list: u32) -> Option<usize> {
+    usize::try_from(list).ok()?.checked_sub(1)
 }
