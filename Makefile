@@ -19,10 +19,12 @@ deps:
 build:
 	cargo build --workspace --all-targets
 
-## test: deps, the lint (rustfmt, clippy -D warnings), then every test against real Postgres, tansu and the upstream fakes
+## test: deps, the lint (rustfmt, clippy -D warnings), then every test against real Postgres, tansu and the upstream fakes, then a 60 s soak
 test: deps lint build
 	deploy/local/tansu.sh start
 	status=0; cargo nextest run --workspace --no-fail-fast $(NEXTEST_ARGS) || status=$$?; \
+	echo "test: a 60 s soak (seed 17: SIGTERM, SIGKILL, Postgres restart, broker cut, late credential answers) on the debug binary"; \
+	SOAK_SECONDS=60 SOAK_SEED=17 CERTIFICATE_SERVICE_BIN=target/debug/certificate-service target/debug/soak || status=$$?; \
 	if [ -n "$$KAFKA_V0_BROKERS" ]; then \
 	  cargo nextest run -p certificate-system-tests --run-ignored only -E 'test(kafka_v0)' || status=$$?; \
 	fi; \

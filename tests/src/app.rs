@@ -187,7 +187,7 @@ impl TestApp {
             let logs = logs.clone();
             std::thread::spawn(move || {
                 for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    logs.lock().unwrap().push(line);
+                    keep_line(&mut logs.lock().unwrap(), line);
                 }
             });
         }
@@ -377,6 +377,19 @@ fn http_request(
         builder = builder.header(name, value);
     }
     builder
+}
+
+/// How many lines of a process's log are kept: a test reads a few hundred;
+/// a soak's replica logs millions, which would fill the memory.
+const KEPT_LOG_LINES: usize = 100_000;
+
+/// Keeps `line`, forgetting the oldest half once the log is full (the first
+/// lines, which name the port, are read long before).
+fn keep_line(lines: &mut Vec<String>, line: String) {
+    if lines.len() >= KEPT_LOG_LINES {
+        lines.drain(..KEPT_LOG_LINES / 2);
+    }
+    lines.push(line);
 }
 
 fn listening_port(line: &str) -> Option<u16> {

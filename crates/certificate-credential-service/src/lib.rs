@@ -117,6 +117,20 @@ impl UpstreamConfig {
     }
 }
 
+impl UpstreamConfig {
+    /// The longest one credential issue call can take: the attempts that
+    /// could not connect (the only ones retried) with their pauses, then a
+    /// whole call.
+    pub fn longest_issue_call(&self) -> Duration {
+        (1..=self.retries).map(|attempt| self.connect_timeout + retry_pause(attempt)).sum::<Duration>() + self.timeout
+    }
+}
+
+/// The pause before retry `attempt` (1, 2, ...).
+fn retry_pause(attempt: u32) -> Duration {
+    Duration::from_millis(50 << attempt)
+}
+
 pub struct HttpCredentialIssuer {
     transport: Transport,
     config: Arc<UpstreamConfig>,
@@ -172,7 +186,7 @@ impl HttpCredentialIssuer {
                 Err(error) if attempt < self.config.retries && retryable(issues, &error) => {
                     attempt += 1;
                     tracing::warn!(%error, attempt, "retrying the {upstream}");
-                    tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
+                    tokio::time::sleep(retry_pause(attempt)).await;
                 }
                 other => return other,
             }

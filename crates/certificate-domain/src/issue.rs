@@ -10,6 +10,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::time::Instant;
 use uuid::Uuid;
 
 use crate::ports::{
@@ -52,6 +53,11 @@ pub enum IssueError {
     InFlight,
     #[error("this Idempotency-Key was already used with a different request")]
     KeyReused,
+    /// The upstreams took so long that the claim's lease could run out
+    /// before the credential call answered; the call was not sent, since a
+    /// request that took the claim over could issue a second credential.
+    #[error("the upstream services were too slow to issue within the issuance's claim; nothing was issued")]
+    LeaseSpent,
     #[error(transparent)]
     Upstream(#[from] UpstreamError),
     #[error(transparent)]
@@ -64,7 +70,7 @@ impl IssueError {
         match self {
             IssueError::InFlight | IssueError::Repo(RepoError::ClaimLost) => IssuanceOutcome::Conflict,
             IssueError::KeyReused => IssuanceOutcome::KeyReused,
-            IssueError::Upstream(_) => IssuanceOutcome::UpstreamError,
+            IssueError::Upstream(_) | IssueError::LeaseSpent => IssuanceOutcome::UpstreamError,
             IssueError::Repo(_) => IssuanceOutcome::DatabaseError,
         }
     }
@@ -90,8 +96,10 @@ impl IssuanceRoles {
     }
 }
 
-/// How long a claim holds by default: longer than both upstream calls with
-/// their retries, so that a live request never loses its claim.
+/// How long a claim holds by default: longer than the upstream calls of an
+/// issuance usually take, retries included, so that a live request keeps
+/// its claim; slower ones give up before the credential call
+/// (`IssueCertificate::with_issue_call_bound`).
 const DEFAULT_CLAIM_LEASE: Duration = Duration::from_secs(30);
 
 pub struct IssueCertificate {
@@ -104,6 +112,8 @@ pub struct IssueCertificate {
     clock: Arc<dyn Clock>,
     randomness: Arc<dyn Randomness>,
     claim_lease: Duration,
+    /// The longest a credential call can take, retries included.
+    issue_call_bound: Duration,
     hand_off: Option<HandOff>,
     revoke_on_reissue: bool,
 }
@@ -120,6 +130,7 @@ impl IssueCertificate {
             clock,
             randomness: Arc::new(SystemRandomness),
             claim_lease: DEFAULT_CLAIM_LEASE,
+            issue_call_bound: Duration::ZERO,
             hand_off: None,
             revoke_on_reissue: true,
         }
@@ -139,6 +150,14 @@ impl IssueCertificate {
 
     pub fn with_claim_lease(mut self, lease: Duration) -> Self {
         self.claim_lease = lease;
+        self
+    }
+
+    /// How long a credential call can take at most (zero, the default, for
+    /// an issuer in process): an issuance whose claim has less lease left
+    /// than this gives up before the call (`IssueError::LeaseSpent`).
+    pub fn with_issue_call_bound(mut self, bound: Duration) -> Self {
+        self.issue_call_bound = bound;
         self
     }
 
@@ -162,13 +181,16 @@ impl IssueCertificate {
             lease: self.claim_lease,
             new_issuance_id: self.randomness.new_id(),
         };
+        // Taken before the claim is asked for, so that it never ends later
+        // than the lease the repository counts.
+        let lease_ends = Instant::now() + self.claim_lease;
         let acquired = match self.repo.claim(claim).await? {
             Claim::Acquired(acquired) => acquired,
             Claim::AlreadyIssued(credential) => return Ok(IssueOutcome { credential: *credential, replayed: true }),
             Claim::InFlight => return Err(IssueError::InFlight),
             Claim::KeyReused => return Err(IssueError::KeyReused),
         };
-        let credential = match self.obtain_credential(&acquired, request).await {
+        let credential = match self.obtain_credential(&acquired, request, lease_ends).await {
             Ok(credential) => credential,
             Err(error) => {
                 let outcome_unknown = matches!(&error, IssueError::Upstream(error)
@@ -193,12 +215,13 @@ impl IssueCertificate {
         &self,
         acquired: &Acquired,
         request: &IssueRequest,
+        lease_ends: Instant,
     ) -> Result<IssuedCredential, IssueError> {
         match self.earlier_credential(acquired).await? {
             Some(credential) => Ok(credential),
             None => {
                 let status = self.status_slot().await?;
-                Ok(self.issue_credential(acquired.issuance_id, request, status).await?)
+                self.issue_credential(acquired.issuance_id, request, status, lease_ends).await
             }
         }
     }
@@ -254,17 +277,22 @@ impl IssueCertificate {
         issuance_id: Uuid,
         request: &IssueRequest,
         status: Option<StatusSlot>,
-    ) -> Result<IssuedCredential, UpstreamError> {
+        lease_ends: Instant,
+    ) -> Result<IssuedCredential, IssueError> {
         let learner_did = self.identity.learner_did(request.user_id()).await?;
+        if Instant::now() + self.issue_call_bound >= lease_ends {
+            tracing::warn!(%issuance_id, "the claim's lease could end before the credential call answers; not sending it");
+            return Err(IssueError::LeaseSpent);
+        }
         let issued_on = request.issued_on().map_or_else(|| self.clock.now().format("%B %Y").to_string(), str::to_owned);
         let issued = self
             .issuance
             .issue(CredentialRequest { learner_did: &learner_did, request, issued_on, issuance_id, status })
             .await;
-        match issued {
+        Ok(match issued {
             Err(error) if error.worth_looking_up_at_once() => self.look_up_lost_answer(issuance_id, error).await,
             other => other,
-        }
+        }?)
     }
 
     /// The credential of an issue call whose answer was lost, if the

@@ -374,3 +374,43 @@ async fn a_batch_refused_as_invalid_is_sent_again_one_by_one_and_only_the_bad_re
     assert_eq!(w.store.dead_count(), 1);
     assert_eq!(w.store.pending_count(), 0, "the good event was published, not held back");
 }
+
+/// The fake's identity role, answering after `delay`.
+struct SlowIdentity {
+    issuer: Arc<FakeCredentialIssuer>,
+    delay: std::sync::Mutex<Duration>,
+}
+
+#[async_trait::async_trait]
+impl certificate_domain::ports::LearnerIdentity for SlowIdentity {
+    async fn learner_did(&self, user_id: uuid::Uuid) -> Result<String, UpstreamError> {
+        let delay = *self.delay.lock().unwrap();
+        tokio::time::sleep(delay).await;
+        certificate_domain::ports::LearnerIdentity::learner_did(&*self.issuer, user_id).await
+    }
+}
+
+/// The soak's finding (RELIABILITY.md): a request whose claim expired while
+/// it waited on the identity service still sent its credential call, and a
+/// duplicate that had taken the claim over issued too. Now a request that
+/// cannot be sure its claim outlasts the call does not send it.
+#[tokio::test]
+async fn an_issuance_without_lease_left_for_the_credential_call_gives_up_before_it() {
+    let store = Arc::new(InMemoryStore::new());
+    let issuer = Arc::new(FakeCredentialIssuer::new());
+    let identity = Arc::new(SlowIdentity { issuer: issuer.clone(), delay: Duration::from_millis(600).into() });
+    let mut roles = IssuanceRoles::played_by(issuer.clone());
+    roles.identity = identity.clone();
+    let use_case = IssueCertificate::new(store.clone(), roles, Arc::new(SystemClock))
+        .with_claim_lease(Duration::from_secs(1))
+        .with_issue_call_bound(Duration::from_millis(500));
+
+    let error = use_case.issue(&command(json!({}))).await.unwrap_err();
+    assert!(matches!(error, IssueError::LeaseSpent), "{error:?}");
+    assert_eq!(issuer.credentials_issued(), 0, "the credential call was not sent");
+    assert_eq!((store.certificate_count(), store.events().len()), (0, 0));
+
+    *identity.delay.lock().unwrap() = Duration::from_millis(400);
+    use_case.issue(&command(json!({}))).await.expect("with room left for the call, the retry issues");
+    assert_eq!(issuer.credentials_issued(), 1);
+}

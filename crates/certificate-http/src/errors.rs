@@ -258,6 +258,7 @@ fn issue_status(error: &IssueError) -> StatusCode {
         IssueError::InFlight | IssueError::Repo(RepoError::ClaimLost) => StatusCode::CONFLICT,
         IssueError::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
         IssueError::Upstream(error) => upstream_status(error),
+        IssueError::LeaseSpent => StatusCode::GATEWAY_TIMEOUT,
         IssueError::Repo(error) => repo_status(error),
     }
 }

@@ -309,6 +309,7 @@ impl Application {
         let status_lists = roles.status_lists;
         let issue = IssueCertificate::new(stores.repo, roles.issuance, clock.clone())
             .with_claim_lease(config.claim_lease)
+            .with_issue_call_bound(config.issue_call_bound())
             .with_hand_off(hand_off)
             .with_revoke_on_reissue(config.revoke_on_reissue);
         let publisher = Arc::new(MeteredPublisher::new(publisher, metrics.clone()));

@@ -111,7 +111,7 @@ impl Config {
     pub fn from_vars(vars: Vec<(String, String)>) -> Result<Self> {
         let env: Env = envy::from_iter(vars.clone())?;
         let defaults = RelayPolicy::default();
-        Ok(Self {
+        let config = Self {
             http: HttpConfig::from_vars(vars.clone().into_iter())?,
             log_format: match env.log_format.as_deref().unwrap_or("json") {
                 "json" => LogFormat::Json,
@@ -140,7 +140,34 @@ impl Config {
             revoke_on_reissue: env.revoke_on_reissue.unwrap_or(true),
             issuer: issuer(&env, UpstreamConfig::from_vars(vars.clone().into_iter())?)?,
             database: PgConfig::from_vars(vars.into_iter())?,
-        })
+        };
+        config.check_claim_lease()?;
+        Ok(config)
+    }
+
+    /// The longest a credential call can take, retries included (zero for
+    /// the built-in issuer, which answers in process).
+    pub fn issue_call_bound(&self) -> Duration {
+        match &self.issuer {
+            Issuer::Rc(upstream) => upstream.longest_issue_call(),
+            Issuer::Local(_) => Duration::ZERO,
+        }
+    }
+
+    /// A lease no longer than a credential call would fail every issuance
+    /// (each gives up before a call its claim could not outlast).
+    fn check_claim_lease(&self) -> Result<()> {
+        let bound = self.issue_call_bound();
+        if self.claim_lease <= bound {
+            bail!(
+                "CLAIM_LEASE_MS ({} ms) must be longer than a credential issue call can take ({} ms: \
+                 UPSTREAM_RETRIES connect attempts of UPSTREAM_CONNECT_TIMEOUT_MS, then UPSTREAM_TIMEOUT_MS); \
+                 the default, 30000, leaves room for the identity call too",
+                self.claim_lease.as_millis(),
+                bound.as_millis()
+            );
+        }
+        Ok(())
     }
 
     /// Serving with a database needs Sunbird RC or a key of its own (a

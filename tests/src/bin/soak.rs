@@ -71,6 +71,19 @@ struct History {
     /// When each 200 came, for the recovery times.
     successes: Vec<Instant>,
     gave_up: Vec<(String, String)>,
+    /// Verifies of a learner's last answered credential answered 200, and
+    /// those among them that did not say ISSUED.
+    verified: u64,
+    not_issued: Vec<String>,
+}
+
+impl History {
+    /// Counts an answer (0: no answer, the connection failed).
+    fn count(&mut self, status: u16) {
+        if status != 0 {
+            *self.statuses.entry(status).or_default() += 1;
+        }
+    }
 }
 
 struct Fault {
@@ -98,8 +111,12 @@ fn post(agent: &ureq::Agent, port: u16, path: &str, body: &Value, key: Option<&s
     }
 }
 
-fn get(agent: &ureq::Agent, port: u16, path: &str) -> u16 {
-    agent.get(format!("http://127.0.0.1:{port}{path}")).call().map_or(0, |answer| answer.status().as_u16())
+/// (status, body) of one GET; 0 when the connection failed.
+fn get(agent: &ureq::Agent, port: u16, path: &str) -> (u16, Value) {
+    match agent.get(format!("http://127.0.0.1:{port}{path}")).call() {
+        Ok(mut answer) => (answer.status().as_u16(), answer.body_mut().read_json().unwrap_or(Value::Null)),
+        Err(_) => (0, Value::Null),
+    }
 }
 
 fn learner_body(rng: &mut StdRng, hot_course: &str) -> Value {
@@ -132,9 +149,7 @@ fn issue_until_answered(
         };
         let (status, answer) = post(agent, port, "/certificate/issue", body, key);
         let mut history = history.lock().unwrap();
-        if status != 0 {
-            *history.statuses.entry(status).or_default() += 1;
-        }
+        history.count(status);
         if status == 200 {
             let id = answer["data"]["credential"]["id"].as_str().unwrap_or_default().to_owned();
             history.answered.entry(key_of(body)).or_default().push(id);
@@ -185,19 +200,42 @@ fn client(
             let mut body = mine[rng.random_range(0..mine.len())].clone();
             body["reissue"] = json!(true);
             issue_until_answered(&agent, &ports, &mut rng, &history, &body, None);
-        } else if roll < 0.95 {
+        } else if roll < 0.89 {
             let (user, course) = key_of(&mine[rng.random_range(0..mine.len())]);
             if let Some(port) = ports.pick(&mut rng) {
-                let status = get(&agent, port, &format!("/certificate/{user}/{course}"));
-                if status != 0 {
-                    *history.lock().unwrap().statuses.entry(status).or_default() += 1;
-                }
+                let (status, _) = get(&agent, port, &format!("/certificate/{user}/{course}"));
+                history.lock().unwrap().count(status);
             }
+        } else if roll < 0.95 {
+            let learner = key_of(&mine[rng.random_range(0..mine.len())]);
+            verify_last_answered(&agent, &ports, &mut rng, &history, &learner);
         } else if let Some(port) = ports.pick(&mut rng) {
             let (status, _) = post(&agent, port, "/certificate/issue", &json!({"userId": "not-a-uuid"}), None);
-            if status != 0 {
-                *history.lock().unwrap().statuses.entry(status).or_default() += 1;
-            }
+            history.lock().unwrap().count(status);
+        }
+    }
+}
+
+/// Verifies the credential `learner` was last answered: this client's own
+/// learner, so no re-issue of it can be under way.
+fn verify_last_answered(
+    agent: &ureq::Agent,
+    ports: &Ports,
+    rng: &mut StdRng,
+    history: &Mutex<History>,
+    learner: &(String, String),
+) {
+    let last = history.lock().unwrap().answered.get(learner).and_then(|ids| ids.last().cloned());
+    let (Some(id), Some(port)) = (last, ports.pick(rng)) else {
+        return;
+    };
+    let (status, answer) = get(agent, port, &format!("/certificate/{id}/verify"));
+    let mut history = history.lock().unwrap();
+    history.count(status);
+    if status == 200 {
+        history.verified += 1;
+        if answer["data"]["status"] != "ISSUED" {
+            history.not_issued.push(id);
         }
     }
 }
@@ -287,8 +325,12 @@ async fn inject_faults(
     let busy: Arc<Mutex<HashSet<&'static str>>> = Arc::default();
     let faults: Arc<Mutex<Vec<Fault>>> = Arc::default();
     let mut running = Vec::new();
+    let started = Instant::now();
     while Instant::now() + Duration::from_secs(10) < until {
         tokio::time::sleep(Duration::from_millis(rng.random_range(5_000..15_000))).await;
+        if Instant::now() + Duration::from_secs(5) >= until {
+            break; // a fault needs load after it, to measure its recovery
+        }
         let kind = KINDS[rng.random_range(0..KINDS.len())];
         if !busy.lock().unwrap().insert(kind) {
             continue;
@@ -297,6 +339,7 @@ async fn inject_faults(
         let replica = rng.random_range(0..2usize);
         let (fleet, stack, broker, postgres, busy, faults) =
             (fleet.clone(), stack.clone(), broker.clone(), postgres.clone(), busy.clone(), faults.clone());
+        println!("soak: {:>5.1} s: {kind}, {:.1} s", started.elapsed().as_secs_f64(), length.as_secs_f64());
         running.push(tokio::spawn(async move {
             match kind {
                 "SIGKILL of a replica" => fleet.restart(replica, "KILL", length).await,
@@ -456,6 +499,16 @@ async fn check_invariants(stack: &Stack, brokers: &str, history: &History, fleet
         name: "no caller gave up (12 tries with backoff)",
         figure: format!("{} gave up {:?}", history.gave_up.len(), history.gave_up.iter().take(3).collect::<Vec<_>>()),
         held: history.gave_up.is_empty(),
+    });
+    checks.push(Check {
+        name: "every verify of a learner's last answered credential says ISSUED",
+        figure: format!(
+            "{} verified, {} not ISSUED {:?}",
+            history.verified,
+            history.not_issued.len(),
+            history.not_issued.iter().take(3).collect::<Vec<_>>()
+        ),
+        held: history.not_issued.is_empty(),
     });
     let dead = stack.database.count("SELECT count(*) FROM certificate_outbox WHERE dead_at IS NOT NULL").await;
     checks.push(Check { name: "nothing dead-lettered", figure: dead.to_string(), held: dead == 0 });

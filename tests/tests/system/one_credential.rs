@@ -114,7 +114,8 @@ async fn a_gateway_error_before_issuing_fails_the_attempt_and_the_retry_issues_o
 #[tokio::test(flavor = "multi_thread")]
 async fn a_service_killed_after_the_credential_was_made_issues_no_second_one_after_restart() {
     let stack = Stack::new().await;
-    let env = with(stack.env(KAFKA_BROKERS), &[("CLAIM_LEASE_MS", "1500")]);
+    // A lease that short needs credential calls shorter still: one attempt of 1 s.
+    let env = with(stack.env(KAFKA_BROKERS), &[("CLAIM_LEASE_MS", "1500"), ("UPSTREAM_RETRIES", "0")]);
     let mut app = TestApp::process(env.clone()).await;
     let body = contract_body();
     stack.upstreams.set_credentials(Behaviour::IssueThenStall(Duration::from_millis(800)));
@@ -209,4 +210,37 @@ async fn with_revoke_on_reissue_off_the_superseded_credential_stays() {
     assert!(app.cli(&["outbox", "status"]).contains("revocations pending: 0"));
     assert!(held(&stack, &body).iter().all(|(_, revoked)| !revoked));
     assert_eq!(stack.upstreams.revoke_calls(), 0);
+}
+
+/// The soak's finding (RELIABILITY.md): a claim that expires while its
+/// request waits on the identity service let a duplicate issue too. A
+/// request with less lease left than a credential call can take sends none.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_identity_answer_too_late_for_the_claim_sends_no_credential_call() {
+    let stack = Stack::new().await;
+    // A credential call takes 1 s at most here, in a lease of 1.5 s.
+    let limits = [("CLAIM_LEASE_MS", "1500"), ("UPSTREAM_TIMEOUT_MS", "1000"), ("UPSTREAM_RETRIES", "0")];
+    let app = TestApp::spawn(with(stack.env(KAFKA_BROKERS), &limits)).await;
+    let body = contract_body();
+    stack.upstreams.set_identity(Behaviour::Stall(Duration::from_millis(700)));
+    let answer = app.issue(&body).await;
+    assert_eq!(answer.status, 504, "{:?}", answer.body);
+    assert!(held(&stack, &body).is_empty(), "no credential call was sent");
+    assert_eq!(rows_and_events(&stack).await, (0, 0));
+
+    stack.upstreams.set_identity(Behaviour::Answer);
+    assert_eq!(app.issue(&body).await.status, 200);
+    assert_eq!(held(&stack, &body).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_claim_lease_no_longer_than_a_credential_call_stops_the_binary_naming_the_variable() {
+    let stack = Stack::new().await;
+    // Two connect attempts of 2 s with their pauses (0.1 s, 0.2 s), then a call of 2 s.
+    let env = with(stack.env(KAFKA_BROKERS), &[("CLAIM_LEASE_MS", "3000"), ("UPSTREAM_TIMEOUT_MS", "2000")]);
+    let output = certificate_system_tests::app_command(&env, &[]).output().expect("run it");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("CLAIM_LEASE_MS (3000 ms)") && stderr.contains("(6300 ms"), "{stderr}");
 }

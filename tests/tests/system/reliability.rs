@@ -136,7 +136,9 @@ async fn serial_a_postgres_outage_mid_stream_fails_no_learner_for_good_and_issue
     let stack = Stack::on(TestDatabase::create_on(&postgres.url()).await);
     stack.upstreams.set_credentials(Behaviour::Stall(Duration::from_millis(20)));
     // A claim that could not be given back while Postgres was down holds for 2 s, not 30.
-    let env = with(stack.env(KAFKA_BROKERS), &[("CLAIM_LEASE_MS", "2000"), ("DB_TIMEOUT_MS", "1000")]);
+    // (A lease that short needs credential calls shorter still: one attempt of 1 s.)
+    let limits = [("CLAIM_LEASE_MS", "2000"), ("UPSTREAM_RETRIES", "0"), ("DB_TIMEOUT_MS", "1000")];
+    let env = with(stack.env(KAFKA_BROKERS), &limits);
     let app = Arc::new(TestApp::spawn(env).await);
     let (outage, done) = (Arc::new(Outage::default()), Arc::new(AtomicUsize::new(0)));
     let workers: Vec<_> =
@@ -385,8 +387,10 @@ enum Expected {
 async fn serial_a_burst_of_five_hundred_with_reused_keys_and_claims_in_flight_answers_each_request_correctly() {
     let stack = Stack::new().await;
     // The burst is about each answer being right, not about upstream
-    // timeouts: 500 requests at once on a busy 2-core box can take seconds.
-    let env = with(stack.env(KAFKA_BROKERS), &[("UPSTREAM_TIMEOUT_MS", "60000"), ("DB_TIMEOUT_MS", "60000")]);
+    // timeouts: 500 requests at once on a busy 2-core box can take seconds
+    // (and a claim's lease must outlast such a call).
+    let limits = [("UPSTREAM_TIMEOUT_MS", "60000"), ("DB_TIMEOUT_MS", "60000"), ("CLAIM_LEASE_MS", "180000")];
+    let env = with(stack.env(KAFKA_BROKERS), &limits);
     let app = Arc::new(TestApp::spawn(env).await);
     let mut burst = Vec::new();
     for i in 0..500 {
