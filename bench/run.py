@@ -224,16 +224,19 @@ def lag_quantile_ms(q, before, after):
     return float("nan")
 
 
-def issue_run(service, connections, path, run_id):
+def issue_run(service, connections, path, run_id, cold=False):
     """path: new (a fresh course per request), existing (an enrolled learner's
-    row), hot (a fresh learner per request, every request the same course)."""
+    row), hot (a fresh learner per request, every request the same course).
+    cold: no warm-up, from the service's first request on a database whose
+    tables were analyzed empty."""
     prefix = f"{run_id}-{path}-c{connections}"
     hot = path == "hot"
     if path == "existing":
         seed_rows(prefix)
         seed_rows(prefix + "-warm")
-    wrk(connections, WARMUP_S, prefix + "-warm", hot=hot)
-    wait_for(lambda: undelivered() == 0, 120, "the relay to drain the warm-up")
+    if not cold:
+        wrk(connections, WARMUP_S, prefix + "-warm", hot=hot)
+        wait_for(lambda: undelivered() == 0, 120, "the relay to drain the warm-up")
     Path(f"/proc/{service.pid}/clear_refs").write_text("5")
     lag_before, batched_before = lag_histogram(), batched()
     service_ticks, pg_ticks = cpu_ticks(service.pid), postgres_ticks()
@@ -263,14 +266,14 @@ def issue_run(service, connections, path, run_id):
         "rows": rows, "events": events["distinct_event_ids"] - warm_events["distinct_event_ids"],
         "ok": ok, "in_flight_at_stop": rows - ok, "pending_at_stop": pending_at_stop, "drain_s": drain_s,
         "lag_p50_ms": lag_p50_ms, "lag_p99_ms": lag_p99_ms, "client": service.client,
-        "batch": jobs / statements if statements else float("nan"),
+        "batch": jobs / statements if statements else float("nan"), "cold": cold,
     }
 
 
 PGBENCH_EXISTING_LEARNERS = 2
 
 
-def pgbench(clients, path, batch):
+def pgbench(clients, path, batch, database=DATABASE, cold=False):
     """The same statements straight from pgbench, `batch` rows each (the
     service's mean batch, rounded). The existing-row path draws from seeded
     enrolled learners; the new-row path from a range too large to repeat.
@@ -286,19 +289,36 @@ def pgbench(clients, path, batch):
     tmax = PGBENCH_EXISTING_LEARNERS if path == "existing" else 1_000_000
     result = subprocess.run(["pgbench", "-n", "-M", "extended", f"-c{clients}", "-j2", f"-T{MEASURE_S}",
                              "-D", f"tmax={tmax}", "-D", f"batch={batch}", "--max-tries=5", "-f", str(ROOT / "bench" / "issuance.pgbench"),
-                             f"{ADMIN_URL}/{DATABASE}"], text=True, capture_output=True)
+                             f"{ADMIN_URL}/{database}"], text=True, capture_output=True)
     found = re.search(r"tps = ([\d.]+)", result.stdout)
     if result.returncode != 0 or not found:
         lines = result.stderr.strip().splitlines() or ["no output"]
         error = next((line for line in lines if "ERROR" in line), lines[-1])
         log(f"pgbench failed: {error}")
-        return {"clients": clients, "path": path, "tps": float("nan"), "error": error}
+        return {"clients": clients, "path": path, "tps": float("nan"), "error": error, "cold": cold}
     tps = float(found.group(1)) * batch
     # Keep the outbox of later runs free of pgbench's rows.
-    psql("DELETE FROM certificate_outbox_pending WHERE message_key LIKE 'pgbench-%'")
+    psql("DELETE FROM certificate_outbox_pending WHERE message_key LIKE 'pgbench-%'", database)
     # The dead rows would slow the relay's lease scans of the runs after.
-    psql("VACUUM ANALYZE certificate_outbox_pending")
-    return {"clients": clients, "path": path, "tps": tps, "batch": batch}
+    psql("VACUUM ANALYZE certificate_outbox_pending", database)
+    return {"clients": clients, "path": path, "tps": tps, "batch": batch, "cold": cold}
+
+
+COLD_DATABASE = DATABASE + "_cold"
+
+
+def cold_pgbench(batch):
+    """pgbench's cold point: a database of its own, migrated and analyzed
+    empty as the service's was, then the new-row path."""
+    run(["psql", f"{ADMIN_URL}/postgres", "-qtAX", "-c", f"DROP DATABASE IF EXISTS {COLD_DATABASE} WITH (FORCE)"])
+    run(["psql", f"{ADMIN_URL}/postgres", "-qtAX", "-c", f"CREATE DATABASE {COLD_DATABASE}"])
+    env = dict(os.environ, DATABASE_URL=f"{ADMIN_URL}/{COLD_DATABASE}", RUST_LOG="warn")
+    subprocess.run([str(RELEASE / "certificate-service"), "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
+    psql("ANALYZE", COLD_DATABASE)
+    try:
+        return pgbench(16, "new", batch, COLD_DATABASE, cold=True)
+    finally:
+        run(["psql", f"{ADMIN_URL}/postgres", "-qtAX", "-c", f"DROP DATABASE IF EXISTS {COLD_DATABASE} WITH (FORCE)"])
 
 
 BACKLOG_PAYLOAD = ('{"eventId":"00000000-0000-4000-8000-000000000000","eventType":"COURSE_STATUS_UPDATED",'
@@ -369,21 +389,28 @@ def table(report):
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in report["issue"]:
-        pg = next((p for p in report["pgbench"] if p["clients"] == r["connections"] and p["path"] == r["path"]), None)
+        pg = next((p for p in report["pgbench"] if p["clients"] == r["connections"] and p["path"] == r["path"]
+                   and p.get("cold", False) == r.get("cold", False)), None)
         pg = pg if r["client"] == "reqwest" else None
         pg_cells = f"{pg['tps']:.0f} (×{pg['batch']}) | {r['rps'] / pg['tps']:.0%}" if pg else "— | —"
         rows_note = "yes" if r["rows"] == r["ok"] else f"{r['rows']} vs {r['ok']} ({r['in_flight_at_stop']} in flight at stop)"
         events_note = "yes" if r["events"] == r["rows"] else f"{r['events']} vs {r['rows']} rows"
+        path = f"{r['path']} (cold)" if r.get("cold") else r["path"]
         lines.append(
-            f"| {r['path']} | {r['client']} | {r['connections']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p90_ms']:.1f} | "
+            f"| {path} | {r['client']} | {r['connections']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p90_ms']:.1f} | "
             f"{r['p99_ms']:.1f} | {r['max_ms']:.1f} | {r['non_2xx'] + r['socket_errors']} | {r['peak_rss_mib']:.1f} | "
             f"{r['service_cpu']:.2f} | {r['postgres_cpu']:.2f} | {r['service_cpu'] * 1e6 / r['rps']:.0f} | "
             f"{r['postgres_cpu'] * 1e6 / r['rps']:.0f} | {r['batch']:.1f} | {pg_cells} | {r['pending_at_stop']} | "
             f"{r['drain_s']:.2f} | {r['lag_p50_ms']:.1f} | {r['lag_p99_ms']:.1f} | {rows_note} | {events_note} |")
+    lines += ["", "| measure | figure |", "|---|---|"]
+    cold = next((r for r in report["issue"] if r.get("cold")), None)
+    warm = next((r for r in report["issue"] if not r.get("cold") and r["path"] == "new" and r["connections"] == 16
+                 and r["client"] == "reqwest"), None)
+    if cold and warm:
+        per_issue = lambda r: r["postgres_cpu"] * 1e6 / r["rps"]
+        lines.append(f"| Postgres µs/issue, new/16: cold ÷ warm (target ≤ 1.3×) | {per_issue(cold):.0f} ÷ "
+                     f"{per_issue(warm):.0f} = {per_issue(cold) / per_issue(warm):.2f}× |")
     lines += [
-        "",
-        "| measure | figure |",
-        "|---|---|",
         f"| upstream fake alone (16 conns, credential endpoint) | {report['upstream']['rps']:.0f} req/s, p99 {report['upstream']['p99_ms']:.1f} ms |",
     ]
     for relay in report["relay"]:
@@ -396,6 +423,9 @@ def table(report):
         f"| start to ready (/health/ready 200, migrations applied) | {report['start_s'] * 1000:.0f} ms |",
         f"| RSS when idle (after start) | {report['idle_rss_mib']:.1f} MiB |",
         "",
+        "new (cold): the first point, with no warm-up, from the service's first request on a fresh database whose "
+        "tables were analyzed empty (as a new deployment's may be); pgbench's cold point runs on a database of its "
+        "own made the same way; the warm points after it start with the database analyzed (VACUUM ANALYZE). "
         "CPU is in cores (1.00 = one core busy for the whole run); µs/issue is that CPU time divided by the 2xx "
         "answers (Postgres's includes the relay's statements). Rows per statement: claims and records each statement "
         "carried (group commit, the service's certificate_db_batched_* counters); pgbench runs the same two "
@@ -433,6 +463,13 @@ def main():
         idle_rss_mib = proc_status(service.pid, "VmRSS") / 1024
         run_id = f"r{int(time.time())}"
         issue, pgbench_runs = [], []
+        # A new deployment: every table analyzed while empty (BENCHMARKS.md, "Cold databases").
+        psql("ANALYZE")
+        log("issue path=new connections=16 on the cold database (no warm-up)")
+        issue.append(issue_run(service, 16, "new", run_id + "c", cold=True))
+        log("pgbench path=new clients=16 on a cold database of its own")
+        pgbench_runs.append(cold_pgbench(issue[-1]["batch"]))
+        psql("VACUUM ANALYZE")
         for path in ["new", "existing"]:
             for connections in CONNECTIONS:
                 log(f"issue path={path} connections={connections}")

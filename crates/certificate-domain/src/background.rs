@@ -1,10 +1,12 @@
 //! The service's work besides answering requests, as one unit that starts
-//! and stops together: the outbox relay, the revocations, the retention.
+//! and stops together: the outbox relay, the revocations, the retention, the
+//! store's upkeep.
 
 use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::ports::StoreUpkeep;
 use crate::{OutboxRelay, Retention, Revocations};
 
 /// Pollers of the outbox: on a backlog, one batch is at the broker while the
@@ -17,6 +19,10 @@ const REVOKE_INTERVAL: Duration = Duration::from_secs(1);
 
 /// How often what is past the retention is deleted.
 const PRUNE_INTERVAL: Duration = Duration::from_secs(600);
+
+/// How often the store looks at what its upkeep has to do: a young table's
+/// plans are refreshed within seconds of its growth.
+const UPKEEP_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Runs `tick` now and then every `interval`, until `stop` says true.
 pub(crate) async fn every(interval: Duration, mut stop: watch::Receiver<bool>, mut tick: impl AsyncFnMut()) {
@@ -34,6 +40,8 @@ pub struct Background {
     pub revocations: Revocations,
     /// `None` where nothing outlives the process (the in-memory store).
     pub retention: Option<Retention>,
+    /// `None` where the store needs none (the in-memory store).
+    pub upkeep: Option<std::sync::Arc<dyn StoreUpkeep>>,
     /// How often the outbox is polled for what the hand-off did not publish.
     pub poll_interval: Duration,
 }
@@ -51,6 +59,16 @@ impl Background {
                 retention.run(PRUNE_INTERVAL, stop.clone()).await;
             }
         };
-        tokio::join!(relay, self.revocations.run(REVOKE_INTERVAL, stop.clone()), retention);
+        let upkeep = async {
+            if let Some(upkeep) = &self.upkeep {
+                every(UPKEEP_INTERVAL, stop.clone(), async || match upkeep.upkeep().await {
+                    Ok(tables) if !tables.is_empty() => tracing::info!(?tables, "store upkeep: statistics refreshed"),
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "store upkeep failed"),
+                })
+                .await;
+            }
+        };
+        tokio::join!(relay, self.revocations.run(REVOKE_INTERVAL, stop.clone()), retention, upkeep);
     }
 }

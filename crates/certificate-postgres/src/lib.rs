@@ -12,6 +12,8 @@
 //!   (`StatusListStore`) and the certificates' standings
 //!   (`CertificateStandings`: a change with its bits and event, in one
 //!   statement);
+//! - its upkeep (`StoreUpkeep`) analyzes a young table as it grows, so that
+//!   no plan cached while it was empty keeps scanning it (statistics.rs);
 //! - [`run_migrations`] applies the embedded `migrations/` folder.
 
 mod admin;
@@ -28,9 +30,10 @@ mod revocation;
 mod sql;
 mod standings;
 mod statement;
+mod statistics;
 mod status_lists;
 mod templates;
-#[cfg(feature = "test-support")]
+#[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 mod transaction;
 

@@ -319,3 +319,15 @@ WITH bit AS (
  RETURNING list
 )
 UPDATE status_list SET version = version + 1, changed_at = now() FROM bit WHERE status_list.list = bit.list"#;
+
+// Upkeep (statistics.rs).
+
+/// Which of the tables `$1` changed, since their last ANALYZE, at least as
+/// many rows as they had then, and at least `$2` (never analyzed: since
+/// their creation); only those this role may analyze (it owns them).
+pub(crate) const STALE_TABLES: &str = r#"
+SELECT s.relname::text AS name
+  FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+ WHERE s.schemaname = current_schema() AND s.relname = ANY($1)
+   AND s.n_mod_since_analyze >= greatest($2, c.reltuples)
+   AND pg_has_role(c.relowner, 'USAGE')"#;

@@ -15,8 +15,8 @@ use certificate_credential_service::HttpCredentialIssuer;
 use certificate_domain::ports::{
     CertificateRepo, CertificateStandings, CredentialDesign, CredentialIssuance, CredentialRendering,
     CredentialRevocation, CredentialVerification, Dependency, EventOutbox, GaugeSource, HtmlRenderer, IssuedLookup,
-    LearnerIdentity, OutboxAdmin, PdfPrinter, RevocationQueue, StatusListStore, SystemClock, SystemRandomness,
-    TemplateStore,
+    LearnerIdentity, OutboxAdmin, PdfPrinter, RevocationQueue, StatusListStore, StoreUpkeep, SystemClock,
+    SystemRandomness, TemplateStore,
 };
 use certificate_domain::{
     hand_off_for, Background, ChangeStanding, HtmlSource, IssuanceRoles, IssueCertificate, LocalRendering,
@@ -75,6 +75,7 @@ struct Stores {
     /// Postgres only: the retention and readiness work on the database, and
     /// its pool has metrics.
     admin: Option<Arc<dyn OutboxAdmin>>,
+    upkeep: Option<Arc<dyn StoreUpkeep>>,
     database: Option<Arc<dyn Dependency>>,
     pool_metrics: Option<PoolMetrics>,
 }
@@ -95,6 +96,7 @@ impl Stores {
             status_lists,
             standings,
             admin: None,
+            upkeep: None,
             database: None,
             pool_metrics: None,
         }
@@ -109,6 +111,7 @@ async fn stores(config: &Config) -> Result<Stores> {
     let store = Arc::new(store(database)?);
     Ok(Stores {
         admin: Some(store.clone()),
+        upkeep: Some(store.clone()),
         database: Some(store.clone()),
         pool_metrics: Some(store.pool_metrics()),
         ..Stores::of(store.clone(), store)
@@ -318,6 +321,7 @@ impl Application {
                 .with_handed_events(handed),
             revocations,
             retention: stores.admin.map(|admin| Retention::new(admin, clock, config.retention)),
+            upkeep: stores.upkeep,
             poll_interval: config.relay_poll_interval,
         };
         let dependencies = stores.database.into_iter().chain(broker).collect();

@@ -581,11 +581,11 @@ async fn main() -> std::process::ExitCode {
     let env = with(
         stack.env(&brokers),
         &[
-            // Longer than an issuance's upstream calls can take (identity,
-            // credential and a lookup, 2 s each at most), as the default (30 s)
-            // is: a claim that expires under a live request lets a second
-            // request issue under the same issuance id (the first 10-minute
-            // runs had 3 s and found exactly that, RELIABILITY.md).
+            // Room for the identity call and a lookup besides the credential
+            // call (6.3 s at most here): the first 10-minute runs had 3 s and
+            // found two credentials under one issuance id (RELIABILITY.md);
+            // the binary now refuses a lease no longer than that call, and a
+            // request with too little lease left gives up before it (504).
             ("CLAIM_LEASE_MS", "10000"),
             ("DB_TIMEOUT_MS", "1000"),
             ("KAFKA_DELIVERY_TIMEOUT_MS", "2000"),

@@ -28,6 +28,14 @@ pub struct Pruned {
     pub idempotency_keys: usize,
 }
 
+/// A store's own housekeeping, now and then, that keeps its queries fast
+/// while its tables grow from empty (Postgres: fresh planner statistics).
+#[async_trait]
+pub trait StoreUpkeep: Send + Sync + 'static {
+    /// Does what is due now; answers the tables it refreshed.
+    async fn upkeep(&self) -> Result<Vec<String>, AdminError>;
+}
+
 #[async_trait]
 pub trait OutboxAdmin: Send + Sync + 'static {
     async fn status(&self) -> Result<OutboxStatus, AdminError>;

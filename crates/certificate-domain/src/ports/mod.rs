@@ -48,7 +48,7 @@ mod verification;
 
 use std::sync::Arc;
 
-pub use admin::{AdminError, OutboxAdmin, OutboxStatus, Pruned};
+pub use admin::{AdminError, OutboxAdmin, OutboxStatus, Pruned, StoreUpkeep};
 pub use clock::{Clock, SystemClock};
 pub use credential::{
     issuance_tag, Checks, CredentialError, CredentialRequest, IssuedCredential, RecordedCredential, StatusEntry,
