@@ -47,6 +47,17 @@ pub fn consume(
     settle: Duration,
     timeout: Duration,
 ) -> Vec<ConsumedRecord> {
+    consume_until(brokers, topic, timeout, |records, idle| records.len() >= expected && idle >= settle)
+}
+
+/// Reads partition 0 of `topic` from the beginning until `done` says so
+/// (given the records so far and how long nothing new came), or `timeout`.
+pub fn consume_until(
+    brokers: &str,
+    topic: &str,
+    timeout: Duration,
+    mut done: impl FnMut(&[ConsumedRecord], Duration) -> bool,
+) -> Vec<ConsumedRecord> {
     let consumer = consumer(brokers);
     let mut partitions = TopicPartitionList::new();
     partitions.add_partition_offset(topic, 0, Offset::Beginning).expect("partition 0");
@@ -54,7 +65,7 @@ pub fn consume(
     let started = Instant::now();
     let mut last_record = Instant::now();
     let mut records = Vec::new();
-    while started.elapsed() < timeout && !(records.len() >= expected && last_record.elapsed() >= settle) {
+    while started.elapsed() < timeout && !done(&records, last_record.elapsed()) {
         if let Some(Ok(message)) = consumer.poll(Duration::from_millis(100)) {
             last_record = Instant::now();
             records.push(ConsumedRecord {

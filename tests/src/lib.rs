@@ -16,8 +16,8 @@ mod verifier;
 pub use app::{command as app_command, contract_body, Answer, RawAnswer, TestApp};
 pub use certificate_postgres::testing::TestDatabase;
 pub use kafka::{
-    consume, create_topic, register_event_schema, schema_registry, topic_exists, ConsumedRecord, PrivateBroker,
-    TopicReader, KAFKA_BROKERS,
+    consume, consume_until, create_topic, register_event_schema, schema_registry, topic_exists, ConsumedRecord,
+    PrivateBroker, TopicReader, KAFKA_BROKERS,
 };
 pub use private_postgres::PrivatePostgres;
 pub use proxy::TcpProxy;

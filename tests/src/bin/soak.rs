@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use certificate_system_tests::{
-    consume, with, Behaviour, PrivateBroker, PrivatePostgres, Stack, TestApp, TestDatabase,
+    consume_until, with, Behaviour, PrivateBroker, PrivatePostgres, Stack, TestApp, TestDatabase,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -392,9 +392,35 @@ async fn rows(stack: &Stack) -> HashMap<(String, String), String> {
     stack.database.query(query).await.iter().map(|row| ((row.get(0), row.get(1)), row.get(2))).collect()
 }
 
+/// The outbox rows `condition` selects, with their queue state: what a
+/// broken delivery invariant needs to be read.
+async fn print_outbox_rows(stack: &Stack, condition: &str) {
+    let query = format!(
+        "SELECT format('outbox id=%s event_id=%s key=%s created_at=%s dead_at=%s pending: attempts=%s next=%s \
+         error=%s', o.id, o.event_id, o.message_key, o.created_at, o.dead_at, p.attempts, p.next_attempt_at, \
+         p.last_error) FROM certificate_outbox o LEFT JOIN certificate_outbox_pending p ON p.id = o.id \
+         WHERE {condition} ORDER BY o.id LIMIT 10"
+    );
+    for row in stack.database.query(&query).await {
+        println!("  {}", row.get::<_, String>(0));
+    }
+}
+
 async fn wait_drained(stack: &Stack, bound: Duration) -> Option<Duration> {
     let started = Instant::now();
+    let mut shown = false;
     while started.elapsed() < bound {
+        if !shown && started.elapsed() > Duration::from_secs(5) {
+            shown = true;
+            println!("soak: still pending 5 s after the faults stopped:");
+            print_outbox_rows(stack, "p.id IS NOT NULL").await;
+            let revocations = "SELECT format('revocation id=%s certificate=%s attempts=%s next=%s error=%s', id, \
+                               certificate_id, attempts, next_attempt_at, last_error) FROM certificate_revocation \
+                               WHERE revoked_at IS NULL LIMIT 10";
+            for row in stack.database.query(revocations).await {
+                println!("  {}", row.get::<_, String>(0));
+            }
+        }
         let pending = stack.database.count("SELECT count(*) FROM certificate_outbox_pending").await;
         let revocations =
             stack.database.count("SELECT count(*) FROM certificate_revocation WHERE revoked_at IS NULL").await;
@@ -436,8 +462,17 @@ async fn check_invariants(stack: &Stack, brokers: &str, history: &History, fleet
         .iter()
         .map(|row| row.get(0))
         .collect();
-    let records =
-        consume(brokers, &stack.topic, rows.len() + superseded.len(), Duration::from_secs(3), Duration::from_secs(120));
+    // Every recorded certificate's event read, or nothing new for 20 s: a
+    // count of records would stop early, since some come more than once.
+    let mut awaited: HashSet<&str> = rows.values().chain(superseded.iter()).map(String::as_str).collect();
+    let mut read = 0;
+    let records = consume_until(brokers, &stack.topic, Duration::from_secs(180), |records, idle| {
+        for record in &records[read..] {
+            awaited.remove(record.value["data"]["certificateId"].as_str().unwrap_or_default());
+        }
+        read = records.len();
+        (awaited.is_empty() && idle >= Duration::from_secs(1)) || idle >= Duration::from_secs(20)
+    });
     let mut event_ids: HashMap<String, u64> = HashMap::new();
     let mut published = HashSet::new();
     for record in &records {
@@ -451,6 +486,9 @@ async fn check_invariants(stack: &Stack, brokers: &str, history: &History, fleet
         figure: format!("{} rows, {} events, missing {:?}", rows.len(), event_ids.len(), unpublished),
         held: unpublished.is_empty(),
     });
+    for certificate_id in &unpublished {
+        print_outbox_rows(stack, &format!("o.payload LIKE '%{certificate_id}%'")).await;
+    }
     let recorded: HashSet<&String> = rows.values().chain(superseded.iter()).collect();
     let orphans: Vec<_> = published.iter().filter(|id| !recorded.contains(id)).take(3).collect();
     checks.push(Check {
