@@ -4,7 +4,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 NEXTEST_ARGS ?=
 
-.PHONY: run test deps build up down events bench bench-render bench-status soak fmt lint
+.PHONY: run test deps build up down events bench bench-render bench-status soak image image-test fmt lint
 
 ## run: the service in embedded mode (no Postgres, no Kafka) on port 3000
 run:
@@ -19,12 +19,13 @@ deps:
 build:
 	cargo build --workspace --all-targets
 
-## test: deps, the lint (rustfmt, clippy -D warnings), then every test against real Postgres, tansu and the upstream fakes, then a 60 s soak
+## test: deps, the lint (rustfmt, clippy -D warnings), then every test against real Postgres, tansu and the upstream fakes, a 60 s soak, the image's start test
 test: deps lint build
 	deploy/local/tansu.sh start
 	status=0; cargo nextest run --workspace --no-fail-fast $(NEXTEST_ARGS) || status=$$?; \
 	echo "test: a 60 s soak (seed 17: SIGTERM, SIGKILL, Postgres restart, broker cut, late credential answers) on the debug binary"; \
 	SOAK_SECONDS=60 SOAK_SEED=17 CERTIFICATE_SERVICE_BIN=target/debug/certificate-service target/debug/soak || status=$$?; \
+	$(MAKE) --no-print-directory image-test || status=$$?; \
 	if [ -n "$$KAFKA_V0_BROKERS" ]; then \
 	  cargo nextest run -p certificate-system-tests --run-ignored only -E 'test(kafka_v0)' || status=$$?; \
 	fi; \
@@ -61,6 +62,15 @@ bench-status: deps
 ## bench-render: HTML and PDF renderings per second, cached and not, beside the NestJS service's PDF path
 bench-render: deps
 	python3 bench/render.py
+
+## image: the OCI image from deploy/Dockerfile, built here (debootstrap + buildah): target/image/certificate-service.oci.tar
+image: deps
+	deploy/image/build.sh
+
+## image-test: make image, then the image started as deployment.yaml runs it (uid 10001, read-only root) against the test stack (needs tansu up, as make test has it)
+image-test: image
+	deploy/image/run.py unpack
+	CERTIFICATE_SERVICE_BIN=$(CURDIR)/deploy/image/run.py cargo nextest run -p certificate-system-tests --run-ignored only -E 'test(/^image::/)'
 
 fmt:
 	cargo fmt --all

@@ -6,9 +6,10 @@ set -euo pipefail
 TANSU_VERSION=0.6.0
 # chromium-headless-shell, fonts-noto-core: the PDF printer and its fonts (Devanagari
 # included); chromium: the NestJS service's puppeteer in make bench;
-# poppler-utils, zbar-tools: the tests read the PDFs and their QR codes back.
+# poppler-utils, zbar-tools: the tests read the PDFs and their QR codes back;
+# debootstrap, buildah, skopeo, umoci: make image builds, inspects and unpacks the image.
 PACKAGES=(postgresql-15 postgresql-client-15 cmake libcurl4-openssl-dev pkg-config build-essential wrk
-    chromium chromium-headless-shell fonts-noto-core poppler-utils zbar-tools)
+    chromium chromium-headless-shell fonts-noto-core poppler-utils zbar-tools debootstrap buildah skopeo umoci)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

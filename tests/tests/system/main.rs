@@ -7,6 +7,7 @@ mod auth;
 mod contracts;
 mod event_contract;
 mod events;
+mod image;
 mod issue_flow;
 mod kafka_rust;
 mod local_issuer;
