@@ -115,9 +115,7 @@ impl UpstreamConfig {
             },
         }))
     }
-}
 
-impl UpstreamConfig {
     /// The longest one credential issue call can take: the attempts that
     /// could not connect (the only ones retried) with their pauses, then a
     /// whole call.

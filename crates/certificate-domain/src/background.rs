@@ -2,6 +2,7 @@
 //! and stops together: the outbox relay, the revocations, the retention, the
 //! store's upkeep.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -41,7 +42,7 @@ pub struct Background {
     /// `None` where nothing outlives the process (the in-memory store).
     pub retention: Option<Retention>,
     /// `None` where the store needs none (the in-memory store).
-    pub upkeep: Option<std::sync::Arc<dyn StoreUpkeep>>,
+    pub upkeep: Option<Arc<dyn StoreUpkeep>>,
     /// How often the outbox is polled for what the hand-off did not publish.
     pub poll_interval: Duration,
 }

@@ -289,10 +289,11 @@ impl IssueCertificate {
             .issuance
             .issue(CredentialRequest { learner_did: &learner_did, request, issued_on, issuance_id, status })
             .await;
-        Ok(match issued {
+        let credential = match issued {
             Err(error) if error.worth_looking_up_at_once() => self.look_up_lost_answer(issuance_id, error).await,
             other => other,
-        }?)
+        };
+        Ok(credential?)
     }
 
     /// The credential of an issue call whose answer was lost, if the

@@ -6,8 +6,9 @@
 //! analyzed empty) reads the whole table on every execution however large it
 //! grows, until the table's statistics change: autovacuum analyzes only after
 //! its naptime (a minute by default) and its thresholds, and until then the
-//! claim and record statements seq-scan `certificate_issuance` per batch
-//! (BENCHMARKS.md, "Cold databases"). An ANALYZE invalidates every cached plan
+//! record statement seq-scans `certificate_issuance` per batch, and nearly
+//! every other statement its table (BENCHMARKS.md, "Cold databases"; the
+//! claim, an INSERT ... ON CONFLICT, is answered by its arbiter index). An ANALYZE invalidates every cached plan
 //! of its table, so upkeep analyzes each of the service's tables once the
 //! changes since its last ANALYZE reach its size then (it doubled, or was
 //! rewritten), and at least `MIN_CHANGES`: a handful of ANALYZEs while a table
