@@ -295,6 +295,13 @@ impl TestApp {
         .unwrap()
     }
 
+    /// `POST /certificate/render-PDF` for `credential_id` and the built-in
+    /// certificate: the PDF as it came.
+    pub async fn print(&self, credential_id: &str) -> RawAnswer {
+        let body = json!({ "credentialId": credential_id }).to_string().into_bytes();
+        self.send_raw("POST", "/certificate/render-PDF", "application/json", body, &[]).await
+    }
+
     /// POSTs a JSON body, as a client of the API would.
     pub async fn post_json(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> Answer {
         self.send("POST", path, "application/json", body.to_string().into_bytes(), headers).await

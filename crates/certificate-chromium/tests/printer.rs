@@ -6,8 +6,7 @@ use std::io::Read;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use certificate_chromium::{ChromiumConfig, ChromiumPrinter, PrinterMetrics};
@@ -47,29 +46,64 @@ async fn prints_an_a4_pdf_with_the_pages_text_in_every_script() {
     assert!(info.contains("595.") && info.contains("841."), "A4 is 595 x 842 points: {info}");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_page_fetches_nothing_and_still_prints() {
+/// A loopback listener that keeps the first line of whatever reaches it.
+fn listener() -> (u16, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    listener.set_nonblocking(true).unwrap();
-    let connections = Arc::new(AtomicUsize::new(0));
-    let counting = connections.clone();
-    std::thread::spawn(move || loop {
-        if let Ok((mut stream, _)) = listener.accept() {
-            counting.fetch_add(1, Ordering::SeqCst);
-            let _ = stream.read(&mut [0; 1024]);
+    let arrived = Arc::new(Mutex::new(Vec::new()));
+    let log = arrived.clone();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            stream.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+            let mut first = [0; 256];
+            let read = stream.read(&mut first).unwrap_or(0);
+            let line = String::from_utf8_lossy(&first[..read]).lines().next().unwrap_or("(a connection)").to_owned();
+            log.lock().unwrap().push(line);
         }
-        std::thread::sleep(Duration::from_millis(5));
     });
-    let (printer, _) = printer(1, Duration::from_secs(30));
-    let page = format!(
-        "<link rel='stylesheet' href='http://127.0.0.1:{port}/style.css'>\
-         <img src='http://127.0.0.1:{port}/pixel.png'><img src='https://fonts.googleapis.com/x.png'>\
+    (port, arrived)
+}
+
+/// Every way a page has to reach a host, each pointed at a listener of the
+/// test on loopback (the cluster's services are as near to a pod). Three
+/// layers stop them (crates/certificate-chromium/src/lib.rs): the page's
+/// blocked URLs, the dead proxy and the resolver that resolves nothing.
+/// Tried by removing them: any one alone, or any two but the proxy and the
+/// resolver together, leaves this test green; without the proxy and the
+/// resolver the WebSocket, the iframe and `window.open` arrive (the blocked
+/// URLs are the page's own and cover neither sockets nor other frames and
+/// windows); without all three, all but the two workers (which this page's
+/// origin may not start) arrive.
+fn reaching_out(port: u16) -> String {
+    let base = format!("http://127.0.0.1:{port}");
+    format!(
+        "<link rel='stylesheet' href='{base}/link.css'>\
+         <img src='{base}/img.png'><img src='https://fonts.googleapis.com/x.png'>\
+         <iframe src='{base}/iframe'></iframe>\
+         <script>\
+           fetch('{base}/fetch').catch(() => {{}});\
+           const xhr = new XMLHttpRequest(); xhr.open('GET', '{base}/xhr'); xhr.send();\
+           try {{ new WebSocket('ws://127.0.0.1:{port}/websocket'); }} catch (e) {{}}\
+           try {{ window.open('{base}/window-open'); }} catch (e) {{}}\
+           try {{ navigator.sendBeacon('{base}/beacon', 'learner'); }} catch (e) {{}}\
+           try {{ navigator.serviceWorker.register('{base}/worker.js').catch(() => {{}}); }} catch (e) {{}}\
+           try {{ new EventSource('{base}/event-source'); }} catch (e) {{}}\
+           try {{ new Worker('{base}/worker.js'); }} catch (e) {{}}\
+         </script>\
          <p>Offline</p>"
-    );
-    let pdf = printer.print(&page).await.expect("a blocked request does not fail the print");
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_reaches_no_host_by_any_means_and_still_prints() {
+    let (port, arrived) = listener();
+    let (printer, _) = printer(1, Duration::from_secs(30));
+    let pdf = printer.print(&reaching_out(port)).await.expect("a blocked request does not fail the print");
     assert!(text_of(&pdf).contains("Offline"));
-    assert_eq!(connections.load(Ordering::SeqCst), 0, "no request reached the network");
+    let pdf = printer.print("<p>the next page</p>").await.expect("the next print");
+    assert!(text_of(&pdf).contains("the next page"));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(*arrived.lock().unwrap(), Vec::<String>::new(), "nothing reached the listener");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -80,13 +114,7 @@ async fn a_killed_browser_is_replaced_at_the_next_print() {
     let killed = Command::new("pkill").args(["-KILL", "-f", &profile]).status().unwrap();
     assert!(killed.success(), "Chromium was running");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let next = printer.print("<p>second</p>").await;
-    let pdf = match next {
-        Ok(pdf) => pdf,
-        // The print that meets the dead browser may fail; the one after it gets a new one.
-        Err(PrintError::Unavailable(_)) => printer.print("<p>second</p>").await.unwrap(),
-        Err(other) => panic!("{other}"),
-    };
+    let pdf = printer.print("<p>second</p>").await.expect("the next print, on a new browser");
     assert!(text_of(&pdf).contains("second"));
 }
 

@@ -7,7 +7,8 @@
 //!   service renders what it recorded, through the templates it stored, with
 //!   the same Handlebars context; without a template, with either issuer,
 //!   the service's built-in certificate;
-//! - the text `**Id**` becomes the credential id, as the NestJS service did;
+//! - the text `**Id**` becomes the credential id, as the NestJS service did,
+//!   HTML-escaped (an id is whatever the issuer said, and it lands in markup);
 //! - what a credential and a template rendered never changes (a credential
 //!   is immutable, a stored template too, a re-issue makes a new credential),
 //!   so renderings are kept, bounded, and carry an `ETag` of their bytes;
@@ -98,7 +99,7 @@ impl RenderCertificate {
         if let Some(hit) = self.html.get(&key) {
             return Ok(hit);
         }
-        let html = self.render(credential_id, template_id).await?.replace(ID_PLACEHOLDER, credential_id);
+        let html = with_credential_id(&self.render(credential_id, template_id).await?, credential_id);
         Ok(self.html.put(key, Rendered::of(html.into_bytes())))
     }
 
@@ -289,6 +290,30 @@ pub fn schema_answer(schema: &StoredSchema) -> DesignAnswer {
     serde_json::json!({ "id": schema.id, "schema": body, "createdAt": schema.created_at }).to_string().into()
 }
 
+/// `page` with [`ID_PLACEHOLDER`] replaced by the credential id, escaped:
+/// an id is whatever the issuer said (Sunbird RC's included), and a
+/// template may put it in an attribute.
+fn with_credential_id(page: &str, credential_id: &str) -> String {
+    page.replace(ID_PLACEHOLDER, &escape_html(credential_id))
+}
+
+/// `text` as characters of HTML, in element content and in a quoted
+/// attribute alike.
+fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#x27;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,6 +343,14 @@ mod tests {
         assert_ne!(a.etag, b.etag);
         assert_eq!(a.etag, Rendered::of(b"one".to_vec()).etag);
         assert!(a.etag.starts_with('"') && a.etag.ends_with('"') && a.etag.len() == 34);
+    }
+
+    #[test]
+    fn a_hostile_credential_id_lands_as_text_in_content_and_attributes() {
+        let page = r#"<a title="**Id**" data-x='**Id**'>**Id**</a>"#;
+        let html = with_credential_id(page, r#"x" onclick='alert(1)'><script>alert(2)</script>&"#);
+        let escaped = "x&quot; onclick=&#x27;alert(1)&#x27;&gt;&lt;script&gt;alert(2)&lt;/script&gt;&amp;";
+        assert_eq!(html, format!(r#"<a title="{escaped}" data-x='{escaped}'>{escaped}</a>"#));
     }
 
     #[test]

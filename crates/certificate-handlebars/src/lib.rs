@@ -129,6 +129,17 @@ mod tests {
     }
 
     #[test]
+    fn quotes_are_escaped_so_a_name_cannot_leave_an_attribute() {
+        let name = r#"x" onload="alert(1)" data-x='y'"#;
+        for (open, close) in [(r#"<img alt=""#, r#"">"#), ("<img alt='", "'>")] {
+            let html = render(Some(&format!("{open}{{{{firstName}}}}{close}")), name).unwrap();
+            let value = html.strip_prefix(open).and_then(|rest| rest.strip_suffix(close)).expect(&html);
+            assert!(!value.contains(['"', '\'', '<', '>']), "{html}");
+            assert!(value.contains("&quot;") && value.contains("&#x27;"), "{html}");
+        }
+    }
+
+    #[test]
     fn a_template_that_does_not_compile_is_refused_with_where() {
         let error = HandlebarsRenderer::new().check("<p>{{#if firstName}}</p>").unwrap_err();
         assert!(matches!(error, TemplateError::Invalid(_)), "{error}");

@@ -33,14 +33,14 @@ use certificate_domain::{
     ChangeStanding, IssueCertificate, ManageTemplates, PublishStatusLists, ReadCertificate, RenderCertificate,
 };
 
-pub use auth::ApiTokens;
+pub use auth::{Access, ApiTokens, Tokens};
 
 /// The NestJS service's prefix, under which every `/certificate` route is served too.
 pub(crate) const LEGACY_PREFIX: &str = "/v1/tracking";
 pub use errors::ApiError;
 pub use metrics::{HttpMetrics, Scrape, Scraped};
 pub use rendering::MAX_DESIGN_BODY_BYTES;
-pub use table::served_routes;
+pub use table::{served_routes, ServedRoute};
 
 /// The largest request body accepted; a certificate request is far smaller.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -78,10 +78,13 @@ pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
         .add(("X-Content-Type-Options", "nosniff"))
 }
 
-/// Registers every route on an actix `App`; tests use it with `actix_web::test`.
-pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
+/// Registers every route on an actix `App`, each behind the tokens its
+/// access level takes (`Tokens::default()`: every route open); tests use it
+/// with `actix_web::test`.
+pub fn configure(state: AppState, tokens: Tokens) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         cfg.app_data(web::Data::new(state))
+            .app_data(web::Data::new(tokens))
             .app_data(routes::json_config())
             .configure(table::register)
             .default_service(web::to(errors::not_found));
@@ -91,15 +94,15 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
 /// `PORT`, `HTTP_WORKERS`, and the bearer tokens: the API's `API_TOKENS`
 /// (comma-separated) and `API_TOKENS_FILE` (one per line, for a mounted
 /// Secret), the operator routes' `ADMIN_TOKENS` and `ADMIN_TOKENS_FILE`,
-/// as envy reads them.
+/// as envy reads them. Unset: that set is not configured; set to no token
+/// at all: a misconfiguration, refused.
 #[derive(serde::Deserialize)]
 struct Env {
     #[serde(default = "default_port")]
     port: u16,
     #[serde(default = "default_workers")]
     http_workers: usize,
-    #[serde(default)]
-    api_tokens: String,
+    api_tokens: Option<String>,
     api_tokens_file: Option<std::path::PathBuf>,
     admin_tokens: Option<String>,
     admin_tokens_file: Option<std::path::PathBuf>,
@@ -110,7 +113,7 @@ pub struct HttpConfig {
     /// 0 binds any free port (the tests do).
     pub port: u16,
     pub workers: usize,
-    /// Read once, at start.
+    /// Read once, at start; empty: the API is open (no variable set).
     pub tokens: ApiTokens,
     /// The operator routes' (revoke, suspend, reinstate); `None`: the API's.
     pub admin_tokens: Option<ApiTokens>,
@@ -125,27 +128,54 @@ fn default_workers() -> usize {
 }
 
 impl HttpConfig {
-    /// A token file that cannot be read is an error naming the variable.
+    /// A token file that cannot be read, or a token variable set to no
+    /// token at all, is an error naming the variable: an empty Secret key
+    /// must not open what it was meant to close.
     pub fn from_vars(vars: impl Iterator<Item = (String, String)>) -> Result<Self, envy::Error> {
         let env: Env = envy::from_iter(vars)?;
-        let tokens = read_tokens(&env.api_tokens, env.api_tokens_file.as_deref(), "API_TOKENS_FILE")?;
-        let admin_tokens = match (&env.admin_tokens, &env.admin_tokens_file) {
-            (None, None) => None,
-            (listed, file) => Some(read_tokens(listed.as_deref().unwrap_or(""), file.as_deref(), "ADMIN_TOKENS_FILE")?),
-        };
-        Ok(Self { port: env.port, workers: env.http_workers, tokens, admin_tokens })
+        let api = TokenSource { name: "API_TOKENS", listed: env.api_tokens, file: env.api_tokens_file };
+        let admin = TokenSource { name: "ADMIN_TOKENS", listed: env.admin_tokens, file: env.admin_tokens_file };
+        let tokens = api.read()?.unwrap_or_default();
+        Ok(Self { port: env.port, workers: env.http_workers, tokens, admin_tokens: admin.read()? })
+    }
+
+    /// The tokens of each access level, as the routes check them.
+    pub fn access_tokens(&self) -> Tokens {
+        Tokens::new(self.tokens.clone(), self.admin_tokens.clone())
     }
 }
 
-/// The tokens listed (comma-separated) and those of the file (one a line).
-fn read_tokens(listed: &str, file: Option<&std::path::Path>, variable: &str) -> Result<ApiTokens, envy::Error> {
-    let from_file = match file {
-        Some(path) => std::fs::read_to_string(path)
-            .map_err(|e| envy::Error::Custom(format!("{variable} {}: {e}", path.display())))?,
-        None => String::new(),
-    };
-    let listed = listed.split(',').chain(from_file.lines());
-    Ok(ApiTokens::new(listed.map(|token| token.trim().to_owned())))
+/// One set of tokens: `<NAME>` (comma-separated) and `<NAME>_FILE` (one a line).
+struct TokenSource {
+    name: &'static str,
+    listed: Option<String>,
+    file: Option<std::path::PathBuf>,
+}
+
+impl TokenSource {
+    /// `None`: neither variable is set.
+    fn read(self) -> Result<Option<ApiTokens>, envy::Error> {
+        let Self { name, listed, file } = self;
+        if listed.is_none() && file.is_none() {
+            return Ok(None);
+        }
+        let from_file = match &file {
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|e| envy::Error::Custom(format!("{name}_FILE {}: {e}", path.display())))?,
+            None => String::new(),
+        };
+        let given = listed.as_deref().unwrap_or("").split(',').chain(from_file.lines());
+        let tokens = ApiTokens::new(given.map(|token| token.trim().to_owned()));
+        if tokens.is_empty() {
+            let set = match (listed.is_some(), &file) {
+                (true, Some(_)) => format!("{name} and {name}_FILE"),
+                (false, Some(path)) => format!("{name}_FILE {}", path.display()),
+                (_, None) => name.to_owned(),
+            };
+            return Err(envy::Error::Custom(format!("{set}: no token given; set at least one, or unset it")));
+        }
+        Ok(Some(tokens))
+    }
 }
 
 impl std::fmt::Debug for HttpConfig {
@@ -168,18 +198,13 @@ pub fn serve(
     state: AppState,
     grace: Duration,
 ) -> std::io::Result<(Server, SocketAddr)> {
-    let tokens = web::Data::new(auth::Tokens {
-        api: config.tokens.clone(),
-        operator: config.admin_tokens.clone().unwrap_or_else(|| config.tokens.clone()),
-    });
+    let tokens = config.access_tokens();
     let address = listener.local_addr()?;
     let server = HttpServer::new(move || {
         App::new()
-            .app_data(tokens.clone())
-            .wrap(actix_web::middleware::from_fn(auth::authenticate))
             .wrap(security_headers())
             .wrap(actix_web::middleware::from_fn(observe::observe))
-            .configure(configure(state.clone()))
+            .configure(configure(state.clone(), tokens.clone()))
     })
     .workers(config.workers)
     .shutdown_timeout(grace.as_secs())

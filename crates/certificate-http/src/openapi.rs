@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use utoipa::OpenApi;
 
 use crate::auth::Tokens;
+use crate::table::{served_routes, ServedRoute};
 use crate::{health, rendering, routes, schemas, standing, status, LEGACY_PREFIX};
 
 /// A printable text: no control character (U+0000–U+001F, U+007F–U+009F).
@@ -67,20 +68,17 @@ struct ApiDoc;
     operation_id = "openapi",
     responses((status = 200, description = "The OpenAPI 3.1 description of this API", body = Object))
 )]
-pub(crate) async fn openapi_json(tokens: Option<web::Data<Tokens>>) -> HttpResponse {
-    let authenticated = tokens.is_some_and(|tokens| !tokens.api.is_empty() || !tokens.operator.is_empty());
-    HttpResponse::Ok().json(document(authenticated))
+pub(crate) async fn openapi_json(tokens: web::Data<Tokens>) -> HttpResponse {
+    HttpResponse::Ok().json(document(&tokens))
 }
 
-/// The whole document; `authenticated`: the `/certificate` routes need a bearer token.
-fn document(authenticated: bool) -> Value {
+/// The whole document; the routes that need a token under `tokens` say so.
+fn document(tokens: &Tokens) -> Value {
     let mut document = serde_json::to_value(ApiDoc::openapi()).expect("the document serialises");
     add_text_rules(&mut document);
     add_issue_links(&mut document);
     add_legacy_prefix(&mut document);
-    if authenticated {
-        require_bearer(&mut document);
-    }
+    require_bearer(&mut document, tokens);
     add_request_id_headers(&mut document);
     document
 }
@@ -182,7 +180,14 @@ fn suffix_operation_ids(value: &mut Value) {
     }
 }
 
-fn require_bearer(document: &mut Value) {
+/// The operations a token guards (as the route table attaches them) carry
+/// the bearer scheme and their 401; with no token configured, none does.
+fn require_bearer(document: &mut Value, tokens: &Tokens) {
+    let guarded: Vec<ServedRoute> =
+        served_routes().into_iter().filter(|route| tokens.needed_by(route.access).is_some()).collect();
+    if guarded.is_empty() {
+        return;
+    }
     document["components"]["securitySchemes"] = json!({"bearer": {"type": "http", "scheme": "bearer", "description": "One of API_TOKENS / API_TOKENS_FILE; for revoke, suspend and reinstate, one of ADMIN_TOKENS / ADMIN_TOKENS_FILE when set"}});
     let unauthorized = json!({
         "description": "No token, another scheme, or a token the service does not know",
@@ -190,10 +195,13 @@ fn require_bearer(document: &mut Value) {
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     });
     let paths = document["paths"].as_object_mut().expect("the document has paths");
-    for (_, item) in paths.iter_mut().filter(|(path, _)| path.contains("/certificate") && !path.ends_with("/verify")) {
-        for (_, operation) in item.as_object_mut().expect("a path item").iter_mut() {
-            operation["security"] = json!([{"bearer": []}]);
-            operation["responses"]["401"] = unauthorized.clone();
-        }
+    for route in guarded {
+        // Every served route is documented (crates/certificate-http/tests/validation.rs).
+        let Some(operation) = paths.get_mut(&route.path).and_then(|item| item.get_mut(route.method.to_lowercase()))
+        else {
+            continue;
+        };
+        operation["security"] = json!([{"bearer": []}]);
+        operation["responses"]["401"] = unauthorized.clone();
     }
 }

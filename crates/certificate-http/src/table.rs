@@ -1,22 +1,39 @@
-//! The route table: every route the service serves, registered from here
-//! and nowhere else, so that the served routes can be listed
-//! ([`served_routes`]) and checked against the OpenAPI document (every one
-//! documented, every documented one served; crates/certificate-http/tests).
+//! The route table: every route the service serves, with who may call it,
+//! registered from here and nowhere else, so that the served routes can be
+//! listed ([`served_routes`]), checked against the OpenAPI document (every
+//! one documented, every documented one served; crates/certificate-http/tests)
+//! and walked under every spelling by the authentication test
+//! (tests/tests/system/auth.rs). Each route's [`Access`] wraps its own
+//! resource, so it is checked on the route the router chose.
 
+use actix_web::body::BoxBody;
+use actix_web::dev::ServiceRequest;
+use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, HttpResponse, Route};
 
+use crate::auth::{self, Access};
 use crate::{health, openapi, rendering, routes, standing, status, LEGACY_PREFIX};
 
 struct RouteSpec {
     path: String,
     method: &'static str,
     handler: fn() -> Route,
+    access: Access,
     /// Takes bodies up to `rendering::MAX_DESIGN_BODY_BYTES` (templates), not 64 KiB.
     large_bodies: bool,
 }
 
-fn spec(path: impl Into<String>, method: &'static str, handler: fn() -> Route) -> RouteSpec {
-    RouteSpec { path: path.into(), method, handler, large_bodies: false }
+fn spec(path: impl Into<String>, method: &'static str, access: Access, handler: fn() -> Route) -> RouteSpec {
+    RouteSpec { path: path.into(), method, handler, access, large_bodies: false }
+}
+
+/// A route of the service: its method, its path with the OpenAPI document's
+/// `{parameter}` names, and who may call it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServedRoute {
+    pub method: &'static str,
+    pub path: String,
+    pub access: Access,
 }
 
 /// In registration order: for each prefix, verify and the operator routes
@@ -24,51 +41,56 @@ fn spec(path: impl Into<String>, method: &'static str, handler: fn() -> Route) -
 /// or `revoke` for a course id.
 fn route_table() -> Vec<RouteSpec> {
     let mut table = vec![
-        spec("/.well-known/did.json", "GET", || web::get().to(routes::did_document)),
-        spec("/health/live", "GET", || web::get().to(health::live)),
-        spec("/health/ready", "GET", || web::get().to(health::ready)),
-        spec("/metrics", "GET", || web::get().to(health::metrics)),
-        spec("/openapi.json", "GET", || web::get().to(openapi::openapi_json)),
-        spec("/status/{listId}", "GET", || web::get().to(status::status_list)),
+        spec("/.well-known/did.json", "GET", Access::Open, || web::get().to(routes::did_document)),
+        spec("/health/live", "GET", Access::Open, || web::get().to(health::live)),
+        spec("/health/ready", "GET", Access::Open, || web::get().to(health::ready)),
+        spec("/metrics", "GET", Access::Open, || web::get().to(health::metrics)),
+        spec("/openapi.json", "GET", Access::Open, || web::get().to(openapi::openapi_json)),
+        spec("/status/{listId}", "GET", Access::Open, || web::get().to(status::status_list)),
     ];
     for prefix in ["", LEGACY_PREFIX] {
-        table.push(spec(format!("{prefix}/certificate/issue"), "POST", || web::post().to(routes::issue_certificate)));
-        let verify = format!("{prefix}/certificate/{{certificateId}}/verify");
-        table.push(spec(verify, "GET", || web::get().to(routes::verify_certificate)));
-        let operator = |action: &str| format!("{prefix}/certificate/{{certificateId}}/{action}");
-        table.push(spec(operator("revoke"), "POST", || web::post().to(standing::revoke)));
-        table.push(spec(operator("suspend"), "POST", || web::post().to(standing::suspend)));
-        table.push(spec(operator("reinstate"), "POST", || web::post().to(standing::reinstate)));
-        let read = format!("{prefix}/certificate/{{userId}}/{{courseId}}");
-        table.push(spec(read, "GET", || web::get().to(routes::read_certificate)));
         let certificate = |name: &str| format!("{prefix}/certificate/{name}");
-        table.push(spec(certificate("render"), "POST", || web::post().to(rendering::render_html)));
-        table.push(spec(certificate("render-PDF"), "POST", || web::post().to(rendering::render_pdf)));
-        table.push(spec(certificate("generateDid"), "POST", || web::post().to(rendering::generate_did)));
+        table.push(spec(certificate("issue"), "POST", Access::Api, || web::post().to(routes::issue_certificate)));
+        let verify = certificate("{certificateId}/verify");
+        table.push(spec(verify, "GET", Access::Open, || web::get().to(routes::verify_certificate)));
+        let operator = |action: &str| certificate(&format!("{{certificateId}}/{action}"));
+        table.push(spec(operator("revoke"), "POST", Access::Operator, || web::post().to(standing::revoke)));
+        table.push(spec(operator("suspend"), "POST", Access::Operator, || web::post().to(standing::suspend)));
+        table.push(spec(operator("reinstate"), "POST", Access::Operator, || web::post().to(standing::reinstate)));
+        let read = certificate("{userId}/{courseId}");
+        table.push(spec(read, "GET", Access::Api, || web::get().to(routes::read_certificate)));
+        table.push(spec(certificate("render"), "POST", Access::Api, || web::post().to(rendering::render_html)));
+        table.push(spec(certificate("render-PDF"), "POST", Access::Api, || web::post().to(rendering::render_pdf)));
+        table.push(spec(certificate("generateDid"), "POST", Access::Api, || web::post().to(rendering::generate_did)));
         for (name, handler) in [
             ("template", (|| web::post().to(rendering::create_template)) as fn() -> Route),
             ("schema", || web::post().to(rendering::create_schema)),
         ] {
-            table.push(RouteSpec { large_bodies: true, ..spec(certificate(name), "POST", handler) });
+            table.push(RouteSpec { large_bodies: true, ..spec(certificate(name), "POST", Access::Api, handler) });
         }
     }
     table
 }
 
-/// Every route the service serves, as (method, path) with the OpenAPI
-/// document's `{parameter}` names.
-pub fn served_routes() -> Vec<(&'static str, String)> {
-    route_table().into_iter().map(|spec| (spec.method, spec.path)).collect()
+/// Every route the service serves.
+pub fn served_routes() -> Vec<ServedRoute> {
+    route_table()
+        .into_iter()
+        .map(|spec| ServedRoute { method: spec.method, path: spec.path, access: spec.access })
+        .collect()
 }
 
+/// Each route's resource, its requirement wrapped around it (the 405 of
+/// another method included: a path asked without its token learns nothing).
 pub(crate) fn register(cfg: &mut web::ServiceConfig) {
     for spec in route_table() {
-        let allow = spec.method;
+        let (allow, access) = (spec.method, spec.access);
         let mut resource = web::resource(spec.path.as_str()).route((spec.handler)());
         if spec.large_bodies {
             resource = resource.app_data(rendering::design_json_config());
         }
-        cfg.service(resource.default_service(web::to(move || method_not_allowed(allow))));
+        let check = from_fn(move |request: ServiceRequest, next: Next<BoxBody>| auth::authorize(access, request, next));
+        cfg.service(resource.default_service(web::to(move || method_not_allowed(allow))).wrap(check));
     }
 }
 

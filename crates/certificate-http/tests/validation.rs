@@ -3,8 +3,8 @@
 mod common;
 
 use actix_web::{test, App};
-use certificate_http::configure;
 use certificate_http::MAX_BODY_BYTES;
+use certificate_http::{configure, Tokens};
 use common::state;
 use serde_json::{json, Value};
 
@@ -127,8 +127,10 @@ async fn a_nul_in_any_text_field_is_a_400_naming_it() {
 #[actix_web::test]
 async fn api_answers_are_not_cached_or_sniffed() {
     let request = test::TestRequest::post().uri("/certificate/issue").set_json(valid());
-    let app =
-        test::init_service(App::new().wrap(certificate_http::security_headers()).configure(configure(state()))).await;
+    let app = test::init_service(
+        App::new().wrap(certificate_http::security_headers()).configure(configure(state(), Tokens::default())),
+    )
+    .await;
     let response = test::call_service(&app, request.to_request()).await;
     assert_eq!(response.headers().get("cache-control").unwrap(), "no-store");
     assert_eq!(response.headers().get("x-content-type-options").unwrap(), "nosniff");
@@ -185,7 +187,7 @@ async fn unknown_routes_and_methods_answer_in_the_envelope() {
 
 #[actix_web::test]
 async fn an_issued_certificate_reads_back_and_a_missing_one_is_a_404() {
-    let app = test::init_service(App::new().configure(configure(state()))).await;
+    let app = test::init_service(App::new().configure(configure(state(), Tokens::default()))).await;
     let issue = test::TestRequest::post().uri("/certificate/issue").set_json(valid()).to_request();
     let issued: Value = test::call_and_read_body_json(&app, issue).await;
     let path = "/certificate/af771398-bc1a-4350-b849-907561d25957/do_1";
@@ -206,7 +208,7 @@ async fn an_issued_certificate_reads_back_and_a_missing_one_is_a_404() {
 
 #[actix_web::test]
 async fn verify_answers_the_verdict_and_404_for_an_unknown_id() {
-    let app = test::init_service(App::new().configure(configure(state()))).await;
+    let app = test::init_service(App::new().configure(configure(state(), Tokens::default()))).await;
     let issue = test::TestRequest::post().uri("/certificate/issue").set_json(valid()).to_request();
     let issued: Value = test::call_and_read_body_json(&app, issue).await;
     let id = issued["data"]["credential"]["id"].as_str().unwrap();
@@ -227,7 +229,7 @@ async fn the_openapi_document_is_served_and_names_every_route() {
         documented.extend(item.as_object().unwrap().keys().map(|method| (method.to_uppercase(), path.clone())));
     }
     let mut served: Vec<(String, String)> =
-        certificate_http::served_routes().into_iter().map(|(method, path)| (method.to_owned(), path)).collect();
+        certificate_http::served_routes().into_iter().map(|route| (route.method.to_owned(), route.path)).collect();
     documented.sort();
     served.sort();
     assert_eq!(served, documented, "every served route is documented, and every documented one served");

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PgConfig {
     pub url: String,
     pub pool_size: usize,
@@ -22,6 +22,33 @@ pub struct PgConfig {
     /// How long a lane waits for more jobs after the first (0: it sends
     /// what is queued at once).
     pub batch_wait: Duration,
+}
+
+impl std::fmt::Debug for PgConfig {
+    /// The URL without its password, so that a configuration printed for a
+    /// diagnosis never carries it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgConfig")
+            .field("url", &without_password(&self.url))
+            .field("pool_size", &self.pool_size)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `postgres://user:secret@host/db` as `postgres://user:***@host/db`.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "(not a URL)".to_owned();
+    };
+    match rest.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
+            let hidden = if userinfo.contains(':') { ":***" } else { "" };
+            format!("{scheme}://{user}{hidden}@{host}")
+        }
+        None => url.to_owned(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -133,6 +160,23 @@ mod tests {
 
     fn config(vars: &[(&str, &str)]) -> Result<Option<PgConfig>, envy::Error> {
         PgConfig::from_vars(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    }
+
+    #[test]
+    fn the_password_never_shows_in_the_debug_form() {
+        let printed = format!("{:?}", config(&[("DATABASE_URL", "postgres://app:s3cr%40t@db:5432/certs")]).unwrap());
+        assert!(!printed.contains("s3cr") && printed.contains("postgres://app:***@db:5432/certs"), "{printed}");
+        let printed = format!(
+            "{:?}",
+            config(&[
+                ("POSTGRES_HOST", "db"),
+                ("POSTGRES_DATABASE", "certs"),
+                ("POSTGRES_USERNAME", "app"),
+                ("POSTGRES_PASSWORD", "p@ss:word")
+            ])
+            .unwrap()
+        );
+        assert!(!printed.contains("word") && !printed.contains("p%40ss"), "{printed}");
     }
 
     fn url_of(vars: &[(&str, &str)]) -> String {

@@ -282,22 +282,54 @@ impl Fleet {
     }
 
     /// Stops replica `index` with `signal`, waits `down`, starts it again.
-    async fn restart(&self, index: usize, signal: &str, down: Duration) {
+    /// Err: the fault did not happen as meant (no replica to stop, or the
+    /// replica did not end as the signal says: 0 after SIGTERM, killed by
+    /// SIGKILL). A replica that does not come back panics `start_replica`.
+    async fn restart(&self, index: usize, signal: &str, down: Duration) -> Result<(), String> {
+        use std::os::unix::process::ExitStatusExt;
         let mut replicas = self.replicas.lock().await;
         if replicas.is_empty() {
-            return; // the other restart has them both down right now
+            return Err(format!("SIGTERM/SIGKILL overlap: no replica left to send {signal}"));
         }
         let index = index % replicas.len();
         let mut old = replicas.remove(index);
         *self.ports.0.lock().unwrap() = replicas.iter().map(|replica| replica.app.port).collect();
         drop(replicas);
         old.app.signal(signal);
-        let _ = old.app.wait_exit(Duration::from_secs(40)).await;
+        let status = old.app.wait_exit(Duration::from_secs(40)).await;
         self.ended.lock().unwrap().push((old.start_rss_kib, old.peak_rss_kib));
+        let as_meant = match signal {
+            "TERM" => status.success(),
+            _ => status.signal() == Some(9),
+        };
         tokio::time::sleep(down).await;
         let fresh = start_replica(&self.env).await;
         self.replicas.lock().await.push(fresh);
         self.publish_ports().await;
+        as_meant.then_some(()).ok_or_else(|| format!("after SIG{signal} the replica ended with {status}"))
+    }
+}
+
+/// The faults the seed started, and those that did not happen as meant (a
+/// task that panicked, a replica that did not stop as its signal says or
+/// did not come back).
+struct Faults {
+    started: usize,
+    ended: Vec<Fault>,
+    failed: Vec<String>,
+}
+
+impl Faults {
+    fn check(&self) -> Check {
+        let mut figure = format!("{} started, {} ended as meant", self.started, self.ended.len());
+        for failure in &self.failed {
+            figure.push_str(&format!("; {}", failure.replace('|', "/").replace('\n', " ")));
+        }
+        Check {
+            name: "every fault the seed started happened as meant",
+            figure,
+            held: self.failed.is_empty() && self.ended.len() == self.started,
+        }
     }
 }
 
@@ -310,7 +342,7 @@ async fn inject_faults(
     stack: Arc<Stack>,
     broker: Arc<PrivateBroker>,
     postgres: Arc<PrivatePostgres>,
-) -> Vec<Fault> {
+) -> Faults {
     const KINDS: [&str; 8] = [
         "SIGKILL of a replica",
         "SIGTERM of a replica (rolling restart)",
@@ -341,23 +373,26 @@ async fn inject_faults(
             (fleet.clone(), stack.clone(), broker.clone(), postgres.clone(), busy.clone(), faults.clone());
         println!("soak: {:>5.1} s: {kind}, {:.1} s", started.elapsed().as_secs_f64(), length.as_secs_f64());
         running.push(tokio::spawn(async move {
-            match kind {
+            let outcome = match kind {
                 "SIGKILL of a replica" => fleet.restart(replica, "KILL", length).await,
                 "SIGTERM of a replica (rolling restart)" => fleet.restart(replica, "TERM", Duration::ZERO).await,
                 "broker path cut" => {
                     broker.proxy.cut();
                     tokio::time::sleep(length).await;
                     broker.proxy.restore();
+                    Ok(())
                 }
                 "Postgres fast restart" => {
                     tokio::task::block_in_place(|| postgres.stop());
                     tokio::time::sleep(length.min(Duration::from_secs(3))).await;
                     tokio::task::block_in_place(|| postgres.resume());
+                    Ok(())
                 }
                 "identity service stalls" => {
                     stack.upstreams.set_identity(Behaviour::Stall(Duration::from_secs(3)));
                     tokio::time::sleep(length).await;
                     stack.upstreams.set_identity(Behaviour::Answer);
+                    Ok(())
                 }
                 credential => {
                     stack.upstreams.set_credentials(match credential {
@@ -367,17 +402,24 @@ async fn inject_faults(
                     });
                     tokio::time::sleep(length).await;
                     stack.upstreams.set_credentials(Behaviour::Answer);
+                    Ok(())
                 }
-            }
-            faults.lock().unwrap().push(Fault { kind, ended: Instant::now() });
+            };
             busy.lock().unwrap().remove(kind);
+            outcome.map(|()| faults.lock().unwrap().push(Fault { kind, ended: Instant::now() }))
         }));
     }
+    let started = running.len();
+    let mut failed = Vec::new();
     for fault in running {
-        let _ = fault.await;
+        match fault.await {
+            Ok(Ok(())) => {}
+            Ok(Err(failure)) => failed.push(failure),
+            Err(panicked) => failed.push(format!("a fault's task failed: {panicked}")),
+        }
     }
-    let mut faults = faults.lock().unwrap();
-    std::mem::take(&mut *faults)
+    let ended = std::mem::take(&mut *faults.lock().unwrap());
+    Faults { started, ended, failed }
 }
 
 /// An invariant, its figure, and whether it held.
@@ -668,13 +710,20 @@ async fn main() -> std::process::ExitCode {
     tokio::time::sleep(until.saturating_duration_since(Instant::now())).await;
     println!("soak: load and faults over; waiting for the clients' last retries");
     stop.store(true, Ordering::Relaxed);
+    let mut clients_ended = 0;
     for client in clients {
-        let _ = tokio::task::spawn_blocking(move || client.join()).await;
+        clients_ended += usize::from(matches!(tokio::task::spawn_blocking(move || client.join()).await, Ok(Ok(()))));
     }
-    let _ = sampler.await;
+    sampler.await.expect("the memory sampler");
     let history = std::mem::take(&mut *history.lock().unwrap());
-    let (checks, duplicates) = check_invariants(&stack, &brokers, &history, &fleet).await;
-    let text = report(&settings, &history, &faults, &checks, duplicates);
+    let (mut checks, duplicates) = check_invariants(&stack, &brokers, &history, &fleet).await;
+    checks.push(faults.check());
+    checks.push(Check {
+        name: "every client ran to the end",
+        figure: format!("{clients_ended} of {}", settings.clients),
+        held: clients_ended == settings.clients,
+    });
+    let text = report(&settings, &history, &faults.ended, &checks, duplicates);
     println!("{text}");
     if let Ok(path) = std::env::var("SOAK_REPORT") {
         use std::io::Write;

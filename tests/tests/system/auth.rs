@@ -145,3 +145,213 @@ async fn without_tokens_the_service_says_once_that_the_api_is_open() {
     let warnings = app.logs().iter().filter(|line| line.contains("the API is unauthenticated")).count();
     assert_eq!(warnings, 1);
 }
+
+/// The binary's output once it stopped by itself; a binary still serving
+/// after 20 s accepted the configuration, and is stopped.
+fn refused_start(env: Vec<(String, String)>) -> std::process::Output {
+    let mut child = certificate_system_tests::app_command(&env, &[])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run the binary");
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(20) {
+            child.kill().unwrap();
+            panic!("{env:?}: the binary started and served");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_variable_set_to_no_token_stops_the_binary_naming_it() {
+    let empty_file = std::env::temp_dir().join(format!("no-tokens-{}", uuid::Uuid::new_v4()));
+    std::fs::write(&empty_file, "\n  \n").unwrap();
+    let empty_file = empty_file.to_str().unwrap();
+    for (overrides, name) in [
+        (vec![("API_TOKENS", "")], "API_TOKENS"),
+        (vec![("API_TOKENS", " , ,")], "API_TOKENS"),
+        (vec![("API_TOKENS_FILE", empty_file)], "API_TOKENS_FILE"),
+        (vec![("API_TOKENS", TOKEN), ("ADMIN_TOKENS", "")], "ADMIN_TOKENS"),
+        (vec![("API_TOKENS", TOKEN), ("ADMIN_TOKENS_FILE", empty_file)], "ADMIN_TOKENS_FILE"),
+    ] {
+        let output = refused_start(with(Vec::new(), &overrides));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{overrides:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(name), "{overrides:?}: {stderr}");
+        assert!(!stderr.contains(TOKEN), "{stderr}");
+    }
+    std::fs::remove_file(empty_file).unwrap();
+}
+
+/// A request sent as these bytes, so that no client normalises its target:
+/// the status, and the body's `message` if it is the envelope.
+async fn raw_call(port: u16, method: &str, target: &str, authorization: Option<&str>, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut request = format!("{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    if let Some(value) = authorization {
+        request.push_str(&format!("Authorization: {value}\r\n"));
+    }
+    request.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len()));
+    tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).unwrap();
+        let answer = String::from_utf8_lossy(&answer).into_owned();
+        let status = answer.split(' ').nth(1).and_then(|code| code.parse().ok()).expect("a status line");
+        let body = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+        let message = serde_json::from_str::<serde_json::Value>(body)
+            .ok()
+            .and_then(|envelope| envelope["message"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        (status, message)
+    })
+    .await
+    .unwrap()
+}
+
+fn percent_encoded(c: char) -> String {
+    format!("%{:02X}", c as u32)
+}
+
+/// The spellings of `path` (a concrete path, `/`-separated) that a router
+/// might take for it, or for another: each character of a segment that the
+/// route table spells literally percent-encoded (one at a time), each
+/// segment's first letter in upper case, each `/` encoded or doubled, a
+/// trailing `/`, `;` parameters, and `..` / `.` segments, plain and encoded.
+fn spellings(path: &str, literal: &[bool]) -> Vec<String> {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let join = |segments: &[String]| format!("/{}", segments.join("/"));
+    let owned: Vec<String> = segments.iter().map(|s| s.to_string()).collect();
+    let mut spelled = Vec::new();
+    for (index, segment) in segments.iter().enumerate() {
+        let replaced = |replacement: String| {
+            let mut copy = owned.clone();
+            copy[index] = replacement;
+            join(&copy)
+        };
+        if literal[index] {
+            for (at, c) in segment.char_indices() {
+                let (before, after) = (&segment[..at], &segment[at + c.len_utf8()..]);
+                spelled.push(replaced(format!("{before}{}{after}", percent_encoded(c))));
+                spelled.push(replaced(format!("{before}{}{after}", percent_encoded(c).to_lowercase())));
+            }
+            let mut upper = segment.to_string();
+            upper[..1].make_ascii_uppercase();
+            spelled.push(replaced(upper));
+        }
+        spelled.push(replaced(format!("{segment};x=1")));
+        for detour in ["elsewhere/..", "elsewhere/%2e%2e", "elsewhere/%2E%2E", ".", "%2e"] {
+            let mut copy = owned.clone();
+            copy.insert(index, detour.to_owned());
+            spelled.push(join(&copy));
+        }
+        if index > 0 {
+            let (before, after) = (owned[..index].join("/"), owned[index..].join("/"));
+            spelled.push(format!("/{before}%2F{after}"));
+            spelled.push(format!("/{before}%2f{after}"));
+            spelled.push(format!("/{before}//{after}"));
+        }
+    }
+    spelled.push(format!("/{path}"));
+    spelled.push(format!("{path}/"));
+    spelled.push(format!("{path}?x=1"));
+    spelled.sort();
+    spelled.dedup();
+    spelled
+}
+
+/// The issue fixture in a service with API and admin tokens, and the route
+/// table's protected routes as concrete paths that reach their handler.
+struct Walk {
+    app: TestApp,
+    body: String,
+    routes: Vec<(certificate_http::ServedRoute, String)>,
+}
+
+const API: &str = "Bearer api-token-of-the-walk";
+const ADMIN: &str = "Bearer admin-token-of-the-walk";
+
+impl Walk {
+    async fn start() -> Self {
+        let env = with(
+            Vec::new(),
+            &[("API_TOKENS", API.trim_start_matches("Bearer ")), ("ADMIN_TOKENS", ADMIN.trim_start_matches("Bearer "))],
+        );
+        let app = TestApp::spawn(env).await;
+        let body = contract_body();
+        let issued = app.issue_with(&body, &[("Authorization", API)]).await;
+        assert_eq!(issued.status, 200, "{}", issued.body);
+        let credential = issued.body["data"]["credential"]["id"].as_str().unwrap().to_owned();
+        let routes = certificate_http::served_routes()
+            .into_iter()
+            .filter(|route| route.access != certificate_http::Access::Open)
+            .map(|route| {
+                let concrete = route
+                    .path
+                    .replace("{certificateId}", &credential)
+                    .replace("{userId}", body["userId"].as_str().unwrap())
+                    .replace("{courseId}", body["courseId"].as_str().unwrap());
+                (route, concrete)
+            })
+            .collect();
+        Self { app, body: body.to_string(), routes }
+    }
+
+    fn token_of(access: certificate_http::Access) -> &'static str {
+        if access == certificate_http::Access::Operator {
+            ADMIN
+        } else {
+            API
+        }
+    }
+
+    async fn call(&self, method: &str, target: &str, authorization: Option<&str>) -> (u16, String) {
+        raw_call(self.app.port, method, target, authorization, &self.body).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_spelling_of_a_protected_route_reaches_its_handler_without_its_token() {
+    let walk = Walk::start().await;
+    let (status, no_route) = walk.call("GET", "/no-such-route", None).await;
+    assert_eq!(status, 404);
+    assert!(walk.routes.len() >= 18, "{:?}", walk.routes);
+    for (route, concrete) in &walk.routes {
+        let reached = walk.call(route.method, concrete, Some(Walk::token_of(route.access))).await;
+        assert!(
+            ![401, 404].contains(&reached.0),
+            "{} {concrete} with its token reaches its handler: {reached:?}",
+            route.method
+        );
+    }
+    let mut reached = Vec::new();
+    let mut tried = 0;
+    for (route, concrete) in &walk.routes {
+        let literal: Vec<bool> = route.path.trim_start_matches('/').split('/').map(|s| !s.starts_with('{')).collect();
+        let mut refusals = vec![None, Some("Bearer wrong-token"), Some("Basic api-token-of-the-walk")];
+        if route.access == certificate_http::Access::Operator {
+            refusals.push(Some(API));
+        }
+        for target in spellings(concrete, &literal) {
+            for authorization in &refusals {
+                tried += 1;
+                let (status, message) = walk.call(route.method, &target, *authorization).await;
+                // A 405 is a path of the table asked with another method
+                // (`/certificate/{id}/Revoke` is a read's path): no handler ran.
+                let refused = status == 401
+                    || (status == 404 && message == no_route)
+                    || (status == 405 && message.starts_with("use "));
+                if !refused {
+                    reached.push(format!("{} {target} {authorization:?}: {status} {message}", route.method));
+                }
+            }
+        }
+    }
+    assert!(reached.is_empty(), "{} of {tried} reached a handler:\n{}", reached.len(), reached.join("\n"));
+}

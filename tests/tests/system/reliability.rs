@@ -456,3 +456,26 @@ async fn serial_a_burst_of_five_hundred_with_reused_keys_and_claims_in_flight_an
         .collect();
     assert!(issued.iter().all(|id| recorded.contains(id)), "every 200 answer is the recorded certificate");
 }
+
+/// The running service keeps a young table's statistics (StoreUpkeep, run by
+/// its background work): nothing here calls the upkeep.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_running_service_analyzes_a_table_that_grew() {
+    let stack = Stack::new().await;
+    let _app = stack.start_app().await;
+    let analyzed = "SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'certificate_idempotency_key'";
+    let before = stack.database.count(analyzed).await;
+    stack
+        .database
+        .execute(
+            "INSERT INTO certificate_idempotency_key (key, fingerprint) \
+             SELECT 'grown-' || n, 'f' FROM generate_series(1, 2000) n; SELECT pg_stat_force_next_flush();",
+        )
+        .await;
+    stack.database.execute("SELECT 1").await;
+    let started = Instant::now();
+    while stack.database.count(analyzed).await == before {
+        assert!(started.elapsed() < Duration::from_secs(20), "no ANALYZE of the grown table in 20 s");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

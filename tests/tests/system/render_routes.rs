@@ -193,15 +193,7 @@ async fn a_page_that_never_finishes_is_a_504_within_the_timeout_and_the_next_pdf
         app.post_json("/certificate/render-PDF", &json!({"credentialId": id, "templateId": template_id}), &[]).await;
     assert_eq!(stuck.status, 504, "{}", stuck.body);
     assert!(started.elapsed() < Duration::from_secs(6), "{:?}", started.elapsed());
-    let next = app
-        .send_raw(
-            "POST",
-            "/certificate/render-PDF",
-            "application/json",
-            json!({"credentialId": id}).to_string().into(),
-            &[],
-        )
-        .await;
+    let next = app.print(&id).await;
     assert_eq!(next.status, 201);
 }
 

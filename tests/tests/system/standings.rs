@@ -157,9 +157,12 @@ async fn bad_requests_get_a_clear_answer() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_replica_serves_the_change_within_the_ttl() {
     let stack = Stack::new().await;
-    let env = local_env(&stack, &[("STATUS_LIST_TTL_SECONDS", "2")]);
+    // Replicas behind one address, as deployed: the first answers at it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port().to_string();
+    let public = format!("http://localhost:{port}");
+    let env = local_env(&stack, &[("STATUS_LIST_TTL_SECONDS", "2"), ("PUBLIC_BASE_URL", &public)]);
     // Two processes of the real binary: nothing shared but the database.
-    let (one, other) = (TestApp::process(env.clone()).await, TestApp::process(env).await);
+    let (one, other) = (TestApp::process(with(env.clone(), &[("PORT", &port)])).await, TestApp::process(env).await);
     let credential = issue(&one, &lasting()).await;
     let list_url = credential["credentialStatus"][0]["statusListCredential"].as_str().unwrap();
     let path = &list_url[list_url.find("/status/").unwrap()..];
@@ -178,6 +181,13 @@ async fn a_second_replica_serves_the_change_within_the_ttl() {
         assert!(revoked_at.elapsed() < Duration::from_secs(2), "the other replica still serves the old list");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // A second later, so that a list stamped with the time it was signed
+    // (not the time of its change) would differ.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (mine, theirs) =
+        (one.send_raw("GET", path, "", vec![], &[]).await, other.send_raw("GET", path, "", vec![], &[]).await);
+    assert_eq!(String::from_utf8_lossy(&mine.body), String::from_utf8_lossy(&theirs.body), "the same bytes");
+    assert_eq!(bits(&credential)["revocation"], true, "and the bit is set in them");
 }
 
 #[tokio::test(flavor = "multi_thread")]

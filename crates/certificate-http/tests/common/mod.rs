@@ -8,7 +8,7 @@ use certificate_domain::{
     ChangeStanding, HtmlSource, IssuanceRoles, IssueCertificate, LocalRendering, ManageTemplates, ReadCertificate,
     RenderCertificate, TemplateKeeper,
 };
-use certificate_http::{configure, AppState, HttpMetrics, Scraped};
+use certificate_http::{configure, AppState, HttpMetrics, Scraped, Tokens};
 use certificate_memory::doubles::{FakeCredentialIssuer, FakePrinter, PlainRenderer, RecordingObserver};
 use certificate_memory::embedded::{InMemoryStore, InMemoryTemplates};
 use prometheus_client::registry::Registry;
@@ -56,7 +56,7 @@ pub fn state() -> AppState {
 
 /// The status and the JSON body of `request` on a fresh app.
 pub async fn call(request: test::TestRequest) -> (u16, Value) {
-    let app = test::init_service(App::new().configure(configure(state()))).await;
+    let app = test::init_service(App::new().configure(configure(state(), Tokens::default()))).await;
     let response = test::call_service(&app, request.to_request()).await;
     let status = response.status().as_u16();
     let body: Value = test::read_body_json(response).await;
