@@ -33,12 +33,18 @@ fn usage<T>(message: impl Into<String>) -> Result<T, UsageError> {
     Err(UsageError(message.into()))
 }
 
+/// What the command line asks for: the usage text, or a command to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invocation {
+    Help,
+    Run(Command),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Serve,
     Migrate,
     Outbox(OutboxCommand),
-    Help,
 }
 
 /// The commands that need only the database.
@@ -66,13 +72,13 @@ impl OutboxCommand {
     }
 }
 
-pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, UsageError> {
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Invocation, UsageError> {
     let args: Vec<String> = args.into_iter().collect();
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
-    let outbox = |command| Ok(Command::Outbox(command));
+    let outbox = |command| Ok(Invocation::Run(Command::Outbox(command)));
     match words.as_slice() {
-        [] | ["serve"] => Ok(Command::Serve),
-        ["migrate"] => Ok(Command::Migrate),
+        [] | ["serve"] => Ok(Invocation::Run(Command::Serve)),
+        ["migrate"] => Ok(Invocation::Run(Command::Migrate)),
         ["outbox", "status"] => outbox(OutboxCommand::Status),
         ["outbox", "retry-dead"] => outbox(OutboxCommand::RetryDead),
         ["outbox", "replay", options @ ..] => outbox(replay(options)?),
@@ -80,7 +86,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, UsageErr
         ["outbox", "prune", "--older-than", age] => {
             outbox(OutboxCommand::Prune { older_than: Some(parse_duration(age)?) })
         }
-        ["help" | "--help" | "-h"] => Ok(Command::Help),
+        ["help" | "--help" | "-h"] => Ok(Invocation::Help),
         _ => usage(format!("unknown command: {}", args.join(" "))),
     }
 }
@@ -175,7 +181,10 @@ mod tests {
     use super::*;
 
     fn parse_words(words: &str) -> Result<Command, UsageError> {
-        parse(words.split_whitespace().map(str::to_owned))
+        match parse(words.split_whitespace().map(str::to_owned))? {
+            Invocation::Run(command) => Ok(command),
+            Invocation::Help => panic!("{words}: the usage text, not a command"),
+        }
     }
 
     #[test]
@@ -195,6 +204,13 @@ mod tests {
             parse_words("outbox prune --older-than 2d").unwrap(),
             Command::Outbox(OutboxCommand::Prune { older_than: Some(Duration::from_secs(2 * 86_400)) })
         );
+    }
+
+    #[test]
+    fn help_asks_for_the_usage_text() {
+        for words in ["help", "--help", "-h"] {
+            assert_eq!(parse([words.to_owned()]).unwrap(), Invocation::Help);
+        }
     }
 
     #[test]

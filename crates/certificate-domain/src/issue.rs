@@ -10,21 +10,49 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::time::Instant;
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::ports::{
     Acquired, CertificateRepo, Claim, ClaimRequest, ClaimToken, Clock, CredentialIssuance, CredentialRequest,
-    IdempotencyKey, IssuanceOutcome, IssuedCertificate, IssuedCredential, IssuedLookup, LearnerIdentity, PendingEvent,
-    Randomness, RepoError, SystemRandomness, Upstream, UpstreamError,
+    IdempotencyKey, IssuanceOutcome, IssuedCertificate, IssuedCredential, IssuedLookup, LearnerIdentity, Observer,
+    PendingEvent, Randomness, RepoError, SystemRandomness, Upstream, UpstreamError,
 };
-use crate::{CertificateEvent, HandOff, IssueRequest, StatusAllocator, StatusSlot};
+use crate::{
+    CertificateEvent, FieldError, HandOff, IssueRequest, RequestFields, StatusAllocator, StatusSlot, ValidationErrors,
+};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct IssueCommand {
     pub request: IssueRequest,
     /// The caller's `Idempotency-Key`, when it sent one.
     pub idempotency_key: Option<String>,
+}
+
+/// The longest `Idempotency-Key` accepted.
+const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+
+impl IssueCommand {
+    /// What the caller sent, checked: the request's fields, and its
+    /// `Idempotency-Key` as the bytes that came (1 to 255 visible ASCII
+    /// characters), which is checked first.
+    pub fn parse(fields: RequestFields, idempotency_key: Option<&[u8]>) -> Result<Self, ValidationErrors> {
+        let idempotency_key = idempotency_key.map(checked_idempotency_key).transpose()?;
+        Ok(Self { request: IssueRequest::parse(fields)?, idempotency_key })
+    }
+}
+
+fn checked_idempotency_key(sent: &[u8]) -> Result<String, ValidationErrors> {
+    let visible = |byte: &u8| (0x20..0x7f).contains(byte) || *byte == b'\t';
+    match std::str::from_utf8(sent) {
+        Ok(key) if !key.is_empty() && key.len() <= MAX_IDEMPOTENCY_KEY_LEN && sent.iter().all(visible) => {
+            Ok(key.to_owned())
+        }
+        _ => Err(ValidationErrors(vec![FieldError {
+            field: "Idempotency-Key",
+            message: "must be 1 to 255 visible ASCII characters",
+        }])),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -49,6 +77,9 @@ impl IssueOutcome {
 /// event was queued.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum IssueError {
+    /// What the caller sent breaks a rule; each failing field is named.
+    #[error("{0}")]
+    Invalid(ValidationErrors),
     #[error("a certificate for this learner and course is being issued right now")]
     InFlight,
     #[error("this Idempotency-Key was already used with a different request")]
@@ -68,6 +99,7 @@ impl IssueError {
     /// How the metrics count this failure.
     pub fn outcome(&self) -> IssuanceOutcome {
         match self {
+            IssueError::Invalid(_) => IssuanceOutcome::Invalid,
             IssueError::InFlight | IssueError::Repo(RepoError::ClaimLost) => IssuanceOutcome::Conflict,
             IssueError::KeyReused => IssuanceOutcome::KeyReused,
             IssueError::Upstream(_) | IssueError::LeaseSpent => IssuanceOutcome::UpstreamError,
@@ -116,10 +148,17 @@ pub struct IssueCertificate {
     issue_call_bound: Duration,
     hand_off: Option<HandOff>,
     revoke_on_reissue: bool,
+    /// Told how every issuance ended.
+    observer: Arc<dyn Observer>,
 }
 
 impl IssueCertificate {
-    pub fn new(repo: Arc<dyn CertificateRepo>, roles: IssuanceRoles, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        repo: Arc<dyn CertificateRepo>,
+        roles: IssuanceRoles,
+        clock: Arc<dyn Clock>,
+        observer: Arc<dyn Observer>,
+    ) -> Self {
         let IssuanceRoles { identity, issuance, lookup, status } = roles;
         Self {
             repo,
@@ -133,18 +172,13 @@ impl IssueCertificate {
             issue_call_bound: Duration::ZERO,
             hand_off: None,
             revoke_on_reissue: true,
+            observer,
         }
     }
 
     /// Whether a re-issue revokes the credential it replaces (by default it does).
     pub fn with_revoke_on_reissue(mut self, revoke: bool) -> Self {
         self.revoke_on_reissue = revoke;
-        self
-    }
-
-    /// Where event and issuance ids come from (random v4 ids by default).
-    pub fn with_randomness(mut self, randomness: Arc<dyn Randomness>) -> Self {
-        self.randomness = randomness;
         self
     }
 
@@ -168,7 +202,33 @@ impl IssueCertificate {
         self
     }
 
+    /// Checks what the caller sent ([`IssueCommand::parse`]), then issues.
+    pub async fn issue_sent(
+        &self,
+        fields: RequestFields,
+        idempotency_key: Option<&[u8]>,
+    ) -> Result<IssueOutcome, IssueError> {
+        match IssueCommand::parse(fields, idempotency_key) {
+            Ok(command) => self.issue(&command).await,
+            Err(errors) => self.counted(Err(IssueError::Invalid(errors))),
+        }
+    }
+
+    /// Issues, and tells the observer how it ended.
     pub async fn issue(&self, command: &IssueCommand) -> Result<IssueOutcome, IssueError> {
+        let result = self.issue_checked(command).await;
+        self.counted(result)
+    }
+
+    fn counted(&self, result: Result<IssueOutcome, IssueError>) -> Result<IssueOutcome, IssueError> {
+        self.observer.issuance_ended(match &result {
+            Ok(outcome) => outcome.outcome(),
+            Err(error) => error.outcome(),
+        });
+        result
+    }
+
+    async fn issue_checked(&self, command: &IssueCommand) -> Result<IssueOutcome, IssueError> {
         let request = &command.request;
         let claim = ClaimRequest {
             user_id: request.user_id(),
@@ -183,7 +243,7 @@ impl IssueCertificate {
         };
         // Taken before the claim is asked for, so that it never ends later
         // than the lease the repository counts.
-        let lease_ends = Instant::now() + self.claim_lease;
+        let lease_ends = self.clock.now() + self.claim_lease;
         let acquired = match self.repo.claim(claim).await? {
             Claim::Acquired(acquired) => acquired,
             Claim::AlreadyIssued(credential) => return Ok(IssueOutcome { credential: *credential, replayed: true }),
@@ -215,7 +275,7 @@ impl IssueCertificate {
         &self,
         acquired: &Acquired,
         request: &IssueRequest,
-        lease_ends: Instant,
+        lease_ends: DateTime<Utc>,
     ) -> Result<IssuedCredential, IssueError> {
         match self.earlier_credential(acquired).await? {
             Some(credential) => Ok(credential),
@@ -277,10 +337,10 @@ impl IssueCertificate {
         issuance_id: Uuid,
         request: &IssueRequest,
         status: Option<StatusSlot>,
-        lease_ends: Instant,
+        lease_ends: DateTime<Utc>,
     ) -> Result<IssuedCredential, IssueError> {
         let learner_did = self.identity.learner_did(request.user_id()).await?;
-        if Instant::now() + self.issue_call_bound >= lease_ends {
+        if self.clock.now() + self.issue_call_bound >= lease_ends {
             tracing::warn!(%issuance_id, "the claim's lease could end before the credential call answers; not sending it");
             return Err(IssueError::LeaseSpent);
         }

@@ -110,20 +110,10 @@ impl OutboxRelay {
         Self { outbox, publisher, clock, randomness, policy, handed: None, isolation: RwLock::new(()) }
     }
 
-    /// Where the retry jitter comes from (the thread's generator by default).
-    pub fn with_randomness(mut self, randomness: Arc<dyn Randomness>) -> Self {
-        self.randomness = randomness;
-        self
-    }
-
     /// Takes the events that issuances of this process hand over.
     pub fn with_handed_events(mut self, handed: HandedEvents) -> Self {
         self.handed = Some(handed);
         self
-    }
-
-    pub fn policy(&self) -> &RelayPolicy {
-        &self.policy
     }
 
     /// Delivers one batch of the oldest due events.

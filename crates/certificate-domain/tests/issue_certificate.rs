@@ -11,7 +11,7 @@ use certificate_domain::{
     hand_off, CertificateEvent, IssuanceRoles, IssueCertificate, IssueCommand, IssueError, IssueRequest, OutboxRelay,
     RelayPolicy, RequestFields, Revocations,
 };
-use certificate_memory::doubles::{FakeCredentialIssuer, FixedClock, RecordingPublisher};
+use certificate_memory::doubles::{FakeCredentialIssuer, FixedClock, RecordingObserver, RecordingPublisher};
 use certificate_memory::embedded::InMemoryStore;
 use serde_json::{json, Value};
 
@@ -19,6 +19,7 @@ struct World {
     store: Arc<InMemoryStore>,
     issuer: Arc<FakeCredentialIssuer>,
     publisher: Arc<RecordingPublisher>,
+    observer: Arc<RecordingObserver>,
     use_case: IssueCertificate,
     relay: OutboxRelay,
 }
@@ -29,11 +30,12 @@ fn world() -> World {
     let publisher = Arc::new(RecordingPublisher::new());
     let clock = Arc::new(FixedClock("2026-11-26T10:00:00Z".parse().unwrap()));
     let (hand_off, handed) = hand_off(100, Duration::from_secs(1));
-    let use_case = IssueCertificate::new(store.clone(), IssuanceRoles::played_by(issuer.clone()), clock.clone())
-        .with_hand_off(hand_off);
+    let observer = Arc::new(RecordingObserver::default());
+    let roles = IssuanceRoles::played_by(issuer.clone());
+    let use_case = IssueCertificate::new(store.clone(), roles, clock.clone(), observer.clone()).with_hand_off(hand_off);
     let policy = RelayPolicy { max_attempts: 2, base_backoff: Duration::ZERO, ..RelayPolicy::default() };
     let relay = OutboxRelay::new(store.clone(), publisher.clone(), clock, policy).with_handed_events(handed);
-    World { store, issuer, publisher, use_case, relay }
+    World { store, issuer, publisher, observer, use_case, relay }
 }
 
 fn request(extra: Value) -> IssueRequest {
@@ -46,6 +48,11 @@ fn request(extra: Value) -> IssueRequest {
         body[k] = v.clone();
     }
     IssueRequest::parse(serde_json::from_value::<RequestFields>(body).unwrap()).unwrap()
+}
+
+/// An observer no test of that use case reads.
+fn observed() -> Arc<RecordingObserver> {
+    Arc::new(RecordingObserver::default())
 }
 
 fn command(extra: Value) -> IssueCommand {
@@ -316,7 +323,8 @@ async fn a_credential_that_could_not_be_recorded_is_found_by_the_next_attempt_no
     let store = Arc::new(InMemoryStore::new());
     let repo = Arc::new(RecordFailsOnce { store: store.clone(), failed: false.into() });
     let issuer = Arc::new(FakeCredentialIssuer::new());
-    let use_case = IssueCertificate::new(repo, IssuanceRoles::played_by(issuer.clone()), Arc::new(SystemClock));
+    let use_case =
+        IssueCertificate::new(repo, IssuanceRoles::played_by(issuer.clone()), Arc::new(SystemClock), observed());
     let error = use_case.issue(&command(json!({}))).await.unwrap_err();
     assert!(matches!(error, IssueError::Repo(RepoError::Unavailable(_))), "{error:?}");
 
@@ -352,9 +360,13 @@ async fn a_reissue_revokes_the_credential_it_supersedes_once_the_service_accepts
 #[tokio::test]
 async fn a_reissue_keeps_the_superseded_credential_when_revoking_is_off() {
     let w = world();
-    let use_case =
-        IssueCertificate::new(w.store.clone(), IssuanceRoles::played_by(w.issuer.clone()), Arc::new(SystemClock))
-            .with_revoke_on_reissue(false);
+    let use_case = IssueCertificate::new(
+        w.store.clone(),
+        IssuanceRoles::played_by(w.issuer.clone()),
+        Arc::new(SystemClock),
+        observed(),
+    )
+    .with_revoke_on_reissue(false);
     use_case.issue(&command(json!({}))).await.unwrap();
     use_case.issue(&command(json!({"reissue": true}))).await.unwrap();
     assert_eq!(w.store.revocations_pending(), 0);
@@ -401,7 +413,7 @@ async fn an_issuance_without_lease_left_for_the_credential_call_gives_up_before_
     let identity = Arc::new(SlowIdentity { issuer: issuer.clone(), delay: Duration::from_millis(600).into() });
     let mut roles = IssuanceRoles::played_by(issuer.clone());
     roles.identity = identity.clone();
-    let use_case = IssueCertificate::new(store.clone(), roles, Arc::new(SystemClock))
+    let use_case = IssueCertificate::new(store.clone(), roles, Arc::new(SystemClock), observed())
         .with_claim_lease(Duration::from_secs(1))
         .with_issue_call_bound(Duration::from_millis(500));
 
@@ -413,4 +425,24 @@ async fn an_issuance_without_lease_left_for_the_credential_call_gives_up_before_
     *identity.delay.lock().unwrap() = Duration::from_millis(400);
     use_case.issue(&command(json!({}))).await.expect("with room left for the call, the retry issues");
     assert_eq!(issuer.credentials_issued(), 1);
+}
+
+#[tokio::test]
+async fn the_use_case_counts_how_each_issuance_ended_invalid_ones_included() {
+    let w = world();
+    w.use_case.issue(&command(json!({}))).await.unwrap();
+    w.use_case.issue(&command(json!({}))).await.unwrap();
+    let fields: RequestFields = serde_json::from_value(json!({"userId": "not-a-uuid"})).unwrap();
+    let invalid = w.use_case.issue_sent(fields, None).await.unwrap_err();
+    assert!(matches!(&invalid, IssueError::Invalid(errors) if errors.0.iter().any(|e| e.field == "userId")));
+    let fields: RequestFields = serde_json::from_value(json!({})).unwrap();
+    let bad_key = w.use_case.issue_sent(fields, Some(b"caf\xc3\xa9")).await.unwrap_err();
+    assert!(matches!(&bad_key, IssueError::Invalid(errors) if errors.0[0].field == "Idempotency-Key"), "{bad_key}");
+    w.issuer.fail_next_credential(UpstreamError::Rejected { upstream: Upstream::Credential, status: 400 });
+    let mut again = command(json!({"courseId": "do_2"}));
+    again.idempotency_key = Some("k".into());
+    w.use_case.issue(&again).await.unwrap_err();
+    use certificate_domain::ports::IssuanceOutcome as Ended;
+    let expected = [Ended::Issued, Ended::Replayed, Ended::Invalid, Ended::Invalid, Ended::UpstreamError];
+    assert_eq!(w.observer.outcomes(), expected);
 }

@@ -138,7 +138,8 @@ impl ResponseError for ApiError {
         };
         let field_error;
         let errors = match self {
-            ApiError::Validation(ValidationErrors(errors)) => errors.as_slice(),
+            ApiError::Validation(ValidationErrors(errors))
+            | ApiError::Issue(IssueError::Invalid(ValidationErrors(errors))) => errors.as_slice(),
             ApiError::Body(message) => {
                 field_error = [FieldError { field: "body", message }];
                 &field_error[..]
@@ -255,6 +256,7 @@ fn store_status(error: &TemplateStoreError) -> StatusCode {
 
 fn issue_status(error: &IssueError) -> StatusCode {
     match error {
+        IssueError::Invalid(_) => StatusCode::BAD_REQUEST,
         IssueError::InFlight | IssueError::Repo(RepoError::ClaimLost) => StatusCode::CONFLICT,
         IssueError::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
         IssueError::Upstream(error) => upstream_status(error),

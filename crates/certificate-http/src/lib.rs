@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
-use certificate_domain::ports::{Dependency, LearnerIdentity, Observer};
+use certificate_domain::ports::{Dependency, LearnerIdentity};
 use certificate_domain::{
     ChangeStanding, IssueCertificate, ManageTemplates, PublishStatusLists, ReadCertificate, RenderCertificate,
 };
@@ -56,8 +56,6 @@ pub struct AppState {
     pub identity: Arc<dyn LearnerIdentity>,
     /// What `/health/ready` checks, all at once.
     pub dependencies: Vec<Arc<dyn Dependency>>,
-    /// How issuances ended.
-    pub observer: Arc<dyn Observer>,
     pub http_metrics: Arc<HttpMetrics>,
     pub scrape: Scrape,
     /// The issuer's DID document, served at `/.well-known/did.json` when the

@@ -4,10 +4,8 @@
 use actix_web::error::JsonPayloadError;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
-use certificate_domain::ports::{IssuanceOutcome, IssuedCredential, Verdict};
-use certificate_domain::{
-    check_id, FieldError, IssueCommand, IssueOutcome, IssueRequest, RequestFields, ValidationErrors,
-};
+use certificate_domain::ports::{IssuedCredential, Verdict};
+use certificate_domain::{check_id, FieldError, RequestFields, ValidationErrors};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
@@ -15,7 +13,6 @@ use crate::schemas;
 use crate::{ApiError, AppState, MAX_BODY_BYTES};
 
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
-const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
 /// Marks an answer that repeats an earlier issuance's stored result.
 const REPLAYED_HEADER: HeaderName = HeaderName::from_static("idempotent-replayed");
 
@@ -218,13 +215,8 @@ pub(crate) async fn issue_certificate(
     http: HttpRequest,
     body: web::Json<RequestFields>,
 ) -> Result<HttpResponse, ApiError> {
-    let result = issue(&state, &http, body.into_inner()).await;
-    state.observer.issuance_ended(match &result {
-        Ok(outcome) => outcome.outcome(),
-        Err(ApiError::Issue(error)) => error.outcome(),
-        Err(_) => IssuanceOutcome::Invalid,
-    });
-    let outcome = result?;
+    let idempotency_key = http.headers().get(IDEMPOTENCY_KEY).map(|value| value.as_bytes());
+    let outcome = state.issue.issue_sent(body.into_inner(), idempotency_key).await?;
     let mut response = HttpResponse::Ok();
     if outcome.replayed {
         response.insert_header((REPLAYED_HEADER, HeaderValue::from_static("true")));
@@ -235,23 +227,4 @@ pub(crate) async fn issue_certificate(
         message: "Credential issued successfully",
         data: as_issued(&outcome.credential),
     }))
-}
-
-async fn issue(state: &AppState, http: &HttpRequest, body: RequestFields) -> Result<IssueOutcome, ApiError> {
-    let idempotency_key = idempotency_key(http)?;
-    let request = IssueRequest::parse(body).map_err(ApiError::Validation)?;
-    Ok(state.issue.issue(&IssueCommand { request, idempotency_key }).await?)
-}
-
-fn idempotency_key(http: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let Some(value) = http.headers().get(IDEMPOTENCY_KEY) else {
-        return Ok(None);
-    };
-    match value.to_str() {
-        Ok(key) if !key.is_empty() && key.len() <= MAX_IDEMPOTENCY_KEY_LEN => Ok(Some(key.to_owned())),
-        _ => Err(ApiError::Validation(ValidationErrors(vec![FieldError {
-            field: IDEMPOTENCY_KEY,
-            message: "must be 1 to 255 visible ASCII characters",
-        }]))),
-    }
 }

@@ -2,7 +2,6 @@
 //! They only describe: the handlers read the request field by field
 //! (certificate_domain::IssueRequest::parse) and build answers from the
 //! domain's types, which stay free of utoipa.
-#![allow(dead_code)]
 
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -39,7 +39,6 @@ use certificate_cli::Command;
 pub async fn run(command: Command, config: Config) -> Result<()> {
     let outbox = match command {
         Command::Serve => return Application::build(config).await?.run_until_stopped(shutdown_signal()).await,
-        Command::Help => return Ok(()),
         Command::Migrate => None,
         Command::Outbox(outbox) => Some(outbox),
     };
@@ -310,7 +309,7 @@ impl Application {
         );
         let did_document = roles.did_document;
         let status_lists = roles.status_lists;
-        let issue = IssueCertificate::new(stores.repo, roles.issuance, clock.clone())
+        let issue = IssueCertificate::new(stores.repo, roles.issuance, clock.clone(), metrics.clone())
             .with_claim_lease(config.claim_lease)
             .with_issue_call_bound(config.issue_call_bound())
             .with_hand_off(hand_off)
@@ -325,7 +324,6 @@ impl Application {
             poll_interval: config.relay_poll_interval,
         };
         let dependencies = stores.database.into_iter().chain(broker).collect();
-        let observer = metrics.clone();
         let scrape: Scrape = Arc::new(move || {
             let metrics = metrics.clone();
             Box::pin(async move { Scraped { content_type: CONTENT_TYPE, body: metrics.report().await } })
@@ -337,7 +335,6 @@ impl Application {
             templates,
             identity,
             dependencies,
-            observer,
             http_metrics,
             scrape,
             did_document,

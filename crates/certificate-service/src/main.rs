@@ -4,16 +4,16 @@
 
 use std::process::ExitCode;
 
-use certificate_cli::Command;
+use certificate_cli::{Command, Invocation};
 use certificate_service::{logs, Config};
 
 fn main() -> ExitCode {
     let command = match certificate_cli::parse(std::env::args().skip(1)) {
-        Ok(Command::Help) => {
+        Ok(Invocation::Help) => {
             println!("{}", certificate_cli::USAGE);
             return ExitCode::SUCCESS;
         }
-        Ok(command) => command,
+        Ok(Invocation::Run(command)) => command,
         Err(error) => return refuse(format!("{error}\n\n{}", certificate_cli::USAGE)),
     };
     let config = Config::from_env().and_then(|config| match command {

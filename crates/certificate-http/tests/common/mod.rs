@@ -17,7 +17,13 @@ use serde_json::Value;
 pub fn state() -> AppState {
     let store = Arc::new(InMemoryStore::new());
     let issuer = Arc::new(FakeCredentialIssuer::new());
-    let issue = IssueCertificate::new(store.clone(), IssuanceRoles::played_by(issuer.clone()), Arc::new(SystemClock));
+    let observer = Arc::new(RecordingObserver::default());
+    let issue = IssueCertificate::new(
+        store.clone(),
+        IssuanceRoles::played_by(issuer.clone()),
+        Arc::new(SystemClock),
+        observer.clone(),
+    );
     let (templates, renderer) = (Arc::new(InMemoryTemplates::new()), Arc::new(PlainRenderer));
     let verify_base = "http://localhost:3000".to_owned();
     let local =
@@ -29,7 +35,6 @@ pub fn state() -> AppState {
         clock: Arc::new(SystemClock),
         ids: Arc::new(SystemRandomness),
     };
-    let observer = Arc::new(RecordingObserver::default());
     let standings = ChangeStanding::new(
         store.clone(),
         store.clone(),
@@ -45,7 +50,6 @@ pub fn state() -> AppState {
         templates: Arc::new(ManageTemplates::new(keeper)),
         identity: issuer,
         dependencies: Vec::new(),
-        observer,
         http_metrics: Arc::new(HttpMetrics::registered_in(&mut Registry::default())),
         scrape: Arc::new(|| Box::pin(async { Scraped { content_type: "text/plain", body: String::new() } })),
         did_document: None,
