@@ -17,11 +17,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    cause, cause_from, issuance_tag, Checks, CredentialDesign, CredentialIssuance, CredentialRendering,
-    CredentialRequest, CredentialRevocation, CredentialVerification, DesignAnswer, IssuedCredential, IssuedLookup,
-    LearnerIdentity, RecordedCredential, Upstream, UpstreamError, Verdict, VerdictStatus, SCHEMA_VERSION,
-    TEMPLATE_KIND,
+    cause, cause_from, issuance_tag, CredentialDesign, CredentialIssuance, CredentialRendering, CredentialRequest,
+    CredentialRevocation, CredentialVerification, DesignAnswer, IssuedLookup, LearnerIdentity, Upstream, UpstreamError,
+    SCHEMA_VERSION, TEMPLATE_KIND,
 };
+use certificate_domain::{Checks, IssuedCredential, RecordedCredential, Verdict, VerdictStatus};
 use serde_json::{json, Value};
 use uuid::Uuid;
 

@@ -19,46 +19,40 @@
 //!   own entry in a status list, and [`PublishStatusLists`] answers the
 //!   lists, signed.
 //!
+//! Its shape: [`model`] (what a certificate is made of), [`ports`] (the
+//! traits adapters implement, and the types they carry), [`use_cases`] (what
+//! a caller can ask for), [`jobs`] (the background work and its scheduler),
+//! and `contract` (one suite per port, run against every adapter of it).
+//! The arrows point one way: the model imports nothing of the others,
+//! ports import the model, use cases and jobs import both.
+//!
 //! It performs no I/O of its own: every effect goes through a port in
 //! [`ports`], the only traits adapters implement. Its one tie to a runtime is
 //! tokio's channels and timers, which the relay and the retention wait on.
 //!
 //! [`CertificatePublisher`]: ports::CertificatePublisher
 
-mod background;
 #[cfg(feature = "contract-tests")]
 pub mod contract;
-mod event;
-mod hand_off;
-mod issue;
+pub mod jobs;
+pub mod model;
 pub mod ports;
-mod read;
-mod relay;
-mod render;
-mod request;
-mod retention;
-mod revocation;
-mod standing;
-mod status_list;
+pub mod use_cases;
 
-pub use background::Background;
-pub use event::{CertificateEvent, UnnamedCredential, EVENT_TYPE, STATUS_VIEW_CERTIFICATE};
-pub use hand_off::{hand_off, hand_off_for, HandOff, HandedEvents};
-pub use issue::{IssuanceRoles, IssueCertificate, IssueCommand, IssueError, IssueOutcome};
-pub use read::{ReadCertificate, ReadError, VerifyError};
-pub use relay::{OutboxRelay, RelayPolicy, RelayReport};
-pub use render::{
-    schema_answer, template_answer, DesignError, HtmlSource, LocalRendering, ManageTemplates, RenderCertificate,
-    RenderError, Rendered, TemplateKeeper, ID_PLACEHOLDER,
+pub use jobs::{
+    hand_off, hand_off_for, Background, HandOff, HandedEvents, OutboxRelay, RelayPolicy, RelayReport, Retention,
+    Revocations,
 };
-pub use request::{
-    check_id, check_reason, parse_iso8601, FieldError, IssueRequest, RequestFields, SentDate, ValidationErrors,
+pub use model::{
+    bitstring, check_id, check_reason, parse_iso8601, permuted_index, status_slot, CertificateEvent, Checks,
+    CredentialError, FieldError, IssueRequest, IssuedCredential, NotAListId, RecordedCredential, RequestFields,
+    SentDate, Standing, StandingRecord, StatusEntry, StatusListDocument, StatusListId, StatusPurpose, StatusSlot,
+    Subject, UnnamedCredential, ValidationErrors, Verdict, VerdictStatus, EVENT_TYPE, STATUS_LIST_SIZE,
+    STATUS_VIEW_CERTIFICATE,
 };
-pub use retention::Retention;
-pub use revocation::Revocations;
-pub use standing::{
-    status_slot, ChangeError, ChangeStanding, StandingCommand, StatusListRevocation, SUPERSEDED_REASON,
-};
-pub use status_list::{
-    bitstring, permuted_index, status_list_url, PublishStatusLists, StatusAllocator, StatusListDocument, StatusSlot,
+pub use use_cases::{
+    schema_answer, status_list_url, template_answer, ChangeError, ChangeStanding, DesignError, HtmlSource,
+    IssuanceRoles, IssueCertificate, IssueCommand, IssueError, IssueOutcome, LocalRendering, ManageTemplates,
+    PublishStatusLists, ReadCertificate, ReadError, RenderCertificate, RenderError, Rendered, StandingCommand,
+    StatusAllocator, TemplateKeeper, VerifyError, ID_PLACEHOLDER, SUPERSEDED_REASON,
 };

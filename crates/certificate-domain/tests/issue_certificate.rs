@@ -4,13 +4,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use certificate_domain::ports::{
-    cause_from, CertificateRepo, Claim, ClaimRequest, ClaimToken, IssuedCertificate, IssuedCredential, PublishError,
-    RecordedCertificate, RecordedCredential, RepoError, SystemClock, Upstream, UpstreamError,
+    cause_from, CertificateRepo, Claim, ClaimRequest, ClaimToken, IssuedCertificate, PublishError, RecordedCertificate,
+    RepoError, SystemClock, Upstream, UpstreamError,
 };
 use certificate_domain::{
     hand_off, CertificateEvent, IssuanceRoles, IssueCertificate, IssueCommand, IssueError, IssueRequest, OutboxRelay,
     RelayPolicy, RequestFields, Revocations,
 };
+use certificate_domain::{IssuedCredential, RecordedCredential};
 use certificate_memory::doubles::{FakeCredentialIssuer, FixedClock, RecordingObserver, RecordingPublisher};
 use certificate_memory::embedded::InMemoryStore;
 use serde_json::{json, Value};

@@ -97,7 +97,7 @@ pub fn qr_data_url(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use certificate_domain::ports::IssuedCredential;
+    use certificate_domain::IssuedCredential;
     use serde_json::json;
 
     fn credential(first_name: &str) -> IssuedCredential {

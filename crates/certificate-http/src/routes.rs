@@ -4,8 +4,8 @@
 use actix_web::error::JsonPayloadError;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
-use certificate_domain::ports::{IssuedCredential, Verdict};
 use certificate_domain::{check_id, FieldError, RequestFields, ValidationErrors};
+use certificate_domain::{IssuedCredential, Verdict};
 use serde::Serialize;
 use serde_json::value::RawValue;
 

@@ -5,7 +5,7 @@
 //! for the standing it already has is a 200 and changes nothing.
 
 use actix_web::{web, HttpResponse};
-use certificate_domain::ports::StandingRecord;
+use certificate_domain::StandingRecord;
 use certificate_domain::{check_id, check_reason, RequestFields, StandingCommand};
 use serde::Serialize;
 

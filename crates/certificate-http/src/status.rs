@@ -6,7 +6,8 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use certificate_domain::ports::{RepoError, StatusListId};
+use certificate_domain::ports::RepoError;
+use certificate_domain::StatusListId;
 
 use crate::rendering::not_modified;
 use crate::schemas;

@@ -16,20 +16,23 @@
 //!   each list at `{PUBLIC_BASE_URL}/status/<list>-<purpose>`; the lists
 //!   themselves are `BitstringStatusListCredential`s signed under the same
 //!   suite, the bitstring GZIP-compressed and multibase base64url-encoded
-//!   (W3C Bitstring Status List v1.0).
+//!   (W3C Bitstring Status List v1.0);
+//! - a credential a re-issue superseded is revoked by setting its revocation
+//!   bit ([`StatusListRevocation`], the `CredentialRevocation` role).
 
 mod key;
 mod proof;
+mod revocation;
 
 use std::io::Write;
 use std::path::Path;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    Checks, CredentialIssuance, CredentialRequest, CredentialVerification, IssuedCredential, LearnerIdentity,
-    RecordedCredential, StatusListSigning, StatusPurpose, UpstreamError, Verdict, VerdictStatus,
+    CredentialIssuance, CredentialRequest, CredentialVerification, LearnerIdentity, StatusListSigning, UpstreamError,
 };
 use certificate_domain::{status_list_url, StatusListDocument, StatusSlot};
+use certificate_domain::{Checks, IssuedCredential, RecordedCredential, StatusPurpose, Verdict, VerdictStatus};
 use chrono::{DateTime, SecondsFormat, Utc};
 use flate2::write::GzEncoder;
 use flate2::Compression;
@@ -38,6 +41,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 pub use key::{IssuerKey, KeyError};
+pub use revocation::StatusListRevocation;
 
 const CREDENTIALS_V2: &str = "https://www.w3.org/ns/credentials/v2";
 const CREDENTIAL_TYPE: &str = "CourseCertificate";

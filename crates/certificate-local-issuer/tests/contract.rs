@@ -5,10 +5,12 @@
 
 use certificate_domain::contract::{check_credential_issuance, check_learner_identity};
 use certificate_domain::ports::{
-    Checks, CredentialIssuance, CredentialRequest, CredentialVerification, IssuedCredential, LearnerIdentity,
-    RecordedCredential, StatusListId, StatusListSigning, StatusPurpose, Verdict, VerdictStatus,
+    CredentialIssuance, CredentialRequest, CredentialVerification, LearnerIdentity, StatusListSigning,
 };
 use certificate_domain::{bitstring, IssueRequest, RequestFields, StatusListDocument, StatusSlot};
+use certificate_domain::{
+    Checks, IssuedCredential, RecordedCredential, StatusListId, StatusPurpose, Verdict, VerdictStatus,
+};
 use certificate_local_issuer::{IssuerKey, LocalIssuer, UrnLearnerIdentity};
 use std::io::Read;
 use std::time::Duration;

@@ -3,9 +3,10 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    Checks, CredentialIssuance, CredentialRequest, CredentialRevocation, CredentialVerification, IssuedCredential,
-    IssuedLookup, LearnerIdentity, RecordedCredential, Upstream, UpstreamError, Verdict, VerdictStatus,
+    CredentialIssuance, CredentialRequest, CredentialRevocation, CredentialVerification, IssuedLookup, LearnerIdentity,
+    Upstream, UpstreamError,
 };
+use certificate_domain::{Checks, IssuedCredential, RecordedCredential, Verdict, VerdictStatus};
 use serde_json::json;
 use uuid::Uuid;
 

@@ -1,6 +1,7 @@
 use std::sync::Mutex;
 
-use certificate_domain::ports::{IssuanceOutcome, Observer, Standing};
+use certificate_domain::ports::{IssuanceOutcome, Observer};
+use certificate_domain::Standing;
 
 /// Keeps how each issuance ended.
 #[derive(Default)]

@@ -5,11 +5,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use certificate_domain::ports::{
     cause, Acquired, AdminError, CertificateRepo, Claim, ClaimRequest, ClaimToken, DeliverBatch, Delivery, EventOutbox,
-    GaugeError, GaugeSource, IssuedCertificate, IssuedCredential, OutboxError, OutboxStatus, PendingEvent,
-    PendingRevocation, RecordedCertificate, RecordedCredential, RepoError, RevocationQueue, RevocationQueueError,
-    Selection, StandingError, StandingRecord, StatusListError,
+    GaugeError, GaugeSource, IssuedCertificate, OutboxError, OutboxStatus, PendingEvent, PendingRevocation,
+    RecordedCertificate, RepoError, RevocationQueue, RevocationQueueError, Selection, StandingError, StatusListError,
 };
 use certificate_domain::{CertificateEvent, STATUS_VIEW_CERTIFICATE};
+use certificate_domain::{IssuedCredential, RecordedCredential, StandingRecord};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 

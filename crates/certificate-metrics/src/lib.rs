@@ -15,10 +15,10 @@ use std::time::Instant;
 use async_trait::async_trait;
 use certificate_domain::ports::{
     CertificatePublisher, CredentialDesign, CredentialIssuance, CredentialRendering, CredentialRequest,
-    CredentialRevocation, CredentialVerification, DesignAnswer, GaugeSource, IssuanceOutcome, IssuedCredential,
-    IssuedLookup, LearnerIdentity, Observer, OutboxStatus, PendingEvent, PublishError, RecordedCredential, Standing,
-    Upstream, UpstreamError, Verdict,
+    CredentialRevocation, CredentialVerification, DesignAnswer, GaugeSource, IssuanceOutcome, IssuedLookup,
+    LearnerIdentity, Observer, OutboxStatus, PendingEvent, PublishError, Upstream, UpstreamError,
 };
+use certificate_domain::{IssuedCredential, RecordedCredential, Standing, Verdict};
 use chrono::Utc;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;

@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    cause, Acquired, CertificateRepo, Claim, ClaimRequest, ClaimToken, IssuedCertificate, IssuedCredential,
-    RecordedCertificate, RecordedCredential, RepoError,
+    cause, Acquired, CertificateRepo, Claim, ClaimRequest, ClaimToken, IssuedCertificate, RecordedCertificate,
+    RepoError,
 };
 use certificate_domain::CertificateEvent;
+use certificate_domain::{IssuedCredential, RecordedCredential};
 use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamptz};
 use diesel::QueryableByName;
 use diesel_async::RunQueryDsl;

@@ -3,10 +3,9 @@
 //! Sunbird RC, the revocation queue.
 
 use async_trait::async_trait;
-use certificate_domain::ports::{
-    CertificateStandings, Standing, StandingChange, StandingError, StandingRecord, StatusPurpose,
-};
+use certificate_domain::ports::{CertificateStandings, StandingChange, StandingError};
 use certificate_domain::StatusSlot;
+use certificate_domain::{Standing, StandingRecord, StatusPurpose};
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Text, Timestamptz};
 use diesel::QueryableByName;

@@ -68,7 +68,8 @@ impl StoreUpkeep for PgStore {
 mod tests {
     use std::time::Duration;
 
-    use certificate_domain::ports::{CertificateRepo, Claim, ClaimRequest, IssuedCertificate, IssuedCredential};
+    use certificate_domain::ports::{CertificateRepo, Claim, ClaimRequest, IssuedCertificate};
+    use certificate_domain::IssuedCredential;
     use certificate_domain::{CertificateEvent, IssueRequest, RequestFields};
     use diesel::sql_types::Text;
     use diesel::QueryableByName;

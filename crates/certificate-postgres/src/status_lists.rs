@@ -3,9 +3,8 @@
 //! `status_list_bit` (a row per set bit).
 
 use async_trait::async_trait;
-use certificate_domain::ports::{
-    cause_from, ReservedRange, StatusListError, StatusListId, StatusListStore, StoredBits, STATUS_LIST_SIZE,
-};
+use certificate_domain::ports::{cause_from, ReservedRange, StatusListError, StatusListStore, StoredBits};
+use certificate_domain::{StatusListId, STATUS_LIST_SIZE};
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Integer, Nullable, Timestamptz};
 use diesel::QueryableByName;

@@ -21,11 +21,11 @@ use certificate_domain::ports::{
 use certificate_domain::{
     hand_off_for, Background, ChangeStanding, HtmlSource, IssuanceRoles, IssueCertificate, LocalRendering,
     ManageTemplates, OutboxRelay, PublishStatusLists, ReadCertificate, RenderCertificate, Retention, Revocations,
-    StatusAllocator, StatusListRevocation, TemplateKeeper,
+    StatusAllocator, TemplateKeeper,
 };
 use certificate_handlebars::HandlebarsRenderer;
 use certificate_http::{AppState, HttpMetrics, Scrape, Scraped};
-use certificate_local_issuer::{IssuerKey, LocalIssuer, UrnLearnerIdentity};
+use certificate_local_issuer::{IssuerKey, LocalIssuer, StatusListRevocation, UrnLearnerIdentity};
 use certificate_memory::embedded::{InMemoryStore, InMemoryTemplates};
 use certificate_metrics::{MeteredIssuer, MeteredPublisher, Metrics, CONTENT_TYPE};
 use certificate_postgres::{run_migrations, PgConfig, PgStore, PoolMetrics};

@@ -13,8 +13,8 @@ use certificate_domain::contract::{
     check_publisher, check_unreachable_publisher,
 };
 use certificate_domain::ports::{CredentialIssuance, CredentialVerification};
-use certificate_domain::StatusListRevocation;
 use certificate_kafka_rust::{KafkaRustConfig, KafkaRustPublisher};
+use certificate_local_issuer::StatusListRevocation;
 use certificate_local_issuer::{IssuerKey, LocalIssuer};
 use certificate_memory::embedded::InMemoryStore;
 use certificate_metrics::{MeteredIssuer, MeteredPublisher, Metrics};

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use certificate_chromium::{ChromiumConfig, ChromiumPrinter, PrinterMetrics};
-use certificate_domain::ports::{CertificateView, HtmlRenderer, IssuedCredential, PdfPrinter};
+use certificate_domain::ports::{CertificateView, HtmlRenderer, PdfPrinter};
+use certificate_domain::IssuedCredential;
 use certificate_handlebars::HandlebarsRenderer;
 use certificate_system_tests::pdf::{embeds, PdfFile};
 use serde_json::json;

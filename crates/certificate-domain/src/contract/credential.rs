@@ -5,11 +5,11 @@
 use uuid::Uuid;
 
 use super::request;
+use crate::model::StatusSlot;
+use crate::model::{IssuedCredential, RecordedCredential, VerdictStatus};
 use crate::ports::{
-    CredentialIssuance, CredentialRequest, CredentialRevocation, CredentialVerification, IssuedCredential,
-    IssuedLookup, LearnerIdentity, RecordedCredential, VerdictStatus,
+    CredentialIssuance, CredentialRequest, CredentialRevocation, CredentialVerification, IssuedLookup, LearnerIdentity,
 };
-use crate::StatusSlot;
 
 /// A learner is named, and named by something.
 pub async fn check_learner_identity(identity: &dyn LearnerIdentity) {

@@ -26,11 +26,11 @@ use chrono::Utc;
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::model::IssuedCredential;
+use crate::model::{CertificateEvent, IssueRequest, RequestFields};
 use crate::ports::{
-    Acquired, CertificateRepo, Claim, ClaimRequest, ClaimToken, IssuedCertificate, IssuedCredential, PendingEvent,
-    RepoError,
+    Acquired, CertificateRepo, Claim, ClaimRequest, ClaimToken, IssuedCertificate, PendingEvent, RepoError,
 };
-use crate::{CertificateEvent, IssueRequest, RequestFields};
 
 pub use credential::{
     check_credential_issuance, check_credential_revocation, check_credential_verification, check_every_credential_role,

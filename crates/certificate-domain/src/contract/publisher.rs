@@ -6,8 +6,8 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::request;
+use crate::model::CertificateEvent;
 use crate::ports::{CertificatePublisher, PendingEvent};
-use crate::CertificateEvent;
 
 /// A record as a publisher's destination received it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,8 +6,9 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use super::{acquire, acquired, claim_request, issue, record_credential, LEASE};
+use crate::model::RecordedCredential;
 use crate::ports::ClaimToken;
-use crate::ports::{CertificateRepo, Claim, ClaimRequest, IdempotencyKey, RecordedCredential, RepoError};
+use crate::ports::{CertificateRepo, Claim, ClaimRequest, IdempotencyKey, RepoError};
 
 /// Runs every check of the repository contract, each on a store from `fresh`.
 pub async fn check_repo<S, F, Fut>(fresh: F)

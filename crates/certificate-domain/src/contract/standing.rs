@@ -7,10 +7,9 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::request;
-use crate::ports::{
-    CertificateStandings, RevocationQueue, Standing, StandingChange, StatusListId, StatusListStore, StatusPurpose,
-};
-use crate::{CertificateEvent, StatusSlot};
+use crate::model::{CertificateEvent, StatusSlot};
+use crate::model::{Standing, StatusListId, StatusPurpose};
+use crate::ports::{CertificateStandings, RevocationQueue, StandingChange, StatusListStore};
 
 /// Runs every check of the standings contract on a store from `fresh`: a
 /// certificate never changed is active; a change is made only from the

@@ -4,7 +4,8 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::sync::Arc;
 
-use crate::ports::{StatusListId, StatusListStore, StatusPurpose, STATUS_LIST_SIZE};
+use crate::model::{StatusListId, StatusPurpose, STATUS_LIST_SIZE};
+use crate::ports::StatusListStore;
 
 /// Runs every check of the status list store contract on a store from
 /// `fresh`: a list exists once its first entries are reserved; reservations

@@ -5,7 +5,8 @@
 use async_trait::async_trait;
 use uuid::Uuid;
 
-use super::{CredentialRequest, IssuedCredential, UpstreamError};
+use super::{CredentialRequest, UpstreamError};
+use crate::model::IssuedCredential;
 
 #[async_trait]
 pub trait CredentialIssuance: Send + Sync + 'static {

@@ -1,5 +1,6 @@
-//! The ports: what the domain needs from the outside world, and the errors it
-//! understands from each. Adapters implement them; the use case, the relay and
+//! The ports: what the domain needs from the outside world, the types each
+//! carries that are not the model's, and the errors it understands from
+//! each. Adapters implement them; the use case, the relay and
 //! the adapters that drive the service (HTTP, the operator commands) only ever
 //! see these traits.
 //!
@@ -50,10 +51,7 @@ use std::sync::Arc;
 
 pub use admin::{AdminError, OutboxAdmin, OutboxStatus, Pruned, StoreUpkeep};
 pub use clock::{Clock, SystemClock};
-pub use credential::{
-    issuance_tag, Checks, CredentialError, CredentialRequest, IssuedCredential, RecordedCredential, StatusEntry,
-    Subject, Verdict, VerdictStatus,
-};
+pub use credential::{issuance_tag, CredentialRequest};
 pub use credential_revocation::CredentialRevocation;
 pub use health::{Dependency, NotReady};
 pub use identity::LearnerIdentity;
@@ -71,11 +69,8 @@ pub use repo::{
     RepoError,
 };
 pub use revocation::{PendingRevocation, RevocationQueue, RevocationQueueError};
-pub use standing::{CertificateStandings, Standing, StandingChange, StandingError, StandingRecord};
-pub use status_list::{
-    NotAListId, ReservedRange, StatusListError, StatusListId, StatusListStore, StatusPurpose, StoredBits,
-    STATUS_LIST_SIZE,
-};
+pub use standing::{CertificateStandings, StandingChange, StandingError};
+pub use status_list::{ReservedRange, StatusListError, StatusListStore, StoredBits};
 pub use status_list_signing::StatusListSigning;
 pub use templates::{StoredSchema, StoredTemplate, TemplateStore, TemplateStoreError, SCHEMA_VERSION, TEMPLATE_KIND};
 pub use upstream::{is_gateway_status, Upstream, UpstreamError};

@@ -3,7 +3,8 @@
 
 use async_trait::async_trait;
 
-use super::{OutboxStatus, Standing};
+use super::OutboxStatus;
+use crate::model::Standing;
 
 /// How an issue request ended, as the metrics count it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::CertificateEvent;
+use crate::model::CertificateEvent;
 
 store_error!(
     /// Why the outbox could not deliver.

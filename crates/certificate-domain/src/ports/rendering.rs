@@ -6,7 +6,8 @@
 
 use std::sync::Arc;
 
-use super::{Cause, IssuedCredential, UpstreamError};
+use super::{Cause, UpstreamError};
+use crate::model::IssuedCredential;
 use async_trait::async_trait;
 
 /// What a template is rendered with: the credential, and where anyone

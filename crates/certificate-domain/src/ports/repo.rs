@@ -6,8 +6,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{Cause, IssuedCredential, RecordedCredential};
-use crate::{CertificateEvent, IssueRequest};
+use super::Cause;
+use crate::model::{CertificateEvent, IssueRequest};
+use crate::model::{IssuedCredential, RecordedCredential};
 
 /// Why the certificate repository could not do what was asked.
 #[derive(Debug, Clone, thiserror::Error)]

@@ -2,7 +2,7 @@
 //! status lists. Only the built-in issuer plays it (Sunbird RC publishes no
 //! list).
 
-use crate::StatusListDocument;
+use crate::model::StatusListDocument;
 
 pub trait StatusListSigning: Send + Sync + 'static {
     /// The `BitstringStatusListCredential` of `document`, signed with the

@@ -2,7 +2,8 @@
 
 use async_trait::async_trait;
 
-use super::{RecordedCredential, UpstreamError, Verdict};
+use super::UpstreamError;
+use crate::model::{RecordedCredential, Verdict};
 
 #[async_trait]
 pub trait CredentialVerification: Send + Sync + 'static {

@@ -2,10 +2,9 @@
 //! its event under the store's one mutex, as one transaction in Postgres.
 
 use async_trait::async_trait;
-use certificate_domain::ports::{
-    CertificateStandings, Standing, StandingChange, StandingError, StandingRecord, StatusPurpose,
-};
+use certificate_domain::ports::{CertificateStandings, StandingChange, StandingError};
 use certificate_domain::StatusSlot;
+use certificate_domain::{Standing, StandingRecord, StatusPurpose};
 
 use super::InMemoryStore;
 

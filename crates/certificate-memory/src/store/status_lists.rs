@@ -4,10 +4,9 @@
 use std::collections::BTreeSet;
 
 use async_trait::async_trait;
-use certificate_domain::ports::{
-    ReservedRange, StatusListError, StatusListId, StatusListStore, StatusPurpose, StoredBits, STATUS_LIST_SIZE,
-};
+use certificate_domain::ports::{ReservedRange, StatusListError, StatusListStore, StoredBits};
 use certificate_domain::StatusSlot;
+use certificate_domain::{StatusListId, StatusPurpose, STATUS_LIST_SIZE};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 

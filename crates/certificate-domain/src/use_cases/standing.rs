@@ -1,5 +1,5 @@
 //! Revoking, suspending and reinstating a certificate (the operator's
-//! routes), and the revocation bit of a credential a re-issue superseded.
+//! routes).
 //!
 //! Promises:
 //! - revocation is final: a revoked certificate is never suspended or
@@ -16,13 +16,11 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-
+use crate::model::{status_slot, CertificateEvent, Standing, StandingRecord, UnnamedCredential};
 use crate::ports::{
-    CertificateRepo, CertificateStandings, Clock, CredentialRevocation, IssuedCredential, Observer, Randomness,
-    RepoError, Standing, StandingChange, StandingError, StandingRecord, StatusListId, StatusPurpose, UpstreamError,
+    CertificateRepo, CertificateStandings, Clock, Observer, Randomness, RepoError, StandingChange, StandingError,
 };
-use crate::{CertificateEvent, PublishStatusLists, StatusSlot, UnnamedCredential};
+use crate::use_cases::PublishStatusLists;
 
 /// What the operator asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,46 +151,4 @@ impl ChangeStanding {
 
 fn superseded() -> StandingRecord {
     StandingRecord { standing: Standing::Revoked, reason: Some(SUPERSEDED_REASON.to_owned()), changed_at: None }
-}
-
-/// The credential's status list entry, as its `credentialStatus` names it:
-/// the same index in `<list>-revocation` and `<list>-suspension`.
-pub fn status_slot(credential: &IssuedCredential) -> Option<StatusSlot> {
-    credential.status.iter().find_map(|entry| {
-        let list_id: StatusListId = entry.list_credential.as_deref()?.rsplit('/').next()?.parse().ok()?;
-        let index = entry.list_index.as_deref()?.parse().ok()?;
-        (list_id.purpose == StatusPurpose::Revocation).then_some(StatusSlot { list: list_id.list, index })
-    })
-}
-
-/// The built-in issuer's revocation of a superseded credential: its
-/// revocation bit, set through the standings (the revocation queue calls it
-/// until it succeeds, as it calls Sunbird RC's `DELETE`).
-pub struct StatusListRevocation {
-    pub repo: Arc<dyn CertificateRepo>,
-    pub standings: Arc<dyn CertificateStandings>,
-    /// Told of the change, as [`ChangeStanding`] tells them.
-    pub lists: Option<Arc<PublishStatusLists>>,
-}
-
-#[async_trait]
-impl CredentialRevocation for StatusListRevocation {
-    async fn revoke(&self, certificate_id: &str) -> Result<(), UpstreamError> {
-        let unavailable = |error: &dyn std::fmt::Display| UpstreamError::Unreachable {
-            upstream: crate::ports::Upstream::StatusLists,
-            source: crate::ports::cause_from(format!("the status lists: {error}")),
-        };
-        let recorded = self.repo.find_credential(certificate_id).await.map_err(|e| unavailable(&e))?;
-        match recorded.as_ref().and_then(|recorded| status_slot(&recorded.credential)) {
-            Some(slot) => {
-                self.standings.revoke_entry(slot).await.map_err(|e| unavailable(&e))?;
-                if let Some(lists) = &self.lists {
-                    lists.changed(slot.list);
-                }
-                Ok(())
-            }
-            // Issued before status lists: its revocation is the record alone.
-            None => Ok(()),
-        }
-    }
 }

@@ -18,11 +18,11 @@ use async_trait::async_trait;
 use futures_util::future::join_all;
 use tokio::sync::{watch, RwLock};
 
+use crate::jobs::HandedEvents;
 use crate::ports::{
     CertificatePublisher, Clock, DeliverBatch, Delivery, EventOutbox, FailedDelivery, OutboxError, PendingEvent,
     PublishError, Randomness, Selection, SystemRandomness,
 };
-use crate::HandedEvents;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RelayPolicy {

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
+use crate::model::{Standing, StandingRecord, Verdict};
 use crate::ports::{
-    CertificateRepo, CertificateStandings, CredentialVerification, RecordedCertificate, RepoError, Standing,
-    StandingError, StandingRecord, UpstreamError, Verdict,
+    CertificateRepo, CertificateStandings, CredentialVerification, RecordedCertificate, RepoError, StandingError,
+    UpstreamError,
 };
 
 #[derive(Debug, Clone, thiserror::Error)]

@@ -13,14 +13,15 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::jobs::HandOff;
+use crate::model::IssuedCredential;
+use crate::model::{CertificateEvent, FieldError, IssueRequest, RequestFields, StatusSlot, ValidationErrors};
 use crate::ports::{
     Acquired, CertificateRepo, Claim, ClaimRequest, ClaimToken, Clock, CredentialIssuance, CredentialRequest,
-    IdempotencyKey, IssuanceOutcome, IssuedCertificate, IssuedCredential, IssuedLookup, LearnerIdentity, Observer,
-    PendingEvent, Randomness, RepoError, SystemRandomness, Upstream, UpstreamError,
+    IdempotencyKey, IssuanceOutcome, IssuedCertificate, IssuedLookup, LearnerIdentity, Observer, PendingEvent,
+    Randomness, RepoError, SystemRandomness, Upstream, UpstreamError,
 };
-use crate::{
-    CertificateEvent, FieldError, HandOff, IssueRequest, RequestFields, StatusAllocator, StatusSlot, ValidationErrors,
-};
+use crate::use_cases::StatusAllocator;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct IssueCommand {

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::background::every;
+use crate::jobs::background::every;
+use crate::jobs::RelayPolicy;
 use crate::ports::{Clock, CredentialRevocation, Randomness, RevocationQueue, RevocationQueueError, SystemRandomness};
-use crate::RelayPolicy;
 
 /// How long a taken revocation is left to its taker before another takes it.
 const LEASE: Duration = Duration::from_secs(60);

@@ -10,8 +10,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::ports::{IssuedCredential, Standing};
-use crate::IssueRequest;
+use crate::model::IssueRequest;
+use crate::model::{IssuedCredential, Standing};
 
 pub const EVENT_TYPE: &str = "COURSE_STATUS_UPDATED";
 pub const STATUS_VIEW_CERTIFICATE: &str = "viewCertificate";
@@ -166,7 +166,7 @@ impl CertificateEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::IssueRequest;
+    use crate::model::IssueRequest;
     use serde_json::{json, Value};
 
     #[test]

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::jobs::{OutboxRelay, Retention, Revocations};
 use crate::ports::StoreUpkeep;
-use crate::{OutboxRelay, Retention, Revocations};
 
 /// Pollers of the outbox: on a backlog, one batch is at the broker while the
 /// next is being locked and the previous one recorded.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
-use crate::background::every;
+use crate::jobs::background::every;
 use crate::ports::{AdminError, Clock, OutboxAdmin, Pruned};
 
 pub struct Retention {

@@ -1,0 +1,17 @@
+//! The background jobs: the work the service does besides answering, and
+//! the scheduler that runs it. The outbox relay and the hand-off that feeds
+//! it, the revocations a re-issue queued, the retention of what the outbox
+//! no longer needs, and the store's upkeep, started and stopped together by
+//! [`Background`].
+
+pub(crate) mod background;
+mod hand_off;
+mod relay;
+mod retention;
+mod revocation;
+
+pub use background::Background;
+pub use hand_off::{hand_off, hand_off_for, HandOff, HandedEvents};
+pub use relay::{OutboxRelay, RelayPolicy, RelayReport};
+pub use retention::Retention;
+pub use revocation::Revocations;

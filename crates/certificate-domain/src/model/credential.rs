@@ -1,0 +1,174 @@
+//! A credential as its issuer answered it, what the domain reads from it,
+//! and the credential as this service recorded it.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::model::parse_iso8601;
+
+/// A credential as its issuer answered it (the issue answer of
+/// docs/contract.md, `{"credential": <a W3C verifiable credential>}`), and
+/// what the domain reads from it. The answer is kept as the issuer's JSON
+/// text, never re-serialised, since a proof covers its bytes: it is what is
+/// recorded and what the caller gets back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssuedCredential {
+    answer: Arc<str>,
+    /// The credential's id, which is the certificate id.
+    pub certificate_id: String,
+    pub issuer: Option<String>,
+    pub subject: Subject,
+    /// VC 2.0 `validFrom`, or VC 1.1 `issuanceDate`.
+    pub valid_from: Option<DateTime<Utc>>,
+    /// VC 2.0 `validUntil`, or VC 1.1 `expirationDate`.
+    pub valid_until: Option<DateTime<Utc>>,
+    /// `credentialStatus`, one entry or several.
+    pub status: Vec<StatusEntry>,
+}
+
+/// The course certificate's subject, as the credential request of
+/// docs/contract.md fills it; what a credential lacks is `None`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Subject {
+    pub id: Option<String>,
+    pub user_id: Option<String>,
+    pub course_id: Option<String>,
+    pub course_name: Option<String>,
+    pub first_name: Option<String>,
+    pub middle_name: Option<String>,
+    pub last_name: Option<String>,
+    pub issued_on: Option<String>,
+}
+
+/// One `credentialStatus` entry (a status list's, say).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatusEntry {
+    pub id: Option<String>,
+    pub kind: Option<String>,
+    pub purpose: Option<String>,
+    pub list_index: Option<String>,
+    pub list_credential: Option<String>,
+}
+
+/// Why an issuer's answer is not a credential this service can record.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CredentialError {
+    #[error("the answer is not JSON: {0}")]
+    NotJson(String),
+    #[error("expected a string at credential.id")]
+    NoId,
+}
+
+impl IssuedCredential {
+    /// Reads an issue answer from its JSON text.
+    pub fn read(answer: impl Into<Arc<str>>) -> Result<Self, CredentialError> {
+        let answer: Arc<str> = answer.into();
+        let parsed: Value = serde_json::from_str(&answer).map_err(|e| CredentialError::NotJson(e.to_string()))?;
+        let credential = &parsed["credential"];
+        let text = |value: &Value| value.as_str().map(str::to_owned);
+        let certificate_id = text(&credential["id"]).ok_or(CredentialError::NoId)?;
+        let date = |names: [&str; 2]| names.iter().find_map(|name| credential[*name].as_str().and_then(parse_iso8601));
+        let subject = &credential["credentialSubject"];
+        let status = match &credential["credentialStatus"] {
+            Value::Array(entries) => entries.iter().map(status_entry).collect(),
+            Value::Object(_) => vec![status_entry(&credential["credentialStatus"])],
+            _ => Vec::new(),
+        };
+        Ok(Self {
+            certificate_id,
+            issuer: text(&credential["issuer"]).or_else(|| text(&credential["issuer"]["id"])),
+            subject: Subject {
+                id: text(&subject["id"]),
+                user_id: text(&subject["userId"]),
+                course_id: text(&subject["courseId"]),
+                course_name: text(&subject["courseName"]),
+                first_name: text(&subject["firstName"]),
+                middle_name: text(&subject["middleName"]),
+                last_name: text(&subject["lastName"]),
+                issued_on: text(&subject["issuedOn"]),
+            },
+            valid_from: date(["validFrom", "issuanceDate"]),
+            valid_until: date(["validUntil", "expirationDate"]),
+            status,
+            answer,
+        })
+    }
+
+    /// The answer as the issuer sent it.
+    pub fn answer(&self) -> &str {
+        &self.answer
+    }
+
+    /// The answer as JSON, for whoever reads more of it than the fields above.
+    pub fn answer_json(&self) -> Value {
+        serde_json::from_str(&self.answer).expect("read() parsed this text")
+    }
+}
+
+fn status_entry(entry: &Value) -> StatusEntry {
+    let text = |name: &str| entry[name].as_str().map(str::to_owned);
+    StatusEntry {
+        id: text("id"),
+        kind: text("type"),
+        purpose: text("statusPurpose"),
+        list_index: text("statusListIndex"),
+        list_credential: text("statusListCredential"),
+    }
+}
+
+/// A credential as this service recorded it, and its standing: revoked (a
+/// re-issue superseded it, or an operator revoked it) or suspended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedCredential {
+    pub credential: IssuedCredential,
+    pub revoked: bool,
+    pub suspended: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_vc_2_answer_is_read_and_its_text_kept_byte_for_byte() {
+        let answer = r#"{ "credential" : {"validUntil":"2099-01-01T00:00:00Z", "id": "urn:uuid:1",
+            "issuer": "did:key:z6Mk", "validFrom": "2025-10-13T00:00:00Z",
+            "credentialSubject": {"id": "urn:uuid:learner", "firstName": "Ada", "lastName": "Lovelace",
+                "courseId": "do_1", "courseName": "Intro", "issuedOn": "May 2026"},
+            "credentialStatus": {"id": "https://x/status/1#7", "type": "BitstringStatusListEntry",
+                "statusPurpose": "revocation", "statusListIndex": "7", "statusListCredential": "https://x/status/1"}}}"#;
+        let credential = IssuedCredential::read(answer).unwrap();
+        assert_eq!(credential.answer(), answer, "never re-serialised");
+        assert_eq!(credential.certificate_id, "urn:uuid:1");
+        assert_eq!(credential.issuer.as_deref(), Some("did:key:z6Mk"));
+        assert_eq!(credential.subject.first_name.as_deref(), Some("Ada"));
+        assert_eq!(credential.subject.course_name.as_deref(), Some("Intro"));
+        assert_eq!(credential.subject.middle_name, None);
+        assert_eq!(credential.valid_from, parse_iso8601("2025-10-13T00:00:00Z"));
+        assert_eq!(credential.valid_until, parse_iso8601("2099-01-01T00:00:00Z"));
+        assert_eq!(credential.status.len(), 1);
+        assert_eq!(credential.status[0].purpose.as_deref(), Some("revocation"));
+        assert_eq!(credential.status[0].list_index.as_deref(), Some("7"));
+    }
+
+    #[test]
+    fn a_vc_1_1_answer_gives_its_dates_and_an_issuer_object_its_id() {
+        let answer = r#"{"credential": {"id": "did:upai:cert1", "issuer": {"id": "did:upai:issuer"},
+            "issuanceDate": "2025-10-13T00:00:00.000Z", "expirationDate": "2026-10-13T00:00:00.000Z",
+            "credentialStatus": [{"type": "A"}, {"type": "B"}]}}"#;
+        let credential = IssuedCredential::read(answer).unwrap();
+        assert_eq!(credential.issuer.as_deref(), Some("did:upai:issuer"));
+        assert_eq!(credential.valid_from, parse_iso8601("2025-10-13T00:00:00.000Z"));
+        assert_eq!(credential.valid_until, parse_iso8601("2026-10-13T00:00:00.000Z"));
+        let kinds: Vec<_> = credential.status.iter().map(|entry| entry.kind.as_deref()).collect();
+        assert_eq!(kinds, [Some("A"), Some("B")]);
+    }
+
+    #[test]
+    fn an_answer_without_a_credential_id_or_not_json_is_refused() {
+        assert_eq!(IssuedCredential::read(r#"{"credential": {}}"#), Err(CredentialError::NoId));
+        assert!(matches!(IssuedCredential::read("<html>"), Err(CredentialError::NotJson(_))));
+    }
+}

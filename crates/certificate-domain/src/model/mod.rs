@@ -1,0 +1,25 @@
+//! The model: what a certificate is made of, independent of every port.
+//! The request and its rules, the credential an issuer answered, the
+//! verdict on it, its standing, its status list entry, and the event that
+//! tells the platform about it. Nothing here performs I/O or names a port;
+//! the ports and the use cases are built on these types, never the
+//! reverse.
+
+mod credential;
+mod event;
+mod request;
+mod standing;
+mod status_list;
+mod verdict;
+
+pub use credential::{CredentialError, IssuedCredential, RecordedCredential, StatusEntry, Subject};
+pub use event::{CertificateEvent, UnnamedCredential, EVENT_TYPE, STATUS_VIEW_CERTIFICATE};
+pub use request::{
+    check_id, check_reason, parse_iso8601, FieldError, IssueRequest, RequestFields, SentDate, ValidationErrors,
+};
+pub use standing::{Standing, StandingRecord};
+pub use status_list::{
+    bitstring, permuted_index, status_slot, NotAListId, StatusListDocument, StatusListId, StatusPurpose, StatusSlot,
+    STATUS_LIST_SIZE,
+};
+pub use verdict::{Checks, Verdict, VerdictStatus};

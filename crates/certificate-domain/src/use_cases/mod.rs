@@ -1,0 +1,21 @@
+//! The use cases, one a file: what a caller of the service (HTTP, the
+//! command line) can ask for. Each takes its ports when it is built, and
+//! answers with model types and an error enum of its own.
+
+mod issue;
+mod publish_status_lists;
+mod read;
+mod render;
+pub(crate) mod render_cache;
+mod standing;
+mod status_allocator;
+mod templates;
+
+pub use issue::{IssuanceRoles, IssueCertificate, IssueCommand, IssueError, IssueOutcome};
+pub use publish_status_lists::{status_list_url, PublishStatusLists};
+pub use read::{ReadCertificate, ReadError, VerifyError};
+pub use render::{HtmlSource, LocalRendering, RenderCertificate, RenderError, ID_PLACEHOLDER};
+pub use render_cache::Rendered;
+pub use standing::{ChangeError, ChangeStanding, StandingCommand, SUPERSEDED_REASON};
+pub use status_allocator::StatusAllocator;
+pub use templates::{schema_answer, template_answer, DesignError, ManageTemplates, TemplateKeeper};
