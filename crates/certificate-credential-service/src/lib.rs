@@ -18,8 +18,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use certificate_domain::ports::{
     cause, cause_from, issuance_tag, CredentialDesign, CredentialIssuance, CredentialRendering, CredentialRequest,
-    CredentialRevocation, CredentialVerification, DesignAnswer, IssuedLookup, LearnerIdentity, Upstream, UpstreamError,
-    SCHEMA_VERSION, TEMPLATE_KIND,
+    CredentialRevocation, CredentialVerification, IssuedLookup, LearnerIdentity, SchemaServiceAnswer, Upstream,
+    UpstreamError, SCHEMA_VERSION, TEMPLATE_KIND,
 };
 use certificate_domain::{Checks, IssuedCredential, RecordedCredential, Verdict, VerdictStatus};
 use serde_json::{json, Value};
@@ -353,14 +353,14 @@ impl CredentialRendering for HttpCredentialIssuer {
 /// bodies the NestJS service sends; the answers are passed on.
 #[async_trait]
 impl CredentialDesign for HttpCredentialIssuer {
-    async fn add_template(&self, schema_id: &str, template: &str) -> Result<DesignAnswer, UpstreamError> {
+    async fn add_template(&self, schema_id: &str, template: &str) -> Result<SchemaServiceAnswer, UpstreamError> {
         let body = json!({
             "schemaId": schema_id, "schemaVersion": SCHEMA_VERSION, "template": template, "type": TEMPLATE_KIND,
         });
         self.design_call("/schemas/template", body).await
     }
 
-    async fn add_schema(&self, schema: &str) -> Result<DesignAnswer, UpstreamError> {
+    async fn add_schema(&self, schema: &str) -> Result<SchemaServiceAnswer, UpstreamError> {
         let body: Value = serde_json::from_str(schema)
             .map_err(|error| UpstreamError::InvalidResponse { upstream: Upstream::Schema, source: cause(error) })?;
         self.design_call("/schemas", body).await
@@ -368,7 +368,7 @@ impl CredentialDesign for HttpCredentialIssuer {
 }
 
 impl HttpCredentialIssuer {
-    async fn design_call(&self, path: &str, body: Value) -> Result<DesignAnswer, UpstreamError> {
+    async fn design_call(&self, path: &str, body: Value) -> Result<SchemaServiceAnswer, UpstreamError> {
         let upstream = Upstream::Schema;
         let Some(base) = &self.config.schema_base_url else {
             return Err(UpstreamError::Unreachable {

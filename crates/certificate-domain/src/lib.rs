@@ -12,7 +12,7 @@
 //!   [`CertificatePublisher`] it is given: right after the commit when the
 //!   issuance hands the event over ([`HandOff`]), from the outbox otherwise;
 //! - [`Retention`] deletes what the outbox no longer needs, and nothing else;
-//! - [`Revocations`] revokes every credential a re-issue superseded, at least once;
+//! - [`RevocationDelivery`] revokes every credential a re-issue superseded, at least once;
 //! - [`RenderCertificate`] shows a certificate as HTML and PDF through a
 //!   template, and [`ManageTemplates`] keeps the templates;
 //! - [`StatusAllocator`] gives each credential of the built-in issuer its
@@ -41,18 +41,18 @@ pub mod use_cases;
 
 pub use jobs::{
     hand_off, hand_off_for, Background, HandOff, HandedEvents, OutboxRelay, RelayPolicy, RelayReport, Retention,
-    Revocations,
+    RevocationDelivery,
 };
 pub use model::{
     bitstring, check_id, check_reason, parse_iso8601, permuted_index, status_slot, CertificateEvent, Checks,
-    CredentialError, FieldError, IssueRequest, IssuedCredential, NotAListId, RecordedCredential, RequestFields,
-    SentDate, Standing, StandingRecord, StatusEntry, StatusListDocument, StatusListId, StatusPurpose, StatusSlot,
-    Subject, UnnamedCredential, ValidationErrors, Verdict, VerdictStatus, EVENT_TYPE, STATUS_LIST_SIZE,
+    CredentialError, FieldError, IssueRequest, IssuedCredential, NoLearnerOrCourse, NotAListId, RecordedCredential,
+    RequestFields, SentDate, Standing, StandingRecord, StatusEntry, StatusListDocument, StatusListId, StatusPurpose,
+    StatusSlot, Subject, ValidationErrors, Verdict, VerdictStatus, EVENT_TYPE, STATUS_LIST_SIZE,
     STATUS_VIEW_CERTIFICATE,
 };
 pub use use_cases::{
-    schema_answer, status_list_url, template_answer, ChangeError, ChangeStanding, DesignError, HtmlSource,
-    IssuanceRoles, IssueCertificate, IssueCommand, IssueError, IssueOutcome, LocalRendering, ManageTemplates,
-    PublishStatusLists, ReadCertificate, ReadError, RenderCertificate, RenderError, Rendered, StandingCommand,
-    StatusAllocator, TemplateKeeper, VerifyError, ID_PLACEHOLDER, SUPERSEDED_REASON,
+    schema_answer, status_list_url, template_answer, ChangeError, ChangeStanding, DesignError, IssuanceRoles,
+    IssueCertificate, IssueCommand, IssueError, IssueOutcome, LocalRendering, ManageTemplates, PublishStatusLists,
+    ReadCertificate, ReadError, RenderCertificate, RenderError, RenderSources, Rendered, StandingCommand,
+    StatusAllocator, TemplateRegistry, VerifyError, ID_PLACEHOLDER, SUPERSEDED_REASON,
 };

@@ -9,7 +9,7 @@ use certificate_domain::ports::{
 };
 use certificate_domain::{
     hand_off, CertificateEvent, IssuanceRoles, IssueCertificate, IssueCommand, IssueError, IssueRequest, OutboxRelay,
-    RelayPolicy, RequestFields, Revocations,
+    RelayPolicy, RequestFields, RevocationDelivery,
 };
 use certificate_domain::{IssuedCredential, RecordedCredential};
 use certificate_memory::doubles::{FakeCredentialIssuer, FixedClock, RecordingObserver, RecordingPublisher};
@@ -349,7 +349,7 @@ async fn a_reissue_revokes_the_credential_it_supersedes_once_the_service_accepts
     w.use_case.issue(&command(json!({"reissue": true}))).await.unwrap();
     let clock = Arc::new(FixedClock("2026-11-26T10:00:00Z".parse().unwrap()));
     let policy = RelayPolicy { base_backoff: Duration::ZERO, ..RelayPolicy::default() };
-    let revocations = Revocations::new(w.store.clone(), w.issuer.clone(), clock, policy);
+    let revocations = RevocationDelivery::new(w.store.clone(), w.issuer.clone(), clock, policy);
     w.issuer.fail_next_revoke(FakeCredentialIssuer::unavailable(Upstream::Credential));
     assert_eq!(revocations.revoke_due().await.unwrap(), 0);
     assert!(w.issuer.revoked().is_empty());

@@ -1,7 +1,7 @@
 //! Liveness (the process serves), readiness (its dependencies answer) and the metrics scrape.
 
 use actix_web::{web, HttpResponse};
-use certificate_domain::ports::Dependency;
+use certificate_domain::ports::ReadinessCheck;
 use futures_util::future::join_all;
 use serde::Serialize;
 
@@ -16,7 +16,7 @@ struct DependencyStatus {
     error: Option<String>,
 }
 
-async fn status(dependency: &dyn Dependency) -> DependencyStatus {
+async fn status(dependency: &dyn ReadinessCheck) -> DependencyStatus {
     let error = dependency.check().await.err().map(|error| error.to_string());
     DependencyStatus { name: dependency.name(), ok: error.is_none(), error }
 }

@@ -5,7 +5,7 @@
 //! - every answer, good or bad, in the envelope of docs/contract.md
 //!   (`success`, `statusCode`, `message`, and `data` or `errors`);
 //! - one mapping of domain errors to HTTP statuses, in [`errors`];
-//! - health endpoints whose readiness is whatever each `Dependency` says;
+//! - health endpoints whose readiness is whatever each `ReadinessCheck` says;
 //! - `GET /metrics`, and a request id (`X-Request-Id`) on every request and its log lines;
 //! - `GET /openapi.json`, the OpenAPI 3.1 description of all of it (see [`openapi`]).
 
@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
-use certificate_domain::ports::{Dependency, LearnerIdentity};
+use certificate_domain::ports::{LearnerIdentity, ReadinessCheck};
 use certificate_domain::{
     ChangeStanding, IssueCertificate, ManageTemplates, PublishStatusLists, ReadCertificate, RenderCertificate,
 };
@@ -55,7 +55,7 @@ pub struct AppState {
     /// The identity role of the issuance, for `generateDid`.
     pub identity: Arc<dyn LearnerIdentity>,
     /// What `/health/ready` checks, all at once.
-    pub dependencies: Vec<Arc<dyn Dependency>>,
+    pub dependencies: Vec<Arc<dyn ReadinessCheck>>,
     pub http_metrics: Arc<HttpMetrics>,
     pub scrape: Scrape,
     /// The issuer's DID document, served at `/.well-known/did.json` when the

@@ -9,7 +9,7 @@
 //! on tokio's blocking pool; every publish bounded by the call timeout, even
 //! though kafka 0.10 has no setter for its 120 s socket read timeout (a stuck
 //! call then finishes in the background while the relay moves on). It is also
-//! the readiness `Dependency` "kafka" (a broker accepts a connection in time).
+//! the `ReadinessCheck` "kafka" (a broker accepts a connection in time).
 
 mod partitioner;
 
@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    cause, cause_from, CertificatePublisher, Dependency, NotReady, PendingEvent, PublishError,
+    cause, cause_from, CertificatePublisher, NotReady, PendingEvent, PublishError, ReadinessCheck,
 };
 use kafka::client::{KafkaClient, RequiredAcks};
 use kafka::error::{Error as KafkaError, KafkaCode};
@@ -101,7 +101,7 @@ impl KafkaRustPublisher {
 const BROKER_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 #[async_trait]
-impl Dependency for KafkaRustPublisher {
+impl ReadinessCheck for KafkaRustPublisher {
     fn name(&self) -> &'static str {
         "kafka"
     }

@@ -1,6 +1,6 @@
 //! The built-in issuer's revocation of a credential a re-issue superseded:
 //! its revocation bit, set through the standings. The revocation queue
-//! (certificate_domain's `Revocations`) calls it until it succeeds, as it
+//! (certificate_domain's `RevocationDelivery`) calls it until it succeeds, as it
 //! calls Sunbird RC's `DELETE`.
 
 use std::sync::Arc;

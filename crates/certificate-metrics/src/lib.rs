@@ -15,8 +15,8 @@ use std::time::Instant;
 use async_trait::async_trait;
 use certificate_domain::ports::{
     CertificatePublisher, CredentialDesign, CredentialIssuance, CredentialRendering, CredentialRequest,
-    CredentialRevocation, CredentialVerification, DesignAnswer, GaugeSource, IssuanceOutcome, IssuedLookup,
-    LearnerIdentity, Observer, OutboxStatus, PendingEvent, PublishError, Upstream, UpstreamError,
+    CredentialRevocation, CredentialVerification, GaugeSource, IssuanceOutcome, IssuedLookup, LearnerIdentity,
+    Observer, OutboxStatus, PendingEvent, PublishError, SchemaServiceAnswer, Upstream, UpstreamError,
 };
 use certificate_domain::{IssuedCredential, RecordedCredential, Standing, Verdict};
 use chrono::Utc;
@@ -266,11 +266,11 @@ impl<T: CredentialRendering + ?Sized> CredentialRendering for MeteredIssuer<T> {
 
 #[async_trait]
 impl<T: CredentialDesign + ?Sized> CredentialDesign for MeteredIssuer<T> {
-    async fn add_template(&self, schema_id: &str, template: &str) -> Result<DesignAnswer, UpstreamError> {
+    async fn add_template(&self, schema_id: &str, template: &str) -> Result<SchemaServiceAnswer, UpstreamError> {
         self.observed(Upstream::Schema, self.inner.add_template(schema_id, template)).await
     }
 
-    async fn add_schema(&self, schema: &str) -> Result<DesignAnswer, UpstreamError> {
+    async fn add_schema(&self, schema: &str) -> Result<SchemaServiceAnswer, UpstreamError> {
         self.observed(Upstream::Schema, self.inner.add_schema(schema)).await
     }
 }

@@ -5,7 +5,7 @@
 //! - every call is bounded in time, and a database that cannot be reached is
 //!   reported as unavailable (HTTP 503), never as a hang;
 //! - it also answers the operator's commands (`OutboxAdmin`), the readiness
-//!   check (`Dependency`: the database answers with every migration applied)
+//!   check (`ReadinessCheck`: the database answers with every migration applied)
 //!   the metrics' gauges (`GaugeSource`: the outbox) and the pool's own
 //!   metrics ([`PoolMetrics`]), and keeps the templates and schemas of the
 //!   built-in issuer (`TemplateStore`), its status lists
@@ -46,7 +46,7 @@ use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfi
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
 
-use certificate_domain::ports::{Dependency, GaugeError, GaugeSource, NotReady, OutboxStatus};
+use certificate_domain::ports::{GaugeError, GaugeSource, NotReady, OutboxStatus, ReadinessCheck};
 
 pub use error::StoreError;
 pub use migrations::run_migrations;
@@ -120,7 +120,7 @@ impl PgStore {
 }
 
 #[async_trait::async_trait]
-impl Dependency for PgStore {
+impl ReadinessCheck for PgStore {
     fn name(&self) -> &'static str {
         "postgres"
     }

@@ -7,14 +7,14 @@
 //! NestJS service's did (docs/contract.md); every record carries the `eventId` as a `ce_id` header and
 //! `content-type: application/json`; `publish` returns only once each record
 //! is acknowledged or has failed, within the delivery timeout. It is also the
-//! readiness `Dependency` "kafka" (a metadata request answered in time), and
+//! `ReadinessCheck` "kafka" (a metadata request answered in time), and
 //! creates its topic on start as the NestJS service did.
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use certificate_domain::ports::{cause, CertificatePublisher, Dependency, NotReady, PendingEvent, PublishError};
+use certificate_domain::ports::{cause, CertificatePublisher, NotReady, PendingEvent, PublishError, ReadinessCheck};
 use futures_util::future::join_all;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
@@ -176,7 +176,7 @@ impl RdKafkaPublisher {
 const BROKER_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 #[async_trait]
-impl Dependency for RdKafkaPublisher {
+impl ReadinessCheck for RdKafkaPublisher {
     fn name(&self) -> &'static str {
         "kafka"
     }

@@ -14,14 +14,14 @@ use certificate_chromium::{ChromiumPrinter, PrinterMetrics};
 use certificate_credential_service::HttpCredentialIssuer;
 use certificate_domain::ports::{
     CertificateRepo, CertificateStandings, CredentialDesign, CredentialIssuance, CredentialRendering,
-    CredentialRevocation, CredentialVerification, Dependency, EventOutbox, GaugeSource, HtmlRenderer, IssuedLookup,
-    LearnerIdentity, OutboxAdmin, PdfPrinter, RevocationQueue, StatusListStore, StoreUpkeep, SystemClock,
-    SystemRandomness, TemplateStore,
+    CredentialRevocation, CredentialVerification, EventOutbox, GaugeSource, HtmlRenderer, IssuedLookup,
+    LearnerIdentity, OutboxAdmin, PdfPrinter, ReadinessCheck, RevocationQueue, StatusListStore, StoreUpkeep,
+    SystemClock, SystemRandomness, TemplateStore,
 };
 use certificate_domain::{
-    hand_off_for, Background, ChangeStanding, HtmlSource, IssuanceRoles, IssueCertificate, LocalRendering,
-    ManageTemplates, OutboxRelay, PublishStatusLists, ReadCertificate, RenderCertificate, Retention, Revocations,
-    StatusAllocator, TemplateKeeper,
+    hand_off_for, Background, ChangeStanding, IssuanceRoles, IssueCertificate, LocalRendering, ManageTemplates,
+    OutboxRelay, PublishStatusLists, ReadCertificate, RenderCertificate, RenderSources, Retention, RevocationDelivery,
+    StatusAllocator, TemplateRegistry,
 };
 use certificate_handlebars::HandlebarsRenderer;
 use certificate_http::{AppState, HttpMetrics, Scrape, Scraped};
@@ -75,7 +75,7 @@ struct Stores {
     /// its pool has metrics.
     admin: Option<Arc<dyn OutboxAdmin>>,
     upkeep: Option<Arc<dyn StoreUpkeep>>,
-    database: Option<Arc<dyn Dependency>>,
+    database: Option<Arc<dyn ReadinessCheck>>,
     pool_metrics: Option<PoolMetrics>,
 }
 
@@ -220,10 +220,10 @@ fn rendering(
     let verify_base = settings.public_base_url;
     let local = LocalRendering { repo, templates: store.clone(), renderer: renderer.clone(), verify_base };
     let (source, keeper) = match upstream {
-        Some((rc, design)) => (HtmlSource { upstream: Some(rc), local }, TemplateKeeper::Upstream(design)),
+        Some((rc, design)) => (RenderSources { upstream: Some(rc), local }, TemplateRegistry::Upstream(design)),
         None => {
-            let keeper = TemplateKeeper::Local { store, renderer, clock, ids: Arc::new(SystemRandomness) };
-            (HtmlSource { upstream: None, local }, keeper)
+            let keeper = TemplateRegistry::Local { store, renderer, clock, ids: Arc::new(SystemRandomness) };
+            (RenderSources { upstream: None, local }, keeper)
         }
     };
     let render = RenderCertificate::new(source, settings.printer, settings.cache_bytes);
@@ -292,7 +292,8 @@ impl Application {
             clock.clone(),
         );
         let identity = roles.issuance.identity.clone();
-        let revocations = Revocations::new(stores.revocations, roles.revocation, clock.clone(), config.relay.clone());
+        let revocations =
+            RevocationDelivery::new(stores.revocations, roles.revocation, clock.clone(), config.relay.clone());
         let (hand_off, handed) = hand_off_for(&config.relay, config.relay_handoff);
         let read = Arc::new(ReadCertificate::new(stores.repo.clone(), roles.verification, stores.standings.clone()));
         let remote_issuer = matches!(config.issuer, Issuer::Rc(_));

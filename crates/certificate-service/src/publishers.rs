@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use certificate_domain::ports::{CertificatePublisher, Dependency};
+use certificate_domain::ports::{CertificatePublisher, ReadinessCheck};
 use certificate_kafka_rust::KafkaRustPublisher;
 use certificate_memory::embedded::{DisabledPublisher, LoggingPublisher};
 use certificate_rdkafka::RdKafkaPublisher;
@@ -15,7 +15,7 @@ use crate::config::Publisher;
 pub async fn build(
     publisher: &Publisher,
     embedded: bool,
-) -> Result<(Arc<dyn CertificatePublisher>, Option<Arc<dyn Dependency>>)> {
+) -> Result<(Arc<dyn CertificatePublisher>, Option<Arc<dyn ReadinessCheck>>)> {
     match publisher {
         Publisher::Disabled if embedded => Ok((Arc::new(LoggingPublisher), None)),
         Publisher::Disabled => Ok((Arc::new(DisabledPublisher), None)),

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::jobs::{OutboxRelay, Retention, Revocations};
+use crate::jobs::{OutboxRelay, Retention, RevocationDelivery};
 use crate::ports::StoreUpkeep;
 
 /// Pollers of the outbox: on a backlog, one batch is at the broker while the
@@ -38,7 +38,7 @@ pub(crate) async fn every(interval: Duration, mut stop: watch::Receiver<bool>, m
 
 pub struct Background {
     pub relay: OutboxRelay,
-    pub revocations: Revocations,
+    pub revocations: RevocationDelivery,
     /// `None` where nothing outlives the process (the in-memory store).
     pub retention: Option<Retention>,
     /// `None` where the store needs none (the in-memory store).

@@ -14,4 +14,4 @@ pub use background::Background;
 pub use hand_off::{hand_off, hand_off_for, HandOff, HandedEvents};
 pub use relay::{OutboxRelay, RelayPolicy, RelayReport};
 pub use retention::Retention;
-pub use revocation::Revocations;
+pub use revocation::RevocationDelivery;

@@ -15,7 +15,7 @@ use crate::ports::{Clock, CredentialRevocation, Randomness, RevocationQueue, Rev
 /// How long a taken revocation is left to its taker before another takes it.
 const LEASE: Duration = Duration::from_secs(60);
 
-pub struct Revocations {
+pub struct RevocationDelivery {
     queue: Arc<dyn RevocationQueue>,
     revocation: Arc<dyn CredentialRevocation>,
     clock: Arc<dyn Clock>,
@@ -24,7 +24,7 @@ pub struct Revocations {
     policy: RelayPolicy,
 }
 
-impl Revocations {
+impl RevocationDelivery {
     pub fn new(
         queue: Arc<dyn RevocationQueue>,
         revocation: Arc<dyn CredentialRevocation>,

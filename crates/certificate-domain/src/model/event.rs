@@ -86,7 +86,7 @@ fn standing_names(standing: Standing) -> (&'static str, &'static str) {
 /// Why a credential cannot be named in an event.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the recorded credential names no userId (a UUID) and courseId in its subject")]
-pub struct UnnamedCredential;
+pub struct NoLearnerOrCourse;
 
 impl CertificateEvent {
     /// The event of a change of the certificate of `credential` to
@@ -97,10 +97,10 @@ impl CertificateEvent {
         reason: &str,
         event_id: Uuid,
         now: DateTime<Utc>,
-    ) -> Result<Self, UnnamedCredential> {
+    ) -> Result<Self, NoLearnerOrCourse> {
         let subject = &credential.subject;
-        let user_id = subject.user_id.as_deref().and_then(|id| Uuid::parse_str(id).ok()).ok_or(UnnamedCredential)?;
-        let course_id = subject.course_id.as_deref().filter(|id| !id.is_empty()).ok_or(UnnamedCredential)?;
+        let user_id = subject.user_id.as_deref().and_then(|id| Uuid::parse_str(id).ok()).ok_or(NoLearnerOrCourse)?;
+        let course_id = subject.course_id.as_deref().filter(|id| !id.is_empty()).ok_or(NoLearnerOrCourse)?;
         let (status, event_type) = standing_names(standing);
         let data = StandingData {
             user_id,

@@ -13,7 +13,7 @@ mod status_list;
 mod verdict;
 
 pub use credential::{CredentialError, IssuedCredential, RecordedCredential, StatusEntry, Subject};
-pub use event::{CertificateEvent, UnnamedCredential, EVENT_TYPE, STATUS_VIEW_CERTIFICATE};
+pub use event::{CertificateEvent, NoLearnerOrCourse, EVENT_TYPE, STATUS_VIEW_CERTIFICATE};
 pub use request::{
     check_id, check_reason, parse_iso8601, FieldError, IssueRequest, RequestFields, SentDate, ValidationErrors,
 };

@@ -21,7 +21,7 @@ pub enum NotReady {
 /// A dependency of the service (the database, the broker), checked within a
 /// bound in time.
 #[async_trait]
-pub trait Dependency: Send + Sync + 'static {
+pub trait ReadinessCheck: Send + Sync + 'static {
     /// The name the readiness answer gives it.
     fn name(&self) -> &'static str;
     async fn check(&self) -> Result<(), NotReady>;

@@ -53,7 +53,7 @@ pub use admin::{AdminError, OutboxAdmin, OutboxStatus, Pruned, StoreUpkeep};
 pub use clock::{Clock, SystemClock};
 pub use credential::{issuance_tag, CredentialRequest};
 pub use credential_revocation::CredentialRevocation;
-pub use health::{Dependency, NotReady};
+pub use health::{NotReady, ReadinessCheck};
 pub use identity::LearnerIdentity;
 pub use issuance::{CredentialIssuance, IssuedLookup};
 pub use observe::{GaugeError, GaugeSource, IssuanceOutcome, Observer};
@@ -61,7 +61,7 @@ pub use outbox::{DeliverBatch, Delivery, EventOutbox, FailedDelivery, OutboxErro
 pub use publisher::{CertificatePublisher, PublishError};
 pub use randomness::{Randomness, SystemRandomness};
 pub use rendering::{
-    CertificateView, CredentialDesign, CredentialRendering, DesignAnswer, HtmlRenderer, PdfPrinter, PrintError,
+    CertificateView, CredentialDesign, CredentialRendering, HtmlRenderer, PdfPrinter, PrintError, SchemaServiceAnswer,
     TemplateError,
 };
 pub use repo::{

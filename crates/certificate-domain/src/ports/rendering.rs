@@ -60,11 +60,11 @@ pub trait CredentialRendering: Send + Sync + 'static {
 }
 
 /// An answer of the credential-schema service, JSON text passed through.
-pub type DesignAnswer = Arc<str>;
+pub type SchemaServiceAnswer = Arc<str>;
 
 /// Sunbird RC's credential-schema service keeps the templates and schemas.
 #[async_trait]
 pub trait CredentialDesign: Send + Sync + 'static {
-    async fn add_template(&self, schema_id: &str, template: &str) -> Result<DesignAnswer, UpstreamError>;
-    async fn add_schema(&self, schema: &str) -> Result<DesignAnswer, UpstreamError>;
+    async fn add_template(&self, schema_id: &str, template: &str) -> Result<SchemaServiceAnswer, UpstreamError>;
+    async fn add_schema(&self, schema: &str) -> Result<SchemaServiceAnswer, UpstreamError>;
 }

@@ -59,13 +59,13 @@ pub struct LocalRendering {
 /// its templates, and the service's built-in certificate when no template
 /// is named (the credential is recorded here too); with the built-in
 /// issuer, the service, through the templates it stored.
-pub struct HtmlSource {
+pub struct RenderSources {
     pub upstream: Option<Arc<dyn CredentialRendering>>,
     pub local: LocalRendering,
 }
 
 pub struct RenderCertificate {
-    source: HtmlSource,
+    source: RenderSources,
     printer: Arc<dyn PdfPrinter>,
     html: RenderCache,
     pdf: RenderCache,
@@ -73,7 +73,7 @@ pub struct RenderCertificate {
 
 impl RenderCertificate {
     /// `cache_bytes`: how many bytes of renderings each cache (HTML, PDF) keeps.
-    pub fn new(source: HtmlSource, printer: Arc<dyn PdfPrinter>, cache_bytes: usize) -> Self {
+    pub fn new(source: RenderSources, printer: Arc<dyn PdfPrinter>, cache_bytes: usize) -> Self {
         Self { source, printer, html: RenderCache::new(cache_bytes), pdf: RenderCache::new(cache_bytes) }
     }
 

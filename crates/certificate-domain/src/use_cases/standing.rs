@@ -16,7 +16,7 @@
 
 use std::sync::Arc;
 
-use crate::model::{status_slot, CertificateEvent, Standing, StandingRecord, UnnamedCredential};
+use crate::model::{status_slot, CertificateEvent, NoLearnerOrCourse, Standing, StandingRecord};
 use crate::ports::{
     CertificateRepo, CertificateStandings, Clock, Observer, Randomness, RepoError, StandingChange, StandingError,
 };
@@ -49,7 +49,7 @@ pub enum ChangeError {
     #[error("{0}")]
     Refused(&'static str),
     #[error(transparent)]
-    Unnamed(#[from] UnnamedCredential),
+    Unnamed(#[from] NoLearnerOrCourse),
     #[error(transparent)]
     Repo(#[from] RepoError),
     #[error(transparent)]

@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use crate::ports::{
-    Clock, CredentialDesign, DesignAnswer, HtmlRenderer, Randomness, StoredSchema, StoredTemplate, TemplateError,
-    TemplateStore, TemplateStoreError, UpstreamError, SCHEMA_VERSION, TEMPLATE_KIND,
+    Clock, CredentialDesign, HtmlRenderer, Randomness, SchemaServiceAnswer, StoredSchema, StoredTemplate,
+    TemplateError, TemplateStore, TemplateStoreError, UpstreamError, SCHEMA_VERSION, TEMPLATE_KIND,
 };
 
 /// Where templates and schemas are kept.
-pub enum TemplateKeeper {
+pub enum TemplateRegistry {
     /// Sunbird RC's credential-schema service; its answers are passed through.
     Upstream(Arc<dyn CredentialDesign>),
     /// This service's own store; a template must compile to be stored.
@@ -32,20 +32,20 @@ pub enum DesignError {
 }
 
 pub struct ManageTemplates {
-    keeper: TemplateKeeper,
+    keeper: TemplateRegistry,
 }
 
 impl ManageTemplates {
-    pub fn new(keeper: TemplateKeeper) -> Self {
+    pub fn new(keeper: TemplateRegistry) -> Self {
         Self { keeper }
     }
 
     /// Stores a template; the answer is the stored template as JSON (the
     /// credential-schema service's own answer with Sunbird RC).
-    pub async fn add_template(&self, schema_id: &str, template: &str) -> Result<DesignAnswer, DesignError> {
+    pub async fn add_template(&self, schema_id: &str, template: &str) -> Result<SchemaServiceAnswer, DesignError> {
         match &self.keeper {
-            TemplateKeeper::Upstream(rc) => Ok(rc.add_template(schema_id, template).await?),
-            TemplateKeeper::Local { store, renderer, clock, ids } => {
+            TemplateRegistry::Upstream(rc) => Ok(rc.add_template(schema_id, template).await?),
+            TemplateRegistry::Local { store, renderer, clock, ids } => {
                 renderer.check(template)?;
                 let stored = StoredTemplate {
                     id: ids.new_id(),
@@ -62,10 +62,10 @@ impl ManageTemplates {
     }
 
     /// Stores a schema (JSON text, kept as sent).
-    pub async fn add_schema(&self, schema: &str) -> Result<DesignAnswer, DesignError> {
+    pub async fn add_schema(&self, schema: &str) -> Result<SchemaServiceAnswer, DesignError> {
         match &self.keeper {
-            TemplateKeeper::Upstream(rc) => Ok(rc.add_schema(schema).await?),
-            TemplateKeeper::Local { store, clock, ids, .. } => {
+            TemplateRegistry::Upstream(rc) => Ok(rc.add_schema(schema).await?),
+            TemplateRegistry::Local { store, clock, ids, .. } => {
                 let stored = StoredSchema { id: ids.new_id(), schema: schema.into(), created_at: clock.now() };
                 store.add_schema(&stored).await?;
                 Ok(schema_answer(&stored))
@@ -75,7 +75,7 @@ impl ManageTemplates {
 }
 
 /// The names Sunbird RC's credential-schema service gives a template's fields.
-pub fn template_answer(template: &StoredTemplate) -> DesignAnswer {
+pub fn template_answer(template: &StoredTemplate) -> SchemaServiceAnswer {
     serde_json::json!({
         "templateId": template.id,
         "schemaId": template.schema_id,
@@ -88,7 +88,7 @@ pub fn template_answer(template: &StoredTemplate) -> DesignAnswer {
     .into()
 }
 
-pub fn schema_answer(schema: &StoredSchema) -> DesignAnswer {
+pub fn schema_answer(schema: &StoredSchema) -> SchemaServiceAnswer {
     let body: serde_json::Value = serde_json::from_str(&schema.schema).unwrap_or(serde_json::Value::Null);
     serde_json::json!({ "id": schema.id, "schema": body, "createdAt": schema.created_at }).to_string().into()
 }

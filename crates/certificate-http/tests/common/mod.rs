@@ -5,8 +5,8 @@ use std::sync::Arc;
 use actix_web::{test, App};
 use certificate_domain::ports::{SystemClock, SystemRandomness};
 use certificate_domain::{
-    ChangeStanding, HtmlSource, IssuanceRoles, IssueCertificate, LocalRendering, ManageTemplates, ReadCertificate,
-    RenderCertificate, TemplateKeeper,
+    ChangeStanding, IssuanceRoles, IssueCertificate, LocalRendering, ManageTemplates, ReadCertificate,
+    RenderCertificate, RenderSources, TemplateRegistry,
 };
 use certificate_http::{configure, AppState, HttpMetrics, Scraped, Tokens};
 use certificate_memory::doubles::{FakeCredentialIssuer, FakePrinter, PlainRenderer, RecordingObserver};
@@ -28,8 +28,8 @@ pub fn state() -> AppState {
     let verify_base = "http://localhost:3000".to_owned();
     let local =
         LocalRendering { repo: store.clone(), templates: templates.clone(), renderer: renderer.clone(), verify_base };
-    let source = HtmlSource { upstream: None, local };
-    let keeper = TemplateKeeper::Local {
+    let source = RenderSources { upstream: None, local };
+    let keeper = TemplateRegistry::Local {
         store: templates,
         renderer,
         clock: Arc::new(SystemClock),
