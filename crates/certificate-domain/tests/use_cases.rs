@@ -126,22 +126,23 @@ async fn reading_gives_the_standing_and_verifying_hands_it_to_the_verifier() {
     assert!(matches!(read.verify("urn:uuid:nobody").await, Err(VerifyError::NotFound)));
 }
 
-fn render_certificate(store: &Arc<InMemoryStore>, printer: Arc<FakePrinter>) -> RenderCertificate {
+/// A certificate issued into an in-memory store, its renderer and printer.
+async fn rendering() -> (String, RenderCertificate, Arc<FakePrinter>) {
+    let (store, issuer) = (Arc::new(InMemoryStore::new()), Arc::new(FakeCredentialIssuer::new()));
+    let id = issued(&store, &issuer, "do_1").await;
+    let printer = Arc::new(FakePrinter::default());
     let local = LocalRendering {
         repo: store.clone(),
         templates: Arc::new(InMemoryTemplates::new()),
         renderer: Arc::new(PlainRenderer),
         verify_base: "https://certificates.example".to_owned(),
     };
-    RenderCertificate::new(RenderSources { upstream: None, local }, printer, 1 << 20)
+    (id, RenderCertificate::new(RenderSources { upstream: None, local }, printer.clone(), 1 << 20), printer)
 }
 
 #[tokio::test]
 async fn a_rendering_names_the_verify_url_is_printed_once_and_kept() {
-    let (store, issuer) = (Arc::new(InMemoryStore::new()), Arc::new(FakeCredentialIssuer::new()));
-    let id = issued(&store, &issuer, "do_1").await;
-    let printer = Arc::new(FakePrinter::default());
-    let render = render_certificate(&store, printer.clone());
+    let (id, render, printer) = rendering().await;
 
     let html = render.html(&id, None).await.unwrap();
     let page = String::from_utf8_lossy(&html.body).into_owned();
@@ -159,10 +160,7 @@ async fn a_rendering_names_the_verify_url_is_printed_once_and_kept() {
 
 #[tokio::test]
 async fn a_failed_print_is_not_kept() {
-    let (store, issuer) = (Arc::new(InMemoryStore::new()), Arc::new(FakeCredentialIssuer::new()));
-    let id = issued(&store, &issuer, "do_1").await;
-    let printer = Arc::new(FakePrinter::default());
-    let render = render_certificate(&store, printer.clone());
+    let (id, render, printer) = rendering().await;
     printer.fail_with(Some(PrintError::Timeout(30_000)));
     assert!(matches!(render.pdf(&id, None).await, Err(RenderError::Print(PrintError::Timeout(_)))));
     printer.fail_with(None);
