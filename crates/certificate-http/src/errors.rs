@@ -39,6 +39,9 @@ pub enum ApiError {
     Standing(#[from] ChangeError),
     #[error("no such route")]
     NotFound,
+    /// A known path asked with another method; the one it takes.
+    #[error("use {0}")]
+    MethodNotAllowed(&'static str),
     #[error("a valid bearer token is required (Authorization: Bearer <token>)")]
     Unauthorized,
 }
@@ -61,6 +64,7 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Issue(error) => issue_status(error),
             ApiError::Read(ReadError::NotFound) => StatusCode::NOT_FOUND,
@@ -151,9 +155,11 @@ impl ResponseError for ApiError {
             _ => &[],
         };
         let mut response = HttpResponse::build(status);
-        if matches!(self, ApiError::Unauthorized) {
-            response.insert_header(("WWW-Authenticate", "Bearer"));
-        }
+        match self {
+            ApiError::Unauthorized => response.insert_header(("WWW-Authenticate", "Bearer")),
+            ApiError::MethodNotAllowed(allow) => response.insert_header(("Allow", *allow)),
+            _ => &mut response,
+        };
         response.json(ErrorBody { success: false, status_code: status.as_u16(), message, errors })
     }
 }
@@ -267,4 +273,8 @@ fn issue_status(error: &IssueError) -> StatusCode {
 
 pub(crate) async fn not_found() -> HttpResponse {
     ApiError::NotFound.error_response()
+}
+
+pub(crate) fn method_not_allowed(allow: &'static str) -> HttpResponse {
+    ApiError::MethodNotAllowed(allow).error_response()
 }

@@ -10,6 +10,7 @@
 //! - `GET /openapi.json`, the OpenAPI 3.1 description of all of it (see [`openapi`]).
 
 mod auth;
+mod envelope;
 mod errors;
 mod health;
 mod metrics;

@@ -7,32 +7,20 @@
 use std::sync::Arc;
 
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use certificate_domain::{check_id, FieldError, Rendered, RequestFields, ValidationErrors};
-use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use crate::envelope::Envelope;
 use crate::{schemas, ApiError, AppState};
 
 /// A rendering never changes (a credential and a stored template are immutable).
 const RENDERING_CACHE: &str = "private, max-age=86400, immutable";
 /// The largest template or schema body accepted; over it, a 413.
 pub const MAX_DESIGN_BODY_BYTES: usize = 512 * 1024;
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Envelope<T: Serialize> {
-    success: bool,
-    status_code: u16,
-    message: &'static str,
-    data: T,
-}
-
-fn envelope<T: Serialize>(status: u16, message: &'static str, data: T) -> Envelope<T> {
-    Envelope { success: true, status_code: status, message, data }
-}
 
 /// Every field checked, every failure reported at once.
 struct Fields {
@@ -161,11 +149,11 @@ pub(crate) async fn render_html(
     let (credential_id, template_id) = render_request(body.into_inner())?;
     let rendered = state.render.html(&credential_id, template_id.as_deref()).await?;
     if not_modified(&http, &rendered) {
-        return Ok(rendering_answer(actix_web::http::StatusCode::NOT_MODIFIED, &rendered).finish());
+        return Ok(rendering_answer(StatusCode::NOT_MODIFIED, &rendered).finish());
     }
     let html = std::str::from_utf8(&rendered.body).expect("an HTML rendering is text");
-    Ok(rendering_answer(actix_web::http::StatusCode::OK, &rendered).json(envelope(
-        200,
+    Ok(rendering_answer(StatusCode::OK, &rendered).json(Envelope::of(
+        StatusCode::OK,
         "Credential rendered successfully",
         html,
     )))
@@ -203,11 +191,11 @@ pub(crate) async fn render_pdf(
     let (credential_id, template_id) = render_request(body.into_inner())?;
     let rendered = state.render.pdf(&credential_id, template_id.as_deref()).await?;
     if not_modified(&http, &rendered) {
-        return Ok(rendering_answer(actix_web::http::StatusCode::NOT_MODIFIED, &rendered).finish());
+        return Ok(rendering_answer(StatusCode::NOT_MODIFIED, &rendered).finish());
     }
     let disposition = format!("attachment; filename=\"certificate-{}.pdf\"", file_name_safe(&credential_id));
     let disposition = HeaderValue::from_str(&disposition).expect("a file name of safe characters");
-    Ok(rendering_answer(actix_web::http::StatusCode::CREATED, &rendered)
+    Ok(rendering_answer(StatusCode::CREATED, &rendered)
         .content_type("application/pdf")
         .insert_header((header::CONTENT_DISPOSITION, disposition))
         .body(Bytes::from_owner(Body(rendered))))
@@ -254,7 +242,7 @@ pub(crate) async fn create_template(
     let template = fields.template("template");
     let (schema_id, template) = fields.done(schema_id.zip(template))?;
     let answer = state.templates.add_template(&schema_id, &template).await?;
-    Ok(HttpResponse::Created().json(envelope(201, "Template created successfully", raw(&answer))))
+    Ok(HttpResponse::Created().json(Envelope::of(StatusCode::CREATED, "Template created successfully", raw(&answer))))
 }
 
 /// `POST /certificate/schema`: keeps a credential schema.
@@ -282,7 +270,11 @@ pub(crate) async fn create_schema(
     let schema = fields.object("schema");
     let schema = fields.done(schema)?;
     let answer = state.templates.add_schema(&schema).await?;
-    Ok(HttpResponse::Created().json(envelope(201, "Credential schema created successfully", raw(&answer))))
+    Ok(HttpResponse::Created().json(Envelope::of(
+        StatusCode::CREATED,
+        "Credential schema created successfully",
+        raw(&answer),
+    )))
 }
 
 /// `POST /certificate/generateDid`: the learner's identity, as the issuance gets it.
@@ -309,7 +301,7 @@ pub(crate) async fn generate_did(
     let user_id = fields.uuid("userId");
     let user_id = fields.done(user_id)?;
     let answer = state.identity.generate_did(user_id).await.map_err(ApiError::Identity)?;
-    Ok(HttpResponse::Ok().json(envelope(200, "DID generated successfully", raw(&answer))))
+    Ok(HttpResponse::Ok().json(Envelope::of(StatusCode::OK, "DID generated successfully", raw(&answer))))
 }
 
 /// An answer of JSON text, embedded as it came.

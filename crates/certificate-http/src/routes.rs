@@ -3,12 +3,14 @@
 
 use actix_web::error::JsonPayloadError;
 use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use certificate_domain::{check_id, FieldError, RequestFields, ValidationErrors};
 use certificate_domain::{IssuedCredential, Verdict};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+use crate::envelope::Envelope;
 use crate::schemas;
 use crate::{ApiError, AppState, MAX_BODY_BYTES};
 
@@ -54,12 +56,7 @@ pub(crate) async fn verify_certificate(
 ) -> Result<HttpResponse, ApiError> {
     let certificate_id = check_id("certificateId", &path.into_inner()).map_err(ApiError::Validation)?;
     let verification = state.read.verify(&certificate_id).await?;
-    Ok(HttpResponse::Ok().json(SuccessBody {
-        success: true,
-        status_code: 200,
-        message: "Certificate verified",
-        data: verdict_body(&verification),
-    }))
+    Ok(HttpResponse::Ok().json(Envelope::of(StatusCode::OK, "Certificate verified", verdict_body(&verification))))
 }
 
 /// The verify answer's `data`: the status and one object of checks, each
@@ -111,11 +108,10 @@ pub(crate) async fn read_certificate(
     let course_id = check_id("courseId", &course_id).map_err(ApiError::Validation)?;
     let (found, standing) = state.read.read(user_id, &course_id).await?;
     let issued_on = found.issued_on.map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
-    Ok(HttpResponse::Ok().json(SuccessBody {
-        success: true,
-        status_code: 200,
-        message: "Certificate found",
-        data: ReadAnswer {
+    Ok(HttpResponse::Ok().json(Envelope::of(
+        StatusCode::OK,
+        "Certificate found",
+        ReadAnswer {
             user_id,
             course_id: &course_id,
             certificate_id: &found.certificate_id,
@@ -125,7 +121,7 @@ pub(crate) async fn read_certificate(
             standing: standing.standing.as_str(),
             standing_reason: standing.reason.as_deref(),
         },
-    }))
+    )))
 }
 
 pub(crate) fn json_config() -> web::JsonConfig {
@@ -150,15 +146,6 @@ fn json_error(error: JsonPayloadError, limit: usize) -> ApiError {
         JsonPayloadError::Deserialize(_) => ApiError::Body("is not valid JSON"),
         _ => ApiError::Body("cannot be read"),
     }
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct SuccessBody<T: Serialize> {
-    pub(crate) success: bool,
-    pub(crate) status_code: u16,
-    pub(crate) message: &'static str,
-    pub(crate) data: T,
 }
 
 /// A credential in an answer: the issuer's answer as its JSON text came,
@@ -221,10 +208,5 @@ pub(crate) async fn issue_certificate(
     if outcome.replayed {
         response.insert_header((REPLAYED_HEADER, HeaderValue::from_static("true")));
     }
-    Ok(response.json(SuccessBody {
-        success: true,
-        status_code: 200,
-        message: "Credential issued successfully",
-        data: as_issued(&outcome.credential),
-    }))
+    Ok(response.json(Envelope::of(StatusCode::OK, "Credential issued successfully", as_issued(&outcome.credential))))
 }

@@ -4,11 +4,13 @@
 //! Each answers the certificate's standing after it, in the envelope; asking
 //! for the standing it already has is a 200 and changes nothing.
 
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use certificate_domain::StandingRecord;
 use certificate_domain::{check_id, check_reason, RequestFields, StandingCommand};
 use serde::Serialize;
 
+use crate::envelope::Envelope;
 use crate::schemas;
 use crate::{ApiError, AppState};
 
@@ -29,12 +31,7 @@ async fn change(
 ) -> Result<HttpResponse, ApiError> {
     let certificate_id = check_id("certificateId", certificate_id).map_err(ApiError::Validation)?;
     let record = state.standings.apply(&certificate_id, command, reason).await?;
-    Ok(HttpResponse::Ok().json(crate::routes::SuccessBody {
-        success: true,
-        status_code: 200,
-        message: "Certificate standing",
-        data: answer(&certificate_id, &record),
-    }))
+    Ok(HttpResponse::Ok().json(Envelope::of(StatusCode::OK, "Certificate standing", answer(&certificate_id, &record))))
 }
 
 fn answer<'a>(certificate_id: &'a str, record: &'a StandingRecord) -> StandingAnswer<'a> {

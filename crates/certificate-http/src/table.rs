@@ -9,10 +9,10 @@
 use actix_web::body::BoxBody;
 use actix_web::dev::ServiceRequest;
 use actix_web::middleware::{from_fn, Next};
-use actix_web::{web, HttpResponse, Route};
+use actix_web::{web, Route};
 
 use crate::auth::{self, Access};
-use crate::{health, openapi, rendering, routes, standing, status, LEGACY_PREFIX};
+use crate::{errors, health, openapi, rendering, routes, standing, status, LEGACY_PREFIX};
 
 struct RouteSpec {
     path: String,
@@ -90,13 +90,7 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
             resource = resource.app_data(rendering::design_json_config());
         }
         let check = from_fn(move |request: ServiceRequest, next: Next<BoxBody>| auth::authorize(access, request, next));
-        cfg.service(resource.default_service(web::to(move || method_not_allowed(allow))).wrap(check));
+        let other_method = web::to(move || async move { errors::method_not_allowed(allow) });
+        cfg.service(resource.default_service(other_method).wrap(check));
     }
-}
-
-/// A known path asked with another method.
-async fn method_not_allowed(allow: &'static str) -> HttpResponse {
-    HttpResponse::MethodNotAllowed()
-        .insert_header(("Allow", allow))
-        .json(serde_json::json!({"success": false, "statusCode": 405, "message": format!("use {allow}")}))
 }
