@@ -2,7 +2,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use certificate_domain::ports::{PrintError, RepoError, StandingError, TemplateStoreError, Upstream, UpstreamError};
+use certificate_domain::ports::{
+    PrintError, RepoError, StandingError, StatusListError, TemplateStoreError, Upstream, UpstreamError,
+};
 use certificate_domain::{
     ChangeError, DesignError, FieldError, IssueError, ReadError, RenderError, ValidationErrors, VerifyError,
 };
@@ -34,7 +36,7 @@ pub enum ApiError {
     Identity(UpstreamError),
     /// Reading a status list.
     #[error("{0}")]
-    StatusList(RepoError),
+    StatusList(StatusListError),
     #[error("{0}")]
     Standing(#[from] ChangeError),
     #[error("no such route")]
@@ -68,7 +70,8 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Issue(error) => issue_status(error),
             ApiError::Read(ReadError::NotFound) => StatusCode::NOT_FOUND,
-            ApiError::Read(ReadError::Repo(error)) | ApiError::StatusList(error) => repo_status(error),
+            ApiError::Read(ReadError::Repo(error)) => repo_status(error),
+            ApiError::StatusList(error) => status_list_status(error),
             ApiError::Verify(VerifyError::NotFound) => StatusCode::NOT_FOUND,
             ApiError::Verify(VerifyError::Upstream(error)) => upstream_status(error),
             ApiError::Verify(VerifyError::Repo(error)) => repo_status(error),
@@ -98,7 +101,7 @@ impl ResponseError for ApiError {
             }
             ApiError::StatusList(error) => {
                 tracing::error!(status = status.as_u16(), "reading a status list failed: {error}");
-                repo_message(error).to_owned()
+                status_list_message(error).to_owned()
             }
             ApiError::Verify(VerifyError::Upstream(error)) => {
                 tracing::error!(status = status.as_u16(), "verifying a certificate failed: {error}");
@@ -168,6 +171,7 @@ impl ResponseError for ApiError {
 fn product_message(error: &IssueError) -> String {
     match error {
         IssueError::Repo(error) => repo_message(error).to_owned(),
+        IssueError::StatusLists(error) => status_list_message(error).to_owned(),
         IssueError::Upstream(error) => upstream_message(error),
         other => other.to_string(),
     }
@@ -199,6 +203,21 @@ fn repo_message(error: &RepoError) -> &'static str {
     match error {
         RepoError::Unavailable(_) => "the database is unavailable",
         _ => "the database could not do what was asked",
+    }
+}
+
+/// The status list store is the database, as the repository is.
+fn status_list_status(error: &StatusListError) -> StatusCode {
+    match error {
+        StatusListError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        StatusListError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn status_list_message(error: &StatusListError) -> &'static str {
+    match error {
+        StatusListError::Unavailable(_) => "the database is unavailable",
+        StatusListError::Failed(_) => "the database could not do what was asked",
     }
 }
 
@@ -268,6 +287,7 @@ fn issue_status(error: &IssueError) -> StatusCode {
         IssueError::Upstream(error) => upstream_status(error),
         IssueError::LeaseSpent => StatusCode::GATEWAY_TIMEOUT,
         IssueError::Repo(error) => repo_status(error),
+        IssueError::StatusLists(error) => status_list_status(error),
     }
 }
 

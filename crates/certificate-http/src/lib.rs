@@ -8,19 +8,25 @@
 //! - health endpoints whose readiness is whatever each `ReadinessCheck` says;
 //! - `GET /metrics`, and a request id (`X-Request-Id`) on every request and its log lines;
 //! - `GET /openapi.json`, the OpenAPI 3.1 description of all of it (see [`openapi`]).
+//!
+//! Handlers live by concern: [`certificates`] (issue, read, verify),
+//! [`rendering`] (render, render-PDF, template, schema, generateDid),
+//! [`standing`] (revoke, suspend, reinstate), [`published`] (the DID
+//! document and the status lists), [`health`] (probes and metrics),
+//! [`openapi`]; [`table`] registers them all, each with who may call it.
 
 mod auth;
+mod certificates;
 mod envelope;
 mod errors;
 mod health;
 mod metrics;
 mod observe;
 mod openapi;
+mod published;
 mod rendering;
-mod routes;
 mod schemas;
 mod standing;
-mod status;
 mod table;
 
 use std::net::{SocketAddr, TcpListener};
@@ -84,7 +90,7 @@ pub fn configure(state: AppState, tokens: Tokens) -> impl FnOnce(&mut web::Servi
     move |cfg| {
         cfg.app_data(web::Data::new(state))
             .app_data(web::Data::new(tokens))
-            .app_data(routes::json_config())
+            .app_data(certificates::json_config())
             .configure(table::register)
             .default_service(web::to(errors::not_found));
     }

@@ -15,7 +15,7 @@ use utoipa::OpenApi;
 
 use crate::auth::Tokens;
 use crate::table::{served_routes, ServedRoute};
-use crate::{health, rendering, routes, schemas, standing, status, LEGACY_PREFIX};
+use crate::{certificates, health, published, rendering, schemas, standing, LEGACY_PREFIX};
 
 /// A printable text: no control character (U+0000–U+001F, U+007F–U+009F).
 const PRINTABLE: &str = r"^[^\x00-\x1f\x7f-\x9f]*$";
@@ -33,11 +33,11 @@ const PRINTABLE_NOT_BLANK: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9
                        `X-Content-Type-Options: nosniff`."
     ),
     paths(
-        routes::issue_certificate,
-        routes::read_certificate,
-        routes::verify_certificate,
-        routes::did_document,
-        status::status_list,
+        certificates::issue_certificate,
+        certificates::read_certificate,
+        certificates::verify_certificate,
+        published::did_document,
+        published::status_list,
         standing::revoke,
         standing::suspend,
         standing::reinstate,

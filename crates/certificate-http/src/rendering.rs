@@ -311,5 +311,5 @@ fn raw(answer: &str) -> &RawValue {
 
 /// A template may be larger than an issue request.
 pub(crate) fn design_json_config() -> web::JsonConfig {
-    crate::routes::json_config_up_to(MAX_DESIGN_BODY_BYTES)
+    crate::certificates::json_config_up_to(MAX_DESIGN_BODY_BYTES)
 }

@@ -12,7 +12,7 @@ use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, Route};
 
 use crate::auth::{self, Access};
-use crate::{errors, health, openapi, rendering, routes, standing, status, LEGACY_PREFIX};
+use crate::{certificates, errors, health, openapi, published, rendering, standing, LEGACY_PREFIX};
 
 struct RouteSpec {
     path: String,
@@ -41,24 +41,24 @@ pub struct ServedRoute {
 /// or `revoke` for a course id.
 fn route_table() -> Vec<RouteSpec> {
     let mut table = vec![
-        spec("/.well-known/did.json", "GET", Access::Open, || web::get().to(routes::did_document)),
+        spec("/.well-known/did.json", "GET", Access::Open, || web::get().to(published::did_document)),
         spec("/health/live", "GET", Access::Open, || web::get().to(health::live)),
         spec("/health/ready", "GET", Access::Open, || web::get().to(health::ready)),
         spec("/metrics", "GET", Access::Open, || web::get().to(health::metrics)),
         spec("/openapi.json", "GET", Access::Open, || web::get().to(openapi::openapi_json)),
-        spec("/status/{listId}", "GET", Access::Open, || web::get().to(status::status_list)),
+        spec("/status/{listId}", "GET", Access::Open, || web::get().to(published::status_list)),
     ];
     for prefix in ["", LEGACY_PREFIX] {
         let certificate = |name: &str| format!("{prefix}/certificate/{name}");
-        table.push(spec(certificate("issue"), "POST", Access::Api, || web::post().to(routes::issue_certificate)));
+        table.push(spec(certificate("issue"), "POST", Access::Api, || web::post().to(certificates::issue_certificate)));
         let verify = certificate("{certificateId}/verify");
-        table.push(spec(verify, "GET", Access::Open, || web::get().to(routes::verify_certificate)));
+        table.push(spec(verify, "GET", Access::Open, || web::get().to(certificates::verify_certificate)));
         let operator = |action: &str| certificate(&format!("{{certificateId}}/{action}"));
         table.push(spec(operator("revoke"), "POST", Access::Operator, || web::post().to(standing::revoke)));
         table.push(spec(operator("suspend"), "POST", Access::Operator, || web::post().to(standing::suspend)));
         table.push(spec(operator("reinstate"), "POST", Access::Operator, || web::post().to(standing::reinstate)));
         let read = certificate("{userId}/{courseId}");
-        table.push(spec(read, "GET", Access::Api, || web::get().to(routes::read_certificate)));
+        table.push(spec(read, "GET", Access::Api, || web::get().to(certificates::read_certificate)));
         table.push(spec(certificate("render"), "POST", Access::Api, || web::post().to(rendering::render_html)));
         table.push(spec(certificate("render-PDF"), "POST", Access::Api, || web::post().to(rendering::render_pdf)));
         table.push(spec(certificate("generateDid"), "POST", Access::Api, || web::post().to(rendering::generate_did)));

@@ -48,13 +48,3 @@ pub trait StatusListStore: Send + Sync + 'static {
     /// One bitstring of a list; `None` for a list that does not exist.
     async fn bits(&self, id: StatusListId) -> Result<Option<StoredBits>, StatusListError>;
 }
-
-/// A status list outage during an issuance is the store's, as the record's would be.
-impl From<StatusListError> for super::RepoError {
-    fn from(error: StatusListError) -> Self {
-        match error {
-            StatusListError::Unavailable(cause) => Self::Unavailable(cause),
-            StatusListError::Failed(cause) => Self::Failed(cause),
-        }
-    }
-}

@@ -19,7 +19,7 @@ use crate::model::{CertificateEvent, FieldError, IssueRequest, RequestFields, St
 use crate::ports::{
     Acquired, CertificateRepo, Claim, ClaimRequest, ClaimToken, Clock, CredentialIssuance, CredentialRequest,
     IdempotencyKey, IssuanceOutcome, IssuedCertificate, IssuedLookup, LearnerIdentity, Observer, PendingEvent,
-    Randomness, RepoError, SystemRandomness, Upstream, UpstreamError,
+    Randomness, RepoError, StatusListError, SystemRandomness, Upstream, UpstreamError,
 };
 use crate::use_cases::StatusAllocator;
 
@@ -94,6 +94,9 @@ pub enum IssueError {
     Upstream(#[from] UpstreamError),
     #[error(transparent)]
     Repo(#[from] RepoError),
+    /// The status list store could not give the credential its entry.
+    #[error(transparent)]
+    StatusLists(#[from] StatusListError),
 }
 
 impl IssueError {
@@ -104,7 +107,7 @@ impl IssueError {
             IssueError::InFlight | IssueError::Repo(RepoError::ClaimLost) => IssuanceOutcome::Conflict,
             IssueError::KeyReused => IssuanceOutcome::KeyReused,
             IssueError::Upstream(_) | IssueError::LeaseSpent => IssuanceOutcome::UpstreamError,
-            IssueError::Repo(_) => IssuanceOutcome::DatabaseError,
+            IssueError::Repo(_) | IssueError::StatusLists(_) => IssuanceOutcome::DatabaseError,
         }
     }
 }
@@ -326,7 +329,7 @@ impl IssueCertificate {
     /// The status list entry of the credential about to be issued, when the
     /// issuer publishes lists (taken outside the record's transaction; most
     /// issuances take it from memory).
-    async fn status_slot(&self) -> Result<Option<StatusSlot>, RepoError> {
+    async fn status_slot(&self) -> Result<Option<StatusSlot>, StatusListError> {
         match &self.status {
             Some(allocator) => Ok(Some(allocator.allocate().await?)),
             None => Ok(None),

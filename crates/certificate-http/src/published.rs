@@ -1,17 +1,32 @@
-//! `GET /status/{listId}`: the built-in issuer's Bitstring Status Lists,
-//! open like the DID document (a verifier holding a credential fetches the
+//! What the built-in issuer publishes, open to anyone: its DID document
+//! (`GET /.well-known/did.json`) and its Bitstring Status Lists
+//! (`GET /status/{listId}`: a verifier holding a credential fetches the
 //! list it names). A list is answered from memory with a strong `ETag`;
 //! `If-None-Match` with it is a 304; `Cache-Control` lets any cache keep it
 //! for the list's ttl (a list names no learner).
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use certificate_domain::ports::RepoError;
 use certificate_domain::StatusListId;
 
 use crate::rendering::not_modified;
 use crate::schemas;
 use crate::{ApiError, AppState};
+
+/// `GET /.well-known/did.json`: the built-in issuer's DID document.
+#[utoipa::path(
+    get,
+    path = "/.well-known/did.json",
+    tag = "operations",
+    operation_id = "did_document",
+    responses(
+        (status = 200, description = "The issuer's did:key document (CREDENTIAL_ISSUER=local)", body = Object),
+        (status = 404, description = "Sunbird RC issues the credentials; its DIDs resolve there", body = schemas::Error),
+    )
+)]
+pub(crate) async fn did_document(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    state.did_document.as_ref().map(|document| HttpResponse::Ok().json(document)).ok_or(ApiError::NotFound)
+}
 
 /// The media type of a VC 2.0 credential (W3C VC Data Model 2.0, section C.1).
 const VC_MEDIA_TYPE: &str = "application/vc+ld+json";
@@ -42,7 +57,7 @@ pub(crate) async fn status_list(
 ) -> Result<HttpResponse, ApiError> {
     let lists = state.status_lists.as_ref().ok_or(ApiError::NotFound)?;
     let id: StatusListId = path.parse().map_err(|_| ApiError::NotFound)?;
-    let answer = lists.list(id).await.map_err(|error| ApiError::StatusList(RepoError::from(error)))?;
+    let answer = lists.list(id).await.map_err(ApiError::StatusList)?;
     let answer = answer.ok_or(ApiError::NotFound)?;
     let cache = format!("public, max-age={}", lists.ttl().as_secs());
     let unchanged = not_modified(&http, &answer);

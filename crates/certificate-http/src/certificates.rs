@@ -1,5 +1,6 @@
-//! The issue endpoint (parse, validate, run the use case, answer in the
-//! envelope), the read and the verify endpoints, each under both prefixes.
+//! The certificate endpoints: issue (parse, validate, run the use case,
+//! answer in the envelope), read and verify, each under both prefixes; and
+//! the JSON body configuration every route with a body uses.
 
 use actix_web::error::JsonPayloadError;
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -17,21 +18,6 @@ use crate::{ApiError, AppState, MAX_BODY_BYTES};
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 /// Marks an answer that repeats an earlier issuance's stored result.
 const REPLAYED_HEADER: HeaderName = HeaderName::from_static("idempotent-replayed");
-
-/// `GET /.well-known/did.json`: the built-in issuer's DID document.
-#[utoipa::path(
-    get,
-    path = "/.well-known/did.json",
-    tag = "operations",
-    operation_id = "did_document",
-    responses(
-        (status = 200, description = "The issuer's did:key document (CREDENTIAL_ISSUER=local)", body = Object),
-        (status = 404, description = "Sunbird RC issues the credentials; its DIDs resolve there", body = schemas::Error),
-    )
-)]
-pub(crate) async fn did_document(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state.did_document.as_ref().map(|document| HttpResponse::Ok().json(document)).ok_or(ApiError::NotFound)
-}
 
 /// `GET /certificate/{certificateId}/verify`: the credential service's
 /// verdict (status and checks), as it answers, or 404.
