@@ -1,18 +1,25 @@
+//! The embedded default's store: every table of certificate-postgres as
+//! rows under one mutex, so that what Postgres does in one transaction
+//! happens here under one lock. This file holds the state and its rules;
+//! each port's implementation is a file of store/, as in certificate-postgres.
+
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use certificate_domain::ports::{
-    cause, Acquired, AdminError, CertificateRepo, Claim, ClaimRequest, ClaimToken, DeliverBatch, Delivery, EventOutbox,
-    GaugeError, GaugeSource, IssuedCertificate, OutboxError, OutboxStatus, PendingEvent, PendingRevocation,
-    RecordedCertificate, RepoError, RevocationQueue, RevocationQueueError, Selection, StandingError, StatusListError,
+    cause, Acquired, AdminError, Claim, ClaimRequest, ClaimToken, Delivery, GaugeError, OutboxError, PendingEvent,
+    RepoError, RevocationQueueError, Selection, StandingError, StatusListError,
 };
-use certificate_domain::{CertificateEvent, STATUS_VIEW_CERTIFICATE};
-use certificate_domain::{IssuedCredential, RecordedCredential, StandingRecord};
+use certificate_domain::CertificateEvent;
+use certificate_domain::{IssuedCredential, StandingRecord};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+mod gauges;
+mod outbox;
+mod repo;
+mod revocations;
 mod standings;
 mod status_lists;
 
@@ -305,158 +312,5 @@ impl State {
                 }
             }
         }
-    }
-}
-
-#[async_trait]
-impl CertificateRepo for InMemoryStore {
-    async fn find(&self, user_id: Uuid, course_id: &str) -> Result<Option<RecordedCertificate>, RepoError> {
-        self.with_state(|state| {
-            let key = (user_id, course_id.to_owned());
-            let (Some(certificate), Some(claim)) = (state.certificates.get(&key), state.claims.get(&key)) else {
-                return Ok(None);
-            };
-            Ok(claim.credential.clone().map(|credential| RecordedCertificate {
-                certificate_id: certificate.certificate_id.clone(),
-                status: certificate.status.clone(),
-                issued_on: Some(certificate.issued_on),
-                credential,
-            }))
-        })
-    }
-
-    async fn find_credential(&self, certificate_id: &str) -> Result<Option<RecordedCredential>, RepoError> {
-        self.with_state(|state| {
-            let current = state.claims.values().find(|claim| claim.certificate_id.as_deref() == Some(certificate_id));
-            if let Some(credential) = current.and_then(|claim| claim.credential.clone()) {
-                return Ok(Some(RecordedCredential { credential, revoked: false, suspended: false }));
-            }
-            let superseded = state.revocations.iter().find(|row| row.certificate_id == certificate_id);
-            let credential = superseded.and_then(|row| row.credential.clone());
-            Ok(credential.map(|credential| RecordedCredential { credential, revoked: true, suspended: false }))
-        })
-    }
-
-    async fn claim(&self, request: ClaimRequest<'_>) -> Result<Claim, RepoError> {
-        self.with_state(|state| Ok(state.claim(&request, Utc::now())))
-    }
-
-    async fn release(&self, token: ClaimToken, outcome_unknown: bool) -> Result<(), RepoError> {
-        self.with_state(|state| {
-            if let Some((_, row)) = state.claim_mut(token).filter(|(_, row)| row.pending_until.is_some()) {
-                row.pending_until = None;
-                row.outcome_unknown |= outcome_unknown;
-            }
-            Ok(())
-        })
-    }
-
-    async fn record_issued(
-        &self,
-        token: ClaimToken,
-        certificate: IssuedCertificate<'_>,
-        event: &CertificateEvent,
-    ) -> Result<i64, RepoError> {
-        self.with_state(|state| {
-            let (key, row) = state.claim_mut(token).ok_or(RepoError::ClaimLost)?;
-            if row.pending_until.is_none() {
-                return Err(RepoError::ClaimLost);
-            }
-            row.pending_until = None;
-            row.outcome_unknown = false;
-            let previous_credential = row.credential.replace(certificate.credential.clone());
-            let new_id = &certificate.credential.certificate_id;
-            let superseded = row.certificate_id.replace(new_id.clone()).filter(|previous| previous != new_id);
-            let key = key.clone();
-            if let Some(previous) = superseded.filter(|_| certificate.revoke_previous) {
-                state.queue_revocation(previous, previous_credential);
-            }
-            state.certificates.insert(
-                key,
-                StoredCertificate {
-                    certificate_id: certificate.credential.certificate_id.clone(),
-                    status: STATUS_VIEW_CERTIFICATE.to_owned(),
-                    issued_on: certificate.request.issued_at(),
-                },
-            );
-            Ok(state.queue_event(event))
-        })
-    }
-}
-
-#[async_trait]
-impl EventOutbox for InMemoryStore {
-    async fn deliver(
-        &self,
-        selection: Selection<'_>,
-        deliverer: &dyn DeliverBatch,
-    ) -> Result<Vec<Delivery>, OutboxError> {
-        let held = self.with_state(|state| Ok::<_, OutboxError>(state.hold(&selection, Utc::now())))?;
-        if held.is_empty() {
-            return Ok(Vec::new());
-        }
-        let outcomes = deliverer.deliver(&held).await;
-        // Like a rolled-back transaction, a failed settlement lets the batch go.
-        self.state.lock().unwrap().release(&held);
-        self.with_state(|state| {
-            state.settle(&outcomes);
-            Ok(outcomes)
-        })
-    }
-}
-
-#[async_trait]
-impl RevocationQueue for InMemoryStore {
-    async fn take_due(&self, limit: usize, lease: Duration) -> Result<Vec<PendingRevocation>, RevocationQueueError> {
-        self.with_state(|state| {
-            let now = Utc::now();
-            let due = state.revocations.iter_mut().filter(|row| !row.revoked && row.next_attempt_at <= now);
-            Ok(due
-                .take(limit)
-                .map(|row| {
-                    row.next_attempt_at = after(now, lease);
-                    PendingRevocation { id: row.id, certificate_id: row.certificate_id.clone(), attempts: row.attempts }
-                })
-                .collect())
-        })
-    }
-
-    async fn revoked(&self, id: i64) -> Result<(), RevocationQueueError> {
-        self.with_revocation(id, |row| row.revoked = true)
-    }
-
-    async fn failed(&self, id: i64, _error: &str, retry_at: DateTime<Utc>) -> Result<(), RevocationQueueError> {
-        self.with_revocation(id, |row| {
-            row.attempts += 1;
-            row.next_attempt_at = retry_at;
-        })
-    }
-}
-
-impl InMemoryStore {
-    fn with_revocation(&self, id: i64, change: impl FnOnce(&mut RevocationRow)) -> Result<(), RevocationQueueError> {
-        self.with_state(|state| {
-            if let Some(row) = state.revocations.iter_mut().find(|row| row.id == id) {
-                change(row);
-            }
-            Ok(())
-        })
-    }
-
-    /// Superseded credentials not yet revoked.
-    pub fn revocations_pending(&self) -> usize {
-        self.state.lock().unwrap().revocations.iter().filter(|row| !row.revoked).count()
-    }
-}
-
-#[async_trait]
-impl GaugeSource for InMemoryStore {
-    async fn gauges(&self) -> Result<OutboxStatus, GaugeError> {
-        Ok(OutboxStatus {
-            pending: self.pending_count() as i64,
-            dead: self.dead_count() as i64,
-            oldest_pending: self.oldest_pending(),
-            revocations_pending: self.revocations_pending() as i64,
-        })
     }
 }
