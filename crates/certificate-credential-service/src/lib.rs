@@ -13,7 +13,6 @@
 //! runtime (the default), or ureq, blocking, on tokio's blocking pool.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
@@ -21,113 +20,20 @@ use certificate_domain::ports::{
     CredentialRevocation, CredentialVerification, IssuedLookup, LearnerIdentity, SchemaServiceAnswer, Upstream,
     UpstreamError, SCHEMA_VERSION, TEMPLATE_KIND,
 };
-use certificate_domain::{Checks, IssuedCredential, RecordedCredential, Verdict, VerdictStatus};
+use certificate_domain::{IssuedCredential, RecordedCredential, Verdict};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+mod config;
 pub mod transport;
+mod wire;
 
+use config::retry_pause;
+pub use config::UpstreamConfig;
 pub use transport::UpstreamClient;
 use transport::{retryable, Headers, Method, Transport};
-
-/// The upstream variables of docs/contract.md, as envy reads them.
-#[derive(serde::Deserialize)]
-struct Env {
-    rc_identity_api_base_url: Option<String>,
-    rc_credentials_api_base_url: Option<String>,
-    rc_credential_schema_api_base_url: Option<String>,
-    verification_schema_url: Option<String>,
-    verification_schema_name: Option<String>,
-    certificate_issuer_did: Option<String>,
-    schema_id: Option<String>,
-    #[serde(default = "default_connect_timeout_ms")]
-    upstream_connect_timeout_ms: u64,
-    #[serde(default = "default_timeout_ms")]
-    upstream_timeout_ms: u64,
-    #[serde(default = "default_retries")]
-    upstream_retries: u32,
-    upstream_client: Option<String>,
-}
-
-fn default_connect_timeout_ms() -> u64 {
-    2_000
-}
-fn default_timeout_ms() -> u64 {
-    5_000
-}
-fn default_retries() -> u32 {
-    2
-}
-
-#[derive(Debug, Clone)]
-pub struct UpstreamConfig {
-    pub identity_base_url: String,
-    pub credentials_base_url: String,
-    /// Sunbird RC's credential-schema service (templates and schemas);
-    /// optional: issuance does not need it.
-    pub schema_base_url: Option<String>,
-    pub verification_schema_url: String,
-    pub verification_schema_name: String,
-    pub certificate_issuer_did: String,
-    pub schema_id: String,
-    pub connect_timeout: Duration,
-    /// The whole call, from connect to the last byte of the answer.
-    pub timeout: Duration,
-    /// Further attempts after a transient failure.
-    pub retries: u32,
-    pub client: UpstreamClient,
-}
-
-impl UpstreamConfig {
-    /// `None` when neither base URL is set (the service then issues with its
-    /// built-in issuer); once one is, every other upstream variable is required.
-    pub fn from_env() -> Result<Option<Self>, envy::Error> {
-        Self::from_vars(std::env::vars())
-    }
-
-    pub fn from_vars(vars: impl Iterator<Item = (String, String)>) -> Result<Option<Self>, envy::Error> {
-        let env: Env = envy::from_iter(vars)?;
-        let set = |value: &Option<String>| value.as_ref().is_some_and(|v| !v.is_empty());
-        if !set(&env.rc_identity_api_base_url) && !set(&env.rc_credentials_api_base_url) {
-            return Ok(None);
-        }
-        let required = |value: Option<String>, name: &str| match value {
-            Some(v) if !v.is_empty() => Ok(v),
-            _ => Err(envy::Error::Custom(format!("{name} is required when an upstream URL is set"))),
-        };
-        Ok(Some(Self {
-            identity_base_url: required(env.rc_identity_api_base_url, "RC_IDENTITY_API_BASE_URL")?,
-            credentials_base_url: required(env.rc_credentials_api_base_url, "RC_CREDENTIALS_API_BASE_URL")?,
-            schema_base_url: env.rc_credential_schema_api_base_url.filter(|url| !url.is_empty()),
-            verification_schema_url: required(env.verification_schema_url, "VERIFICATION_SCHEMA_URL")?,
-            verification_schema_name: required(env.verification_schema_name, "VERIFICATION_SCHEMA_NAME")?,
-            certificate_issuer_did: required(env.certificate_issuer_did, "CERTIFICATE_ISSUER_DID")?,
-            schema_id: required(env.schema_id, "SCHEMA_ID")?,
-            connect_timeout: Duration::from_millis(env.upstream_connect_timeout_ms),
-            timeout: Duration::from_millis(env.upstream_timeout_ms),
-            retries: env.upstream_retries,
-            client: match env.upstream_client.as_deref().unwrap_or("reqwest") {
-                "reqwest" => UpstreamClient::Reqwest,
-                "ureq" => UpstreamClient::Ureq,
-                other => {
-                    return Err(envy::Error::Custom(format!("UPSTREAM_CLIENT must be reqwest or ureq, not '{other}'")))
-                }
-            },
-        }))
-    }
-
-    /// The longest one credential issue call can take: the attempts that
-    /// could not connect (the only ones retried) with their pauses, then a
-    /// whole call.
-    pub fn longest_issue_call(&self) -> Duration {
-        (1..=self.retries).map(|attempt| self.connect_timeout + retry_pause(attempt)).sum::<Duration>() + self.timeout
-    }
-}
-
-/// The pause before retry `attempt` (1, 2, ...).
-fn retry_pause(attempt: u32) -> Duration {
-    Duration::from_millis(50 << attempt)
-}
+pub use wire::{credential_request_body, did_request_body};
+use wire::{first_did, invalid, issued, join_url, path_segment, verdict};
 
 pub struct HttpCredentialIssuer {
     transport: Transport,
@@ -137,6 +43,12 @@ pub struct HttpCredentialIssuer {
 impl HttpCredentialIssuer {
     pub fn new(config: UpstreamConfig) -> Self {
         Self { transport: Transport::new(&config), config: Arc::new(config) }
+    }
+
+    /// `{credentials}/credentials/{id}{suffix}`, the id one path segment
+    /// whatever it holds: no id reaches another route of the service.
+    fn credential_url(&self, id: &str, suffix: &str) -> String {
+        join_url(&self.config.credentials_base_url, &format!("/credentials/{}{suffix}", path_segment(id)))
     }
 
     /// Sends a call that issues nothing and returns the parsed JSON answer
@@ -192,59 +104,6 @@ impl HttpCredentialIssuer {
     }
 }
 
-fn invalid(upstream: Upstream, reason: &str) -> UpstreamError {
-    UpstreamError::InvalidResponse { upstream, source: cause_from(reason) }
-}
-
-/// The identity service's request body for one learner.
-pub fn did_request_body(user_id: Uuid) -> Value {
-    json!({"content": [{
-        "alsoKnownAs": [user_id.to_string()],
-        "services": [{
-            "id": "IdentityHub", "type": "IdentityHub",
-            "serviceEndpoint": {
-                "@context": "schema.identity.foundation/hub",
-                "@type": "UserServiceEndpoint",
-                "instance": ["did:test:hub.id"]
-            }
-        }],
-        "method": "upai"
-    }]})
-}
-
-/// The credential service's request body, filled from the configuration.
-pub fn credential_request_body(config: &UpstreamConfig, credential: &CredentialRequest<'_>) -> Value {
-    let request = credential.request;
-    json!({
-        "credential": {
-            "@context": ["https://www.w3.org/2018/credentials/v1", config.verification_schema_url],
-            "type": ["VerifiableCredential", config.verification_schema_name],
-            "issuer": config.certificate_issuer_did,
-            "issuanceDate": request.issuance_date(),
-            "expirationDate": request.expiration_date(),
-            "credentialSubject": {
-                "id": credential.learner_did,
-                "type": config.verification_schema_name,
-                "firstName": request.first_name(),
-                "middleName": request.middle_name().unwrap_or(""),
-                "lastName": request.last_name(),
-                "userId": request.user_id(),
-                "courseId": request.course_id(),
-                "courseName": request.course_name(),
-                "issuedOn": credential.issued_on,
-                "certificateId": "**Id**"
-            }
-        },
-        "credentialSchemaId": config.schema_id,
-        "credentialSchemaVersion": "1.0.0",
-        "tags": [issuance_tag(credential.issuance_id)]
-    })
-}
-
-fn join_url(base: &str, path: &str) -> String {
-    format!("{}{path}", base.trim_end_matches('/'))
-}
-
 /// `POST {identity}/did/generate`: the first DID of the answer.
 #[async_trait]
 impl LearnerIdentity for HttpCredentialIssuer {
@@ -268,13 +127,6 @@ impl HttpCredentialIssuer {
         first_did(&parsed)?;
         Ok(answer)
     }
-}
-
-fn first_did(answer: &Value) -> Result<String, UpstreamError> {
-    answer[0]["id"]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| invalid(Upstream::Identity, "expected a JSON array whose first element has a string \"id\""))
 }
 
 /// `POST {credentials}/credentials/issue`, tagged with the issuance id.
@@ -307,7 +159,7 @@ impl IssuedLookup for HttpCredentialIssuer {
 #[async_trait]
 impl CredentialRevocation for HttpCredentialIssuer {
     async fn revoke(&self, certificate_id: &str) -> Result<(), UpstreamError> {
-        let url = join_url(&self.config.credentials_base_url, &format!("/credentials/{certificate_id}"));
+        let url = self.credential_url(certificate_id, "");
         match self.call(Upstream::Credential, Method::Delete, url, Value::Null).await {
             Ok(_) | Err(UpstreamError::Rejected { status: 404, .. }) => Ok(()),
             Err(error) => Err(error),
@@ -324,8 +176,7 @@ impl CredentialVerification for HttpCredentialIssuer {
         certificate_id: &str,
         _recorded: Option<&RecordedCredential>,
     ) -> Result<Option<Verdict>, UpstreamError> {
-        let path = format!("/credentials/{}/verify", path_segment(certificate_id));
-        let url = join_url(&self.config.credentials_base_url, &path);
+        let url = self.credential_url(certificate_id, "/verify");
         match self.call(Upstream::Credential, Method::Get, url, Value::Null).await {
             Ok(answer) => verdict(&answer).map(Some),
             Err(UpstreamError::Rejected { status: 404, .. }) => Ok(None),
@@ -339,7 +190,7 @@ impl CredentialVerification for HttpCredentialIssuer {
 #[async_trait]
 impl CredentialRendering for HttpCredentialIssuer {
     async fn render_html(&self, credential_id: &str, template_id: &str) -> Result<Option<String>, UpstreamError> {
-        let url = join_url(&self.config.credentials_base_url, &format!("/credentials/{}", path_segment(credential_id)));
+        let url = self.credential_url(credential_id, "");
         let headers = [("templateid", template_id.to_owned()), ("Accept", "text/html".to_owned())];
         match self.call_text(Upstream::Credential, Method::Get, url, Value::Null, &headers).await {
             Ok(html) => Ok(Some(html)),
@@ -381,44 +232,4 @@ impl HttpCredentialIssuer {
             .map_err(|error| UpstreamError::InvalidResponse { upstream, source: cause(error) })?;
         Ok(answer.into())
     }
-}
-
-/// Sunbird RC's verdict, `{"status": "ISSUED", "checks": [{"active": "OK",
-/// "revoked": "OK", "expired": "OK", "proof": "OK"}]}`: a check passes when
-/// every object of `checks` that names it says `OK`, and fails when one says
-/// otherwise or none names it.
-fn verdict(answer: &Value) -> Result<Verdict, UpstreamError> {
-    let status = answer["status"]
-        .as_str()
-        .ok_or_else(|| invalid(Upstream::Credential, "expected a JSON object with a string status"))?;
-    let checks: &[Value] = answer["checks"].as_array().map_or(&[], Vec::as_slice);
-    let passes = |name: &str| {
-        let named: Vec<&Value> = checks.iter().filter_map(|check| check.get(name)).collect();
-        !named.is_empty() && named.iter().all(|said| *said == "OK")
-    };
-    let checks = Checks {
-        active: passes("active"),
-        not_revoked: passes("revoked"),
-        not_expired: passes("expired"),
-        proof: passes("proof"),
-    };
-    Ok(Verdict { status: VerdictStatus::from_name(status), checks })
-}
-
-/// A caller's id as one path segment: it cannot reach another route of the
-/// credential service (`../issue`, `?tags=`).
-fn path_segment(id: &str) -> String {
-    id.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// The credential service's answer, `{"credential": {"id": ...}}`, as the
-/// credential it records, its text kept as it came.
-fn issued(answer: String) -> Result<IssuedCredential, UpstreamError> {
-    IssuedCredential::read(answer)
-        .map_err(|error| UpstreamError::InvalidResponse { upstream: Upstream::Credential, source: cause(error) })
 }
