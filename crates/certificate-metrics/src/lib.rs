@@ -10,15 +10,9 @@
 
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
-use std::time::Instant;
 
-use async_trait::async_trait;
-use certificate_domain::ports::{
-    CertificatePublisher, CredentialDesign, CredentialIssuance, CredentialRendering, CredentialRequest,
-    CredentialRevocation, CredentialVerification, GaugeSource, IssuanceOutcome, IssuedLookup, LearnerIdentity,
-    Observer, OutboxStatus, PendingEvent, PublishError, SchemaServiceAnswer, Upstream, UpstreamError,
-};
-use certificate_domain::{IssuedCredential, RecordedCredential, Standing, Verdict};
+use certificate_domain::ports::{GaugeSource, IssuanceOutcome, Observer, OutboxStatus};
+use certificate_domain::Standing;
 use chrono::Utc;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -26,7 +20,12 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
-use uuid::Uuid;
+
+mod metered_issuer;
+mod metered_publisher;
+
+pub use metered_issuer::MeteredIssuer;
+pub use metered_publisher::MeteredPublisher;
 
 /// The content type of [`Metrics::encode`]'s text.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -194,158 +193,10 @@ impl Observer for Metrics {
     }
 }
 
-fn upstream_name(upstream: Upstream) -> &'static str {
-    match upstream {
-        Upstream::Identity => "identity",
-        Upstream::Credential => "credential",
-        Upstream::Schema => "schema",
-        Upstream::StatusLists => "status_lists",
-    }
-}
-
-fn upstream_outcome(error: &UpstreamError) -> &'static str {
-    match error {
-        UpstreamError::Rejected { .. } => "rejected",
-        UpstreamError::Unreachable { .. } => "unreachable",
-        UpstreamError::AnswerLost { .. } => "answer_lost",
-        UpstreamError::Timeout { .. } => "timeout",
-        UpstreamError::InvalidResponse { .. } => "invalid_response",
-    }
-}
-
-/// Counts and times every call of the wrapped credential role (`T` is one
-/// of `dyn LearnerIdentity`, `dyn CredentialIssuance`, `dyn IssuedLookup`,
-/// `dyn CredentialRevocation`, `dyn CredentialVerification`): the identity
-/// role as calls of the identity service, the others of the credential service.
-pub struct MeteredIssuer<T: ?Sized> {
-    inner: Arc<T>,
-    metrics: Arc<Metrics>,
-}
-
-impl<T: ?Sized> MeteredIssuer<T> {
-    pub fn new(inner: Arc<T>, metrics: Arc<Metrics>) -> Self {
-        Self { inner, metrics }
-    }
-
-    /// Runs the call, then counts it by outcome and times it.
-    async fn observed<R>(
-        &self,
-        upstream: Upstream,
-        call: impl std::future::Future<Output = Result<R, UpstreamError>>,
-    ) -> Result<R, UpstreamError> {
-        let started = Instant::now();
-        let result = call.await;
-        let upstream = upstream_name(upstream);
-        let outcome = result.as_ref().map_or_else(upstream_outcome, |_| "ok");
-        self.metrics.upstream_calls.get_or_create(&UpstreamOutcomeLabels { upstream, outcome }).inc();
-        self.metrics
-            .upstream_duration
-            .get_or_create(&UpstreamLabels { upstream })
-            .observe(started.elapsed().as_secs_f64());
-        result
-    }
-}
-
-#[async_trait]
-impl<T: LearnerIdentity + ?Sized> LearnerIdentity for MeteredIssuer<T> {
-    async fn learner_did(&self, user_id: Uuid) -> Result<String, UpstreamError> {
-        self.observed(Upstream::Identity, self.inner.learner_did(user_id)).await
-    }
-
-    async fn generate_did(&self, user_id: Uuid) -> Result<Arc<str>, UpstreamError> {
-        self.observed(Upstream::Identity, self.inner.generate_did(user_id)).await
-    }
-}
-
-#[async_trait]
-impl<T: CredentialRendering + ?Sized> CredentialRendering for MeteredIssuer<T> {
-    async fn render_html(&self, credential_id: &str, template_id: &str) -> Result<Option<String>, UpstreamError> {
-        self.observed(Upstream::Credential, self.inner.render_html(credential_id, template_id)).await
-    }
-}
-
-#[async_trait]
-impl<T: CredentialDesign + ?Sized> CredentialDesign for MeteredIssuer<T> {
-    async fn add_template(&self, schema_id: &str, template: &str) -> Result<SchemaServiceAnswer, UpstreamError> {
-        self.observed(Upstream::Schema, self.inner.add_template(schema_id, template)).await
-    }
-
-    async fn add_schema(&self, schema: &str) -> Result<SchemaServiceAnswer, UpstreamError> {
-        self.observed(Upstream::Schema, self.inner.add_schema(schema)).await
-    }
-}
-
-#[async_trait]
-impl<T: CredentialIssuance + ?Sized> CredentialIssuance for MeteredIssuer<T> {
-    async fn issue(&self, request: CredentialRequest<'_>) -> Result<IssuedCredential, UpstreamError> {
-        self.observed(Upstream::Credential, self.inner.issue(request)).await
-    }
-}
-
-#[async_trait]
-impl<T: IssuedLookup + ?Sized> IssuedLookup for MeteredIssuer<T> {
-    async fn find_issued(&self, issuance_id: Uuid) -> Result<Option<IssuedCredential>, UpstreamError> {
-        self.observed(Upstream::Credential, self.inner.find_issued(issuance_id)).await
-    }
-}
-
-#[async_trait]
-impl<T: CredentialRevocation + ?Sized> CredentialRevocation for MeteredIssuer<T> {
-    async fn revoke(&self, certificate_id: &str) -> Result<(), UpstreamError> {
-        self.observed(Upstream::Credential, self.inner.revoke(certificate_id)).await
-    }
-}
-
-#[async_trait]
-impl<T: CredentialVerification + ?Sized> CredentialVerification for MeteredIssuer<T> {
-    async fn verify(
-        &self,
-        certificate_id: &str,
-        recorded: Option<&RecordedCredential>,
-    ) -> Result<Option<Verdict>, UpstreamError> {
-        self.observed(Upstream::Credential, self.inner.verify(certificate_id, recorded)).await
-    }
-}
-
-/// Counts and times the deliveries of the wrapped `CertificatePublisher`.
-pub struct MeteredPublisher {
-    inner: Arc<dyn CertificatePublisher>,
-    metrics: Arc<Metrics>,
-}
-
-impl MeteredPublisher {
-    pub fn new(inner: Arc<dyn CertificatePublisher>, metrics: Arc<Metrics>) -> Self {
-        Self { inner, metrics }
-    }
-}
-
-#[async_trait]
-impl CertificatePublisher for MeteredPublisher {
-    async fn flush(&self, timeout: std::time::Duration) {
-        self.inner.flush(timeout).await;
-    }
-
-    async fn publish(&self, events: &[PendingEvent]) -> Vec<Result<(), PublishError>> {
-        let started = Instant::now();
-        let results = self.inner.publish(events).await;
-        self.metrics.publish_duration.observe(started.elapsed().as_secs_f64());
-        let acknowledged_at = Utc::now();
-        for (event, _) in events.iter().zip(&results).filter(|(_, result)| result.is_ok()) {
-            let lag = (acknowledged_at - event.recorded_at).num_microseconds().unwrap_or(i64::MAX);
-            self.metrics.publish_lag.observe(lag.max(0) as f64 / 1e6);
-        }
-        let published = results.iter().filter(|r| r.is_ok()).count() as u64;
-        self.metrics.events_published.inc_by(published);
-        for error in results.iter().filter_map(|result| result.as_ref().err()) {
-            self.metrics.publish_failures.get_or_create(&ReasonLabels { reason: error.reason() }).inc();
-        }
-        results
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use certificate_domain::ports::{cause_from, GaugeError, OutboxStatus};
+    use async_trait::async_trait;
+    use certificate_domain::ports::{cause_from, GaugeError, OutboxStatus, PublishError};
 
     use super::*;
 
