@@ -1,6 +1,6 @@
-//! Wiring: builds the adapters the configuration asks for, hands them to the
-//! use case, the relay, the retention and the HTTP server, runs the operator
-//! commands, and shuts the service down in order.
+//! The service as a value: [`Application::build`] builds every adapter the
+//! configuration names and binds the HTTP port; `run_until_stopped` serves
+//! until told to stop, and shuts the service down in order.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -11,224 +11,19 @@ use actix_web::dev::Server;
 
 use anyhow::{Context, Result};
 use certificate_chromium::{ChromiumPrinter, PrinterMetrics};
-use certificate_credential_service::HttpCredentialIssuer;
-use certificate_domain::ports::{
-    CertificateRepo, CertificateStandings, CredentialDesign, CredentialIssuance, CredentialRendering,
-    CredentialRevocation, CredentialVerification, EventOutbox, GaugeSource, HtmlRenderer, IssuedLookup,
-    LearnerIdentity, OutboxAdmin, PdfPrinter, ReadinessCheck, RevocationQueue, StatusListStore, StoreUpkeep,
-    SystemClock, SystemRandomness, TemplateStore,
-};
+use certificate_domain::ports::{SystemClock, SystemRandomness};
 use certificate_domain::{
-    hand_off_for, Background, ChangeStanding, IssuanceRoles, IssueCertificate, LocalRendering, ManageTemplates,
-    OutboxRelay, PublishStatusLists, ReadCertificate, RenderCertificate, RenderSources, Retention, RevocationDelivery,
-    StatusAllocator, TemplateRegistry,
+    hand_off_for, Background, ChangeStanding, IssueCertificate, OutboxRelay, ReadCertificate, Retention,
+    RevocationDelivery,
 };
-use certificate_handlebars::HandlebarsRenderer;
 use certificate_http::{AppState, HttpMetrics, Scrape, Scraped};
-use certificate_local_issuer::{IssuerKey, LocalIssuer, StatusListRevocation, UrnLearnerIdentity};
-use certificate_memory::embedded::{InMemoryStore, InMemoryTemplates};
-use certificate_metrics::{MeteredIssuer, MeteredPublisher, Metrics, CONTENT_TYPE};
-use certificate_postgres::{run_migrations, PgConfig, PgStore, PoolMetrics};
+use certificate_metrics::{MeteredPublisher, Metrics, CONTENT_TYPE};
 use tokio::sync::watch;
 
 use crate::config::{Config, Issuer};
 use crate::publishers;
-use certificate_cli::Command;
-
-/// Runs a command of the binary: serving until a signal, or an operator command.
-pub async fn run(command: Command, config: Config) -> Result<()> {
-    let outbox = match command {
-        Command::Serve => return Application::build(config).await?.run_until_stopped(shutdown_signal()).await,
-        Command::Migrate => None,
-        Command::Outbox(outbox) => Some(outbox),
-    };
-    let database = config.database.as_ref().context("this command needs DATABASE_URL or the POSTGRES_* variables")?;
-    let Some(outbox) = outbox else {
-        return migrate(database).await;
-    };
-    let store = Arc::new(store(database)?);
-    let retention = Retention::new(store.clone(), Arc::new(SystemClock), outbox.retention(config.retention));
-    println!("{}", certificate_cli::run_outbox(&outbox, store.as_ref(), &retention).await?);
-    Ok(())
-}
-
-fn store(config: &PgConfig) -> Result<PgStore> {
-    PgStore::new(config.clone()).context("cannot build the database pool")
-}
-
-async fn migrate(config: &PgConfig) -> Result<()> {
-    let applied = run_migrations(&config.url).await.context("cannot apply migrations")?;
-    tracing::info!(?applied, "migrations applied");
-    Ok(())
-}
-
-/// The store behind every storage port: Postgres, or memory in embedded mode.
-struct Stores {
-    repo: Arc<dyn CertificateRepo>,
-    outbox: Arc<dyn EventOutbox>,
-    gauges: Arc<dyn GaugeSource>,
-    revocations: Arc<dyn RevocationQueue>,
-    templates: Arc<dyn TemplateStore>,
-    status_lists: Arc<dyn StatusListStore>,
-    standings: Arc<dyn CertificateStandings>,
-    /// Postgres only: the retention and readiness work on the database, and
-    /// its pool has metrics.
-    admin: Option<Arc<dyn OutboxAdmin>>,
-    upkeep: Option<Arc<dyn StoreUpkeep>>,
-    database: Option<Arc<dyn ReadinessCheck>>,
-    pool_metrics: Option<PoolMetrics>,
-}
-
-impl Stores {
-    fn of<S>(store: Arc<S>, templates: Arc<dyn TemplateStore>) -> Self
-    where
-        S: CertificateRepo + EventOutbox + GaugeSource + RevocationQueue + StatusListStore + CertificateStandings,
-    {
-        let (repo, outbox, gauges, revocations) = (store.clone(), store.clone(), store.clone(), store.clone());
-        let (status_lists, standings) = (store.clone(), store);
-        Self {
-            repo,
-            outbox,
-            gauges,
-            revocations,
-            templates,
-            status_lists,
-            standings,
-            admin: None,
-            upkeep: None,
-            database: None,
-            pool_metrics: None,
-        }
-    }
-}
-
-async fn stores(config: &Config) -> Result<Stores> {
-    let Some(database) = &config.database else {
-        return Ok(Stores::of(Arc::new(InMemoryStore::new()), Arc::new(InMemoryTemplates::new())));
-    };
-    migrate(database).await?;
-    let store = Arc::new(store(database)?);
-    Ok(Stores {
-        admin: Some(store.clone()),
-        upkeep: Some(store.clone()),
-        database: Some(store.clone()),
-        pool_metrics: Some(store.pool_metrics()),
-        ..Stores::of(store.clone(), store)
-    })
-}
-
-/// Which adapter plays each credential role, each metered.
-struct CredentialRoles {
-    issuance: IssuanceRoles,
-    revocation: Arc<dyn CredentialRevocation>,
-    verification: Arc<dyn CredentialVerification>,
-    /// Sunbird RC's renderer and template registry; `None`: the service's own.
-    rendering: Option<(Arc<dyn CredentialRendering>, Arc<dyn CredentialDesign>)>,
-    /// The built-in issuer's DID document; Sunbird RC's DIDs resolve there.
-    did_document: Option<serde_json::Value>,
-    /// The built-in issuer's status lists; Sunbird RC publishes none.
-    status_lists: Option<Arc<PublishStatusLists>>,
-}
-
-/// Status list entries reserved at a time: one round trip to the store per
-/// this many issuances, and at most this many entries lost per restart.
-const STATUS_ENTRIES_PER_RESERVATION: u32 = 256;
-
-/// What the built-in issuer needs to publish status lists and revoke
-/// superseded credentials in them.
-struct StatusSettings<'a> {
-    store: &'a Arc<dyn StatusListStore>,
-    repo: &'a Arc<dyn CertificateRepo>,
-    standings: &'a Arc<dyn CertificateStandings>,
-    public_base_url: &'a str,
-    ttl: Duration,
-}
-
-fn metered<T: ?Sized>(role: Arc<T>, metrics: &Arc<Metrics>) -> Arc<MeteredIssuer<T>> {
-    Arc::new(MeteredIssuer::new(role, metrics.clone()))
-}
-
-/// Sunbird RC plays every role; the built-in issuer signs and verifies,
-/// names learners by their user id, revokes by recording and publishes the
-/// status lists.
-fn credential_roles(config: &Config, metrics: &Arc<Metrics>, status: StatusSettings<'_>) -> CredentialRoles {
-    let (key, whose) = match &config.issuer {
-        Issuer::Rc(upstream) => {
-            let rc = Arc::new(HttpCredentialIssuer::new(upstream.clone()));
-            let identity: Arc<dyn LearnerIdentity> = metered(rc.clone() as Arc<dyn LearnerIdentity>, metrics);
-            let issuance: Arc<dyn CredentialIssuance> = metered(rc.clone() as Arc<dyn CredentialIssuance>, metrics);
-            let lookup: Arc<dyn IssuedLookup> = metered(rc.clone() as Arc<dyn IssuedLookup>, metrics);
-            return CredentialRoles {
-                issuance: IssuanceRoles { identity, issuance, lookup: Some(lookup), status: None },
-                revocation: metered(rc.clone() as Arc<dyn CredentialRevocation>, metrics),
-                verification: metered(rc.clone() as Arc<dyn CredentialVerification>, metrics),
-                rendering: Some((
-                    metered(rc.clone() as Arc<dyn CredentialRendering>, metrics),
-                    metered(rc as Arc<dyn CredentialDesign>, metrics),
-                )),
-                did_document: None,
-                status_lists: None,
-            };
-        }
-        Issuer::Local(Some(key)) => (key.clone(), "the key of ISSUER_KEY_FILE"),
-        Issuer::Local(None) => (IssuerKey::generate(), "a key made at start, which a restart forgets"),
-    };
-    let local = Arc::new(LocalIssuer::new(key, status.public_base_url));
-    tracing::info!(did = %local.did(), "issuing W3C credentials with the built-in issuer and {whose}");
-    let identity: Arc<dyn LearnerIdentity> = metered(Arc::new(UrnLearnerIdentity) as Arc<dyn LearnerIdentity>, metrics);
-    let issuance: Arc<dyn CredentialIssuance> = metered(local.clone() as Arc<dyn CredentialIssuance>, metrics);
-    let allocator = Arc::new(StatusAllocator::new(status.store.clone(), STATUS_ENTRIES_PER_RESERVATION));
-    let lists = Arc::new(PublishStatusLists::new(
-        status.store.clone(),
-        local.clone(),
-        Arc::new(SystemClock),
-        status.public_base_url.to_owned(),
-        status.ttl,
-    ));
-    let revocation = StatusListRevocation {
-        repo: status.repo.clone(),
-        standings: status.standings.clone(),
-        lists: Some(lists.clone()),
-    };
-    CredentialRoles {
-        issuance: IssuanceRoles { identity, issuance, lookup: None, status: Some(allocator) },
-        status_lists: Some(lists),
-        revocation: metered(Arc::new(revocation) as Arc<dyn CredentialRevocation>, metrics),
-        rendering: None,
-        did_document: Some(local.did_document()),
-        verification: metered(local as Arc<dyn CredentialVerification>, metrics),
-    }
-}
-
-struct RenderSettings {
-    printer: Arc<dyn PdfPrinter>,
-    public_base_url: String,
-    cache_bytes: usize,
-}
-
-/// Sunbird RC renders through and keeps the templates when it issues; the
-/// built-in issuer's certificates are rendered here, through the templates
-/// stored here; the built-in certificate is rendered here with either.
-fn rendering(
-    upstream: Option<(Arc<dyn CredentialRendering>, Arc<dyn CredentialDesign>)>,
-    repo: Arc<dyn CertificateRepo>,
-    store: Arc<dyn TemplateStore>,
-    settings: RenderSettings,
-    clock: Arc<SystemClock>,
-) -> (Arc<RenderCertificate>, Arc<ManageTemplates>) {
-    let renderer: Arc<dyn HtmlRenderer> = Arc::new(HandlebarsRenderer::new());
-    let verify_base = settings.public_base_url;
-    let local = LocalRendering { repo, templates: store.clone(), renderer: renderer.clone(), verify_base };
-    let (source, keeper) = match upstream {
-        Some((rc, design)) => (RenderSources { upstream: Some(rc), local }, TemplateRegistry::Upstream(design)),
-        None => {
-            let keeper = TemplateRegistry::Local { store, renderer, clock, ids: Arc::new(SystemRandomness) };
-            (RenderSources { upstream: None, local }, keeper)
-        }
-    };
-    let render = RenderCertificate::new(source, settings.printer, settings.cache_bytes);
-    (Arc::new(render), Arc::new(ManageTemplates::new(keeper)))
-}
+use crate::roles::{credential_roles, rendering, RenderSettings, StatusSettings};
+use crate::stores::stores;
 
 /// The service built and bound to its port, not yet serving: main runs it
 /// until a signal; tests build it on port 0, read the port and stop it when
@@ -244,20 +39,7 @@ impl Application {
     /// Builds every adapter the configuration names, applies the migrations
     /// and binds the HTTP port.
     pub async fn build(config: Config) -> Result<Self> {
-        if config.embedded() {
-            tracing::info!(
-                "running in embedded mode: in-memory store, the built-in issuer, events written to this log; \
-                 nothing survives a restart"
-            );
-        }
-        if !config.embedded() && config.http.tokens.is_empty() {
-            tracing::warn!("the API is unauthenticated: set API_TOKENS or API_TOKENS_FILE (README, Authentication)");
-        }
-        if !config.http.tokens.is_empty() && config.http.admin_tokens.is_none() {
-            tracing::warn!(
-                "revoke, suspend and reinstate accept the API's tokens: set ADMIN_TOKENS to keep them to operators"
-            );
-        }
+        announce(&config);
         let stores = stores(&config).await?;
         let (publisher, broker) = publishers::build(&config.publisher, config.embedded()).await?;
         let mut metrics = Metrics::new(stores.gauges);
@@ -379,12 +161,20 @@ impl Application {
     }
 }
 
-/// SIGTERM (Kubernetes) or SIGINT (Ctrl-C), whichever comes first.
-pub async fn shutdown_signal() -> &'static str {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut terminate = signal(SignalKind::terminate()).expect("install the SIGTERM handler");
-    tokio::select! {
-        _ = terminate.recv() => "SIGTERM",
-        _ = tokio::signal::ctrl_c() => "SIGINT",
+/// What an operator should know of the configuration, said once at start.
+fn announce(config: &Config) {
+    if config.embedded() {
+        tracing::info!(
+            "running in embedded mode: in-memory store, the built-in issuer, events written to this log; \
+             nothing survives a restart"
+        );
+    }
+    if !config.embedded() && config.http.tokens.is_empty() {
+        tracing::warn!("the API is unauthenticated: set API_TOKENS or API_TOKENS_FILE (README, Authentication)");
+    }
+    if !config.http.tokens.is_empty() && config.http.admin_tokens.is_none() {
+        tracing::warn!(
+            "revoke, suspend and reinstate accept the API's tokens: set ADMIN_TOKENS to keep them to operators"
+        );
     }
 }

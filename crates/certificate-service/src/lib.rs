@@ -6,9 +6,13 @@
 //! `Application` in their own process.
 
 mod app;
+mod commands;
 pub mod config;
 pub mod logs;
 mod publishers;
+mod roles;
+mod stores;
 
-pub use app::{run, shutdown_signal, Application};
+pub use app::Application;
+pub use commands::{run, shutdown_signal};
 pub use config::Config;
