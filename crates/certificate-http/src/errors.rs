@@ -48,6 +48,11 @@ pub enum ApiError {
     Unauthorized,
 }
 
+/// What a caller is told when a store (every one is the database) fails:
+/// written once for the repository, the standings and the status lists.
+const DATABASE_UNAVAILABLE: &str = "the database is unavailable";
+const DATABASE_REFUSED: &str = "the database could not do what was asked";
+
 /// The envelope of docs/contract.md, for failures.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -126,15 +131,15 @@ impl ResponseError for ApiError {
                 tracing::error!(status = status.as_u16(), "changing a certificate's standing failed: {error}");
                 match error {
                     ChangeError::Repo(error) => repo_message(error).to_owned(),
-                    ChangeError::Store(StandingError::Unavailable(_)) => "the database is unavailable".to_owned(),
-                    _ => "the database could not do what was asked".to_owned(),
+                    ChangeError::Store(StandingError::Unavailable(_)) => DATABASE_UNAVAILABLE.to_owned(),
+                    _ => DATABASE_REFUSED.to_owned(),
                 }
             }
             ApiError::Read(ReadError::Standing(error)) | ApiError::Verify(VerifyError::Standing(error)) => {
                 tracing::error!(status = status.as_u16(), "reading a certificate's standing failed: {error}");
                 match error {
-                    StandingError::Unavailable(_) => "the database is unavailable".to_owned(),
-                    StandingError::Failed(_) => "the database could not do what was asked".to_owned(),
+                    StandingError::Unavailable(_) => DATABASE_UNAVAILABLE.to_owned(),
+                    StandingError::Failed(_) => DATABASE_REFUSED.to_owned(),
                 }
             }
             ApiError::Identity(error) => {
@@ -201,8 +206,8 @@ fn upstream_status(error: &UpstreamError) -> StatusCode {
 
 fn repo_message(error: &RepoError) -> &'static str {
     match error {
-        RepoError::Unavailable(_) => "the database is unavailable",
-        _ => "the database could not do what was asked",
+        RepoError::Unavailable(_) => DATABASE_UNAVAILABLE,
+        _ => DATABASE_REFUSED,
     }
 }
 
@@ -216,8 +221,8 @@ fn status_list_status(error: &StatusListError) -> StatusCode {
 
 fn status_list_message(error: &StatusListError) -> &'static str {
     match error {
-        StatusListError::Unavailable(_) => "the database is unavailable",
-        StatusListError::Failed(_) => "the database could not do what was asked",
+        StatusListError::Unavailable(_) => DATABASE_UNAVAILABLE,
+        StatusListError::Failed(_) => DATABASE_REFUSED,
     }
 }
 

@@ -165,8 +165,8 @@ fn refused_start(env: Vec<(String, String)>) -> std::process::Output {
     child.wait_with_output().unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_token_variable_set_to_no_token_stops_the_binary_naming_it() {
+#[test]
+fn a_token_variable_set_to_no_token_stops_the_binary_naming_it() {
     let empty_file = std::env::temp_dir().join(format!("no-tokens-{}", uuid::Uuid::new_v4()));
     std::fs::write(&empty_file, "\n  \n").unwrap();
     let empty_file = empty_file.to_str().unwrap();

@@ -45,10 +45,9 @@ impl IssueCommand {
 
 fn checked_idempotency_key(sent: &[u8]) -> Result<String, ValidationErrors> {
     let visible = |byte: &u8| (0x20..0x7f).contains(byte) || *byte == b'\t';
-    match std::str::from_utf8(sent) {
-        Ok(key) if !key.is_empty() && key.len() <= MAX_IDEMPOTENCY_KEY_LEN && sent.iter().all(visible) => {
-            Ok(key.to_owned())
-        }
+    match sent.len() {
+        // Visible ASCII is UTF-8: the conversion cannot lose anything.
+        1..=MAX_IDEMPOTENCY_KEY_LEN if sent.iter().all(visible) => Ok(String::from_utf8_lossy(sent).into_owned()),
         _ => Err(ValidationErrors(vec![FieldError {
             field: "Idempotency-Key",
             message: "must be 1 to 255 visible ASCII characters",
