@@ -17,8 +17,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use certificate_domain::ports::{
     cause, cause_from, issuance_tag, CredentialDesign, CredentialIssuance, CredentialRendering, CredentialRequest,
-    CredentialRevocation, CredentialVerification, IssuedLookup, LearnerIdentity, SchemaServiceAnswer, Upstream,
-    UpstreamError, SCHEMA_VERSION, TEMPLATE_KIND,
+    CredentialRevocation, CredentialVerification, GeneratedIdentity, IssuedLookup, LearnerIdentity, RevocationError,
+    SchemaServiceAnswer, Upstream, UpstreamError, SCHEMA_VERSION, TEMPLATE_KIND,
 };
 use certificate_domain::{IssuedCredential, RecordedCredential, Verdict};
 use serde_json::{json, Value};
@@ -112,8 +112,8 @@ impl LearnerIdentity for HttpCredentialIssuer {
         first_did(&serde_json::from_str(&answer).expect("generated() checked it is JSON"))
     }
 
-    async fn generate_did(&self, user_id: Uuid) -> Result<Arc<str>, UpstreamError> {
-        Ok(self.generated(user_id).await?.into())
+    async fn generate_did(&self, user_id: Uuid) -> Result<GeneratedIdentity, UpstreamError> {
+        Ok(GeneratedIdentity::Answered(self.generated(user_id).await?.into()))
     }
 }
 
@@ -158,11 +158,11 @@ impl IssuedLookup for HttpCredentialIssuer {
 /// (404) has nothing left to revoke.
 #[async_trait]
 impl CredentialRevocation for HttpCredentialIssuer {
-    async fn revoke(&self, certificate_id: &str) -> Result<(), UpstreamError> {
+    async fn revoke(&self, certificate_id: &str) -> Result<(), RevocationError> {
         let url = self.credential_url(certificate_id, "");
         match self.call(Upstream::Credential, Method::Delete, url, Value::Null).await {
-            Ok(_) | Err(UpstreamError::Rejected { status: 404, .. }) => Ok(()),
-            Err(error) => Err(error),
+            Err(error) if !error.is_not_found() => Err(error.into()),
+            _ => Ok(()),
         }
     }
 }
@@ -179,7 +179,7 @@ impl CredentialVerification for HttpCredentialIssuer {
         let url = self.credential_url(certificate_id, "/verify");
         match self.call(Upstream::Credential, Method::Get, url, Value::Null).await {
             Ok(answer) => verdict(&answer).map(Some),
-            Err(UpstreamError::Rejected { status: 404, .. }) => Ok(None),
+            Err(error) if error.is_not_found() => Ok(None),
             Err(error) => Err(error),
         }
     }
@@ -194,7 +194,7 @@ impl CredentialRendering for HttpCredentialIssuer {
         let headers = [("templateid", template_id.to_owned()), ("Accept", "text/html".to_owned())];
         match self.call_text(Upstream::Credential, Method::Get, url, Value::Null, &headers).await {
             Ok(html) => Ok(Some(html)),
-            Err(UpstreamError::Rejected { status: 404, .. }) => Ok(None),
+            Err(error) if error.is_not_found() => Ok(None),
             Err(error) => Err(error),
         }
     }

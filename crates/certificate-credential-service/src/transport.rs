@@ -3,7 +3,7 @@
 //! pool, which costs two thread hand-offs per call (measured in
 //! BENCHMARKS.md). Both map failures to the same `UpstreamError`s.
 
-use certificate_domain::ports::{cause, is_gateway_status, Upstream, UpstreamError};
+use certificate_domain::ports::{cause, Refusal, Upstream, UpstreamError};
 use serde_json::Value;
 
 use crate::UpstreamConfig;
@@ -32,7 +32,7 @@ pub(crate) fn retryable(issues: bool, error: &UpstreamError) -> bool {
     match error {
         UpstreamError::Unreachable { .. } => true,
         _ if issues => false,
-        UpstreamError::Rejected { status, .. } => is_gateway_status(*status),
+        UpstreamError::Refused { refusal, .. } => *refusal == Refusal::ByGateway,
         UpstreamError::AnswerLost { .. } | UpstreamError::Timeout { .. } | UpstreamError::InvalidResponse { .. } => {
             true
         }
@@ -42,6 +42,18 @@ pub(crate) fn retryable(issues: bool, error: &UpstreamError) -> bool {
 /// Request headers beyond the JSON ones (Sunbird RC's renderer reads
 /// `templateid` and `Accept`).
 pub(crate) type Headers = [(&'static str, String)];
+
+/// An HTTP error status in the domain's words: 404 names nothing the
+/// service knows; 502, 503 and 504 are what a gateway answers when the
+/// service behind it failed it (after it may have forwarded the call).
+pub(crate) fn refused(upstream: Upstream, status: u16) -> UpstreamError {
+    let refusal = match status {
+        404 => Refusal::NotFound,
+        502..=504 => Refusal::ByGateway,
+        _ => Refusal::Other,
+    };
+    UpstreamError::Refused { upstream, answer: format!("HTTP {status}"), refusal }
+}
 
 fn send_blocking(
     agent: &ureq::Agent,
@@ -59,7 +71,7 @@ fn send_blocking(
     let mut response = sent.map_err(|e| transport_error(upstream, e))?;
     let status = response.status().as_u16();
     if status >= 400 {
-        return Err(UpstreamError::Rejected { upstream, status });
+        return Err(refused(upstream, status));
     }
     if method == Method::Delete {
         return Ok(String::new());
@@ -172,7 +184,7 @@ async fn send_async(
     let response = request.send().await.map_err(|e| reqwest_error(upstream, e))?;
     let status = response.status().as_u16();
     if status >= 400 {
-        return Err(UpstreamError::Rejected { upstream, status });
+        return Err(refused(upstream, status));
     }
     if method == Method::Delete {
         return Ok(String::new());

@@ -6,8 +6,8 @@ use std::time::Duration;
 use certificate_credential_service::{HttpCredentialIssuer, UpstreamClient, UpstreamConfig};
 use certificate_domain::contract::check_every_credential_role;
 use certificate_domain::ports::{
-    CredentialDesign, CredentialIssuance, CredentialRendering, CredentialRequest, CredentialRevocation, IssuedLookup,
-    LearnerIdentity, Upstream, UpstreamError,
+    CredentialDesign, CredentialIssuance, CredentialRendering, CredentialRequest, CredentialRevocation,
+    GeneratedIdentity, IssuedLookup, LearnerIdentity, Refusal, RevocationError, Upstream, UpstreamError,
 };
 use certificate_domain::{IssueRequest, RequestFields};
 use serde_json::json;
@@ -106,7 +106,10 @@ async fn a_failed_lookup_is_an_upstream_error_and_a_stalled_one_times_out(client
     let issuer = issuer_for(&fake.base_url(), client);
     fake.set_lookup(Behaviour::Status(500));
     let error = issuer.find_issued(Uuid::new_v4()).await.unwrap_err();
-    assert!(matches!(error, UpstreamError::Rejected { upstream: Upstream::Credential, status: 500 }), "{error:?}");
+    assert!(
+        matches!(error, UpstreamError::Refused { upstream: Upstream::Credential, ref answer, refusal: Refusal::Other } if answer == "HTTP 500"),
+        "{error:?}"
+    );
     fake.set_lookup(Behaviour::Stall(Duration::from_secs(3)));
     let error = issuer.find_issued(Uuid::new_v4()).await.unwrap_err();
     assert!(matches!(error, UpstreamError::Timeout { upstream: Upstream::Credential }), "{error:?}");
@@ -117,7 +120,10 @@ async fn a_refused_revocation_is_an_upstream_error(client: UpstreamClient) {
     let fake = FakeUpstreams::start();
     fake.set_revoke(Behaviour::Status(500));
     let error = issuer_for(&fake.base_url(), client).revoke("did:upai:cert1").await.unwrap_err();
-    assert!(matches!(error, UpstreamError::Rejected { upstream: Upstream::Credential, status: 500 }), "{error:?}");
+    assert!(
+        matches!(error, RevocationError::Upstream(UpstreamError::Refused { upstream: Upstream::Credential, ref answer, refusal: Refusal::Other }) if answer == "HTTP 500"),
+        "{error:?}"
+    );
 }
 
 async fn did_error(client: UpstreamClient, behaviour: Behaviour) -> (UpstreamError, u64) {
@@ -129,13 +135,19 @@ async fn did_error(client: UpstreamClient, behaviour: Behaviour) -> (UpstreamErr
 
 async fn an_error_status_is_rejected_and_a_500_is_not_retried(client: UpstreamClient) {
     let (error, calls) = did_error(client, Behaviour::Status(500)).await;
-    assert!(matches!(error, UpstreamError::Rejected { upstream: Upstream::Identity, status: 500 }), "{error:?}");
+    assert!(
+        matches!(error, UpstreamError::Refused { upstream: Upstream::Identity, ref answer, refusal: Refusal::Other } if answer == "HTTP 500"),
+        "{error:?}"
+    );
     assert_eq!(calls, 1);
 }
 
 async fn a_503_is_retried_within_the_bound(client: UpstreamClient) {
     let (error, calls) = did_error(client, Behaviour::Status(503)).await;
-    assert!(matches!(error, UpstreamError::Rejected { upstream: Upstream::Identity, status: 503 }), "{error:?}");
+    assert!(
+        matches!(error, UpstreamError::Refused { upstream: Upstream::Identity, ref answer, refusal: Refusal::ByGateway } if answer == "HTTP 503"),
+        "{error:?}"
+    );
     assert_eq!(calls, 2);
 }
 
@@ -184,7 +196,10 @@ async fn an_issue_call_answered_by_a_gateway_error_is_not_sent_again(client: Ups
         [(Behaviour::IssueThenStatus(502), 502), (Behaviour::Status(503), 503), (Behaviour::Status(504), 504)]
     {
         let (error, calls, _) = issue_error(client, behaviour).await;
-        assert!(matches!(error, UpstreamError::Rejected { status: s, .. } if s == status), "{error:?}");
+        assert!(
+            matches!(error, UpstreamError::Refused { ref answer, refusal: Refusal::ByGateway, .. } if *answer == format!("HTTP {status}")),
+            "{error:?}"
+        );
         assert!(error.outcome_unknown(), "a gateway may have forwarded it");
         assert_eq!(calls, 1, "{behaviour:?}");
     }
@@ -227,7 +242,7 @@ async fn sunbird_renders_through_its_template_with_the_nestjs_headers(client: Up
     fake.set_render(Behaviour::Status(500));
     assert!(matches!(
         issuer.render_html("urn:uuid:unknown", "t").await,
-        Err(UpstreamError::Rejected { upstream: Upstream::Credential, status: 500 })
+        Err(UpstreamError::Refused { upstream: Upstream::Credential, ref answer, refusal: Refusal::Other }) if answer == "HTTP 500"
     ));
     fake.set_render(Behaviour::Stall(Duration::from_secs(2)));
     assert!(matches!(issuer.render_html("urn:uuid:unknown", "t").await, Err(UpstreamError::Timeout { .. })));
@@ -253,7 +268,10 @@ async fn templates_and_schemas_go_to_the_schema_service_as_the_nestjs_service_se
     );
     fake.set_schemas(Behaviour::Status(500));
     let error = issuer.add_template("schema-9", "x").await.unwrap_err();
-    assert!(matches!(error, UpstreamError::Rejected { upstream: Upstream::Schema, status: 500 }), "{error}");
+    assert!(
+        matches!(error, UpstreamError::Refused { upstream: Upstream::Schema, ref answer, refusal: Refusal::Other } if answer == "HTTP 500"),
+        "{error}"
+    );
     fake.set_schemas(Behaviour::Garbage);
     assert!(matches!(issuer.add_schema(schema).await, Err(UpstreamError::InvalidResponse { .. })));
 }
@@ -261,7 +279,9 @@ async fn templates_and_schemas_go_to_the_schema_service_as_the_nestjs_service_se
 async fn generate_did_passes_the_identity_services_answer_on(client: UpstreamClient) {
     let fake = FakeUpstreams::start();
     let issuer = issuer_for(&fake.base_url(), client);
-    let answer = issuer.generate_did(Uuid::new_v4()).await.unwrap();
+    let GeneratedIdentity::Answered(answer) = issuer.generate_did(Uuid::new_v4()).await.unwrap() else {
+        panic!("the identity service's own answer is passed on");
+    };
     let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
     assert!(answer[0]["id"].as_str().unwrap().starts_with("did:upai:"), "{answer}");
     fake.set_identity(Behaviour::Garbage);

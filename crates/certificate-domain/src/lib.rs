@@ -45,14 +45,14 @@ pub use jobs::{
 };
 pub use model::{
     bitstring, check_id, check_reason, parse_iso8601, permuted_index, status_slot, CertificateEvent, Checks,
-    CredentialError, FieldError, IssueRequest, IssuedCredential, NoLearnerOrCourse, NotAListId, RecordedCredential,
-    RequestFields, SentDate, Standing, StandingRecord, StatusEntry, StatusListDocument, StatusListId, StatusPurpose,
-    StatusSlot, Subject, ValidationErrors, Verdict, VerdictStatus, EVENT_TYPE, STATUS_LIST_SIZE,
-    STATUS_VIEW_CERTIFICATE,
+    CredentialError, FieldError, Fields, IssueRequest, IssuedCredential, NoLearnerOrCourse, NotAListId,
+    RecordedCredential, RequestFields, SentDate, Standing, StandingRecord, StatusEntry, StatusListDocument,
+    StatusListId, StatusPurpose, StatusSlot, Subject, ValidationErrors, Verdict, VerdictStatus, EVENT_TYPE,
+    STATUS_LIST_SIZE, STATUS_VIEW_CERTIFICATE,
 };
 pub use use_cases::{
-    schema_answer, status_list_url, template_answer, ChangeError, ChangeStanding, DesignError, IssuanceRoles,
-    IssueCertificate, IssueCommand, IssueError, IssueOutcome, LocalRendering, ManageTemplates, PublishStatusLists,
-    ReadCertificate, ReadError, RenderCertificate, RenderError, RenderSources, Rendered, StandingCommand,
-    StatusAllocator, TemplateRegistry, VerifyError, ID_PLACEHOLDER, SUPERSEDED_REASON,
+    ChangeError, ChangeStanding, DesignError, Designed, IssuanceRoles, IssueCertificate, IssueCommand, IssueError,
+    IssueOutcome, LocalRendering, ManageTemplates, PublishStatusLists, ReadCertificate, ReadError, RenderCertificate,
+    RenderError, RenderSources, Rendered, StandingCommand, StatusAllocator, TemplateRegistry, VerifyError,
+    ID_PLACEHOLDER, SUPERSEDED_REASON,
 };

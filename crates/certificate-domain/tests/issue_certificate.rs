@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use certificate_domain::ports::{
     cause_from, CertificateRepo, Claim, ClaimRequest, ClaimToken, IssuedCertificate, PublishError, RecordedCertificate,
-    RepoError, SystemClock, Upstream, UpstreamError,
+    Refusal, RepoError, SystemClock, Upstream, UpstreamError,
 };
 use certificate_domain::{
     hand_off, CertificateEvent, IssuanceRoles, IssueCertificate, IssueCommand, IssueError, IssueRequest, OutboxRelay,
@@ -275,9 +275,16 @@ async fn a_dropped_answer_is_looked_up_at_once_and_recorded_without_a_second_pos
 #[tokio::test]
 async fn a_gateway_error_with_nothing_issued_fails_and_the_next_attempt_looks_first() {
     let w = world();
-    w.issuer.fail_next_credential(UpstreamError::Rejected { upstream: Upstream::Credential, status: 502 });
+    w.issuer.fail_next_credential(UpstreamError::Refused {
+        upstream: Upstream::Credential,
+        answer: "HTTP 502".to_owned(),
+        refusal: Refusal::ByGateway,
+    });
     let error = w.use_case.issue(&command(json!({}))).await.unwrap_err();
-    assert!(matches!(error, IssueError::Upstream(UpstreamError::Rejected { status: 502, .. })), "{error:?}");
+    assert!(
+        matches!(error, IssueError::Upstream(UpstreamError::Refused { refusal: Refusal::ByGateway, .. })),
+        "{error:?}"
+    );
     assert_eq!(w.issuer.credentials_issued(), 0, "looked up, found nothing, not sent again");
 
     w.issuer.fail_next_lookup(FakeCredentialIssuer::unavailable(Upstream::Credential));
@@ -439,7 +446,11 @@ async fn the_use_case_counts_how_each_issuance_ended_invalid_ones_included() {
     let fields: RequestFields = serde_json::from_value(json!({})).unwrap();
     let bad_key = w.use_case.issue_sent(fields, Some(b"caf\xc3\xa9")).await.unwrap_err();
     assert!(matches!(&bad_key, IssueError::Invalid(errors) if errors.0[0].field == "Idempotency-Key"), "{bad_key}");
-    w.issuer.fail_next_credential(UpstreamError::Rejected { upstream: Upstream::Credential, status: 400 });
+    w.issuer.fail_next_credential(UpstreamError::Refused {
+        upstream: Upstream::Credential,
+        answer: "HTTP 400".to_owned(),
+        refusal: Refusal::Other,
+    });
     let mut again = command(json!({"courseId": "do_2"}));
     again.idempotency_key = Some("k".into());
     w.use_case.issue(&again).await.unwrap_err();

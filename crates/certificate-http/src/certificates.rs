@@ -77,7 +77,7 @@ fn verdict_body(verdict: &Verdict) -> serde_json::Value {
         (status = 400, description = "userId is not a UUID, or courseId is not a printable id", body = schemas::Error),
         (status = 404, description = "No certificate is issued for this learner and course", body = schemas::Error),
         (status = 500, description = "The database refused the query", body = schemas::Error),
-        (status = 503, description = "The database is unavailable", body = schemas::Error),
+        (status = 503, description = schemas::DATABASE_UNAVAILABLE, body = schemas::Error),
     )
 )]
 pub(crate) async fn read_certificate(
@@ -174,12 +174,12 @@ struct ReadAnswer<'a> {
          headers(("Idempotent-Replayed" = String, description = "`true` when the answer repeats an earlier issuance"))),
         (status = 400, description = "A field breaks a rule: `errors` names each one (`body` for malformed JSON)", body = schemas::Error),
         (status = 409, description = "Another request is issuing this learner's certificate for this course right now", body = schemas::Error),
-        (status = 413, description = "The body is larger than 64 KiB", body = schemas::Error),
-        (status = 415, description = "The body is not declared as application/json", body = schemas::Error),
+        (status = 413, description = schemas::BODY_TOO_LARGE, body = schemas::Error),
+        (status = 415, description = schemas::NOT_JSON, body = schemas::Error),
         (status = 422, description = "The Idempotency-Key was used with another body", body = schemas::Error),
         (status = 500, description = "The database refused the statement", body = schemas::Error),
         (status = 502, description = "The identity or credential service failed or answered something unreadable", body = schemas::Error),
-        (status = 503, description = "The database is unavailable", body = schemas::Error),
+        (status = 503, description = schemas::DATABASE_UNAVAILABLE, body = schemas::Error),
         (status = 504, description = "The identity or credential service did not answer in time", body = schemas::Error),
     )
 )]

@@ -13,7 +13,7 @@ use serde::Serialize;
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
-    Validation(ValidationErrors),
+    Validation(#[from] ValidationErrors),
     /// The body is not a JSON object; named as the field `body`.
     #[error("body - {0}")]
     Body(&'static str),
@@ -52,6 +52,8 @@ pub enum ApiError {
 /// written once for the repository, the standings and the status lists.
 const DATABASE_UNAVAILABLE: &str = "the database is unavailable";
 const DATABASE_REFUSED: &str = "the database could not do what was asked";
+/// Sunbird RC, the one credential service this adapter knows, revokes only.
+const NO_SUSPENSION: &str = "Sunbird RC issues these certificates and has no suspension: only revocation";
 
 /// The envelope of docs/contract.md, for failures.
 #[derive(Serialize)]
@@ -142,6 +144,7 @@ impl ResponseError for ApiError {
                     StandingError::Failed(_) => DATABASE_REFUSED.to_owned(),
                 }
             }
+            ApiError::Standing(ChangeError::NoSuspension) => NO_SUSPENSION.to_owned(),
             ApiError::Identity(error) => {
                 tracing::error!(status = status.as_u16(), "generating a DID failed: {error}");
                 upstream_message(error)
@@ -186,7 +189,7 @@ fn upstream_message(error: &UpstreamError) -> String {
     let service = |upstream: &Upstream| upstream.to_string();
     match error {
         UpstreamError::Timeout { upstream } => format!("the {} timed out", service(upstream)),
-        UpstreamError::Rejected { upstream, status } => format!("the {} answered HTTP {status}", service(upstream)),
+        UpstreamError::Refused { upstream, answer, .. } => format!("the {} answered {answer}", service(upstream)),
         UpstreamError::Unreachable { upstream, .. } => format!("the {} is unreachable", service(upstream)),
         UpstreamError::AnswerLost { upstream, .. } => {
             format!("the {} closed the connection before answering", service(upstream))
@@ -270,7 +273,7 @@ fn standing_status(error: &StandingError) -> StatusCode {
 fn change_status(error: &ChangeError) -> StatusCode {
     match error {
         ChangeError::NotFound => StatusCode::NOT_FOUND,
-        ChangeError::Refused(_) => StatusCode::CONFLICT,
+        ChangeError::Refused(_) | ChangeError::NoSuspension => StatusCode::CONFLICT,
         ChangeError::Unnamed(_) => StatusCode::INTERNAL_SERVER_ERROR,
         ChangeError::Repo(error) => repo_status(error),
         ChangeError::Store(error) => standing_status(error),

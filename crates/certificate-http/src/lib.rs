@@ -15,11 +15,13 @@
 //! document and the status lists), [`health`] (probes and metrics),
 //! [`openapi`]; [`table`] registers them all, each with who may call it.
 
+mod answers;
 mod auth;
 mod certificates;
 mod envelope;
 mod errors;
 mod health;
+mod links;
 mod metrics;
 mod observe;
 mod openapi;
@@ -28,6 +30,7 @@ mod rendering;
 mod schemas;
 mod standing;
 mod table;
+mod validators;
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -45,6 +48,7 @@ pub use auth::{Access, ApiTokens, Tokens};
 /// The NestJS service's prefix, under which every `/certificate` route is served too.
 pub(crate) const LEGACY_PREFIX: &str = "/v1/tracking";
 pub use errors::ApiError;
+pub use links::PublicRoutes;
 pub use metrics::{HttpMetrics, Scrape, Scraped};
 pub use rendering::MAX_DESIGN_BODY_BYTES;
 pub use table::{served_routes, ServedRoute};

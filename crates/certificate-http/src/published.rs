@@ -9,8 +9,8 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use certificate_domain::StatusListId;
 
-use crate::rendering::not_modified;
 use crate::schemas;
+use crate::validators::{entity_tag, not_modified};
 use crate::{ApiError, AppState};
 
 /// `GET /.well-known/did.json`: the built-in issuer's DID document.
@@ -47,7 +47,7 @@ const VC_MEDIA_TYPE: &str = "application/vc+ld+json";
                  ("Cache-Control" = String, description = "public, max-age = the list's ttl"))),
         (status = 304, description = "The list named by If-None-Match is unchanged"),
         (status = 404, description = "No such list (or Sunbird RC issues the credentials: it publishes none)", body = schemas::Error),
-        (status = 503, description = "The database is unavailable", body = schemas::Error),
+        (status = 503, description = schemas::DATABASE_UNAVAILABLE, body = schemas::Error),
     )
 )]
 pub(crate) async fn status_list(
@@ -62,7 +62,7 @@ pub(crate) async fn status_list(
     let cache = format!("public, max-age={}", lists.ttl().as_secs());
     let unchanged = not_modified(&http, &answer);
     let mut response = if unchanged { HttpResponse::NotModified() } else { HttpResponse::Ok() };
-    response.insert_header((header::ETAG, answer.etag.as_str())).insert_header((header::CACHE_CONTROL, cache));
+    response.insert_header((header::ETAG, entity_tag(&answer))).insert_header((header::CACHE_CONTROL, cache));
     if unchanged {
         return Ok(response.finish());
     }

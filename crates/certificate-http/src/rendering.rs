@@ -10,11 +10,11 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
-use certificate_domain::{check_id, FieldError, Rendered, RequestFields, ValidationErrors};
-use serde_json::value::RawValue;
-use serde_json::Value;
+use certificate_domain::{Fields, Rendered, RequestFields};
 
+use crate::answers;
 use crate::envelope::Envelope;
+use crate::validators::{entity_tag, not_modified};
 use crate::{schemas, ApiError, AppState};
 
 /// A rendering never changes (a credential and a stored template are immutable).
@@ -22,99 +22,19 @@ const RENDERING_CACHE: &str = "private, max-age=86400, immutable";
 /// The largest template or schema body accepted; over it, a 413.
 pub const MAX_DESIGN_BODY_BYTES: usize = 512 * 1024;
 
-/// Every field checked, every failure reported at once.
-struct Fields {
-    fields: RequestFields,
-    errors: Vec<FieldError>,
-}
-
-impl Fields {
-    fn new(fields: RequestFields) -> Self {
-        Self { fields, errors: Vec::new() }
-    }
-
-    fn fail<T>(&mut self, field: &'static str, message: &'static str) -> Option<T> {
-        self.errors.push(FieldError { field, message });
-        None
-    }
-
-    fn optional_id(&mut self, field: &'static str) -> Option<Option<String>> {
-        match self.fields.remove(field) {
-            None | Some(Value::Null) => Some(None),
-            Some(Value::String(text)) => match check_id(field, &text) {
-                Ok(id) => Some(Some(id)),
-                Err(ValidationErrors(errors)) => {
-                    self.errors.extend(errors);
-                    None
-                }
-            },
-            Some(_) => self.fail(field, "must be a string"),
-        }
-    }
-
-    fn id(&mut self, field: &'static str) -> Option<String> {
-        match self.optional_id(field)? {
-            Some(id) => Some(id),
-            None => self.fail(field, "is required"),
-        }
-    }
-
-    fn template(&mut self, field: &'static str) -> Option<String> {
-        match self.fields.remove(field) {
-            Some(Value::String(text)) if !is_blank(&text) => Some(text),
-            Some(Value::String(_)) => self.fail(field, "must not be empty"),
-            None | Some(Value::Null) => self.fail(field, "is required"),
-            Some(_) => self.fail(field, "must be a string"),
-        }
-    }
-
-    fn object(&mut self, field: &'static str) -> Option<String> {
-        match self.fields.remove(field) {
-            Some(object @ Value::Object(_)) => Some(object.to_string()),
-            None | Some(Value::Null) => self.fail(field, "is required"),
-            Some(_) => self.fail(field, "must be a JSON object"),
-        }
-    }
-
-    fn uuid(&mut self, field: &'static str) -> Option<uuid::Uuid> {
-        let text = self.id(field)?;
-        uuid::Uuid::try_parse(&text).ok().or_else(|| self.fail(field, "must be a UUID"))
-    }
-
-    fn done<T>(self, value: Option<T>) -> Result<T, ApiError> {
-        match value {
-            Some(value) if self.errors.is_empty() => Ok(value),
-            _ => Err(ApiError::Validation(ValidationErrors(self.errors))),
-        }
-    }
-}
-
-/// Blank as ECMAScript's `\s` (the OpenAPI document's patterns) counts it:
-/// Unicode's white space but U+0085 (a control character), and U+FEFF.
-fn is_blank(text: &str) -> bool {
-    text.chars().all(|c| (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}')
-}
-
 /// `{credentialId, templateId}`; no `templateId`: the built-in certificate.
 fn render_request(body: RequestFields) -> Result<(String, Option<String>), ApiError> {
     let mut fields = Fields::new(body);
     let credential_id = fields.id("credentialId");
     let template_id = fields.optional_id("templateId");
     let both = credential_id.zip(template_id);
-    fields.done(both)
-}
-
-pub(crate) fn not_modified(http: &HttpRequest, rendered: &Rendered) -> bool {
-    http.headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|tags| tags.split(',').any(|tag| tag.trim() == rendered.etag || tag.trim() == "*"))
+    Ok(fields.done(both)?)
 }
 
 fn rendering_answer(status: actix_web::http::StatusCode, rendered: &Rendered) -> actix_web::HttpResponseBuilder {
     let mut response = HttpResponse::build(status);
     response
-        .insert_header((header::ETAG, rendered.etag.as_str()))
+        .insert_header((header::ETAG, entity_tag(rendered)))
         .insert_header((header::CACHE_CONTROL, RENDERING_CACHE));
     response
 }
@@ -133,11 +53,11 @@ fn rendering_answer(status: actix_web::http::StatusCode, rendered: &Rendered) ->
         (status = 304, description = "The rendering named by If-None-Match is still the one"),
         (status = 400, description = "credentialId missing, or credentialId or templateId empty or not printable", body = schemas::Error),
         (status = 404, description = "No credential, or no template, under this id", body = schemas::Error),
-        (status = 413, description = "The body is larger than 64 KiB", body = schemas::Error),
-        (status = 415, description = "The body is not declared as application/json", body = schemas::Error),
+        (status = 413, description = schemas::BODY_TOO_LARGE, body = schemas::Error),
+        (status = 415, description = schemas::NOT_JSON, body = schemas::Error),
         (status = 422, description = "The template failed on this credential", body = schemas::Error),
         (status = 502, description = "Sunbird RC failed or answered something unreadable", body = schemas::Error),
-        (status = 503, description = "The database is unavailable", body = schemas::Error),
+        (status = 503, description = schemas::DATABASE_UNAVAILABLE, body = schemas::Error),
         (status = 504, description = "Sunbird RC did not answer in time", body = schemas::Error),
     )
 )]
@@ -175,8 +95,8 @@ pub(crate) async fn render_html(
         (status = 304, description = "The PDF named by If-None-Match is still the one"),
         (status = 400, description = "credentialId missing, or credentialId or templateId empty or not printable", body = schemas::Error),
         (status = 404, description = "No credential, or no template, under this id", body = schemas::Error),
-        (status = 413, description = "The body is larger than 64 KiB", body = schemas::Error),
-        (status = 415, description = "The body is not declared as application/json", body = schemas::Error),
+        (status = 413, description = schemas::BODY_TOO_LARGE, body = schemas::Error),
+        (status = 415, description = schemas::NOT_JSON, body = schemas::Error),
         (status = 422, description = "The template failed on this credential", body = schemas::Error),
         (status = 502, description = "Sunbird RC failed or answered something unreadable", body = schemas::Error),
         (status = 503, description = "No PDF printer (Chromium missing, see CHROMIUM_PATH, or it crashed), or the database is unavailable", body = schemas::Error),
@@ -227,9 +147,9 @@ fn file_name_safe(id: &str) -> String {
         (status = 201, description = "The stored template (Sunbird RC's answer with CREDENTIAL_ISSUER=rc)", body = schemas::Designed),
         (status = 400, description = "schemaId or template missing or empty, or the template does not compile (`errors` names `template`)", body = schemas::Error),
         (status = 413, description = "The body is larger than 512 KiB", body = schemas::Error),
-        (status = 415, description = "The body is not declared as application/json", body = schemas::Error),
+        (status = 415, description = schemas::NOT_JSON, body = schemas::Error),
         (status = 502, description = "Sunbird RC's credential-schema service failed", body = schemas::Error),
-        (status = 503, description = "The database is unavailable", body = schemas::Error),
+        (status = 503, description = schemas::DATABASE_UNAVAILABLE, body = schemas::Error),
         (status = 504, description = "Sunbird RC's credential-schema service did not answer in time", body = schemas::Error),
     )
 )]
@@ -239,10 +159,10 @@ pub(crate) async fn create_template(
 ) -> Result<HttpResponse, ApiError> {
     let mut fields = Fields::new(body.into_inner());
     let schema_id = fields.id("schemaId");
-    let template = fields.template("template");
+    let template = fields.document("template");
     let (schema_id, template) = fields.done(schema_id.zip(template))?;
-    let answer = state.templates.add_template(&schema_id, &template).await?;
-    Ok(HttpResponse::Created().json(Envelope::of(StatusCode::CREATED, "Template created successfully", raw(&answer))))
+    let answer = answers::designed(&state.templates.add_template(&schema_id, &template).await?);
+    Ok(HttpResponse::Created().json(Envelope::of(StatusCode::CREATED, "Template created successfully", answer)))
 }
 
 /// `POST /certificate/schema`: keeps a credential schema.
@@ -256,9 +176,9 @@ pub(crate) async fn create_template(
         (status = 201, description = "The stored schema (Sunbird RC's answer with CREDENTIAL_ISSUER=rc)", body = schemas::Designed),
         (status = 400, description = "schema missing or not a JSON object", body = schemas::Error),
         (status = 413, description = "The body is larger than 512 KiB", body = schemas::Error),
-        (status = 415, description = "The body is not declared as application/json", body = schemas::Error),
+        (status = 415, description = schemas::NOT_JSON, body = schemas::Error),
         (status = 502, description = "Sunbird RC's credential-schema service failed", body = schemas::Error),
-        (status = 503, description = "The database is unavailable", body = schemas::Error),
+        (status = 503, description = schemas::DATABASE_UNAVAILABLE, body = schemas::Error),
         (status = 504, description = "Sunbird RC's credential-schema service did not answer in time", body = schemas::Error),
     )
 )]
@@ -269,11 +189,11 @@ pub(crate) async fn create_schema(
     let mut fields = Fields::new(body.into_inner());
     let schema = fields.object("schema");
     let schema = fields.done(schema)?;
-    let answer = state.templates.add_schema(&schema).await?;
+    let answer = answers::designed(&state.templates.add_schema(&schema).await?);
     Ok(HttpResponse::Created().json(Envelope::of(
         StatusCode::CREATED,
         "Credential schema created successfully",
-        raw(&answer),
+        answer,
     )))
 }
 
@@ -287,8 +207,8 @@ pub(crate) async fn create_schema(
     responses(
         (status = 200, description = "The identity service's answer (an array of DID documents); with the built-in issuer, one document with the learner's urn:uuid", body = schemas::GeneratedDid),
         (status = 400, description = "userId missing or not a UUID", body = schemas::Error),
-        (status = 413, description = "The body is larger than 64 KiB", body = schemas::Error),
-        (status = 415, description = "The body is not declared as application/json", body = schemas::Error),
+        (status = 413, description = schemas::BODY_TOO_LARGE, body = schemas::Error),
+        (status = 415, description = schemas::NOT_JSON, body = schemas::Error),
         (status = 502, description = "The identity service failed or answered something unreadable", body = schemas::Error),
         (status = 504, description = "The identity service did not answer in time", body = schemas::Error),
     )
@@ -300,13 +220,8 @@ pub(crate) async fn generate_did(
     let mut fields = Fields::new(body.into_inner());
     let user_id = fields.uuid("userId");
     let user_id = fields.done(user_id)?;
-    let answer = state.identity.generate_did(user_id).await.map_err(ApiError::Identity)?;
-    Ok(HttpResponse::Ok().json(Envelope::of(StatusCode::OK, "DID generated successfully", raw(&answer))))
-}
-
-/// An answer of JSON text, embedded as it came.
-fn raw(answer: &str) -> &RawValue {
-    serde_json::from_str(answer).expect("the port's answers are JSON")
+    let answer = answers::identity(&state.identity.generate_did(user_id).await.map_err(ApiError::Identity)?);
+    Ok(HttpResponse::Ok().json(Envelope::of(StatusCode::OK, "DID generated successfully", answer)))
 }
 
 /// A template may be larger than an issue request.

@@ -6,6 +6,13 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// The answers many operations document alike, described once.
+pub(crate) const DATABASE_UNAVAILABLE: &str = "The database is unavailable";
+pub(crate) const DATABASE_REFUSED_CHANGE: &str = "The database refused the change";
+pub(crate) const NOT_JSON: &str = "The body is not declared as application/json";
+pub(crate) const BODY_TOO_LARGE: &str = "The body is larger than 64 KiB";
+pub(crate) const NO_SUCH_CERTIFICATE: &str = "No certificate is known under this id";
+
 /// The issue request of docs/contract.md, with every rule the service
 /// enforces. Fields it does not know are ignored.
 #[derive(Serialize, ToSchema)]

@@ -44,7 +44,7 @@ fn answer<'a>(certificate_id: &'a str, record: &'a StandingRecord) -> StandingAn
 }
 
 fn reason_of(body: web::Json<RequestFields>) -> Result<String, ApiError> {
-    check_reason(body.into_inner().remove("reason")).map_err(ApiError::Validation)
+    check_reason(body.into_inner()).map_err(ApiError::Validation)
 }
 
 /// `POST /certificate/{certificateId}/revoke`: final.
@@ -59,11 +59,11 @@ fn reason_of(body: web::Json<RequestFields>) -> Result<String, ApiError> {
     responses(
         (status = 200, description = "Revoked (now, or before)", body = schemas::StandingAnswer),
         (status = 400, description = "reason missing, blank, over 500 characters or with a control character; or the id is not printable", body = schemas::Error),
-        (status = 404, description = "No certificate is known under this id", body = schemas::Error),
-        (status = 413, description = "The body is larger than 64 KiB", body = schemas::Error),
-        (status = 415, description = "The body is not declared as application/json", body = schemas::Error),
-        (status = 500, description = "The database refused the change", body = schemas::Error),
-        (status = 503, description = "The database is unavailable", body = schemas::Error),
+        (status = 404, description = schemas::NO_SUCH_CERTIFICATE, body = schemas::Error),
+        (status = 413, description = schemas::BODY_TOO_LARGE, body = schemas::Error),
+        (status = 415, description = schemas::NOT_JSON, body = schemas::Error),
+        (status = 500, description = schemas::DATABASE_REFUSED_CHANGE, body = schemas::Error),
+        (status = 503, description = schemas::DATABASE_UNAVAILABLE, body = schemas::Error),
     )
 )]
 pub(crate) async fn revoke(
@@ -86,12 +86,12 @@ pub(crate) async fn revoke(
     responses(
         (status = 200, description = "Suspended (now, or before)", body = schemas::StandingAnswer),
         (status = 400, description = "reason missing, blank, over 500 characters or with a control character; or the id is not printable", body = schemas::Error),
-        (status = 404, description = "No certificate is known under this id", body = schemas::Error),
+        (status = 404, description = schemas::NO_SUCH_CERTIFICATE, body = schemas::Error),
         (status = 409, description = "The certificate is revoked (final), or Sunbird RC issues the certificates (it has no suspension)", body = schemas::Error),
-        (status = 413, description = "The body is larger than 64 KiB", body = schemas::Error),
-        (status = 415, description = "The body is not declared as application/json", body = schemas::Error),
-        (status = 500, description = "The database refused the change", body = schemas::Error),
-        (status = 503, description = "The database is unavailable", body = schemas::Error),
+        (status = 413, description = schemas::BODY_TOO_LARGE, body = schemas::Error),
+        (status = 415, description = schemas::NOT_JSON, body = schemas::Error),
+        (status = 500, description = schemas::DATABASE_REFUSED_CHANGE, body = schemas::Error),
+        (status = 503, description = schemas::DATABASE_UNAVAILABLE, body = schemas::Error),
     )
 )]
 pub(crate) async fn suspend(
@@ -116,10 +116,10 @@ const REINSTATED: &str = "reinstated";
     responses(
         (status = 200, description = "Active (now, or already)", body = schemas::StandingAnswer),
         (status = 400, description = "The id is not printable", body = schemas::Error),
-        (status = 404, description = "No certificate is known under this id", body = schemas::Error),
+        (status = 404, description = schemas::NO_SUCH_CERTIFICATE, body = schemas::Error),
         (status = 409, description = "The certificate is revoked (final), or Sunbird RC issues the certificates (it has no suspension)", body = schemas::Error),
-        (status = 500, description = "The database refused the change", body = schemas::Error),
-        (status = 503, description = "The database is unavailable", body = schemas::Error),
+        (status = 500, description = schemas::DATABASE_REFUSED_CHANGE, body = schemas::Error),
+        (status = 503, description = schemas::DATABASE_UNAVAILABLE, body = schemas::Error),
     )
 )]
 pub(crate) async fn reinstate(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {

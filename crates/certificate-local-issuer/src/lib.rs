@@ -26,13 +26,15 @@ mod revocation;
 
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    CredentialIssuance, CredentialRequest, CredentialVerification, LearnerIdentity, StatusListSigning, UpstreamError,
+    CredentialIssuance, CredentialRequest, CredentialVerification, LearnerIdentity, PublicLinks, StatusListSigning,
+    UpstreamError,
 };
-use certificate_domain::{status_list_url, StatusListDocument, StatusSlot};
 use certificate_domain::{Checks, IssuedCredential, RecordedCredential, StatusPurpose, Verdict, VerdictStatus};
+use certificate_domain::{StatusListDocument, StatusSlot};
 use chrono::{DateTime, SecondsFormat, Utc};
 use flate2::write::GzEncoder;
 use flate2::Compression;
@@ -54,13 +56,13 @@ pub fn key_from_file(path: &Path) -> Result<IssuerKey, String> {
 
 pub struct LocalIssuer {
     key: IssuerKey,
-    /// Where the status lists are served (`PUBLIC_BASE_URL`).
-    public_base_url: String,
+    /// Where the status lists its credentials name are served.
+    links: Arc<dyn PublicLinks>,
 }
 
 impl LocalIssuer {
-    pub fn new(key: IssuerKey, public_base_url: impl Into<String>) -> Self {
-        Self { key, public_base_url: public_base_url.into() }
+    pub fn new(key: IssuerKey, links: Arc<dyn PublicLinks>) -> Self {
+        Self { key, links }
     }
 
     pub fn did(&self) -> String {
@@ -113,7 +115,7 @@ impl LocalIssuer {
 
     fn status_entries(&self, slot: StatusSlot) -> Value {
         let entry = |purpose: StatusPurpose| {
-            let list = status_list_url(&self.public_base_url, slot.list_id(purpose));
+            let list = self.links.status_list(slot.list_id(purpose));
             json!({
                 "id": format!("{list}#{}", slot.index),
                 "type": "BitstringStatusListEntry",

@@ -6,9 +6,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use certificate_domain::ports::{
-    cause_from, CertificateRepo, CertificateStandings, CredentialRevocation, Upstream, UpstreamError,
-};
+use certificate_domain::ports::{CertificateRepo, CertificateStandings, CredentialRevocation, RevocationError};
 use certificate_domain::{status_slot, PublishStatusLists};
 
 /// Sets the revocation bit of a superseded credential.
@@ -21,15 +19,11 @@ pub struct StatusListRevocation {
 
 #[async_trait]
 impl CredentialRevocation for StatusListRevocation {
-    async fn revoke(&self, certificate_id: &str) -> Result<(), UpstreamError> {
-        let unavailable = |error: &dyn std::fmt::Display| UpstreamError::Unreachable {
-            upstream: Upstream::StatusLists,
-            source: cause_from(format!("the status lists: {error}")),
-        };
-        let recorded = self.repo.find_credential(certificate_id).await.map_err(|e| unavailable(&e))?;
+    async fn revoke(&self, certificate_id: &str) -> Result<(), RevocationError> {
+        let recorded = self.repo.find_credential(certificate_id).await?;
         match recorded.as_ref().and_then(|recorded| status_slot(&recorded.credential)) {
             Some(slot) => {
-                self.standings.revoke_entry(slot).await.map_err(|e| unavailable(&e))?;
+                self.standings.revoke_entry(slot).await?;
                 if let Some(lists) = &self.lists {
                     lists.changed(slot.list);
                 }

@@ -12,15 +12,22 @@ use certificate_domain::{
     Checks, IssuedCredential, RecordedCredential, StatusListId, StatusPurpose, Verdict, VerdictStatus,
 };
 use certificate_local_issuer::{IssuerKey, LocalIssuer, UrnLearnerIdentity};
+use certificate_memory::doubles::ExampleLinks;
 use std::io::Read;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+/// The links a credential names: the ones the issuer was given.
+fn links() -> Arc<ExampleLinks> {
+    Arc::new(ExampleLinks("https://certificates.example"))
+}
+
 #[tokio::test]
 async fn the_built_in_issuer_keeps_the_contracts_of_its_roles() {
-    let issuer = LocalIssuer::new(IssuerKey::generate(), "http://localhost:3000");
+    let issuer = LocalIssuer::new(IssuerKey::generate(), links());
     check_learner_identity(&UrnLearnerIdentity).await;
     check_credential_issuance(&issuer).await;
 }
@@ -63,7 +70,7 @@ fn checks(status: &str, [active, revoked, expired, proof]: [&str; 4]) -> Verdict
 
 #[tokio::test]
 async fn a_credential_as_issued_verifies() {
-    let issuer = LocalIssuer::new(IssuerKey::generate(), "http://localhost:3000");
+    let issuer = LocalIssuer::new(IssuerKey::generate(), links());
     let (id, body) = issued(&issuer, "2099-01-01").await;
     assert!(id.starts_with("urn:uuid:"), "{id}");
     let credential = &body["credential"];
@@ -77,7 +84,7 @@ async fn a_credential_as_issued_verifies() {
 
 #[tokio::test]
 async fn one_changed_character_of_the_subject_fails_the_proof() {
-    let issuer = LocalIssuer::new(IssuerKey::generate(), "http://localhost:3000");
+    let issuer = LocalIssuer::new(IssuerKey::generate(), links());
     let (id, mut body) = issued(&issuer, "2099-01-01").await;
     body["credential"]["credentialSubject"]["courseName"] = json!("Intrp");
     assert_eq!(verdict(&issuer, &id, body, false).await, checks("INVALID", ["OK", "OK", "OK", "NOK"]));
@@ -85,31 +92,29 @@ async fn one_changed_character_of_the_subject_fails_the_proof() {
 
 #[tokio::test]
 async fn a_credential_signed_by_another_key_is_not_ours() {
-    let (issuer, other) = (
-        LocalIssuer::new(IssuerKey::generate(), "http://localhost:3000"),
-        LocalIssuer::new(IssuerKey::generate(), "http://localhost:3000"),
-    );
+    let (issuer, other) =
+        (LocalIssuer::new(IssuerKey::generate(), links()), LocalIssuer::new(IssuerKey::generate(), links()));
     let (id, body) = issued(&other, "2099-01-01").await;
     assert_eq!(verdict(&issuer, &id, body, false).await, checks("INVALID", ["OK", "OK", "OK", "NOK"]));
 }
 
 #[tokio::test]
 async fn an_expired_credential_says_so() {
-    let issuer = LocalIssuer::new(IssuerKey::generate(), "http://localhost:3000");
+    let issuer = LocalIssuer::new(IssuerKey::generate(), links());
     let (id, body) = issued(&issuer, "2025-12-31").await;
     assert_eq!(verdict(&issuer, &id, body, false).await, checks("EXPIRED", ["OK", "OK", "NOK", "OK"]));
 }
 
 #[tokio::test]
 async fn a_revoked_credential_says_so_and_its_proof_still_holds() {
-    let issuer = LocalIssuer::new(IssuerKey::generate(), "http://localhost:3000");
+    let issuer = LocalIssuer::new(IssuerKey::generate(), links());
     let (id, body) = issued(&issuer, "2099-01-01").await;
     assert_eq!(verdict(&issuer, &id, body, true).await, checks("REVOKED", ["OK", "NOK", "OK", "OK"]));
 }
 
 #[test]
 fn the_did_document_names_the_key() {
-    let issuer = LocalIssuer::new(IssuerKey::generate(), "http://localhost:3000");
+    let issuer = LocalIssuer::new(IssuerKey::generate(), links());
     let document = issuer.did_document();
     assert_eq!(document["id"], json!(issuer.did()));
     let method = &document["verificationMethod"][0];
@@ -119,24 +124,24 @@ fn the_did_document_names_the_key() {
 
 #[tokio::test]
 async fn a_credential_names_its_entry_in_both_status_lists() {
-    let issuer = LocalIssuer::new(IssuerKey::generate(), "https://certificates.example/");
+    let issuer = LocalIssuer::new(IssuerKey::generate(), links());
     let (_, body) = issued(&issuer, "2099-10-13").await;
     let status = &body["credential"]["credentialStatus"];
     assert_eq!(
         status[0],
         json!({
-            "id": "https://certificates.example/status/1-revocation#5", "type": "BitstringStatusListEntry",
+            "id": "https://certificates.example/lists/1-revocation#5", "type": "BitstringStatusListEntry",
             "statusPurpose": "revocation", "statusListIndex": "5",
-            "statusListCredential": "https://certificates.example/status/1-revocation",
+            "statusListCredential": "https://certificates.example/lists/1-revocation",
         })
     );
-    assert_eq!(status[1]["statusListCredential"], "https://certificates.example/status/1-suspension");
+    assert_eq!(status[1]["statusListCredential"], "https://certificates.example/lists/1-suspension");
 }
 
 #[test]
 fn a_status_list_is_signed_the_same_on_every_replica_and_carries_its_bits() {
     let key = IssuerKey::generate();
-    let (one, other) = (LocalIssuer::new(key.clone(), "http://x"), LocalIssuer::new(key, "http://x"));
+    let (one, other) = (LocalIssuer::new(key.clone(), links()), LocalIssuer::new(key, links()));
     let bits = bitstring(&[3, 131_071]);
     let id = StatusListId { list: 2, purpose: StatusPurpose::Suspension };
     let valid_from = chrono::DateTime::parse_from_rfc3339("2026-12-02T10:00:00.123456Z").unwrap().to_utc();

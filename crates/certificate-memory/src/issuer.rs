@@ -4,7 +4,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use certificate_domain::ports::{
     CredentialIssuance, CredentialRequest, CredentialRevocation, CredentialVerification, IssuedLookup, LearnerIdentity,
-    Upstream, UpstreamError,
+    Refusal, RevocationError, Upstream, UpstreamError,
 };
 use certificate_domain::{Checks, IssuedCredential, RecordedCredential, Verdict, VerdictStatus};
 use serde_json::json;
@@ -90,7 +90,7 @@ impl FakeCredentialIssuer {
     }
 
     pub fn unavailable(upstream: Upstream) -> UpstreamError {
-        UpstreamError::Rejected { upstream, status: 500 }
+        UpstreamError::Refused { upstream, answer: "HTTP 500".to_owned(), refusal: Refusal::Other }
     }
 }
 
@@ -146,7 +146,7 @@ impl IssuedLookup for FakeCredentialIssuer {
 
 #[async_trait]
 impl CredentialRevocation for FakeCredentialIssuer {
-    async fn revoke(&self, certificate_id: &str) -> Result<(), UpstreamError> {
+    async fn revoke(&self, certificate_id: &str) -> Result<(), RevocationError> {
         fail_next(&self.revoke_failures)?;
         let mut held = self.held.lock().unwrap();
         held.iter_mut()

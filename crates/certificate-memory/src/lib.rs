@@ -6,11 +6,12 @@
 //!   publishers that need no broker (the log, Kafka disabled), and the
 //!   template store;
 //! - [`doubles`]: test doubles only: a fake of the Sunbird RC services, a
-//!   recording publisher and observer, a fixed clock. Unit tests use them
+//!   recording publisher and observer, a fixed clock, example links. Unit tests use them
 //!   to drive the domain; no production wiring does.
 
 mod clock;
 mod issuer;
+mod links;
 mod observer;
 mod publisher;
 mod recording_publisher;
@@ -29,6 +30,7 @@ pub mod embedded {
 pub mod doubles {
     pub use crate::clock::FixedClock;
     pub use crate::issuer::FakeCredentialIssuer;
+    pub use crate::links::ExampleLinks;
     pub use crate::observer::RecordingObserver;
     pub use crate::recording_publisher::RecordingPublisher;
     pub use crate::rendering::{FakePrinter, PlainRenderer};

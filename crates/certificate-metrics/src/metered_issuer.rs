@@ -7,7 +7,8 @@ use std::time::Instant;
 use async_trait::async_trait;
 use certificate_domain::ports::{
     CredentialDesign, CredentialIssuance, CredentialRendering, CredentialRequest, CredentialRevocation,
-    CredentialVerification, IssuedLookup, LearnerIdentity, SchemaServiceAnswer, Upstream, UpstreamError,
+    CredentialVerification, GeneratedIdentity, IssuedLookup, LearnerIdentity, RevocationError, SchemaServiceAnswer,
+    Upstream, UpstreamError,
 };
 use certificate_domain::{IssuedCredential, RecordedCredential, Verdict};
 use uuid::Uuid;
@@ -19,17 +20,25 @@ fn upstream_name(upstream: Upstream) -> &'static str {
         Upstream::Identity => "identity",
         Upstream::Credential => "credential",
         Upstream::Schema => "schema",
-        Upstream::StatusLists => "status_lists",
     }
 }
 
 fn upstream_outcome(error: &UpstreamError) -> &'static str {
     match error {
-        UpstreamError::Rejected { .. } => "rejected",
+        UpstreamError::Refused { .. } => "rejected",
         UpstreamError::Unreachable { .. } => "unreachable",
         UpstreamError::AnswerLost { .. } => "answer_lost",
         UpstreamError::Timeout { .. } => "timeout",
         UpstreamError::InvalidResponse { .. } => "invalid_response",
+    }
+}
+
+/// The built-in issuer's revocation writes to this service's own database:
+/// counted as the role's calls are, its store failing as unreachable.
+fn revocation_outcome(error: &RevocationError) -> &'static str {
+    match error {
+        RevocationError::Upstream(error) => upstream_outcome(error),
+        RevocationError::Repo(_) | RevocationError::Standings(_) => "unreachable",
     }
 }
 
@@ -53,10 +62,20 @@ impl<T: ?Sized> MeteredIssuer<T> {
         upstream: Upstream,
         call: impl std::future::Future<Output = Result<R, UpstreamError>>,
     ) -> Result<R, UpstreamError> {
+        self.observed_by(upstream, call, upstream_outcome).await
+    }
+
+    /// [`Self::observed`], for a call whose error is not only an upstream's.
+    async fn observed_by<R, E>(
+        &self,
+        upstream: Upstream,
+        call: impl std::future::Future<Output = Result<R, E>>,
+        outcome: fn(&E) -> &'static str,
+    ) -> Result<R, E> {
         let started = Instant::now();
         let result = call.await;
         let upstream = upstream_name(upstream);
-        let outcome = result.as_ref().map_or_else(upstream_outcome, |_| "ok");
+        let outcome = result.as_ref().map_or_else(outcome, |_| "ok");
         self.metrics.upstream_calls.get_or_create(&UpstreamOutcomeLabels { upstream, outcome }).inc();
         self.metrics
             .upstream_duration
@@ -72,7 +91,7 @@ impl<T: LearnerIdentity + ?Sized> LearnerIdentity for MeteredIssuer<T> {
         self.observed(Upstream::Identity, self.inner.learner_did(user_id)).await
     }
 
-    async fn generate_did(&self, user_id: Uuid) -> Result<Arc<str>, UpstreamError> {
+    async fn generate_did(&self, user_id: Uuid) -> Result<GeneratedIdentity, UpstreamError> {
         self.observed(Upstream::Identity, self.inner.generate_did(user_id)).await
     }
 }
@@ -111,8 +130,8 @@ impl<T: IssuedLookup + ?Sized> IssuedLookup for MeteredIssuer<T> {
 
 #[async_trait]
 impl<T: CredentialRevocation + ?Sized> CredentialRevocation for MeteredIssuer<T> {
-    async fn revoke(&self, certificate_id: &str) -> Result<(), UpstreamError> {
-        self.observed(Upstream::Credential, self.inner.revoke(certificate_id)).await
+    async fn revoke(&self, certificate_id: &str) -> Result<(), RevocationError> {
+        self.observed_by(Upstream::Credential, self.inner.revoke(certificate_id), revocation_outcome).await
     }
 }
 

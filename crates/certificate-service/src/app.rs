@@ -11,12 +11,12 @@ use actix_web::dev::Server;
 
 use anyhow::{Context, Result};
 use certificate_chromium::{ChromiumPrinter, PrinterMetrics};
-use certificate_domain::ports::{SystemClock, SystemRandomness};
+use certificate_domain::ports::{PublicLinks, SystemClock, SystemRandomness};
 use certificate_domain::{
     hand_off_for, Background, ChangeStanding, IssueCertificate, OutboxRelay, ReadCertificate, Retention,
     RevocationDelivery,
 };
-use certificate_http::{AppState, HttpMetrics, Scrape, Scraped};
+use certificate_http::{AppState, HttpMetrics, PublicRoutes, Scrape, Scraped};
 use certificate_metrics::{MeteredPublisher, Metrics, CONTENT_TYPE};
 use tokio::sync::watch;
 
@@ -56,11 +56,12 @@ impl Application {
             Some(url) => url.clone(),
             None => format!("http://localhost:{}", listener.local_addr().context("the bound port")?.port()),
         };
+        let links: Arc<dyn PublicLinks> = Arc::new(PublicRoutes::new(&public_base_url));
         let status = StatusSettings {
             store: &stores.status_lists,
             repo: &stores.repo,
             standings: &stores.standings,
-            public_base_url: &public_base_url,
+            links: links.clone(),
             ttl: config.status_list_ttl,
         };
         let roles = credential_roles(&config, &metrics, status);
@@ -70,7 +71,7 @@ impl Application {
             roles.rendering.clone(),
             stores.repo.clone(),
             stores.templates.clone(),
-            RenderSettings { printer: Arc::new(printer), public_base_url, cache_bytes: config.render_cache_bytes },
+            RenderSettings { printer: Arc::new(printer), links, cache_bytes: config.render_cache_bytes },
             clock.clone(),
         );
         let identity = roles.issuance.identity.clone();

@@ -7,7 +7,7 @@ use std::time::Duration;
 use certificate_credential_service::HttpCredentialIssuer;
 use certificate_domain::ports::{
     CertificateRepo, CertificateStandings, CredentialDesign, CredentialIssuance, CredentialRendering,
-    CredentialRevocation, CredentialVerification, HtmlRenderer, IssuedLookup, LearnerIdentity, PdfPrinter,
+    CredentialRevocation, CredentialVerification, HtmlRenderer, IssuedLookup, LearnerIdentity, PdfPrinter, PublicLinks,
     StatusListStore, SystemClock, SystemRandomness, TemplateStore,
 };
 use certificate_domain::{
@@ -43,7 +43,7 @@ pub(crate) struct StatusSettings<'a> {
     pub(crate) store: &'a Arc<dyn StatusListStore>,
     pub(crate) repo: &'a Arc<dyn CertificateRepo>,
     pub(crate) standings: &'a Arc<dyn CertificateStandings>,
-    pub(crate) public_base_url: &'a str,
+    pub(crate) links: Arc<dyn PublicLinks>,
     pub(crate) ttl: Duration,
 }
 
@@ -76,7 +76,7 @@ pub(crate) fn credential_roles(config: &Config, metrics: &Arc<Metrics>, status: 
         Issuer::Local(Some(key)) => (key.clone(), "the key of ISSUER_KEY_FILE"),
         Issuer::Local(None) => (IssuerKey::generate(), "a key made at start, which a restart forgets"),
     };
-    let local = Arc::new(LocalIssuer::new(key, status.public_base_url));
+    let local = Arc::new(LocalIssuer::new(key, status.links.clone()));
     tracing::info!(did = %local.did(), "issuing W3C credentials with the built-in issuer and {whose}");
     let identity: Arc<dyn LearnerIdentity> = metered(Arc::new(UrnLearnerIdentity) as Arc<dyn LearnerIdentity>, metrics);
     let issuance: Arc<dyn CredentialIssuance> = metered(local.clone() as Arc<dyn CredentialIssuance>, metrics);
@@ -85,7 +85,7 @@ pub(crate) fn credential_roles(config: &Config, metrics: &Arc<Metrics>, status: 
         status.store.clone(),
         local.clone(),
         Arc::new(SystemClock),
-        status.public_base_url.to_owned(),
+        status.links.clone(),
         status.ttl,
     ));
     let revocation = StatusListRevocation {
@@ -105,7 +105,7 @@ pub(crate) fn credential_roles(config: &Config, metrics: &Arc<Metrics>, status: 
 
 pub(crate) struct RenderSettings {
     pub(crate) printer: Arc<dyn PdfPrinter>,
-    pub(crate) public_base_url: String,
+    pub(crate) links: Arc<dyn PublicLinks>,
     pub(crate) cache_bytes: usize,
 }
 
@@ -120,8 +120,7 @@ pub(crate) fn rendering(
     clock: Arc<SystemClock>,
 ) -> (Arc<RenderCertificate>, Arc<ManageTemplates>) {
     let renderer: Arc<dyn HtmlRenderer> = Arc::new(HandlebarsRenderer::new());
-    let verify_base = settings.public_base_url;
-    let local = LocalRendering { repo, templates: store.clone(), renderer: renderer.clone(), verify_base };
+    let local = LocalRendering { repo, templates: store.clone(), renderer: renderer.clone(), links: settings.links };
     let (source, keeper) = match upstream {
         Some((rc, design)) => (RenderSources { upstream: Some(rc), local }, TemplateRegistry::Upstream(design)),
         None => {

@@ -13,6 +13,7 @@ use certificate_domain::contract::{
     check_publisher, check_unreachable_publisher,
 };
 use certificate_domain::ports::{CredentialIssuance, CredentialVerification};
+use certificate_http::PublicRoutes;
 use certificate_kafka_rust::{KafkaRustConfig, KafkaRustPublisher};
 use certificate_local_issuer::StatusListRevocation;
 use certificate_local_issuer::{IssuerKey, LocalIssuer};
@@ -106,7 +107,7 @@ async fn the_metered_http_issuer_keeps_the_contract_of_every_credential_role_aga
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_metered_local_issuer_keeps_the_contracts_of_its_roles() {
-    let local = Arc::new(LocalIssuer::new(IssuerKey::generate(), "http://localhost:3000"));
+    let local = Arc::new(LocalIssuer::new(IssuerKey::generate(), Arc::new(PublicRoutes::new("http://localhost:3000"))));
     let issuance = MeteredIssuer::new(local.clone() as Arc<dyn CredentialIssuance>, metrics());
     let verification = MeteredIssuer::new(local as Arc<dyn CredentialVerification>, metrics());
     check_credential_issuance(&issuance).await;

@@ -49,7 +49,8 @@ pub async fn check_credential_issuance(issuance: &dyn CredentialIssuance) {
         for entry in &first.status {
             assert_eq!(entry.list_index.as_deref(), Some("4711"), "the index it was given");
             let list = entry.list_credential.as_deref().unwrap_or_default();
-            assert!(list.ends_with(&format!("/status/3-{}", entry.purpose.as_deref().unwrap())), "{list}");
+            let purpose = entry.purpose.as_deref().unwrap();
+            assert!(list.ends_with(&format!("{}-{purpose}", CONTRACT_SLOT.list)), "the list it was given: {list}");
         }
     }
     let again = issued(issuance, issuance_id).await;

@@ -7,6 +7,7 @@
 
 mod credential;
 mod event;
+mod fields;
 mod request;
 mod standing;
 mod status_list;
@@ -14,9 +15,10 @@ mod verdict;
 
 pub use credential::{CredentialError, IssuedCredential, RecordedCredential, StatusEntry, Subject};
 pub use event::{CertificateEvent, NoLearnerOrCourse, EVENT_TYPE, STATUS_VIEW_CERTIFICATE};
-pub use request::{
-    check_id, check_reason, parse_iso8601, FieldError, IssueRequest, RequestFields, SentDate, ValidationErrors,
+pub use fields::{
+    check_id, check_reason, FieldError, Fields, Limit, RequestFields, ValidationErrors, ID, NAME, REASON,
 };
+pub use request::{parse_iso8601, IssueRequest, SentDate};
 pub use standing::{Standing, StandingRecord};
 pub use status_list::{
     bitstring, permuted_index, status_slot, NotAListId, StatusListDocument, StatusListId, StatusPurpose, StatusSlot,

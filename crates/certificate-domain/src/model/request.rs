@@ -3,13 +3,9 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use serde::Serialize;
-use serde_json::Value;
 use uuid::Uuid;
 
-/// The request's fields as they arrived, by their contract names
-/// (`userId`, ...), each of any JSON type, so that each rule can name the
-/// field it rejects. Fields the contract does not know are ignored.
-pub type RequestFields = serde_json::Map<String, Value>;
+use super::fields::{Fields, RequestFields, ValidationErrors, ID, NAME};
 
 /// A request that passed every rule of the contract.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -104,121 +100,6 @@ impl Serialize for SentDate {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: &'static str,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}", self.summary())]
-pub struct ValidationErrors(pub Vec<FieldError>);
-
-impl ValidationErrors {
-    /// One line naming every rejected field, in the NestJS service's style
-    /// (`"userId - must be a UUID"`).
-    pub fn summary(&self) -> String {
-        let parts: Vec<String> = self.0.iter().map(|e| format!("{} - {}", e.field, e.message)).collect();
-        parts.join("; ")
-    }
-}
-
-const REQUIRED: &str = "is required";
-const NOT_A_STRING: &str = "must be a string";
-const EMPTY: &str = "must not be empty";
-const NOT_A_UUID: &str = "must be a UUID";
-const NOT_A_DATE: &str = "must be an ISO 8601 date or date-time";
-const NOT_A_BOOLEAN: &str = "must be a boolean";
-const CONTROL_CHARACTER: &str = "must not contain control characters";
-
-/// The most characters a text field may have: every accepted value must fit
-/// the table, the credential and the event, and print.
-#[derive(Clone, Copy)]
-struct Limit {
-    chars: usize,
-    message: &'static str,
-}
-
-const ID: Limit = Limit { chars: 255, message: "must be at most 255 characters" };
-const NAME: Limit = Limit { chars: 1024, message: "must be at most 1024 characters" };
-const REASON: Limit = Limit { chars: 500, message: "must be at most 500 characters" };
-
-/// Collects field errors while each field is checked.
-struct Checker(Vec<FieldError>);
-
-impl Checker {
-    fn fail<T>(&mut self, field: &'static str, message: &'static str) -> Option<T> {
-        self.0.push(FieldError { field, message });
-        None
-    }
-
-    /// A string that is storable and printable: no control character (a NUL
-    /// would not even reach the database), at most `limit` characters.
-    fn optional_text(&mut self, field: &'static str, value: Option<Value>, limit: Limit) -> Option<Option<String>> {
-        match value {
-            None | Some(Value::Null) => Some(None),
-            Some(Value::String(s)) if s.chars().any(char::is_control) => self.fail(field, CONTROL_CHARACTER),
-            Some(Value::String(s)) if s.chars().count() > limit.chars => self.fail(field, limit.message),
-            Some(Value::String(s)) => Some(Some(s)),
-            Some(_) => self.fail(field, NOT_A_STRING),
-        }
-    }
-
-    fn text(&mut self, field: &'static str, value: Option<Value>, limit: Limit) -> Option<String> {
-        match self.optional_text(field, value, limit)? {
-            Some(s) => Some(s),
-            None => self.fail(field, REQUIRED),
-        }
-    }
-
-    fn non_empty(&mut self, field: &'static str, value: Option<Value>, limit: Limit) -> Option<String> {
-        let s = self.text(field, value, limit)?;
-        if s.trim().is_empty() {
-            return self.fail(field, EMPTY);
-        }
-        Some(s)
-    }
-
-    fn uuid(&mut self, field: &'static str, value: Option<Value>) -> Option<Uuid> {
-        let s = self.text(field, value, ID)?;
-        match Uuid::try_parse(&s) {
-            Ok(id) => Some(id),
-            Err(_) => self.fail(field, NOT_A_UUID),
-        }
-    }
-
-    fn date(&mut self, field: &'static str, value: Option<Value>) -> Option<SentDate> {
-        let s = self.text(field, value, ID)?;
-        match SentDate::parse(s) {
-            Some(date) => Some(date),
-            None => self.fail(field, NOT_A_DATE),
-        }
-    }
-
-    fn flag(&mut self, field: &'static str, value: Option<Value>) -> Option<bool> {
-        match value {
-            None | Some(Value::Null) => Some(false),
-            Some(Value::Bool(b)) => Some(b),
-            Some(_) => self.fail(field, NOT_A_BOOLEAN),
-        }
-    }
-}
-
-/// An id taken from a path (a course id, a certificate id) obeys the rules of
-/// the request's ids: not empty, printable, at most 255 characters.
-pub fn check_id(field: &'static str, value: &str) -> Result<String, ValidationErrors> {
-    let mut check = Checker(Vec::new());
-    check.non_empty(field, Some(Value::String(value.to_owned())), ID).ok_or(ValidationErrors(check.0))
-}
-
-/// The reason an operator gives for revoking or suspending a certificate
-/// (it goes into the event and the record): required, not blank, printable
-/// (no control character, no line break), at most 500 characters.
-pub fn check_reason(value: Option<Value>) -> Result<String, ValidationErrors> {
-    let mut check = Checker(Vec::new());
-    check.non_empty("reason", value, REASON).ok_or(ValidationErrors(check.0))
-}
-
 /// Parses an ISO 8601 date (`2025-10-13`) or date-time, with or without an
 /// offset; a date-time without one is taken as UTC.
 pub fn parse_iso8601(s: &str) -> Option<DateTime<Utc>> {
@@ -233,19 +114,18 @@ pub fn parse_iso8601(s: &str) -> Option<DateTime<Utc>> {
 
 impl IssueRequest {
     /// Checks every rule of the contract and reports every failure at once.
-    pub fn parse(mut fields: RequestFields) -> Result<Self, ValidationErrors> {
-        let mut field = |name: &str| fields.remove(name);
-        let mut check = Checker(Vec::new());
-        let user_id = check.uuid("userId", field("userId"));
-        let course_id = check.non_empty("courseId", field("courseId"), ID);
-        let course_name = check.non_empty("courseName", field("courseName"), NAME);
-        let first_name = check.text("firstName", field("firstName"), NAME);
-        let middle_name = check.optional_text("middleName", field("middleName"), NAME);
-        let last_name = check.text("lastName", field("lastName"), NAME);
-        let issuance_date = check.date("issuanceDate", field("issuanceDate"));
-        let expiration_date = check.date("expirationDate", field("expirationDate"));
-        let issued_on = check.optional_text("issuedOn", field("issuedOn"), ID);
-        let reissue = check.flag("reissue", field("reissue"));
+    pub fn parse(fields: RequestFields) -> Result<Self, ValidationErrors> {
+        let mut check = Fields::new(fields);
+        let user_id = check.uuid("userId");
+        let course_id = check.non_empty("courseId", ID);
+        let course_name = check.non_empty("courseName", NAME);
+        let first_name = check.text("firstName", NAME);
+        let middle_name = check.optional_text("middleName", NAME);
+        let last_name = check.text("lastName", NAME);
+        let issuance_date = check.date("issuanceDate");
+        let expiration_date = check.date("expirationDate");
+        let issued_on = check.optional_text("issuedOn", ID);
+        let reissue = check.flag("reissue");
         // Every field was checked above (so that all failures are reported);
         // the request exists only if none failed.
         let request = || {
@@ -262,10 +142,7 @@ impl IssueRequest {
                 reissue: reissue?,
             })
         };
-        match request() {
-            Some(request) if check.0.is_empty() => Ok(request),
-            _ => Err(ValidationErrors(check.0)),
-        }
+        check.done(request())
     }
 
     /// What identifies "the same request" for an `Idempotency-Key`: every field
@@ -278,7 +155,8 @@ impl IssueRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::model::fields::{FieldError, CONTROL_CHARACTER, NOT_A_BOOLEAN, NOT_A_STRING};
+    use serde_json::{json, Value};
 
     fn raw(value: Value) -> RequestFields {
         serde_json::from_value(value).unwrap()

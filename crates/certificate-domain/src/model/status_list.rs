@@ -37,7 +37,7 @@ impl StatusPurpose {
 }
 
 /// One published bitstring: the list's number and a purpose, written
-/// `<number>-<purpose>` in its URL (`/status/1-revocation`).
+/// `<number>-<purpose>` (`1-revocation`), as its address names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct StatusListId {
     pub list: u32,

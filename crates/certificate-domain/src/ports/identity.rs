@@ -13,11 +13,19 @@ pub trait LearnerIdentity: Send + Sync + 'static {
     /// The id the learner's credentials name as their subject.
     async fn learner_did(&self, user_id: Uuid) -> Result<String, UpstreamError>;
 
-    /// The identity as `POST /certificate/generateDid` answers it, JSON text:
-    /// the identity service's own answer where there is one; otherwise the
-    /// shape it has, an array of one document with the id.
-    async fn generate_did(&self, user_id: Uuid) -> Result<Arc<str>, UpstreamError> {
-        let id = self.learner_did(user_id).await?;
-        Ok(serde_json::json!([{ "id": id }]).to_string().into())
+    /// A learner's identity as made on request: the identity service's own
+    /// answer where there is one, otherwise the id alone.
+    async fn generate_did(&self, user_id: Uuid) -> Result<GeneratedIdentity, UpstreamError> {
+        Ok(GeneratedIdentity::Named(self.learner_did(user_id).await?))
     }
+}
+
+/// What [`LearnerIdentity::generate_did`] made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GeneratedIdentity {
+    /// The identity service's answer, its own document, to be passed on
+    /// as it came (checked to name a DID).
+    Answered(Arc<str>),
+    /// An id of the service's own; no document was made for it.
+    Named(String),
 }

@@ -11,9 +11,6 @@ pub enum Upstream {
     Credential,
     /// Sunbird RC's credential-schema service (templates, schemas).
     Schema,
-    /// The built-in issuer's status lists, in this service's database: what
-    /// its revocation of a superseded credential writes to.
-    StatusLists,
 }
 
 impl fmt::Display for Upstream {
@@ -22,15 +19,16 @@ impl fmt::Display for Upstream {
             Upstream::Identity => "identity service",
             Upstream::Credential => "credential service",
             Upstream::Schema => "credential-schema service",
-            Upstream::StatusLists => "status list store",
         })
     }
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum UpstreamError {
-    #[error("{upstream} answered HTTP {status}")]
-    Rejected { upstream: Upstream, status: u16 },
+    /// The service answered with a refusal; `answer` says it in the
+    /// service's own terms (`HTTP 500`), for people.
+    #[error("{upstream} answered {answer}")]
+    Refused { upstream: Upstream, answer: String, refusal: Refusal },
     /// The request never reached the service (no connection could be made):
     /// nothing happened there.
     #[error("{upstream} is unreachable: {source}")]
@@ -48,7 +46,7 @@ pub enum UpstreamError {
 impl UpstreamError {
     pub fn upstream(&self) -> Upstream {
         match self {
-            UpstreamError::Rejected { upstream, .. }
+            UpstreamError::Refused { upstream, .. }
             | UpstreamError::Unreachable { upstream, .. }
             | UpstreamError::AnswerLost { upstream, .. }
             | UpstreamError::Timeout { upstream }
@@ -58,12 +56,12 @@ impl UpstreamError {
 
     /// Whether the call may have taken effect although it failed: no answer
     /// in time, a dropped connection, an answer that could not be read, or a
-    /// gateway's 502/503/504 (a proxy may answer so after it forwarded the
-    /// request). Any other HTTP error status, and a request that never left,
-    /// are known failures.
+    /// refusal by a gateway (which may say so after it forwarded the
+    /// request). Any other refusal, and a request that never left, are known
+    /// failures.
     pub fn outcome_unknown(&self) -> bool {
         match self {
-            UpstreamError::Rejected { status, .. } => is_gateway_status(*status),
+            UpstreamError::Refused { refusal, .. } => *refusal == Refusal::ByGateway,
             UpstreamError::Unreachable { .. } => false,
             UpstreamError::AnswerLost { .. }
             | UpstreamError::Timeout { .. }
@@ -77,9 +75,21 @@ impl UpstreamError {
     pub fn worth_looking_up_at_once(&self) -> bool {
         self.outcome_unknown() && !matches!(self, UpstreamError::Timeout { .. })
     }
+
+    /// Whether the service answered that it does not know what was named.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, UpstreamError::Refused { refusal: Refusal::NotFound, .. })
+    }
 }
 
-/// 502, 503 and 504: what a gateway answers when its backend failed it.
-pub fn is_gateway_status(status: u16) -> bool {
-    matches!(status, 502..=504)
+/// What a refusal means for the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The service does not know what the call named.
+    NotFound,
+    /// A gateway in front of the service answered that the service failed
+    /// it: the call may have been forwarded and done.
+    ByGateway,
+    /// The service refused, and did nothing.
+    Other,
 }

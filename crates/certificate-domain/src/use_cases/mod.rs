@@ -12,10 +12,10 @@ mod status_allocator;
 mod templates;
 
 pub use issue::{IssuanceRoles, IssueCertificate, IssueCommand, IssueError, IssueOutcome};
-pub use publish_status_lists::{status_list_url, PublishStatusLists};
+pub use publish_status_lists::PublishStatusLists;
 pub use read::{ReadCertificate, ReadError, VerifyError};
 pub use render::{LocalRendering, RenderCertificate, RenderError, RenderSources, ID_PLACEHOLDER};
 pub use render_cache::Rendered;
 pub use standing::{ChangeError, ChangeStanding, StandingCommand, SUPERSEDED_REASON};
 pub use status_allocator::StatusAllocator;
-pub use templates::{schema_answer, template_answer, DesignError, ManageTemplates, TemplateRegistry};
+pub use templates::{DesignError, Designed, ManageTemplates, TemplateRegistry};

@@ -16,13 +16,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::model::{bitstring, StatusListDocument, StatusListId};
-use crate::ports::{Clock, StatusListError, StatusListSigning, StatusListStore};
+use crate::ports::{Clock, PublicLinks, StatusListError, StatusListSigning, StatusListStore};
 use crate::use_cases::render_cache::Rendered;
-
-/// The `credentialStatus` URL of a list.
-pub fn status_list_url(public_base_url: &str, id: StatusListId) -> String {
-    format!("{}/status/{id}", public_base_url.trim_end_matches('/'))
-}
 
 /// A list as answered, and when this replica last looked at its version.
 struct Published {
@@ -35,7 +30,7 @@ pub struct PublishStatusLists {
     store: Arc<dyn StatusListStore>,
     signer: Arc<dyn StatusListSigning>,
     clock: Arc<dyn Clock>,
-    public_base_url: String,
+    links: Arc<dyn PublicLinks>,
     ttl: Duration,
     published: Mutex<HashMap<StatusListId, Published>>,
     /// One refresh at a time: a burst of requests after a change signs once.
@@ -47,14 +42,14 @@ impl PublishStatusLists {
         store: Arc<dyn StatusListStore>,
         signer: Arc<dyn StatusListSigning>,
         clock: Arc<dyn Clock>,
-        public_base_url: String,
+        links: Arc<dyn PublicLinks>,
         ttl: Duration,
     ) -> Self {
         Self {
             store,
             signer,
             clock,
-            public_base_url,
+            links,
             ttl,
             published: Mutex::default(),
             refreshing: tokio::sync::Mutex::default(),
@@ -91,7 +86,7 @@ impl PublishStatusLists {
         let Some(stored) = self.store.bits(id).await? else {
             return Ok(None);
         };
-        let url = status_list_url(&self.public_base_url, id);
+        let url = self.links.status_list(id);
         let bits = bitstring(&stored.set);
         let document = StatusListDocument { id, url: &url, bits: &bits, valid_from: stored.changed_at, ttl: self.ttl };
         let answer = Arc::new(Rendered::of(self.signer.sign_list(&document).into_bytes()));

@@ -20,8 +20,8 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use crate::ports::{
-    CertificateRepo, CertificateView, CredentialRendering, HtmlRenderer, PdfPrinter, PrintError, RepoError,
-    TemplateError, TemplateStore, TemplateStoreError, UpstreamError,
+    CertificateRepo, CertificateView, CredentialRendering, HtmlRenderer, PdfPrinter, PrintError, PublicLinks,
+    RepoError, TemplateError, TemplateStore, TemplateStoreError, UpstreamError,
 };
 use crate::use_cases::render_cache::{RenderCache, RenderKey, Rendered};
 
@@ -46,13 +46,13 @@ pub enum RenderError {
     Store(#[from] TemplateStoreError),
 }
 
-/// How the service renders what it recorded; the QR code points at
-/// `{verify_base}/certificate/{id}/verify`.
+/// How the service renders what it recorded; the QR code opens the
+/// certificate's verification link.
 pub struct LocalRendering {
     pub repo: Arc<dyn CertificateRepo>,
     pub templates: Arc<dyn TemplateStore>,
     pub renderer: Arc<dyn HtmlRenderer>,
-    pub verify_base: String,
+    pub links: Arc<dyn PublicLinks>,
 }
 
 /// Who turns a credential into HTML: with Sunbird RC, Sunbird RC through
@@ -101,7 +101,7 @@ impl RenderCertificate {
         if let (Some(rc), Some(template_id)) = (&self.source.upstream, template_id) {
             return rc.render_html(credential_id, template_id).await?.ok_or(RenderError::CredentialNotFound);
         }
-        let LocalRendering { repo, templates, renderer, verify_base } = &self.source.local;
+        let LocalRendering { repo, templates, renderer, links } = &self.source.local;
         let template = match template_id {
             None => None,
             Some(id) => {
@@ -110,7 +110,7 @@ impl RenderCertificate {
             }
         };
         let recorded = repo.find_credential(credential_id).await?.ok_or(RenderError::CredentialNotFound)?;
-        let verification_url = format!("{verify_base}/certificate/{credential_id}/verify");
+        let verification_url = links.verification(credential_id);
         let view = CertificateView { credential: &recorded.credential, verification_url: &verification_url };
         Ok(renderer.render(template.as_ref().map(|t| &*t.template), &view)?)
     }

@@ -48,6 +48,10 @@ pub enum ChangeError {
     /// in product words.
     #[error("{0}")]
     Refused(&'static str),
+    /// The credential service that issues these certificates can only
+    /// revoke them.
+    #[error("the credential service has no suspension: only revocation")]
+    NoSuspension,
     #[error(transparent)]
     Unnamed(#[from] NoLearnerOrCourse),
     #[error(transparent)]
@@ -58,7 +62,6 @@ pub enum ChangeError {
 
 const REVOKED_IS_FINAL: &str = "this certificate is revoked, which is final";
 const SUPERSEDED: &str = "a re-issue superseded this certificate, which revoked it";
-const NO_SUSPENSION: &str = "Sunbird RC issues these certificates and has no suspension: only revocation";
 /// What a re-issue's revocation is recorded with.
 pub const SUPERSEDED_REASON: &str = "superseded by a re-issue";
 
@@ -112,7 +115,7 @@ impl ChangeStanding {
         }
         let target = command.target();
         if self.remote_issuer && target != Standing::Revoked {
-            return Err(ChangeError::Refused(NO_SUSPENSION));
+            return Err(ChangeError::NoSuspension);
         }
         for _ in 0..RACES {
             let current = self.standings.standing(certificate_id).await?;

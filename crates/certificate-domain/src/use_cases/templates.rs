@@ -31,6 +31,15 @@ pub enum DesignError {
     Store(#[from] TemplateStoreError),
 }
 
+/// What storing a template or a schema made.
+#[derive(Debug, Clone)]
+pub enum Designed {
+    /// The credential-schema service's own answer, passed on as it came.
+    Answered(SchemaServiceAnswer),
+    Template(StoredTemplate),
+    Schema(StoredSchema),
+}
+
 pub struct ManageTemplates {
     keeper: TemplateRegistry,
 }
@@ -40,11 +49,11 @@ impl ManageTemplates {
         Self { keeper }
     }
 
-    /// Stores a template; the answer is the stored template as JSON (the
-    /// credential-schema service's own answer with Sunbird RC).
-    pub async fn add_template(&self, schema_id: &str, template: &str) -> Result<SchemaServiceAnswer, DesignError> {
+    /// Stores a template: the stored template, or the credential-schema
+    /// service's answer with Sunbird RC.
+    pub async fn add_template(&self, schema_id: &str, template: &str) -> Result<Designed, DesignError> {
         match &self.keeper {
-            TemplateRegistry::Upstream(rc) => Ok(rc.add_template(schema_id, template).await?),
+            TemplateRegistry::Upstream(rc) => Ok(Designed::Answered(rc.add_template(schema_id, template).await?)),
             TemplateRegistry::Local { store, renderer, clock, ids } => {
                 renderer.check(template)?;
                 let stored = StoredTemplate {
@@ -56,39 +65,20 @@ impl ManageTemplates {
                     created_at: clock.now(),
                 };
                 store.add_template(&stored).await?;
-                Ok(template_answer(&stored))
+                Ok(Designed::Template(stored))
             }
         }
     }
 
     /// Stores a schema (JSON text, kept as sent).
-    pub async fn add_schema(&self, schema: &str) -> Result<SchemaServiceAnswer, DesignError> {
+    pub async fn add_schema(&self, schema: &str) -> Result<Designed, DesignError> {
         match &self.keeper {
-            TemplateRegistry::Upstream(rc) => Ok(rc.add_schema(schema).await?),
+            TemplateRegistry::Upstream(rc) => Ok(Designed::Answered(rc.add_schema(schema).await?)),
             TemplateRegistry::Local { store, clock, ids, .. } => {
                 let stored = StoredSchema { id: ids.new_id(), schema: schema.into(), created_at: clock.now() };
                 store.add_schema(&stored).await?;
-                Ok(schema_answer(&stored))
+                Ok(Designed::Schema(stored))
             }
         }
     }
-}
-
-/// The names Sunbird RC's credential-schema service gives a template's fields.
-pub fn template_answer(template: &StoredTemplate) -> SchemaServiceAnswer {
-    serde_json::json!({
-        "templateId": template.id,
-        "schemaId": template.schema_id,
-        "schemaVersion": template.schema_version,
-        "template": &*template.template,
-        "type": template.kind,
-        "createdAt": template.created_at,
-    })
-    .to_string()
-    .into()
-}
-
-pub fn schema_answer(schema: &StoredSchema) -> SchemaServiceAnswer {
-    let body: serde_json::Value = serde_json::from_str(&schema.schema).unwrap_or(serde_json::Value::Null);
-    serde_json::json!({ "id": schema.id, "schema": body, "createdAt": schema.created_at }).to_string().into()
 }

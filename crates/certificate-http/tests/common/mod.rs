@@ -8,7 +8,7 @@ use certificate_domain::{
     ChangeStanding, IssuanceRoles, IssueCertificate, LocalRendering, ManageTemplates, ReadCertificate,
     RenderCertificate, RenderSources, TemplateRegistry,
 };
-use certificate_http::{configure, AppState, HttpMetrics, Scraped, Tokens};
+use certificate_http::{configure, AppState, HttpMetrics, PublicRoutes, Scraped, Tokens};
 use certificate_memory::doubles::{FakeCredentialIssuer, FakePrinter, PlainRenderer, RecordingObserver};
 use certificate_memory::embedded::{InMemoryStore, InMemoryTemplates};
 use prometheus_client::registry::Registry;
@@ -25,9 +25,8 @@ pub fn state() -> AppState {
         observer.clone(),
     );
     let (templates, renderer) = (Arc::new(InMemoryTemplates::new()), Arc::new(PlainRenderer));
-    let verify_base = "http://localhost:3000".to_owned();
-    let local =
-        LocalRendering { repo: store.clone(), templates: templates.clone(), renderer: renderer.clone(), verify_base };
+    let links = Arc::new(PublicRoutes::new("http://localhost:3000"));
+    let local = LocalRendering { repo: store.clone(), templates: templates.clone(), renderer: renderer.clone(), links };
     let source = RenderSources { upstream: None, local };
     let keeper = TemplateRegistry::Local {
         store: templates,
