@@ -4,7 +4,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 NEXTEST_ARGS ?=
 
-.PHONY: run test deps build up down events bench bench-render bench-status soak image image-test fmt lint
+.PHONY: run test deps build docs up down events bench bench-render bench-status soak image image-test fmt lint
 
 ## run: the service in embedded mode (no Postgres, no Kafka) on port 3000
 run:
@@ -19,8 +19,12 @@ deps:
 build:
 	cargo build --workspace --all-targets
 
-## test: deps, the lint (rustfmt, clippy -D warnings), then every test against real Postgres, tansu and the upstream fakes, a 60 s soak, the image's start test
-test: deps lint build
+## docs: check the docs (README.md, SECURITY.md, BENCHMARKS.md, RELIABILITY.md, docs/): every link, repository path and make target they name
+docs:
+	python3 tests/docs/check.py
+
+## test: deps, the lint (rustfmt, clippy -D warnings), the docs' check, then every test against real Postgres, tansu and the upstream fakes, a 60 s soak, the image's start test
+test: deps lint docs build
 	deploy/local/tansu.sh start
 	status=0; cargo nextest run --workspace --no-fail-fast $(NEXTEST_ARGS) || status=$$?; \
 	echo "test: a 60 s soak (seed 17: SIGTERM, SIGKILL, Postgres restart, broker cut, late credential answers) on the debug binary"; \

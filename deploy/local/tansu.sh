@@ -2,7 +2,7 @@
 # start | stop the tansu broker on 127.0.0.1:${TANSU_PORT:-9092}, memory storage,
 # with its schema registry on $STATE_DIR/schemas: every record produced to a
 # topic that has a <topic>.json there is validated against it (schemas/,
-# README "The event contract"). user-topic's file is put there at start; the
+# docs/events.md, "The event contract"). user-topic's file is put there at start; the
 # tests and the bench add one per topic they use.
 set -euo pipefail
 

@@ -24,6 +24,11 @@ pub use proxy::TcpProxy;
 pub use upstream_fake::{Behaviour, FakeUpstreams};
 pub use verifier::{independently_verified, Judged};
 
+/// A file of the workspace, by its path from the workspace's root.
+pub fn workspace_file(path: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+}
+
 /// Everything one test runs against.
 pub struct Stack {
     pub database: TestDatabase,

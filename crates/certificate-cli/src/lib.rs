@@ -22,7 +22,7 @@ commands:
                                           keys older than D (7d, 36h, ...; default OUTBOX_RETENTION);
                                           dead events are kept
 
-configuration comes from the environment: see README.md";
+configuration comes from the environment: see docs/operating.md";
 
 /// What is wrong with the command line, in one line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

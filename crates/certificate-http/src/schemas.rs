@@ -182,7 +182,7 @@ pub(crate) struct RenderedHtml {
 }
 
 /// A Handlebars template for a schema; it sees the credential's subject
-/// fields, `qr` (an image data URL of the verify URL) and more (README).
+/// fields, `qr` (an image data URL of the verify URL) and more (docs/rendering.md).
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct TemplateRequest {

@@ -171,7 +171,7 @@ fn announce(config: &Config) {
         );
     }
     if !config.embedded() && config.http.tokens.is_empty() {
-        tracing::warn!("the API is unauthenticated: set API_TOKENS or API_TOKENS_FILE (README, Authentication)");
+        tracing::warn!("the API is unauthenticated: set API_TOKENS or API_TOKENS_FILE (docs/api.md, Authentication)");
     }
     if !config.http.tokens.is_empty() && config.http.admin_tokens.is_none() {
         tracing::warn!(

@@ -5,6 +5,7 @@
 
 mod auth;
 mod contracts;
+mod docs_examples;
 mod event_contract;
 mod events;
 mod image;

@@ -3,10 +3,9 @@
 //! failure in any of its checks on the real binary with real Postgres, tansu
 //! and the HTTP fakes, bearer authentication on.
 
-use std::path::PathBuf;
 use std::process::Command;
 
-use certificate_system_tests::{with, Stack, TestApp, KAFKA_BROKERS};
+use certificate_system_tests::{with, workspace_file, Stack, TestApp, KAFKA_BROKERS};
 use serde_json::Value;
 
 const TOKEN: &str = "schemathesis-token";
@@ -15,10 +14,6 @@ async fn authenticated_app(stack: &Stack) -> TestApp {
     let app = TestApp::spawn(with(stack.env(KAFKA_BROKERS), &[("API_TOKENS", TOKEN)])).await;
     app.wait_until_ready().await;
     app
-}
-
-fn workspace_file(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
 }
 
 #[tokio::test(flavor = "multi_thread")]
