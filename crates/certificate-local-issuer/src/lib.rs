@@ -20,8 +20,10 @@
 //! - a credential a re-issue superseded is revoked by setting its revocation
 //!   bit ([`StatusListRevocation`], the `CredentialRevocation` role).
 
+mod contexts;
 mod key;
 mod proof;
+mod rdfc;
 mod revocation;
 
 use std::io::Write;
@@ -42,10 +44,11 @@ use multibase::Base;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use contexts::{Contexts, CREDENTIALS_V2};
 pub use key::{IssuerKey, KeyError};
+pub use proof::Cryptosuite;
 pub use revocation::StatusListRevocation;
 
-const CREDENTIALS_V2: &str = "https://www.w3.org/ns/credentials/v2";
 const CREDENTIAL_TYPE: &str = "CourseCertificate";
 
 /// Reads `ISSUER_KEY_FILE`; an error names the variable and the file.
@@ -58,11 +61,13 @@ pub struct LocalIssuer {
     key: IssuerKey,
     /// Where the status lists its credentials name are served.
     links: Arc<dyn PublicLinks>,
+    /// The only JSON-LD contexts its documents may name.
+    contexts: Contexts,
 }
 
 impl LocalIssuer {
     pub fn new(key: IssuerKey, links: Arc<dyn PublicLinks>) -> Self {
-        Self { key, links }
+        Self { key, links, contexts: Contexts::bundled() }
     }
 
     pub fn did(&self) -> String {
@@ -109,7 +114,8 @@ impl LocalIssuer {
         if let Some(slot) = request.status {
             credential["credentialStatus"] = self.status_entries(slot);
         }
-        proof::sign(&mut credential, &self.key, &timestamp(now));
+        proof::sign(&mut credential, &self.key, &timestamp(now), Cryptosuite::EddsaJcs2022, &self.contexts)
+            .expect("the built-in shape canonicalises");
         credential
     }
 
@@ -130,7 +136,7 @@ impl LocalIssuer {
     fn verdict(&self, recorded: &RecordedCredential, now: DateTime<Utc>) -> Verdict {
         let typed = &recorded.credential;
         let answer = typed.answer_json();
-        let ours = proof::signer(&answer["credential"]).is_some_and(|signer| signer == self.key.did())
+        let ours = proof::signer(&answer["credential"], &self.contexts).is_some_and(|signer| signer == self.key.did())
             && typed.issuer.as_deref() == Some(self.key.did().as_str());
         let active = typed.valid_from.is_some_and(|from| from <= now);
         let expired = typed.valid_until.is_none_or(|until| until < now);
@@ -192,7 +198,8 @@ impl StatusListSigning for LocalIssuer {
                 "ttl": document.ttl.as_millis() as u64,
             },
         });
-        proof::sign(&mut list, &self.key, &signed_at);
+        proof::sign(&mut list, &self.key, &signed_at, Cryptosuite::EddsaJcs2022, &self.contexts)
+            .expect("a status list canonicalises");
         list.to_string()
     }
 }

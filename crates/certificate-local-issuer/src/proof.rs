@@ -1,68 +1,116 @@
-//! The `eddsa-jcs-2022` Data Integrity cryptosuite (W3C "Data Integrity
-//! EdDSA Cryptosuites v1.0", section 3.3): the document and the proof's
-//! options are canonicalised with JCS (RFC 8785), hashed with SHA-256, and the
-//! two hashes, options first, are signed with Ed25519. No JSON-LD processing.
+//! Data Integrity proofs by the two EdDSA cryptosuites the issuer knows
+//! (W3C "Data Integrity EdDSA Cryptosuites v1.0"): `eddsa-jcs-2022`, whose
+//! document and proof options are canonicalised with JCS (RFC 8785), no
+//! JSON-LD involved, and `eddsa-rdfc-2022`, whose are canonicalised as RDF
+//! (RDFC-1.0 over the bundled contexts, [`crate::rdfc`]). Either way the two
+//! canonical forms are hashed with SHA-256, options first, and the hashes
+//! signed with Ed25519.
 
 use multibase::Base;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::contexts::Contexts;
 use crate::key::{key_of_method, signature_holds, IssuerKey};
+use crate::rdfc::{canonical_nquads, CanonicalizationError};
 
-pub(crate) const CRYPTOSUITE: &str = "eddsa-jcs-2022";
+/// How a document is canonicalised before it is hashed and signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cryptosuite {
+    EddsaJcs2022,
+    EddsaRdfc2022,
+}
+
+impl Cryptosuite {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::EddsaJcs2022 => "eddsa-jcs-2022",
+            Self::EddsaRdfc2022 => "eddsa-rdfc-2022",
+        }
+    }
+
+    fn named(name: &str) -> Option<Self> {
+        [Self::EddsaJcs2022, Self::EddsaRdfc2022].into_iter().find(|suite| suite.name() == name)
+    }
+
+    fn canonical(self, value: &Value, contexts: &Contexts) -> Result<Vec<u8>, CanonicalizationError> {
+        match self {
+            Self::EddsaJcs2022 => {
+                Ok(serde_json_canonicalizer::to_vec(value).expect("a JSON value always canonicalises"))
+            }
+            Self::EddsaRdfc2022 => canonical_nquads(value, contexts).map(String::into_bytes),
+        }
+    }
+
+    /// SHA-256 of the canonical proof configuration (the options, which
+    /// carry the document's `@context`), then SHA-256 of the canonical document.
+    fn hash_data(
+        self,
+        unsecured: &Value,
+        options: &Value,
+        contexts: &Contexts,
+    ) -> Result<Vec<u8>, CanonicalizationError> {
+        let options = Sha256::digest(self.canonical(options, contexts)?);
+        Ok([options, Sha256::digest(self.canonical(unsecured, contexts)?)].concat())
+    }
+}
 
 /// Adds the issuer's proof to `document`, which has none yet.
-pub(crate) fn sign(document: &mut Value, key: &IssuerKey, created: &str) {
-    let options = json!({
-        // The document's, as the cryptosuite's "Add Proof" step sets it.
-        "@context": document["@context"],
+pub(crate) fn sign(
+    document: &mut Value,
+    key: &IssuerKey,
+    created: &str,
+    suite: Cryptosuite,
+    contexts: &Contexts,
+) -> Result<(), CanonicalizationError> {
+    let mut proof = json!({
         "type": "DataIntegrityProof",
-        "cryptosuite": CRYPTOSUITE,
+        "cryptosuite": suite.name(),
         "created": created,
         "verificationMethod": key.verification_method(),
         "proofPurpose": "assertionMethod",
     });
-    let signature = key.sign(&hash_data(document, &options));
-    let mut proof = options;
+    // The proof configuration carries the document's context; eddsa-jcs-2022's
+    // proof keeps it, eddsa-rdfc-2022's does not (its "Add Proof" steps).
+    let mut configuration = proof.clone();
+    configuration["@context"] = document["@context"].clone();
+    let signature = key.sign(&suite.hash_data(document, &configuration, contexts)?);
+    if suite == Cryptosuite::EddsaJcs2022 {
+        proof = configuration;
+    }
     proof["proofValue"] = json!(multibase::encode(Base::Base58Btc, signature));
     document["proof"] = proof;
+    Ok(())
 }
 
-/// The did:key whose key made `document`'s proof, if the proof holds over
-/// this very document.
-pub(crate) fn signer(document: &Value) -> Option<String> {
+/// The did:key whose key made `document`'s proof, if the proof, by one of
+/// the cryptosuites above, holds over this very document.
+pub(crate) fn signer(document: &Value, contexts: &Contexts) -> Option<String> {
     let mut options: Map<String, Value> = document.get("proof")?.as_object()?.clone();
     let Some(Value::String(proof_value)) = options.remove("proofValue") else {
         return None;
     };
-    let suite_is_ours = options.get("type") == Some(&json!("DataIntegrityProof"))
-        && options.get("cryptosuite") == Some(&json!(CRYPTOSUITE));
+    let suite = Cryptosuite::named(options.get("cryptosuite")?.as_str()?)
+        .filter(|_| options.get("type") == Some(&json!("DataIntegrityProof")))?;
     let method = options.get("verificationMethod")?.as_str()?.to_owned();
-    let key = key_of_method(&method).filter(|_| suite_is_ours)?;
+    let key = key_of_method(&method)?;
     let (base, signature) = multibase::decode(proof_value).ok()?;
     let mut unsecured = document.clone();
     unsecured.as_object_mut()?.remove("proof");
-    if let Some(context) = options.get("@context") {
-        // The document's context must start with the proof's, which then stands for it.
-        let listed = |value: &Value| value.as_array().cloned().unwrap_or_else(|| vec![value.clone()]);
-        if !listed(&unsecured["@context"]).starts_with(&listed(context)) {
-            return None;
+    match options.get("@context") {
+        Some(context) => {
+            // The document's context must start with the proof's, which then stands for it.
+            let listed = |value: &Value| value.as_array().cloned().unwrap_or_else(|| vec![value.clone()]);
+            if !listed(&unsecured["@context"]).starts_with(&listed(context)) {
+                return None;
+            }
+            unsecured["@context"] = context.clone();
         }
-        unsecured["@context"] = context.clone();
+        None => drop(options.insert("@context".to_owned(), unsecured["@context"].clone())),
     }
-    let holds =
-        base == Base::Base58Btc && signature_holds(&key, &hash_data(&unsecured, &Value::Object(options)), &signature);
+    let hash = suite.hash_data(&unsecured, &Value::Object(options), contexts).ok()?;
+    let holds = base == Base::Base58Btc && signature_holds(&key, &hash, &signature);
     holds.then(|| method.split('#').next().unwrap_or_default().to_owned())
-}
-
-/// SHA-256 of the canonical proof configuration (the options, which carry
-/// the document's `@context`), then SHA-256 of the canonical document.
-fn hash_data(unsecured: &Value, options: &Value) -> Vec<u8> {
-    [Sha256::digest(canonical(options)), Sha256::digest(canonical(unsecured))].concat()
-}
-
-fn canonical(value: &Value) -> Vec<u8> {
-    serde_json_canonicalizer::to_vec(value).expect("a JSON value always canonicalises")
 }
 
 #[cfg(test)]
@@ -73,21 +121,21 @@ mod tests {
         let key = IssuerKey::generate();
         let mut document =
             json!({"@context": ["https://www.w3.org/ns/credentials/v2"], "b": 1, "a": {"y": "é", "x": [1.0, 2]}});
-        sign(&mut document, &key, "2026-11-27T00:00:00Z");
+        sign(&mut document, &key, "2026-11-27T00:00:00Z", Cryptosuite::EddsaJcs2022, &Contexts::bundled()).unwrap();
         (key, document)
     }
 
     #[test]
     fn a_signed_document_names_its_signer() {
         let (key, document) = signed();
-        assert_eq!(signer(&document), Some(key.did()));
+        assert_eq!(signer(&document, &Contexts::bundled()), Some(key.did()));
     }
 
     #[test]
     fn a_changed_character_breaks_the_proof() {
         let (_, mut document) = signed();
         document["a"]["y"] = json!("e");
-        assert_eq!(signer(&document), None);
+        assert_eq!(signer(&document, &Contexts::bundled()), None);
     }
 
     #[test]
@@ -95,6 +143,35 @@ mod tests {
         let (_, mut document) = signed();
         let other = IssuerKey::generate();
         document["proof"]["verificationMethod"] = json!(other.verification_method());
-        assert_eq!(signer(&document), None);
+        assert_eq!(signer(&document, &Contexts::bundled()), None);
+    }
+
+    /// W3C's eddsa-rdfc-2022 test vector (tests/vectors/ORIGIN.md), byte
+    /// for byte: both canonical forms, the hash, the signed credential.
+    #[test]
+    fn the_w3c_eddsa_rdfc_2022_vector_is_reproduced() {
+        let vocabulary = br#"{"@context": {"@vocab": "https://www.w3.org/ns/credentials/examples#"}}"#;
+        let contexts = Contexts::bundled().with("https://www.w3.org/ns/credentials/examples/v2", vocabulary);
+        let signed: Value = serde_json::from_str(include_str!("../tests/vectors/eddsa-rdfc-2022/signed.json")).unwrap();
+        let pair: Value = serde_json::from_str(include_str!("../tests/vectors/key-pair.json")).unwrap();
+        let key = IssuerKey::parse(pair["privateKeyMultibase"].as_str().unwrap()).unwrap();
+        let mut unsecured = signed.clone();
+        let proof = unsecured.as_object_mut().unwrap().remove("proof").unwrap();
+        let mut configuration = proof.clone();
+        configuration.as_object_mut().unwrap().remove("proofValue");
+        configuration["@context"] = unsecured["@context"].clone();
+        let suite = Cryptosuite::EddsaRdfc2022;
+
+        let document = include_str!("../tests/vectors/eddsa-rdfc-2022/canonical-document.nq");
+        assert_eq!(canonical_nquads(&unsecured, &contexts).unwrap(), document);
+        let options = include_str!("../tests/vectors/eddsa-rdfc-2022/canonical-proof-configuration.nq");
+        assert_eq!(canonical_nquads(&configuration, &contexts).unwrap(), options);
+        let hash = suite.hash_data(&unsecured, &configuration, &contexts).unwrap();
+        let hex: String = hash.iter().map(|byte| format!("{byte:02x}")).collect();
+        assert_eq!(hex, include_str!("../tests/vectors/eddsa-rdfc-2022/combined-hash.hex").trim());
+        sign(&mut unsecured, &key, proof["created"].as_str().unwrap(), suite, &contexts).unwrap();
+        assert_eq!(unsecured, signed, "the same credential, proofValue included");
+        assert_eq!(signer(&signed, &contexts), Some(key.did()));
+        assert_eq!(signer(&signed, &Contexts::bundled()), None, "its context is not one the service signs with");
     }
 }
