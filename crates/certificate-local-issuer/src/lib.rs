@@ -1,27 +1,36 @@
 //! The built-in credential issuer (`CREDENTIAL_ISSUER=local`). It promises:
 //! - credentials in the W3C VC Data Model 2.0, signed with the issuer's
-//!   Ed25519 key under the `eddsa-jcs-2022` cryptosuite, verifiable offline
-//!   by anyone: the issuer is a `did:key`, so its public key is in its name;
-//! - the same subject fields as the Sunbird RC credential request
-//!   (docs/contract.md), `validFrom`/`validUntil` from the request's dates,
-//!   and a `urn:uuid:` id that is the certificate id;
+//!   Ed25519 key, verifiable offline by anyone: the issuer is a `did:key`,
+//!   so its public key is in its name;
+//! - by default Open Badges 3.0 ([`open_badge`]) under the
+//!   `eddsa-rdfc-2022` cryptosuite (RDFC-1.0 over bundled contexts only,
+//!   [`rdfc`]), or the earlier `CourseCertificate` ([`course_certificate`],
+//!   the Sunbird RC credential request's subject fields) under
+//!   `eddsa-jcs-2022` (`CREDENTIAL_FORMAT`, [`LocalIssuerConfig`]); either
+//!   verifies, whatever the format now;
+//! - `validFrom`/`validUntil` from the request's dates, and a `urn:uuid:`
+//!   id that is the certificate id;
 //! - learners are named `urn:uuid:<userId>` (no DID of their own: they hold
 //!   no key, so a `did:key` would only pretend);
 //! - verification of a recorded credential: the proof (made by this key, over
 //!   this very credential), its dates, and its standing (revoked by a
 //!   re-issue or an operator, suspended);
 //! - the issuer's DID document, for verifiers that resolve rather than derive;
-//! - a credential given a status list entry names it in `credentialStatus`,
-//!   one `BitstringStatusListEntry` per purpose (revocation, suspension),
+//! - a credential given a status list entry names it in `credentialStatus`:
+//!   an Open Badge its revocation entry, a `CourseCertificate` one
+//!   `BitstringStatusListEntry` per purpose (revocation, suspension),
 //!   each list at `{PUBLIC_BASE_URL}/status/<list>-<purpose>`; the lists
-//!   themselves are `BitstringStatusListCredential`s signed under the same
-//!   suite, the bitstring GZIP-compressed and multibase base64url-encoded
+//!   themselves are `BitstringStatusListCredential`s signed under the
+//!   format's suite, the bitstring GZIP-compressed and multibase base64url-encoded
 //!   (W3C Bitstring Status List v1.0);
 //! - a credential a re-issue superseded is revoked by setting its revocation
 //!   bit ([`StatusListRevocation`], the `CredentialRevocation` role).
 
+mod config;
 mod contexts;
+mod course_certificate;
 mod key;
+mod open_badge;
 mod proof;
 mod rdfc;
 mod revocation;
@@ -44,12 +53,13 @@ use multibase::Base;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+pub use config::{AchievementTexts, CredentialFormat, IssuerProfile, LocalIssuerConfig, DEFAULT_ISSUER_NAME};
 use contexts::{Contexts, CREDENTIALS_V2};
+use course_certificate::course_certificate;
 pub use key::{IssuerKey, KeyError};
+use open_badge::{open_badge, BadgeParts};
 pub use proof::Cryptosuite;
 pub use revocation::StatusListRevocation;
-
-const CREDENTIAL_TYPE: &str = "CourseCertificate";
 
 /// Reads `ISSUER_KEY_FILE`; an error names the variable and the file.
 pub fn key_from_file(path: &Path) -> Result<IssuerKey, String> {
@@ -63,11 +73,18 @@ pub struct LocalIssuer {
     links: Arc<dyn PublicLinks>,
     /// The only JSON-LD contexts its documents may name.
     contexts: Contexts,
+    config: LocalIssuerConfig,
 }
 
 impl LocalIssuer {
+    /// An issuer of Open Badges with the default settings.
     pub fn new(key: IssuerKey, links: Arc<dyn PublicLinks>) -> Self {
-        Self { key, links, contexts: Contexts::bundled() }
+        Self { key, links, contexts: Contexts::bundled(), config: LocalIssuerConfig::default() }
+    }
+
+    pub fn with_config(mut self, config: LocalIssuerConfig) -> Self {
+        self.config = config;
+        self
     }
 
     pub fn did(&self) -> String {
@@ -92,33 +109,39 @@ impl LocalIssuer {
 
     fn credential(&self, request: &CredentialRequest<'_>, now: DateTime<Utc>) -> Value {
         let fields = request.request;
-        let mut credential = json!({
-            "@context": [CREDENTIALS_V2],
-            "id": format!("urn:uuid:{}", Uuid::new_v4()),
-            "type": ["VerifiableCredential", CREDENTIAL_TYPE],
-            "issuer": self.key.did(),
-            "validFrom": timestamp(fields.issued_at()),
-            "validUntil": timestamp(fields.expires_at()),
-            "credentialSubject": {
-                "id": request.learner_did,
-                "type": CREDENTIAL_TYPE,
-                "firstName": fields.first_name(),
-                "middleName": fields.middle_name().unwrap_or(""),
-                "lastName": fields.last_name(),
-                "userId": fields.user_id(),
-                "courseId": fields.course_id(),
-                "courseName": fields.course_name(),
-                "issuedOn": request.issued_on,
-            },
-        });
+        let id = format!("urn:uuid:{}", Uuid::new_v4());
+        let dates = [timestamp(fields.issued_at()), timestamp(fields.expires_at())];
+        let mut credential = match self.config.format {
+            CredentialFormat::OpenBadge => {
+                let parts = BadgeParts {
+                    issuer_did: &self.key.did(),
+                    profile: &self.config.profile,
+                    texts: &self.config.achievement,
+                    achievement_id: self.links.achievement(fields.course_id()),
+                };
+                open_badge(request, &parts, &id, dates)
+            }
+            CredentialFormat::CourseCertificate => course_certificate(request, &self.key.did(), &id, dates),
+        };
         if let Some(slot) = request.status {
             credential["credentialStatus"] = self.status_entries(slot);
         }
-        proof::sign(&mut credential, &self.key, &timestamp(now), Cryptosuite::EddsaJcs2022, &self.contexts)
-            .expect("the built-in shape canonicalises");
+        proof::sign(&mut credential, &self.key, &timestamp(now), self.suite(), &self.contexts)
+            .expect("the issuer's own shapes canonicalise");
         credential
     }
 
+    /// The cryptosuite of the format: what its verifiers know.
+    fn suite(&self) -> Cryptosuite {
+        match self.config.format {
+            CredentialFormat::OpenBadge => Cryptosuite::EddsaRdfc2022,
+            CredentialFormat::CourseCertificate => Cryptosuite::EddsaJcs2022,
+        }
+    }
+
+    /// One `BitstringStatusListEntry` per purpose; an Open Badge has room for
+    /// one `credentialStatus` (1EdTech's schema), its revocation: suspension
+    /// shows on the verify route only (docs/credentials.md).
     fn status_entries(&self, slot: StatusSlot) -> Value {
         let entry = |purpose: StatusPurpose| {
             let list = self.links.status_list(slot.list_id(purpose));
@@ -130,7 +153,10 @@ impl LocalIssuer {
                 "statusListCredential": list,
             })
         };
-        Value::Array(StatusPurpose::ALL.into_iter().map(entry).collect())
+        match self.config.format {
+            CredentialFormat::OpenBadge => entry(StatusPurpose::Revocation),
+            CredentialFormat::CourseCertificate => Value::Array(StatusPurpose::ALL.into_iter().map(entry).collect()),
+        }
     }
 
     fn verdict(&self, recorded: &RecordedCredential, now: DateTime<Utc>) -> Verdict {
@@ -198,7 +224,7 @@ impl StatusListSigning for LocalIssuer {
                 "ttl": document.ttl.as_millis() as u64,
             },
         });
-        proof::sign(&mut list, &self.key, &signed_at, Cryptosuite::EddsaJcs2022, &self.contexts)
+        proof::sign(&mut list, &self.key, &signed_at, self.suite(), &self.contexts)
             .expect("a status list canonicalises");
         list.to_string()
     }

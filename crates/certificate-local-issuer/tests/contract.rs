@@ -11,7 +11,9 @@ use certificate_domain::{bitstring, IssueRequest, RequestFields, StatusListDocum
 use certificate_domain::{
     Checks, IssuedCredential, RecordedCredential, StatusListId, StatusPurpose, Verdict, VerdictStatus,
 };
-use certificate_local_issuer::{IssuerKey, LocalIssuer, UrnLearnerIdentity};
+use certificate_local_issuer::{
+    CredentialFormat, IssuerKey, LocalIssuer, LocalIssuerConfig, UrnLearnerIdentity, DEFAULT_ISSUER_NAME,
+};
 use certificate_memory::doubles::ExampleLinks;
 use std::io::Read;
 use std::sync::Arc;
@@ -25,11 +27,23 @@ fn links() -> Arc<ExampleLinks> {
     Arc::new(ExampleLinks("https://certificates.example"))
 }
 
+/// An issuer of the earlier `CourseCertificate`s.
+fn course_certificates(key: IssuerKey) -> LocalIssuer {
+    let config = LocalIssuerConfig { format: CredentialFormat::CourseCertificate, ..LocalIssuerConfig::default() };
+    LocalIssuer::new(key, links()).with_config(config)
+}
+
+/// One issuer of each format.
+fn both_formats() -> [LocalIssuer; 2] {
+    [LocalIssuer::new(IssuerKey::generate(), links()), course_certificates(IssuerKey::generate())]
+}
+
 #[tokio::test]
 async fn the_built_in_issuer_keeps_the_contracts_of_its_roles() {
-    let issuer = LocalIssuer::new(IssuerKey::generate(), links());
     check_learner_identity(&UrnLearnerIdentity).await;
-    check_credential_issuance(&issuer).await;
+    for issuer in both_formats() {
+        check_credential_issuance(&issuer).await;
+    }
 }
 
 fn request(expiration: &str) -> IssueRequest {
@@ -69,14 +83,43 @@ fn checks(status: &str, [active, revoked, expired, proof]: [&str; 4]) -> Verdict
 }
 
 #[tokio::test]
-async fn a_credential_as_issued_verifies() {
+async fn an_open_badge_as_issued_verifies_and_names_the_learner_and_the_course() {
     let issuer = LocalIssuer::new(IssuerKey::generate(), links());
     let (id, body) = issued(&issuer, "2099-01-01").await;
     assert!(id.starts_with("urn:uuid:"), "{id}");
     let credential = &body["credential"];
+    let contexts =
+        ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"];
+    assert_eq!(credential["@context"], json!(contexts));
+    assert_eq!(credential["type"], json!(["VerifiableCredential", "OpenBadgeCredential"]));
+    assert_eq!(credential["issuer"], json!({"id": issuer.did(), "type": ["Profile"], "name": DEFAULT_ISSUER_NAME}));
+    assert_eq!(
+        (credential["validFrom"].as_str(), credential["validUntil"].as_str()),
+        (Some("2025-10-13T00:00:00Z"), Some("2099-01-01T00:00:00Z"))
+    );
+    let subject = &credential["credentialSubject"];
+    assert_eq!((subject["type"].clone(), subject["name"].as_str()), (json!(["AchievementSubject"]), Some("Ada L")));
+    let achievement = &subject["achievement"];
+    assert_eq!(achievement["id"], "https://certificates.example/courses/do_1");
+    assert_eq!(
+        (achievement["name"].as_str(), achievement["achievementType"].as_str()),
+        (Some("Intro"), Some("CertificateOfCompletion"))
+    );
+    assert_eq!(credential["proof"]["cryptosuite"], "eddsa-rdfc-2022");
+    let read = IssuedCredential::read(body.to_string()).unwrap().subject;
+    let names = [read.first_name, read.middle_name, read.last_name, read.course_id, read.course_name];
+    assert_eq!(names, [Some("Ada".into()), None, Some("L".into()), Some("do_1".into()), Some("Intro".into())]);
+    assert_eq!(verdict(&issuer, &id, body, false).await, checks("ISSUED", ["OK", "OK", "OK", "OK"]));
+}
+
+#[tokio::test]
+async fn a_course_certificate_as_issued_verifies() {
+    let issuer = course_certificates(IssuerKey::generate());
+    let (id, body) = issued(&issuer, "2099-01-01").await;
+    let credential = &body["credential"];
     assert_eq!(credential["@context"], json!(["https://www.w3.org/ns/credentials/v2"]));
     assert_eq!(credential["issuer"], json!(issuer.did()));
-    assert_eq!(credential["validFrom"], "2025-10-13T00:00:00Z");
+    assert_eq!(credential["credentialSubject"]["firstName"], "Ada");
     assert_eq!(credential["validUntil"], "2099-01-01T00:00:00Z");
     assert_eq!(credential["proof"]["cryptosuite"], "eddsa-jcs-2022");
     assert_eq!(verdict(&issuer, &id, body, false).await, checks("ISSUED", ["OK", "OK", "OK", "OK"]));
@@ -84,10 +127,17 @@ async fn a_credential_as_issued_verifies() {
 
 #[tokio::test]
 async fn one_changed_character_of_the_subject_fails_the_proof() {
-    let issuer = LocalIssuer::new(IssuerKey::generate(), links());
-    let (id, mut body) = issued(&issuer, "2099-01-01").await;
-    body["credential"]["credentialSubject"]["courseName"] = json!("Intrp");
-    assert_eq!(verdict(&issuer, &id, body, false).await, checks("INVALID", ["OK", "OK", "OK", "NOK"]));
+    for (issuer, course_name) in
+        both_formats().into_iter().zip(["/credentialSubject/achievement/name", "/credentialSubject/courseName"])
+    {
+        let (id, mut body) = issued(&issuer, "2099-01-01").await;
+        *body["credential"].pointer_mut(course_name).unwrap() = json!("Intrp");
+        assert_eq!(
+            verdict(&issuer, &id, body, false).await,
+            checks("INVALID", ["OK", "OK", "OK", "NOK"]),
+            "{course_name}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -123,8 +173,22 @@ fn the_did_document_names_the_key() {
 }
 
 #[tokio::test]
-async fn a_credential_names_its_entry_in_both_status_lists() {
+async fn an_open_badge_names_its_entry_in_the_revocation_list() {
     let issuer = LocalIssuer::new(IssuerKey::generate(), links());
+    let (_, body) = issued(&issuer, "2099-10-13").await;
+    assert_eq!(
+        body["credential"]["credentialStatus"],
+        json!({
+            "id": "https://certificates.example/lists/1-revocation#5", "type": "BitstringStatusListEntry",
+            "statusPurpose": "revocation", "statusListIndex": "5",
+            "statusListCredential": "https://certificates.example/lists/1-revocation",
+        })
+    );
+}
+
+#[tokio::test]
+async fn a_course_certificate_names_its_entry_in_both_status_lists() {
+    let issuer = course_certificates(IssuerKey::generate());
     let (_, body) = issued(&issuer, "2099-10-13").await;
     let status = &body["credential"]["credentialStatus"];
     assert_eq!(

@@ -14,4 +14,8 @@ impl PublicLinks for ExampleLinks {
     fn status_list(&self, list: StatusListId) -> String {
         format!("{}/lists/{list}", self.0)
     }
+
+    fn achievement(&self, course_id: &str) -> String {
+        format!("{}/courses/{course_id}", self.0)
+    }
 }

@@ -13,7 +13,7 @@ use certificate_credential_service::UpstreamConfig;
 use certificate_domain::RelayPolicy;
 use certificate_http::HttpConfig;
 use certificate_kafka_rust::KafkaRustConfig;
-use certificate_local_issuer::IssuerKey;
+use certificate_local_issuer::{IssuerKey, LocalIssuerConfig};
 use certificate_postgres::PgConfig;
 use certificate_rdkafka::RdKafkaConfig;
 use serde::Deserialize;
@@ -138,7 +138,7 @@ impl Config {
             status_list_ttl: Duration::from_secs(env.status_list_ttl_seconds.max(1)),
             chromium: ChromiumConfig::from_vars(vars.clone().into_iter())?,
             revoke_on_reissue: env.revoke_on_reissue.unwrap_or(true),
-            issuer: issuer(&env, UpstreamConfig::from_vars(vars.clone().into_iter())?)?,
+            issuer: issuer(&env, UpstreamConfig::from_vars(vars.clone().into_iter())?, vars.clone())?,
             database: PgConfig::from_vars(vars.into_iter())?,
         };
         config.check_claim_lease()?;
@@ -150,7 +150,7 @@ impl Config {
     pub fn issue_call_bound(&self) -> Duration {
         match &self.issuer {
             Issuer::Rc(upstream) => upstream.longest_issue_call(),
-            Issuer::Local(_) => Duration::ZERO,
+            Issuer::Local(..) => Duration::ZERO,
         }
     }
 
@@ -175,7 +175,7 @@ impl Config {
     /// database. The operator commands need only the database.
     pub fn check_servable(&self) -> Result<()> {
         match (&self.database, &self.issuer) {
-            (Some(_), Issuer::Local(None)) => {
+            (Some(_), Issuer::Local(None, _)) => {
                 bail!(
                     "with a database, ISSUER_KEY_FILE (the built-in issuer) or RC_IDENTITY_API_BASE_URL and \
                      RC_CREDENTIALS_API_BASE_URL (Sunbird RC) is required"
@@ -190,26 +190,28 @@ impl Config {
 
     /// Embedded mode: no database, and no Sunbird RC.
     pub fn embedded(&self) -> bool {
-        self.database.is_none() && matches!(self.issuer, Issuer::Local(_))
+        self.database.is_none() && matches!(self.issuer, Issuer::Local(..))
     }
 }
 
 /// Who signs: Sunbird RC (`rc`, the default whenever its URLs are set) or
-/// this service with its own key (`local`; `None`: a key made at start).
+/// this service with its own key (`local`; `None`: a key made at start) and
+/// the built-in issuer's settings.
 #[derive(Debug, Clone)]
 pub enum Issuer {
     Rc(UpstreamConfig),
-    Local(Option<IssuerKey>),
+    Local(Option<IssuerKey>, LocalIssuerConfig),
 }
 
-fn issuer(env: &Env, upstream: Option<UpstreamConfig>) -> Result<Issuer> {
+fn issuer(env: &Env, upstream: Option<UpstreamConfig>, vars: Vec<(String, String)>) -> Result<Issuer> {
     let default = if upstream.is_some() { "rc" } else { "local" };
     match (env.credential_issuer.as_deref().unwrap_or(default), upstream) {
         ("rc", Some(upstream)) => Ok(Issuer::Rc(upstream)),
         ("rc", None) => bail!("CREDENTIAL_ISSUER=rc needs RC_IDENTITY_API_BASE_URL and RC_CREDENTIALS_API_BASE_URL"),
         ("local", _) => {
             let key = env.issuer_key_file.as_deref().map(certificate_local_issuer::key_from_file).transpose();
-            Ok(Issuer::Local(key.map_err(|message| anyhow!(message))?))
+            let settings = LocalIssuerConfig::from_vars(vars.into_iter()).map_err(|message| anyhow!(message))?;
+            Ok(Issuer::Local(key.map_err(|message| anyhow!(message))?, settings))
         }
         (other, _) => bail!("CREDENTIAL_ISSUER must be local or rc, not '{other}'"),
     }

@@ -1,7 +1,7 @@
 //! The built-in issuer (`CREDENTIAL_ISSUER=local`) through the real binary
 //! on real Postgres: its credentials verify with an independent
 //! implementation (Digital Bazaar's @digitalbazaar/vc with the
-//! eddsa-jcs-2022 cryptosuite, installed by make deps, no network), one
+//! eddsa-rdfc-2022 cryptosuite, installed by make deps, no network), one
 //! changed character fails them, and its verify route tells a good
 //! credential from a tampered, foreign, expired or revoked one. A key file
 //! that is missing, unreadable or malformed stops the binary at start.
@@ -48,19 +48,19 @@ async fn an_issued_credential_verifies_with_digital_bazaars_verifier_and_a_chang
     let issued = app.issue(&lasting(contract_body())).await;
     assert_eq!(issued.status, 200, "{}", issued.body);
     let credential = issued.body["data"]["credential"].clone();
-    assert_eq!(credential["proof"]["cryptosuite"], "eddsa-jcs-2022");
+    assert_eq!(credential["proof"]["cryptosuite"], "eddsa-rdfc-2022");
 
     let judged = independently_verified(&credential);
     assert!(judged.verified, "Digital Bazaar's verifier refused it: {}", judged.printed);
     let mut changed = credential.clone();
-    let name = changed["credentialSubject"]["lastName"].as_str().unwrap().to_owned();
-    changed["credentialSubject"]["lastName"] = json!(format!("{name}x"));
+    let name = changed["credentialSubject"]["name"].as_str().unwrap().to_owned();
+    changed["credentialSubject"]["name"] = json!(format!("{name}x"));
     let judged = independently_verified(&changed);
     assert!(!judged.verified, "a changed subject still verified: {}", judged.printed);
 
     let did_document = app.get("/.well-known/did.json").await;
     assert_eq!(did_document.status, 200);
-    assert_eq!(did_document.body["id"], credential["issuer"]);
+    assert_eq!(did_document.body["id"], credential["issuer"]["id"]);
     let certificate_id = credential["id"].as_str().unwrap();
     assert_eq!(verdict(&app, certificate_id).await, checks("ISSUED", ["OK", "OK", "OK", "OK"]));
 }

@@ -14,6 +14,7 @@ mod kafka_rust;
 mod local_issuer;
 mod observability;
 mod one_credential;
+mod open_badges;
 mod openapi;
 mod reliability;
 mod render_routes;

@@ -29,7 +29,11 @@ pub struct IssuedCredential {
 }
 
 /// The course certificate's subject, as the credential request of
-/// docs/contract.md fills it; what a credential lacks is `None`.
+/// docs/contract.md fills it, read from either shape the service knows: the
+/// request's fields by their own names (Sunbird RC's credential, the
+/// built-in `CourseCertificate`), or an Open Badge's terms (the learner's
+/// `IdentityObject`s, the achievement's name and `sourcedId`); what a
+/// credential lacks is `None`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Subject {
     pub id: Option<String>,
@@ -79,16 +83,7 @@ impl IssuedCredential {
         Ok(Self {
             certificate_id,
             issuer: text(&credential["issuer"]).or_else(|| text(&credential["issuer"]["id"])),
-            subject: Subject {
-                id: text(&subject["id"]),
-                user_id: text(&subject["userId"]),
-                course_id: text(&subject["courseId"]),
-                course_name: text(&subject["courseName"]),
-                first_name: text(&subject["firstName"]),
-                middle_name: text(&subject["middleName"]),
-                last_name: text(&subject["lastName"]),
-                issued_on: text(&subject["issuedOn"]),
-            },
+            subject: Subject::read(subject),
             valid_from: date(["validFrom", "issuanceDate"]),
             valid_until: date(["validUntil", "expirationDate"]),
             status,
@@ -104,6 +99,44 @@ impl IssuedCredential {
     /// The answer as JSON, for whoever reads more of it than the fields above.
     pub fn answer_json(&self) -> Value {
         serde_json::from_str(&self.answer).expect("read() parsed this text")
+    }
+}
+
+impl Subject {
+    fn read(subject: &Value) -> Self {
+        let text = |value: &Value| value.as_str().map(str::to_owned);
+        let badge = OpenBadgeSubject(subject);
+        let named = |name: &str, kind: &str| text(&subject[name]).or_else(|| badge.identity(kind));
+        Self {
+            id: text(&subject["id"]),
+            user_id: named("userId", "sourcedId"),
+            course_id: text(&subject["courseId"]).or_else(|| badge.course_id()),
+            course_name: text(&subject["courseName"]).or_else(|| text(&subject["achievement"]["name"])),
+            first_name: named("firstName", "ext:givenName"),
+            middle_name: named("middleName", "ext:additionalName"),
+            last_name: named("lastName", "ext:familyName"),
+            issued_on: text(&subject["issuedOn"]),
+        }
+    }
+}
+
+/// An Open Badge's `AchievementSubject`, as the built-in issuer fills it.
+struct OpenBadgeSubject<'a>(&'a Value);
+
+impl OpenBadgeSubject<'_> {
+    /// The plain value of the learner's `IdentityObject` of `kind`.
+    fn identity(&self, kind: &str) -> Option<String> {
+        let identities = self.0["identifier"].as_array()?;
+        let found =
+            identities.iter().find(|identity| identity["identityType"] == kind && identity["hashed"] == false)?;
+        found["identityHash"].as_str().map(str::to_owned)
+    }
+
+    /// The achievement's `sourcedId`: the course's id.
+    fn course_id(&self) -> Option<String> {
+        let entries = self.0["achievement"]["otherIdentifier"].as_array()?;
+        let found = entries.iter().find(|entry| entry["identifierType"] == "sourcedId")?;
+        found["identifier"].as_str().map(str::to_owned)
     }
 }
 

@@ -1,0 +1,36 @@
+// Verifies the credential read from standard input with DCC's verifier-core
+// (@digitalcredentials/verifier-core, the verifier inside VerifierPlus and
+// the Learner Credential Wallet), as it is, offline: the service under test
+// answers on loopback (the status list), and the Open Badges JSON Schema
+// verifier-core fetches from 1EdTech is given from the file named by
+// OB_SCHEMA_FILE (by default tests/standards/ob3's copy); any other fetch
+// fails. Prints verifier-core's answer, one
+// line of JSON, and exits 0 when it reports no error and a valid signature.
+import fs from 'node:fs';
+import {verifyCredential} from '@digitalcredentials/verifier-core';
+
+const schemaFile = process.env.OB_SCHEMA_FILE ??
+  new URL('../standards/ob3/ob_v3p0_achievementcredential_schema.json', import.meta.url);
+const realFetch = globalThis.fetch;
+const onLoopback = url => /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\//.test(url);
+globalThis.fetch = async (input, init) => {
+  const url = typeof input === 'string' ? input : input.url;
+  if(onLoopback(url)) {
+    return realFetch(url.replace('//localhost', '//127.0.0.1'), init);
+  }
+  if(url.startsWith('https://purl.imsglobal.org/spec/ob/v3p0/schema/')) {
+    return new Response(fs.readFileSync(schemaFile), {headers: {'content-type': 'application/json'}});
+  }
+  throw new Error(`offline: ${url}`);
+};
+
+const chunks = [];
+for await (const chunk of process.stdin) {
+  chunks.push(chunk);
+}
+const credential = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+const result = await verifyCredential({credential, knownDIDRegistries: []});
+const signature = result.log?.find(step => step.id === 'valid_signature');
+delete result.credential;
+console.log(JSON.stringify(result, (key, value) => key === 'stackTrace' ? String(value) : value));
+process.exit(!result.errors && signature?.valid ? 0 : 1);
