@@ -2,9 +2,9 @@
 //! - credentials in the W3C VC Data Model 2.0, signed with the issuer's
 //!   Ed25519 key, verifiable offline by anyone: the issuer is a `did:key`,
 //!   so its public key is in its name;
-//! - by default Open Badges 3.0 ([`open_badge`]) under the
+//! - by default Open Badges 3.0 (`open_badge.rs`) under the
 //!   `eddsa-rdfc-2022` cryptosuite (RDFC-1.0 over bundled contexts only,
-//!   [`rdfc`]), or the earlier `CourseCertificate` ([`course_certificate`],
+//!   `rdfc.rs`), or the earlier `CourseCertificate` (`course_certificate.rs`,
 //!   the Sunbird RC credential request's subject fields) under
 //!   `eddsa-jcs-2022` (`CREDENTIAL_FORMAT`, [`LocalIssuerConfig`]); either
 //!   verifies, whatever the format now;
