@@ -4,7 +4,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 NEXTEST_ARGS ?=
 
-.PHONY: run test deps build docs up down events bench bench-render bench-status soak image image-test fmt lint
+.PHONY: run test deps build docs up down events bench bench-badges bench-render bench-status soak image image-test fmt lint
 
 ## run: the service in embedded mode (no Postgres, no Kafka) on port 3000
 run:
@@ -47,17 +47,22 @@ down:
 events:
 	cargo run --quiet -p certificate-system-tests --bin event-consumer -- $${KAFKA_TOPIC:-user-topic} $${KAFKA_BROKERS:-127.0.0.1:9092}
 
-## bench: throughput, latency, memory and relay rate against the real stack, then rendering, then status lists; appends to BENCHMARKS.md
+## bench: throughput, latency, memory and relay rate against the real stack, then rendering, then status lists, then Open Badges; appends to BENCHMARKS.md
 bench: deps
 	python3 bench/run.py
 	python3 bench/render.py
 	python3 bench/status.py
+	python3 bench/open_badges.py
 
 ## soak: SOAK_SECONDS (600) of load and random faults (SOAK_SEED) on two release replicas; appends to RELIABILITY.md
 soak: deps
 	@echo "soak: building the release binaries (several minutes on a fresh checkout)"
 	cargo build --release --quiet -p certificate-service -p certificate-system-tests --bin certificate-service --bin soak
 	CERTIFICATE_SERVICE_BIN=target/release/certificate-service SOAK_REPORT=RELIABILITY.md target/release/soak
+
+## bench-badges: µs per Open Badge signed (this service beside Digital Bazaar's cryptosuite in node), issuance of Open Badges against CourseCertificates
+bench-badges: deps
+	python3 bench/open_badges.py
 
 ## bench-status: issuance with the built-in issuer (before/after with BENCH_BEFORE_BINARY), revocations, GET /status
 bench-status: deps

@@ -54,9 +54,11 @@ def service_env():
     return env
 
 
-def start_service(binary=None):
-    """The built-in issuer on the bench's database, Kafka disabled; `binary`: another build (bench/status.py)."""
-    process = subprocess.Popen([str(binary or bench.RELEASE / "certificate-service")], env=service_env(),
+def start_service(binary=None, extra_env=None):
+    """The built-in issuer on the bench's database, Kafka disabled; `binary`: another build (bench/status.py);
+    `extra_env`: more variables (bench/open_badges.py's CREDENTIAL_FORMAT)."""
+    process = subprocess.Popen([str(binary or bench.RELEASE / "certificate-service")],
+                               env={**service_env(), **(extra_env or {})},
                                stdout=open(STATE / "render-service.log", "a"), stderr=subprocess.STDOUT)
     bench.wait_for(lambda: bench.http_status(f"http://127.0.0.1:{PORT}/health/ready") == 200, 60, "ready")
     return process

@@ -41,10 +41,10 @@ def stop(process):
     process.wait(timeout=60)
 
 
-def issuance(binary, label):
+def issuance(binary, label, extra_env=None):
     """wrk on the issue route against a fresh database: warm-up, then the measured window."""
     bench.reset_database()
-    service = start_service(binary)
+    service = start_service(binary, extra_env)
     try:
         bench.wrk(16, 5, f"status-{label}-warm")
         result = bench.wrk(16, ISSUE_S, f"status-{label}")
