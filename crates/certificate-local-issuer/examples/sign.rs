@@ -61,5 +61,8 @@ async fn main() {
     per_credential(CredentialFormat::OpenBadge, count / 10 + 1).await;
     let open_badge = per_credential(CredentialFormat::OpenBadge, count).await;
     let course_certificate = per_credential(CredentialFormat::CourseCertificate, count).await;
-    println!("{}", serde_json::json!({"count": count, "open_badge_us": open_badge, "course_certificate_us": course_certificate}));
+    println!(
+        "{}",
+        serde_json::json!({"count": count, "open_badge_us": open_badge, "course_certificate_us": course_certificate})
+    );
 }
