@@ -6,6 +6,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::rdf_template::Templates;
+
 /// VC Data Model 2.0: the first context of every credential we sign.
 pub const CREDENTIALS_V2: &str = "https://www.w3.org/ns/credentials/v2";
 /// Open Badges 3.0.3.
@@ -15,6 +17,8 @@ pub const OPEN_BADGES_V3: &str = "https://purl.imsglobal.org/spec/ob/v3p0/contex
 #[derive(Clone)]
 pub struct Contexts {
     documents: Arc<HashMap<String, &'static [u8]>>,
+    /// The RDF of the document shapes seen with these contexts.
+    templates: Templates,
 }
 
 impl Contexts {
@@ -24,7 +28,7 @@ impl Contexts {
             (CREDENTIALS_V2.to_owned(), &include_bytes!("../contexts/credentials-v2.jsonld")[..]),
             (OPEN_BADGES_V3.to_owned(), &include_bytes!("../contexts/ob-v3p0-3.0.3.json")[..]),
         ]);
-        Self { documents: Arc::new(documents) }
+        Self { documents: Arc::new(documents), templates: Templates::default() }
     }
 
     /// These and one more: W3C's test vectors name a context of examples.
@@ -32,7 +36,11 @@ impl Contexts {
     pub(crate) fn with(&self, url: &str, document: &'static [u8]) -> Self {
         let mut documents = (*self.documents).clone();
         documents.insert(url.to_owned(), document);
-        Self { documents: Arc::new(documents) }
+        Self { documents: Arc::new(documents), templates: Templates::default() }
+    }
+
+    pub(crate) fn templates(&self) -> &Templates {
+        &self.templates
     }
 
     /// The document of `url`, if it is one of these.

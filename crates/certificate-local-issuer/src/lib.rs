@@ -32,6 +32,7 @@ mod course_certificate;
 mod key;
 mod open_badge;
 mod proof;
+mod rdf_template;
 mod rdfc;
 mod revocation;
 

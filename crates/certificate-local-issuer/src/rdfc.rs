@@ -15,8 +15,18 @@ use crate::contexts::Contexts;
 #[error("not JSON-LD this issuer can canonicalize: {0}")]
 pub struct CanonicalizationError(String);
 
-/// The canonical N-Quads of `document`.
+/// The canonical N-Quads of `document`: through the template of its shape
+/// when there is one ([`crate::rdf_template`]), else by JSON-LD itself.
 pub fn canonical_nquads(document: &Value, contexts: &Contexts) -> Result<String, CanonicalizationError> {
+    let general = |document: &Value| dataset_of(document, contexts);
+    if let Some(canonical) = contexts.templates().canonical(document, general) {
+        return Ok(canonical);
+    }
+    Ok(canonical_form(general(document)?))
+}
+
+/// `document`'s RDF by the JSON-LD path, its contexts loaded from `contexts` only.
+pub(crate) fn dataset_of(document: &Value, contexts: &Contexts) -> Result<Dataset, CanonicalizationError> {
     let text = serde_json::to_vec(document).expect("a JSON value always serialises");
     let contexts = contexts.clone();
     let parser = JsonLdParser::new().for_slice(&text).with_load_document_callback(move |url, _options| {
@@ -27,10 +37,15 @@ pub fn canonical_nquads(document: &Value, contexts: &Contexts) -> Result<String,
     for quad in parser {
         dataset.insert(&quad.map_err(|error| CanonicalizationError(error.to_string()))?);
     }
+    Ok(dataset)
+}
+
+/// RDFC-1.0 of `dataset`, as sorted canonical N-Quads lines.
+pub(crate) fn canonical_form(mut dataset: Dataset) -> String {
     dataset.canonicalize(CanonicalizationAlgorithm::Rdfc10 { hash_algorithm: CanonicalizationHashAlgorithm::Sha256 });
     let mut lines: Vec<String> = dataset.iter().map(|quad| format!("{quad} .\n")).collect();
     lines.sort_unstable();
-    Ok(lines.concat())
+    lines.concat()
 }
 
 #[cfg(test)]
