@@ -16,7 +16,6 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -99,14 +98,8 @@ def main():
                         ("CourseCertificate, eddsa-jcs-2022", "course-certificate")):
         log(f"issuance at 16 connections: {label}")
         runs.append(issuance(service, label, {"CREDENTIAL_FORMAT": form}))
-    commit = bench.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT).strip()
-    report = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit,
-              "machine": bench.machine(), "signing": signing, "node": node, "issuance": runs}
-    (STATE / "open-badges-last.json").write_text(json.dumps(report, indent=2))
-    text = table(report)
-    print(text)
-    with open(ROOT / "BENCHMARKS.md", "a") as benchmarks:
-        benchmarks.write("\n" + text)
+    report = bench.stamped(signing=signing, node=node, issuance=runs)
+    bench.publish(report, table(report), "open-badges-last")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -294,17 +293,11 @@ def main():
         log(f"the NestJS path (puppeteer), {clients} clients, {PDF_S} s")
         nestjs.append(puppeteer(html_file, clients, PDF_S))
     version = json.loads((PUPPETEER / "node_modules" / "puppeteer-core" / "package.json").read_text())["version"]
-    commit = bench.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT).strip()
-    report = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit,
-              "machine": bench.machine(), "pdf": pdf, "html": html, "pdf_cached": pdf_cached,
-              "html_cached": html_cached, "puppeteer": nestjs, "puppeteer_version": version,
-              "first_pdf_s": first, "second_pdf_s": second, "idle_rss_mib": idle_rss_mib,
-              "service_peak_mib": service_peak, "chromium_peak_mib": chromium_peak, "exhausted": exhausted}
-    (STATE / "render-last.json").write_text(json.dumps(report, indent=2))
-    text = table(report)
-    print(text)
-    with open(ROOT / "BENCHMARKS.md", "a") as out:
-        out.write("\n" + text)
+    report = bench.stamped(pdf=pdf, html=html, pdf_cached=pdf_cached, html_cached=html_cached, puppeteer=nestjs,
+                           puppeteer_version=version, first_pdf_s=first, second_pdf_s=second,
+                           idle_rss_mib=idle_rss_mib, service_peak_mib=service_peak,
+                           chromium_peak_mib=chromium_peak, exhausted=exhausted)
+    bench.publish(report, table(report), "render-last")
 
 
 if __name__ == "__main__":

@@ -377,6 +377,21 @@ def machine():
     return f"{os.cpu_count()} cores ({cpu}), {memory_kb / 1024 / 1024:.0f} GiB"
 
 
+def stamped(**fields):
+    """A report's figures with when, on which commit and on what machine they were measured."""
+    commit = run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT).strip()
+    return {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit,
+            "machine": machine(), **fields}
+
+
+def publish(report, text, name):
+    """Keeps `report` as .tmp/bench/<name>.json, prints its table and appends it to BENCHMARKS.md."""
+    (STATE / f"{name}.json").write_text(json.dumps(report, indent=2))
+    print(text)
+    with open(ROOT / "BENCHMARKS.md", "a") as out:
+        out.write("\n" + text)
+
+
 def table(report):
     lines = [
         f"### {report['date']} — commit {report['commit']}",
@@ -487,15 +502,9 @@ def main():
         service.start()
         log("issue path=new connections=16 client=ureq")
         issue.append(issue_run(service, 16, "new", run_id + "u"))
-        commit = run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT).strip()
-        report = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit,
-                  "machine": machine(), "issue": issue, "pgbench": pgbench_runs, "relay": relay,
-                  "upstream": upstream, "start_s": start_s, "idle_rss_mib": idle_rss_mib}
-        (STATE / "last.json").write_text(json.dumps(report, indent=2))
-        text = table(report)
-        print(text)
-        with open(ROOT / "BENCHMARKS.md", "a") as out:
-            out.write("\n" + text)
+        report = stamped(issue=issue, pgbench=pgbench_runs, relay=relay, upstream=upstream, start_s=start_s,
+                         idle_rss_mib=idle_rss_mib)
+        publish(report, table(report), "last")
     finally:
         service.stop()
         fake.terminate()

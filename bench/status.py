@@ -19,7 +19,6 @@ import sys
 import threading
 import time
 import urllib.request
-from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -159,14 +158,8 @@ def main():
     log("issuance with the built-in issuer, this tree")
     runs.append(issuance(ROOT / "target" / "release" / "certificate-service", "this tree"))
     lists = lists_and_revocations()
-    commit = bench.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT).strip()
-    report = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit,
-              "machine": bench.machine(), "issuance": runs, "lists": lists}
-    (STATE / "status-last.json").write_text(json.dumps(report, indent=2))
-    text = table(report)
-    print(text)
-    with open(ROOT / "BENCHMARKS.md", "a") as benchmarks:
-        benchmarks.write("\n" + text)
+    report = bench.stamped(issuance=runs, lists=lists)
+    bench.publish(report, table(report), "status-last")
 
 
 if __name__ == "__main__":

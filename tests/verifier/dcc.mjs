@@ -8,6 +8,7 @@
 // line of JSON, and exits 0 when it reports no error and a valid signature.
 import fs from 'node:fs';
 import {verifyCredential} from '@digitalcredentials/verifier-core';
+import {readJson} from './installed.mjs';
 
 const schemaFile = process.env.OB_SCHEMA_FILE ??
   new URL('../standards/ob3/ob_v3p0_achievementcredential_schema.json', import.meta.url);
@@ -24,11 +25,7 @@ globalThis.fetch = async (input, init) => {
   throw new Error(`offline: ${url}`);
 };
 
-const chunks = [];
-for await (const chunk of process.stdin) {
-  chunks.push(chunk);
-}
-const credential = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+const credential = await readJson();
 const result = await verifyCredential({credential, knownDIDRegistries: []});
 const signature = result.log?.find(step => step.id === 'valid_signature');
 delete result.credential;

