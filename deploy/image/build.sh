@@ -90,5 +90,9 @@ cargo metadata --format-version 1 --locked --offline --filter-platform x86_64-un
 python3 deploy/image/sbom.py "$OUT/packages.tsv" "$OUT/cargo-metadata.json" "$VERSION" "$REVISION" \
     >"$OUT/certificate-service.cdx.json"
 
+# vfs storage keeps a whole copy of every layer, and each build leaves the
+# previous image untagged: about 1 GB a build until the disk is full.
+buildah "${STORAGE[@]}" rmi --prune >/dev/null
+
 size=$(du -m "$OUT/certificate-service.oci.tar" | cut -f1)
 say "done: $OUT/certificate-service.oci.tar (${size} MiB, $(wc -l <"$OUT/packages.tsv") Debian packages), $(cat "$OUT/certificate-service.digest")"
