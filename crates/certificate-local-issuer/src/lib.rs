@@ -29,6 +29,7 @@
 mod config;
 mod contexts;
 mod course_certificate;
+mod first_degree;
 mod key;
 mod open_badge;
 mod proof;
