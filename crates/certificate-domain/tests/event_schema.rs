@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use certificate_domain::{CertificateEvent, IssueRequest, RequestFields};
+use certificate_domain::{parse_iso8601, CertificateEvent, IssueRequest, RequestFields};
 use chrono::Utc;
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -52,11 +52,13 @@ prop_compose! {
         first_name in any::<String>(),
         middle_name in prop::option::of(any::<String>()),
         last_name in any::<String>(),
-        issuance_date in iso_date(),
-        expiration_date in iso_date(),
+        dates in (iso_date(), iso_date()),
         issued_on in prop::option::of(any::<String>()),
         reissue in any::<bool>(),
     ) -> IssueRequest {
+        // A valid request's credential does not end before it begins.
+        let (issuance_date, expiration_date) =
+            if parse_iso8601(&dates.1) < parse_iso8601(&dates.0) { (dates.1, dates.0) } else { dates };
         let fields: RequestFields = serde_json::from_value(json!({
             "userId": Uuid::new_v4().to_string(), "courseId": course_id, "courseName": course_name,
             "firstName": first_name, "middleName": middle_name, "lastName": last_name,

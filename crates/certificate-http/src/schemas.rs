@@ -30,10 +30,12 @@ pub(crate) struct IssueRequestBody {
     middle_name: Option<String>,
     #[schema(max_length = 1024)]
     last_name: String,
-    /// ISO 8601 date-time (a date alone is accepted too); kept as sent.
+    /// ISO 8601 date-time (a date alone is accepted too); kept as sent. In
+    /// UTC between the years 0000 and 9999.
     #[schema(format = DateTime, max_length = 255)]
     issuance_date: String,
-    /// ISO 8601 date-time (a date alone is accepted too); kept as sent.
+    /// ISO 8601 date-time (a date alone is accepted too); kept as sent. In
+    /// UTC between the years 0000 and 9999, and not before `issuanceDate`.
     #[schema(format = DateTime, max_length = 255)]
     expiration_date: String,
     /// The text shown on the certificate; "Month YYYY" of today when absent.

@@ -90,17 +90,56 @@ async fn an_open_badge_is_valid_against_1edtechs_schema() {
     let app = TestApp::spawn(local_env(&stack, &with_profile)).await;
     let badge = issued(&app, &worldly_body()).await;
     assert_eq!(badge["issuer"]["name"], "Example University");
+    let errors = schema_errors(&badge);
+    let ours: Vec<&String> = errors.iter().filter(|error| !error.starts_with("/proof ")).collect();
+    assert!(ours.is_empty(), "{ours:#?}");
+    assert!(!errors.is_empty(), "the single proof is what the json-ld variant calls wrong, and nothing else");
+}
+
+/// What 1EdTech's JSON Schema for AchievementCredential finds wrong in `badge`.
+fn schema_errors(badge: &Value) -> Vec<String> {
     let schema: Value = serde_json::from_str(
         &std::fs::read_to_string(workspace_file("tests/standards/ob3/ob_v3p0_achievementcredential_schema.json"))
             .unwrap(),
     )
     .unwrap();
     let validator = jsonschema::validator_for(&schema).expect("1EdTech's schema compiles");
-    let errors: Vec<String> =
-        validator.iter_errors(&badge).map(|error| format!("{} {}", error.instance_path(), error)).collect();
-    let ours: Vec<&String> = errors.iter().filter(|error| !error.starts_with("/proof ")).collect();
-    assert!(ours.is_empty(), "{ours:#?}");
-    assert!(!errors.is_empty(), "the single proof is what the json-ld variant calls wrong, and nothing else");
+    validator.iter_errors(badge).map(|error| format!("{} {}", error.instance_path(), error)).collect()
+}
+
+/// The edges of what the issue route accepts make Open Badges every judge
+/// accepts; past them, a 400 names the field and nothing is issued.
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_at_the_edges_make_valid_open_badges_and_past_them_a_400_names_the_field() {
+    let stack = Stack::new().await;
+    let app = TestApp::spawn(local_env(&stack, &[])).await;
+    let mut edges = contract_body();
+    edges["courseId"] = json!(format!("{} / é#?%", edges["courseId"].as_str().unwrap()));
+    edges["firstName"] = json!("");
+    edges["lastName"] = json!("");
+    edges["issuanceDate"] = json!("0000-01-01");
+    edges["expirationDate"] = json!("9999-12-31T23:59:59Z");
+    let badge = issued(&app, &edges).await;
+    let dcc = dcc_verified(&badge);
+    assert!(dcc.signature_valid && dcc.not_expired == Some(true), "{}", dcc.printed);
+    let judged = independently_verified(&badge);
+    assert!(judged.verified, "Digital Bazaar refused it: {}", judged.printed);
+    let errors = schema_errors(&badge);
+    assert!(errors.iter().all(|error| error.starts_with("/proof ")), "{errors:#?}");
+
+    for (field, value) in
+        [("expirationDate", "+10000-01-01"), ("issuanceDate", "-0001-12-31"), ("expirationDate", "2025-10-12")]
+    {
+        let mut body = contract_body();
+        body[field] = json!(value);
+        let answer = app.issue(&body).await;
+        assert_eq!(answer.status, 400, "{field} {value}: {}", answer.body);
+        assert!(answer.body["message"].as_str().unwrap().starts_with(&format!("{field} - ")), "{}", answer.body);
+        let read = app
+            .get(&format!("/certificate/{}/{}", body["userId"].as_str().unwrap(), body["courseId"].as_str().unwrap()))
+            .await;
+        assert_eq!(read.status, 404, "nothing issued for {field} {value}: {}", read.body);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -4,6 +4,7 @@
 //! issue request's rules ([`super::IssueRequest::parse`]) and every other
 //! body and path the service reads are checked with it.
 
+use chrono::Datelike;
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -39,6 +40,10 @@ pub(crate) const NOT_A_STRING: &str = "must be a string";
 const EMPTY: &str = "must not be empty";
 const NOT_A_UUID: &str = "must be a UUID";
 const NOT_A_DATE: &str = "must be an ISO 8601 date or date-time";
+pub(crate) const DATE_OUT_OF_RANGE: &str =
+    "must fall between the years 0000 and 9999 in UTC (a credential's dates are RFC 3339 date-times)";
+pub(crate) const BEFORE_ISSUANCE: &str =
+    "must not be before issuanceDate (a credential's validUntil may not precede its validFrom)";
 pub(crate) const NOT_A_BOOLEAN: &str = "must be a boolean";
 const NOT_AN_OBJECT: &str = "must be a JSON object";
 pub(crate) const CONTROL_CHARACTER: &str = "must not contain control characters";
@@ -70,7 +75,9 @@ impl Fields {
         Self { fields, errors: Vec::new() }
     }
 
-    fn fail<T>(&mut self, field: &'static str, message: &'static str) -> Option<T> {
+    /// Records that `field` broke a rule; for rules across fields, after
+    /// each was read.
+    pub(crate) fn fail<T>(&mut self, field: &'static str, message: &'static str) -> Option<T> {
         self.errors.push(FieldError { field, message });
         None
     }
@@ -127,7 +134,8 @@ impl Fields {
     pub fn date(&mut self, field: &'static str) -> Option<SentDate> {
         let s = self.text(field, ID)?;
         match SentDate::parse(s) {
-            Some(date) => Some(date),
+            Some(date) if (0..=9999).contains(&date.at().year()) => Some(date),
+            Some(_) => self.fail(field, DATE_OUT_OF_RANGE),
             None => self.fail(field, NOT_A_DATE),
         }
     }

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::fields::{Fields, RequestFields, ValidationErrors, ID, NAME};
+use super::fields::{Fields, RequestFields, ValidationErrors, BEFORE_ISSUANCE, ID, NAME};
 
 /// A request that passed every rule of the contract.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -123,7 +123,12 @@ impl IssueRequest {
         let middle_name = check.optional_text("middleName", NAME);
         let last_name = check.text("lastName", NAME);
         let issuance_date = check.date("issuanceDate");
-        let expiration_date = check.date("expirationDate");
+        let expiration_date = match (&issuance_date, check.date("expirationDate")) {
+            (Some(issued), Some(expires)) if expires.at() < issued.at() => {
+                check.fail("expirationDate", BEFORE_ISSUANCE)
+            }
+            (_, expires) => expires,
+        };
         let issued_on = check.optional_text("issuedOn", ID);
         let reissue = check.flag("reissue");
         // Every field was checked above (so that all failures are reported);
@@ -155,7 +160,7 @@ impl IssueRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::fields::{FieldError, CONTROL_CHARACTER, NOT_A_BOOLEAN, NOT_A_STRING};
+    use crate::model::fields::{FieldError, CONTROL_CHARACTER, DATE_OUT_OF_RANGE, NOT_A_BOOLEAN, NOT_A_STRING};
     use serde_json::{json, Value};
 
     fn raw(value: Value) -> RequestFields {
@@ -230,6 +235,31 @@ mod tests {
             assert_eq!(errors[0].message, limit.message, "{field}");
         }
         assert_eq!(errors_for(json!({"userId": "\u{0}"}))[0].message, CONTROL_CHARACTER);
+    }
+
+    #[test]
+    fn dates_a_credential_cannot_carry_are_refused() {
+        let too_late = FieldError { field: "expirationDate", message: DATE_OUT_OF_RANGE };
+        assert_eq!(errors_for(json!({"expirationDate": "+10000-01-01"})), std::slice::from_ref(&too_late));
+        assert_eq!(
+            errors_for(json!({"expirationDate": "9999-12-31T23:00:00-05:00"})),
+            [too_late],
+            "in UTC, year 10000"
+        );
+        let too_early = FieldError { field: "issuanceDate", message: DATE_OUT_OF_RANGE };
+        assert_eq!(errors_for(json!({"issuanceDate": "-0001-01-01"})), [too_early]);
+        assert!(errors_for(json!({"issuanceDate": "0000-01-01", "expirationDate": "9999-12-31T23:59:59Z"})).is_empty());
+    }
+
+    #[test]
+    fn an_expiration_before_the_issuance_is_refused_the_same_instant_is_not() {
+        let before =
+            errors_for(json!({"issuanceDate": "2025-10-13T10:00:00+02:00", "expirationDate": "2025-10-13T07:59:59Z"}));
+        assert_eq!(before, [FieldError { field: "expirationDate", message: BEFORE_ISSUANCE }]);
+        assert!(errors_for(
+            json!({"issuanceDate": "2025-10-13T10:00:00+02:00", "expirationDate": "2025-10-13T08:00:00Z"})
+        )
+        .is_empty());
     }
 
     #[test]
