@@ -11,6 +11,7 @@ mod kafka;
 pub mod pdf;
 mod private_postgres;
 mod proxy;
+mod tls;
 mod verifier;
 
 pub use app::{command as app_command, contract_body, Answer, RawAnswer, TestApp};
@@ -21,8 +22,11 @@ pub use kafka::{
 };
 pub use private_postgres::PrivatePostgres;
 pub use proxy::TcpProxy;
+pub use tls::TlsFront;
 pub use upstream_fake::{Behaviour, FakeUpstreams};
-pub use verifier::{dcc_verified, dropped_by_json_ld, independently_verified, DccJudged, Judged};
+pub use verifier::{
+    dcc_verified, dcc_verified_trusting, dropped_by_json_ld, independently_verified, DccJudged, Judged,
+};
 
 /// A file of the workspace, by its path from the workspace's root.
 pub fn workspace_file(path: &str) -> std::path::PathBuf {

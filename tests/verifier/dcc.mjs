@@ -1,7 +1,7 @@
 // Verifies the credential read from standard input with DCC's verifier-core
 // (@digitalcredentials/verifier-core, the verifier inside VerifierPlus and
 // the Learner Credential Wallet), as it is, offline: the service under test
-// answers on loopback (the status list), and the Open Badges JSON Schema
+// answers on loopback (the status list, a did:web's document), and the Open Badges JSON Schema
 // verifier-core fetches from 1EdTech is given from the file named by
 // OB_SCHEMA_FILE (by default tests/standards/ob3's copy); any other fetch
 // fails. Prints verifier-core's answer, one
@@ -14,10 +14,16 @@ const schemaFile = process.env.OB_SCHEMA_FILE ??
   new URL('../standards/ob3/ob_v3p0_achievementcredential_schema.json', import.meta.url);
 const realFetch = globalThis.fetch;
 const onLoopback = url => /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\//.test(url);
+// did:web over HTTPS on loopback (tests/verifier/tls-proxy.mjs), its
+// certificate trusted through NODE_EXTRA_CA_CERTS.
+const onLoopbackTls = url => /^https:\/\/localhost(:\d+)?\//.test(url);
 globalThis.fetch = async (input, init) => {
   const url = typeof input === 'string' ? input : input.url;
   if(onLoopback(url)) {
     return realFetch(url.replace('//localhost', '//127.0.0.1'), init);
+  }
+  if(onLoopbackTls(url)) {
+    return realFetch(url, init);
   }
   if(url.startsWith('https://purl.imsglobal.org/spec/ob/v3p0/schema/')) {
     return new Response(fs.readFileSync(schemaFile), {headers: {'content-type': 'application/json'}});

@@ -1,5 +1,5 @@
 //! What the built-in issuer publishes, open to anyone: its DID document
-//! (`GET /.well-known/did.json`) and its Bitstring Status Lists
+//! (`GET /.well-known/did.json`, a did:key's or a did:web's) and its Bitstring Status Lists
 //! (`GET /status/{listId}`: a verifier holding a credential fetches the
 //! list it names). A list is answered from memory with a strong `ETag`;
 //! `If-None-Match` with it is a 304; `Cache-Control` lets any cache keep it
@@ -20,13 +20,19 @@ use crate::{ApiError, AppState};
     tag = "operations",
     operation_id = "did_document",
     responses(
-        (status = 200, description = "The issuer's did:key document (CREDENTIAL_ISSUER=local)", body = Object),
+        (status = 200, description = "The built-in issuer's DID document (CREDENTIAL_ISSUER=local): its did:key's, or its did:web's (ISSUER_DID), which resolvers fetch here", body = Object,
+            headers(("Cache-Control" = String, description = "public, max-age=300"))),
         (status = 404, description = "Sunbird RC issues the credentials; its DIDs resolve there", body = schemas::Error),
     )
 )]
 pub(crate) async fn did_document(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state.did_document.as_ref().map(|document| HttpResponse::Ok().json(document)).ok_or(ApiError::NotFound)
+    let document = state.did_document.as_ref().ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, DID_DOCUMENT_CACHING)).json(document))
 }
+
+/// How long a resolver may keep the DID document: it changes only with the
+/// issuer's keys, and a key added must reach resolvers within minutes.
+const DID_DOCUMENT_CACHING: &str = "public, max-age=300";
 
 /// The media type of a VC 2.0 credential (W3C VC Data Model 2.0, section C.1).
 const VC_MEDIA_TYPE: &str = "application/vc+ld+json";

@@ -5,6 +5,8 @@
 
 use serde::Deserialize;
 
+use crate::identity::checked_did_web;
+
 /// Which credential the built-in issuer makes (`CREDENTIAL_FORMAT`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CredentialFormat {
@@ -57,6 +59,8 @@ impl Default for AchievementTexts {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalIssuerConfig {
     pub format: CredentialFormat,
+    /// `ISSUER_DID`: a `did:web` the issuer is known by; `None`, its key's `did:key`.
+    pub issuer_did: Option<String>,
     pub profile: IssuerProfile,
     pub achievement: AchievementTexts,
 }
@@ -68,6 +72,7 @@ impl Default for LocalIssuerConfig {
     fn default() -> Self {
         Self {
             format: CredentialFormat::OpenBadge,
+            issuer_did: None,
             profile: IssuerProfile { name: DEFAULT_ISSUER_NAME.to_owned(), url: None, image: None },
             achievement: AchievementTexts::default(),
         }
@@ -77,6 +82,7 @@ impl Default for LocalIssuerConfig {
 #[derive(Deserialize)]
 struct Env {
     credential_format: Option<String>,
+    issuer_did: Option<String>,
     issuer_name: Option<String>,
     issuer_url: Option<String>,
     issuer_image_url: Option<String>,
@@ -107,6 +113,7 @@ impl LocalIssuerConfig {
         };
         Ok(Self {
             format,
+            issuer_did: env.issuer_did.as_deref().map(checked_did_web).transpose()?,
             profile: IssuerProfile {
                 name: text("ISSUER_NAME", env.issuer_name, defaults.profile.name)?,
                 url: url("ISSUER_URL", env.issuer_url)?,
@@ -144,13 +151,21 @@ mod tests {
             ("ISSUER_NAME", "Example University"),
             ("ISSUER_URL", "https://university.example"),
             ("ACHIEVEMENT_CRITERIA", "Passed\tthe\nexam of {course}"),
+            ("ISSUER_DID", "did:web:university.example"),
         ])
         .unwrap();
+        assert_eq!(set.issuer_did.as_deref(), Some("did:web:university.example"));
         assert_eq!(set.format, CredentialFormat::CourseCertificate);
         assert_eq!(set.profile.name, "Example University");
         assert_eq!(set.profile.url.as_deref(), Some("https://university.example"));
         assert_eq!(AchievementTexts::for_course(&set.achievement.criteria, "Rust"), "Passed\tthe\nexam of Rust");
-        for (name, value) in [("CREDENTIAL_FORMAT", "jwt"), ("ISSUER_NAME", " "), ("ISSUER_IMAGE_URL", "logo.png")] {
+        let bad = [
+            ("CREDENTIAL_FORMAT", "jwt"),
+            ("ISSUER_NAME", " "),
+            ("ISSUER_IMAGE_URL", "logo.png"),
+            ("ISSUER_DID", "did:key:z6Mk"),
+        ];
+        for (name, value) in bad {
             let error = config(&[(name, value)]).unwrap_err();
             assert!(error.starts_with(name), "{error}");
         }

@@ -30,6 +30,7 @@ mod config;
 mod contexts;
 mod course_certificate;
 mod first_degree;
+mod identity;
 mod key;
 mod open_badge;
 mod proof;
@@ -58,6 +59,7 @@ use uuid::Uuid;
 pub use config::{AchievementTexts, CredentialFormat, IssuerProfile, LocalIssuerConfig, DEFAULT_ISSUER_NAME};
 use contexts::{Contexts, CREDENTIALS_V2};
 use course_certificate::course_certificate;
+use identity::Identity;
 pub use key::{IssuerKey, KeyError};
 use open_badge::{open_badge, BadgeParts};
 pub use proof::Cryptosuite;
@@ -70,7 +72,8 @@ pub fn key_from_file(path: &Path) -> Result<IssuerKey, String> {
 }
 
 pub struct LocalIssuer {
-    key: IssuerKey,
+    /// Its DID and key.
+    identity: Identity,
     /// Where the status lists its credentials name are served.
     links: Arc<dyn PublicLinks>,
     /// The only JSON-LD contexts its documents may name.
@@ -81,32 +84,23 @@ pub struct LocalIssuer {
 impl LocalIssuer {
     /// An issuer of Open Badges with the default settings.
     pub fn new(key: IssuerKey, links: Arc<dyn PublicLinks>) -> Self {
-        Self { key, links, contexts: Contexts::bundled(), config: LocalIssuerConfig::default() }
+        let identity = Identity::new(key, None);
+        Self { identity, links, contexts: Contexts::bundled(), config: LocalIssuerConfig::default() }
     }
 
     pub fn with_config(mut self, config: LocalIssuerConfig) -> Self {
+        self.identity = Identity::new(self.identity.key().clone(), config.issuer_did.as_deref());
         self.config = config;
         self
     }
 
     pub fn did(&self) -> String {
-        self.key.did()
+        self.identity.did().to_owned()
     }
 
-    /// The `did:key` document of the issuer, with its key as a Multikey.
+    /// The issuer's DID document, with its key as a Multikey.
     pub fn did_document(&self) -> Value {
-        let (did, method) = (self.key.did(), self.key.verification_method());
-        json!({
-            "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
-            "id": did,
-            "verificationMethod": [{
-                "id": method, "type": "Multikey", "controller": did, "publicKeyMultibase": self.key.multikey(),
-            }],
-            "authentication": [method],
-            "assertionMethod": [method],
-            "capabilityInvocation": [method],
-            "capabilityDelegation": [method],
-        })
+        self.identity.document()
     }
 
     fn credential(&self, request: &CredentialRequest<'_>, now: DateTime<Utc>) -> Value {
@@ -116,19 +110,19 @@ impl LocalIssuer {
         let mut credential = match self.config.format {
             CredentialFormat::OpenBadge => {
                 let parts = BadgeParts {
-                    issuer_did: &self.key.did(),
+                    issuer_did: self.identity.did(),
                     profile: &self.config.profile,
                     texts: &self.config.achievement,
                     achievement_id: self.links.achievement(fields.course_id()),
                 };
                 open_badge(request, &parts, &id, dates)
             }
-            CredentialFormat::CourseCertificate => course_certificate(request, &self.key.did(), &id, dates),
+            CredentialFormat::CourseCertificate => course_certificate(request, self.identity.did(), &id, dates),
         };
         if let Some(slot) = request.status {
             credential["credentialStatus"] = self.status_entries(slot);
         }
-        proof::sign(&mut credential, &self.key, &timestamp(now), self.suite(), &self.contexts)
+        proof::sign(&mut credential, &self.identity, &timestamp(now), self.suite(), &self.contexts)
             .expect("the issuer's own shapes canonicalise");
         credential
     }
@@ -164,8 +158,8 @@ impl LocalIssuer {
     fn verdict(&self, recorded: &RecordedCredential, now: DateTime<Utc>) -> Verdict {
         let typed = &recorded.credential;
         let answer = typed.answer_json();
-        let ours = proof::signer(&answer["credential"], &self.contexts).is_some_and(|signer| signer == self.key.did())
-            && typed.issuer.as_deref() == Some(self.key.did().as_str());
+        let signer = proof::signer(&answer["credential"], &self.contexts, |method| self.identity.key_of(method));
+        let ours = signer.is_some_and(|signer| typed.issuer.as_deref() == Some(signer.as_str()));
         let active = typed.valid_from.is_some_and(|from| from <= now);
         let expired = typed.valid_until.is_none_or(|until| until < now);
         let status = if recorded.revoked {
@@ -216,7 +210,7 @@ impl StatusListSigning for LocalIssuer {
             "@context": [CREDENTIALS_V2],
             "id": document.url,
             "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-            "issuer": self.key.did(),
+            "issuer": self.identity.did(),
             "validFrom": signed_at,
             "credentialSubject": {
                 "id": format!("{}#list", document.url),
@@ -226,7 +220,7 @@ impl StatusListSigning for LocalIssuer {
                 "ttl": document.ttl.as_millis() as u64,
             },
         });
-        proof::sign(&mut list, &self.key, &signed_at, self.suite(), &self.contexts)
+        proof::sign(&mut list, &self.identity, &signed_at, self.suite(), &self.contexts)
             .expect("a status list canonicalises");
         list.to_string()
     }

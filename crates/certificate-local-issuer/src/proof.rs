@@ -6,12 +6,14 @@
 //! canonical forms are hashed with SHA-256, options first, and the hashes
 //! signed with Ed25519.
 
+use ed25519_dalek::VerifyingKey;
 use multibase::Base;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::contexts::Contexts;
-use crate::key::{key_of_method, signature_holds, IssuerKey};
+use crate::identity::Identity;
+use crate::key::signature_holds;
 use crate::rdfc::{canonical_nquads, CanonicalizationError};
 
 /// How a document is canonicalised before it is hashed and signed.
@@ -58,7 +60,7 @@ impl Cryptosuite {
 /// Adds the issuer's proof to `document`, which has none yet.
 pub(crate) fn sign(
     document: &mut Value,
-    key: &IssuerKey,
+    issuer: &Identity,
     created: &str,
     suite: Cryptosuite,
     contexts: &Contexts,
@@ -67,14 +69,14 @@ pub(crate) fn sign(
         "type": "DataIntegrityProof",
         "cryptosuite": suite.name(),
         "created": created,
-        "verificationMethod": key.verification_method(),
+        "verificationMethod": issuer.method(),
         "proofPurpose": "assertionMethod",
     });
     // The proof configuration carries the document's context; eddsa-jcs-2022's
     // proof keeps it, eddsa-rdfc-2022's does not (its "Add Proof" steps).
     let mut configuration = proof.clone();
     configuration["@context"] = document["@context"].clone();
-    let signature = key.sign(&suite.hash_data(document, &configuration, contexts)?);
+    let signature = issuer.key().sign(&suite.hash_data(document, &configuration, contexts)?);
     if suite == Cryptosuite::EddsaJcs2022 {
         proof = configuration;
     }
@@ -83,9 +85,14 @@ pub(crate) fn sign(
     Ok(())
 }
 
-/// The did:key whose key made `document`'s proof, if the proof, by one of
-/// the cryptosuites above, holds over this very document.
-pub(crate) fn signer(document: &Value, contexts: &Contexts) -> Option<String> {
+/// The DID whose key made `document`'s proof, if the proof, by one of the
+/// cryptosuites above, holds over this very document with the key
+/// `key_of` finds for its verification method.
+pub(crate) fn signer(
+    document: &Value,
+    contexts: &Contexts,
+    key_of: impl Fn(&str) -> Option<VerifyingKey>,
+) -> Option<String> {
     let mut options: Map<String, Value> = document.get("proof")?.as_object()?.clone();
     let Some(Value::String(proof_value)) = options.remove("proofValue") else {
         return None;
@@ -93,7 +100,7 @@ pub(crate) fn signer(document: &Value, contexts: &Contexts) -> Option<String> {
     let suite = Cryptosuite::named(options.get("cryptosuite")?.as_str()?)
         .filter(|_| options.get("type") == Some(&json!("DataIntegrityProof")))?;
     let method = options.get("verificationMethod")?.as_str()?.to_owned();
-    let key = key_of_method(&method)?;
+    let key = key_of(&method)?;
     let (base, signature) = multibase::decode(proof_value).ok()?;
     let mut unsecured = document.clone();
     unsecured.as_object_mut()?.remove("proof");
@@ -116,9 +123,10 @@ pub(crate) fn signer(document: &Value, contexts: &Contexts) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::key::IssuerKey;
 
-    fn signed() -> (IssuerKey, Value) {
-        let key = IssuerKey::generate();
+    fn signed() -> (Identity, Value) {
+        let key = Identity::new(IssuerKey::generate(), None);
         let mut document =
             json!({"@context": ["https://www.w3.org/ns/credentials/v2"], "b": 1, "a": {"y": "é", "x": [1.0, 2]}});
         sign(&mut document, &key, "2026-11-27T00:00:00Z", Cryptosuite::EddsaJcs2022, &Contexts::bundled()).unwrap();
@@ -128,22 +136,23 @@ mod tests {
     #[test]
     fn a_signed_document_names_its_signer() {
         let (key, document) = signed();
-        assert_eq!(signer(&document, &Contexts::bundled()), Some(key.did()));
+        assert_eq!(signer(&document, &Contexts::bundled(), |method| key.key_of(method)), Some(key.did().to_owned()));
     }
 
     #[test]
     fn a_changed_character_breaks_the_proof() {
-        let (_, mut document) = signed();
+        let (key, mut document) = signed();
         document["a"]["y"] = json!("e");
-        assert_eq!(signer(&document, &Contexts::bundled()), None);
+        assert_eq!(signer(&document, &Contexts::bundled(), |method| key.key_of(method)), None);
     }
 
     #[test]
     fn a_proof_moved_to_another_key_breaks() {
-        let (_, mut document) = signed();
-        let other = IssuerKey::generate();
-        document["proof"]["verificationMethod"] = json!(other.verification_method());
-        assert_eq!(signer(&document, &Contexts::bundled()), None);
+        let (key, mut document) = signed();
+        let other = Identity::new(IssuerKey::generate(), None);
+        document["proof"]["verificationMethod"] = json!(other.method());
+        assert_eq!(signer(&document, &Contexts::bundled(), |method| other.key_of(method)), None);
+        assert_eq!(signer(&document, &Contexts::bundled(), |method| key.key_of(method)), None);
     }
 
     /// W3C's eddsa-rdfc-2022 test vector (tests/vectors/ORIGIN.md), byte
@@ -154,7 +163,7 @@ mod tests {
         let contexts = Contexts::bundled().with("https://www.w3.org/ns/credentials/examples/v2", vocabulary);
         let signed: Value = serde_json::from_str(include_str!("../tests/vectors/eddsa-rdfc-2022/signed.json")).unwrap();
         let pair: Value = serde_json::from_str(include_str!("../tests/vectors/key-pair.json")).unwrap();
-        let key = IssuerKey::parse(pair["privateKeyMultibase"].as_str().unwrap()).unwrap();
+        let key = Identity::new(IssuerKey::parse(pair["privateKeyMultibase"].as_str().unwrap()).unwrap(), None);
         let mut unsecured = signed.clone();
         let proof = unsecured.as_object_mut().unwrap().remove("proof").unwrap();
         let mut configuration = proof.clone();
@@ -171,7 +180,12 @@ mod tests {
         assert_eq!(hex, include_str!("../tests/vectors/eddsa-rdfc-2022/combined-hash.hex").trim());
         sign(&mut unsecured, &key, proof["created"].as_str().unwrap(), suite, &contexts).unwrap();
         assert_eq!(unsecured, signed, "the same credential, proofValue included");
-        assert_eq!(signer(&signed, &contexts), Some(key.did()));
-        assert_eq!(signer(&signed, &Contexts::bundled()), None, "its context is not one the service signs with");
+        assert_eq!(signer(&signed, &contexts, |method| key.key_of(method)).as_deref(), Some(key.did()));
+        let bundled = Contexts::bundled();
+        assert_eq!(
+            signer(&signed, &bundled, |method| key.key_of(method)),
+            None,
+            "a context the service does not sign with"
+        );
     }
 }

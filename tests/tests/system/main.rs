@@ -5,6 +5,7 @@
 
 mod auth;
 mod contracts;
+mod did_web;
 mod docs_examples;
 mod event_contract;
 mod events;

@@ -1,0 +1,30 @@
+// HTTPS on loopback in front of the service under test, for did:web: its
+// resolvers fetch https:// only. Usage: node tls-proxy.mjs KEY_FILE CERT_FILE
+// (a certificate the test made for localhost). Prints {"port": N} once it
+// listens, then forwards every request to the base URL read as the first
+// line of its standard input (http://127.0.0.1:PORT); exits when that closes.
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import readline from 'node:readline';
+
+const [key, cert] = process.argv.slice(2).map(file => fs.readFileSync(file));
+let upstream;
+const server = https.createServer({key, cert}, (request, response) => {
+  const forwarded = http.request(upstream + request.url, {method: request.method, headers: request.headers},
+    answer => {
+      response.writeHead(answer.statusCode, answer.headers);
+      answer.pipe(response);
+    });
+  forwarded.on('error', error => {
+    response.writeHead(502);
+    response.end(String(error));
+  });
+  request.pipe(forwarded);
+});
+server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({port: server.address().port})));
+const input = readline.createInterface({input: process.stdin});
+input.once('line', line => {
+  upstream = line.trim();
+});
+input.on('close', () => process.exit(0));
