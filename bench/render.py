@@ -40,6 +40,7 @@ log = bench.log
 def service_env():
     key = STATE / "render-issuer.key"
     key.write_text(SEED)
+    key.chmod(0o600)  # the service refuses a key file others may read
     env = dict(os.environ)
     env.update({
         "DATABASE_URL": f"{bench.ADMIN_URL}/{bench.DATABASE}",

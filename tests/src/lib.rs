@@ -89,8 +89,7 @@ impl Stack {
     /// The stack's variables, the built-in issuer signing with
     /// [`TEST_ISSUER_SEED`] (a key file of its own), and `extra`.
     pub fn local_issuer_env(&self, extra: &[(&str, &str)]) -> Vec<(String, String)> {
-        let key = std::env::temp_dir().join(format!("issuer-key-{}", uuid::Uuid::new_v4()));
-        std::fs::write(&key, TEST_ISSUER_SEED).unwrap();
+        let key = secret_file("issuer-key", TEST_ISSUER_SEED);
         let issuer = [("CREDENTIAL_ISSUER", "local"), ("ISSUER_KEY_FILE", key.to_str().unwrap())];
         with(with(self.env(KAFKA_BROKERS), &issuer), extra)
     }
@@ -99,6 +98,16 @@ impl Stack {
 /// A multibase (base58btc) Ed25519 seed: the built-in issuer's key in tests,
 /// signing nothing real.
 pub const TEST_ISSUER_SEED: &str = "z2rUunsq5fxGSjaHbUgj8cQbx4cR8DbPNrdcHwhG1yzJL";
+
+/// A new file holding `contents`, readable by its owner only, as the
+/// service wants a secret's file.
+pub fn secret_file(name: &str, contents: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = std::env::temp_dir().join(format!("{name}-{}", uuid::Uuid::new_v4()));
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path).unwrap();
+    std::io::Write::write_all(&mut file, contents.as_bytes()).unwrap();
+    path
+}
 
 /// Overrides or adds variables of an environment.
 pub fn with(mut env: Vec<(String, String)>, overrides: &[(&str, &str)]) -> Vec<(String, String)> {

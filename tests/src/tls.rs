@@ -11,7 +11,7 @@ pub struct TlsFront {
     pub port: u16,
     certificate: PathBuf,
     child: Child,
-    upstream: Option<ChildStdin>,
+    upstream: ChildStdin,
 }
 
 impl TlsFront {
@@ -43,15 +43,14 @@ impl TlsFront {
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         let port = serde_json::from_str::<serde_json::Value>(&line).ok().and_then(|answer| answer["port"].as_u64());
         let port = u16::try_from(port.unwrap_or_else(|| panic!("tls-proxy.mjs printed {line:?}"))).unwrap();
-        let upstream = child.stdin.take();
+        let upstream = child.stdin.take().unwrap();
         Self { port, certificate, child, upstream }
     }
 
-    /// Forwards every request to `base_url` (`http://127.0.0.1:PORT`).
+    /// Forwards every request from now on to `base_url` (`http://127.0.0.1:PORT`).
     pub fn forward_to(&mut self, base_url: &str) {
-        let mut upstream = self.upstream.take().expect("forwarding is said once");
-        writeln!(upstream, "{base_url}").unwrap();
-        self.upstream = Some(upstream);
+        writeln!(self.upstream, "{base_url}").unwrap();
+        self.upstream.flush().unwrap();
     }
 
     /// The certificate a client must trust.

@@ -1,8 +1,9 @@
 // HTTPS on loopback in front of the service under test, for did:web: its
 // resolvers fetch https:// only. Usage: node tls-proxy.mjs KEY_FILE CERT_FILE
 // (a certificate the test made for localhost). Prints {"port": N} once it
-// listens, then forwards every request to the base URL read as the first
-// line of its standard input (http://127.0.0.1:PORT); exits when that closes.
+// listens, then forwards every request to the base URL of the last line of
+// its standard input (http://127.0.0.1:PORT; a new line, a new service);
+// exits when that closes.
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -24,7 +25,7 @@ const server = https.createServer({key, cert}, (request, response) => {
 });
 server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({port: server.address().port})));
 const input = readline.createInterface({input: process.stdin});
-input.once('line', line => {
+input.on('line', line => {
   upstream = line.trim();
 });
 input.on('close', () => process.exit(0));

@@ -1,8 +1,10 @@
 //! The command line, a driving adapter like the HTTP one: `serve` (the
-//! default), `migrate`, and the outbox commands, which it runs through the
-//! domain's `OutboxAdmin` port and `Retention`. It promises a usage error
+//! default), `migrate`, the outbox commands, which it runs through the
+//! domain's `OutboxAdmin` port and `Retention`, and the keys commands,
+//! which the binary runs on the built-in issuer's keyring. It promises a usage error
 //! naming what is wrong, and output an operator can read.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use certificate_domain::ports::{AdminError, OutboxAdmin};
@@ -21,6 +23,13 @@ commands:
   outbox prune [--older-than D]           delete published events, released claims and idempotency
                                           keys older than D (7d, 36h, ...; default OUTBOX_RETENTION);
                                           dead events are kept
+  keys init [--from KEY_FILE]             write a keyring for the built-in issuer: the current key (KEY_FILE's,
+                                          or a new one) and a next key, published before it signs
+  keys rotate                             the next key signs from now on; the current one is retired (its
+                                          secret dropped) and a new next key is made
+  keys compromise KEY --since T           what the retired KEY (its z6Mk… multikey) signed from T on is invalid
+  keys show                               every key's public multikey and state, no secret
+                                          (the keys commands work on ISSUER_KEYS_FILE, or --file F)
 
 configuration comes from the environment: see docs/operating.md";
 
@@ -45,6 +54,24 @@ pub enum Command {
     Serve,
     Migrate,
     Outbox(OutboxCommand),
+    /// A keys command on a keyring file: `--file`'s, else `None`
+    /// (`ISSUER_KEYS_FILE`'s).
+    Keys(KeysCommand, Option<PathBuf>),
+}
+
+/// The commands on the built-in issuer's keyring (no database).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeysCommand {
+    /// `from`: the key file whose key becomes the current one.
+    Init {
+        from: Option<PathBuf>,
+    },
+    Rotate,
+    Compromise {
+        key: String,
+        since: DateTime<Utc>,
+    },
+    Show,
 }
 
 /// The commands that need only the database.
@@ -86,6 +113,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Invocation, Usage
         ["outbox", "prune", "--older-than", age] => {
             outbox(OutboxCommand::Prune { older_than: Some(parse_duration(age)?) })
         }
+        ["keys", rest @ ..] => keys(rest),
         ["help" | "--help" | "-h"] => Ok(Invocation::Help),
         _ => usage(format!("unknown command: {}", args.join(" "))),
     }
@@ -106,6 +134,27 @@ pub fn parse_duration(text: &str) -> Result<Duration, UsageError> {
         return usage(format!("'{text}' is not a duration such as 7d, 36h, 30m or 90s"));
     };
     Ok(Duration::from_secs(count.saturating_mul(seconds_per_unit)))
+}
+
+fn keys(words: &[&str]) -> Result<Invocation, UsageError> {
+    let (words, file) = match words {
+        [command @ .., "--file", file] => (command, Some(PathBuf::from(file))),
+        words => (words, None),
+    };
+    let command = match words {
+        ["init"] => KeysCommand::Init { from: None },
+        ["init", "--from", key_file] => KeysCommand::Init { from: Some(PathBuf::from(key_file)) },
+        ["rotate"] => KeysCommand::Rotate,
+        ["show"] => KeysCommand::Show,
+        ["compromise", key, "--since", since] => {
+            let since = parse_iso8601(since)
+                .ok_or_else(|| UsageError(format!("--since {since}: not an ISO 8601 date or date-time")))?;
+            KeysCommand::Compromise { key: (*key).to_owned(), since }
+        }
+        ["compromise", ..] => return usage("keys compromise needs a key (its z6Mk… multikey) and --since T"),
+        _ => return usage(format!("unknown keys command: keys {}", words.join(" "))),
+    };
+    Ok(Invocation::Run(Command::Keys(command, file)))
 }
 
 fn replay(options: &[&str]) -> Result<OutboxCommand, UsageError> {
@@ -204,6 +253,25 @@ mod tests {
             parse_words("outbox prune --older-than 2d").unwrap(),
             Command::Outbox(OutboxCommand::Prune { older_than: Some(Duration::from_secs(2 * 86_400)) })
         );
+    }
+
+    #[test]
+    fn keys_commands_parse() {
+        let keys = |command, file: Option<&str>| Command::Keys(command, file.map(PathBuf::from));
+        assert_eq!(parse_words("keys init").unwrap(), keys(KeysCommand::Init { from: None }, None));
+        assert_eq!(
+            parse_words("keys init --from issuer.pem --file keys.json").unwrap(),
+            keys(KeysCommand::Init { from: Some(PathBuf::from("issuer.pem")) }, Some("keys.json"))
+        );
+        assert_eq!(parse_words("keys rotate").unwrap(), keys(KeysCommand::Rotate, None));
+        assert_eq!(parse_words("keys show --file k.json").unwrap(), keys(KeysCommand::Show, Some("k.json")));
+        assert_eq!(
+            parse_words("keys compromise z6MkA --since 2026-12-01").unwrap(),
+            keys(KeysCommand::Compromise { key: "z6MkA".into(), since: "2026-12-01T00:00:00Z".parse().unwrap() }, None)
+        );
+        assert!(parse_words("keys compromise z6MkA").unwrap_err().to_string().contains("--since"));
+        assert!(parse_words("keys compromise z6MkA --since soon").unwrap_err().to_string().contains("ISO 8601"));
+        assert!(parse_words("keys burn").unwrap_err().to_string().contains("keys burn"));
     }
 
     #[test]

@@ -58,6 +58,12 @@ impl IssuerKey {
         &self.multikey
     }
 
+    /// The secret as a Multikey's `secretKeyMultibase`: base58btc of the
+    /// seed behind the Ed25519 private-key multicodec prefix.
+    pub(crate) fn secret_multibase(&self) -> String {
+        multibase::encode(Base::Base58Btc, [&ED25519_PRIV[..], self.signing.as_bytes()].concat())
+    }
+
     pub(crate) fn verifying_key(&self) -> VerifyingKey {
         self.signing.verifying_key()
     }
@@ -85,6 +91,14 @@ fn public_multikey(key: &VerifyingKey) -> String {
     multibase::encode(Base::Base58Btc, [&ED25519_PUB[..], key.as_bytes()].concat())
 }
 
+/// The Ed25519 public key of a `z6Mk…` multikey.
+pub(crate) fn public_key_of_multikey(multikey: &str) -> Option<VerifyingKey> {
+    let (base, bytes) = multibase::decode(multikey).ok()?;
+    let public: [u8; 32] = bytes.strip_prefix(&ED25519_PUB[..])?.try_into().ok()?;
+    (base == Base::Base58Btc).then_some(())?;
+    VerifyingKey::from_bytes(&public).ok()
+}
+
 pub(crate) fn signature_holds(key: &VerifyingKey, data: &[u8], signature: &[u8]) -> bool {
     Signature::from_slice(signature).is_ok_and(|signature| key.verify(data, &signature).is_ok())
 }
@@ -108,6 +122,14 @@ mod tests {
         let (a, b) = (IssuerKey::parse(&bare).unwrap(), IssuerKey::parse(&prefixed).unwrap());
         assert_eq!(a.did(), b.did());
         assert!(a.did().starts_with("did:key:z6Mk"), "{}", a.did());
+    }
+
+    #[test]
+    fn a_key_survives_its_secret_multibase_and_its_public_multikey() {
+        let key = IssuerKey::generate();
+        assert_eq!(IssuerKey::parse(&key.secret_multibase()).unwrap().multikey(), key.multikey());
+        assert_eq!(public_key_of_multikey(key.multikey()), Some(key.verifying_key()));
+        assert_eq!(public_key_of_multikey("z6MkNo"), None);
     }
 
     #[test]

@@ -29,9 +29,11 @@
 mod config;
 mod contexts;
 mod course_certificate;
+mod files;
 mod first_degree;
 mod identity;
 mod key;
+mod keyring;
 mod open_badge;
 mod proof;
 mod rdf_template;
@@ -39,7 +41,6 @@ mod rdfc;
 mod revocation;
 
 use std::io::Write;
-use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -59,20 +60,24 @@ use uuid::Uuid;
 pub use config::{AchievementTexts, CredentialFormat, IssuerProfile, LocalIssuerConfig, DEFAULT_ISSUER_NAME};
 use contexts::{Contexts, CREDENTIALS_V2};
 use course_certificate::course_certificate;
+pub use files::{compromise_key, init_keyring, key_from_file, keyring_from_file, rotate_keyring, show_keyring};
 use identity::Identity;
 pub use key::{IssuerKey, KeyError};
+pub use keyring::{Keyring, RetiredKey};
 use open_badge::{open_badge, BadgeParts};
 pub use proof::Cryptosuite;
 pub use revocation::StatusListRevocation;
 
-/// Reads `ISSUER_KEY_FILE`; an error names the variable and the file.
-pub fn key_from_file(path: &Path) -> Result<IssuerKey, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("ISSUER_KEY_FILE {}: {e}", path.display()))?;
-    IssuerKey::parse(&text).map_err(|e| format!("ISSUER_KEY_FILE {}: {e}", path.display()))
+/// Whether the DID document of `keyring` under `config`'s DID is one
+/// resolvers accept (its size, with every key it publishes); the error says
+/// what to do.
+pub fn check_publishable(keyring: &Keyring, config: &LocalIssuerConfig) -> Result<(), String> {
+    Identity::new(keyring, config.issuer_did.as_deref()).check_document_size()
 }
 
 pub struct LocalIssuer {
-    /// Its DID and key.
+    /// Its keys, and its DID and key as its documents name them.
+    keyring: Keyring,
     identity: Identity,
     /// Where the status lists its credentials name are served.
     links: Arc<dyn PublicLinks>,
@@ -82,14 +87,19 @@ pub struct LocalIssuer {
 }
 
 impl LocalIssuer {
-    /// An issuer of Open Badges with the default settings.
+    /// An issuer of Open Badges with the default settings, and one key.
     pub fn new(key: IssuerKey, links: Arc<dyn PublicLinks>) -> Self {
-        let identity = Identity::new(key, None);
-        Self { identity, links, contexts: Contexts::bundled(), config: LocalIssuerConfig::default() }
+        Self::with_keyring(Keyring::single(&key), links)
+    }
+
+    /// An issuer of Open Badges with the default settings and the keys of `keyring`.
+    pub fn with_keyring(keyring: Keyring, links: Arc<dyn PublicLinks>) -> Self {
+        let identity = Identity::new(&keyring, None);
+        Self { keyring, identity, links, contexts: Contexts::bundled(), config: LocalIssuerConfig::default() }
     }
 
     pub fn with_config(mut self, config: LocalIssuerConfig) -> Self {
-        self.identity = Identity::new(self.identity.key().clone(), config.issuer_did.as_deref());
+        self.identity = Identity::new(&self.keyring, config.issuer_did.as_deref());
         self.config = config;
         self
     }
@@ -158,8 +168,17 @@ impl LocalIssuer {
     fn verdict(&self, recorded: &RecordedCredential, now: DateTime<Utc>) -> Verdict {
         let typed = &recorded.credential;
         let answer = typed.answer_json();
-        let signer = proof::signer(&answer["credential"], &self.contexts, |method| self.identity.key_of(method));
-        let ours = signer.is_some_and(|signer| typed.issuer.as_deref() == Some(signer.as_str()));
+        let key_of = |method: &str| self.identity.key_of(method);
+        let signed =
+            proof::signer(&answer["credential"], &self.contexts, |method| key_of(method).map(|key| key.public));
+        // A compromised key vouches for what it signed before it was stolen,
+        // by the proof's own date in the credential as recorded here.
+        let ours = signed.is_some_and(|signed| {
+            let trusted = key_of(&signed.method)
+                .and_then(|key| key.compromised_since)
+                .is_none_or(|since| signed.created.is_some_and(|created| created < since));
+            trusted && typed.issuer.as_deref() == Some(signed.did())
+        });
         let active = typed.valid_from.is_some_and(|from| from <= now);
         let expired = typed.valid_until.is_none_or(|until| until < now);
         let status = if recorded.revoked {

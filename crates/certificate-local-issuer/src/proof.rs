@@ -6,6 +6,7 @@
 //! canonical forms are hashed with SHA-256, options first, and the hashes
 //! signed with Ed25519.
 
+use chrono::{DateTime, Utc};
 use ed25519_dalek::VerifyingKey;
 use multibase::Base;
 use serde_json::{json, Map, Value};
@@ -85,14 +86,28 @@ pub(crate) fn sign(
     Ok(())
 }
 
-/// The DID whose key made `document`'s proof, if the proof, by one of the
-/// cryptosuites above, holds over this very document with the key
-/// `key_of` finds for its verification method.
+/// A proof that holds: the verification method whose key made it, and when
+/// the proof says it was made.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Signed {
+    pub method: String,
+    pub created: Option<DateTime<Utc>>,
+}
+
+impl Signed {
+    /// The DID of the method.
+    pub(crate) fn did(&self) -> &str {
+        self.method.split('#').next().unwrap_or_default()
+    }
+}
+
+/// `document`'s proof, if it holds over this very document, by one of the
+/// cryptosuites above, with the key `key_of` finds for its verification method.
 pub(crate) fn signer(
     document: &Value,
     contexts: &Contexts,
     key_of: impl Fn(&str) -> Option<VerifyingKey>,
-) -> Option<String> {
+) -> Option<Signed> {
     let mut options: Map<String, Value> = document.get("proof")?.as_object()?.clone();
     let Some(Value::String(proof_value)) = options.remove("proofValue") else {
         return None;
@@ -115,18 +130,24 @@ pub(crate) fn signer(
         }
         None => drop(options.insert("@context".to_owned(), unsecured["@context"].clone())),
     }
+    let created = options.get("created").and_then(Value::as_str).and_then(|created| created.parse().ok());
     let hash = suite.hash_data(&unsecured, &Value::Object(options), contexts).ok()?;
     let holds = base == Base::Base58Btc && signature_holds(&key, &hash, &signature);
-    holds.then(|| method.split('#').next().unwrap_or_default().to_owned())
+    holds.then_some(Signed { method, created })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::key::IssuerKey;
+    use crate::keyring::Keyring;
+
+    fn key_of(identity: &Identity, method: &str) -> Option<VerifyingKey> {
+        identity.key_of(method).map(|key| key.public)
+    }
 
     fn signed() -> (Identity, Value) {
-        let key = Identity::new(IssuerKey::generate(), None);
+        let key = Identity::new(&Keyring::single(&IssuerKey::generate()), None);
         let mut document =
             json!({"@context": ["https://www.w3.org/ns/credentials/v2"], "b": 1, "a": {"y": "é", "x": [1.0, 2]}});
         sign(&mut document, &key, "2026-11-27T00:00:00Z", Cryptosuite::EddsaJcs2022, &Contexts::bundled()).unwrap();
@@ -136,23 +157,25 @@ mod tests {
     #[test]
     fn a_signed_document_names_its_signer() {
         let (key, document) = signed();
-        assert_eq!(signer(&document, &Contexts::bundled(), |method| key.key_of(method)), Some(key.did().to_owned()));
+        let signed = signer(&document, &Contexts::bundled(), |method| key_of(&key, method)).unwrap();
+        assert_eq!((signed.did(), signed.method.clone()), (key.did(), key.method()));
+        assert_eq!(signed.created, "2026-11-27T00:00:00Z".parse().ok());
     }
 
     #[test]
     fn a_changed_character_breaks_the_proof() {
         let (key, mut document) = signed();
         document["a"]["y"] = json!("e");
-        assert_eq!(signer(&document, &Contexts::bundled(), |method| key.key_of(method)), None);
+        assert_eq!(signer(&document, &Contexts::bundled(), |method| key_of(&key, method)), None);
     }
 
     #[test]
     fn a_proof_moved_to_another_key_breaks() {
         let (key, mut document) = signed();
-        let other = Identity::new(IssuerKey::generate(), None);
+        let other = Identity::new(&Keyring::single(&IssuerKey::generate()), None);
         document["proof"]["verificationMethod"] = json!(other.method());
-        assert_eq!(signer(&document, &Contexts::bundled(), |method| other.key_of(method)), None);
-        assert_eq!(signer(&document, &Contexts::bundled(), |method| key.key_of(method)), None);
+        assert_eq!(signer(&document, &Contexts::bundled(), |method| key_of(&other, method)), None);
+        assert_eq!(signer(&document, &Contexts::bundled(), |method| key_of(&key, method)), None);
     }
 
     /// W3C's eddsa-rdfc-2022 test vector (tests/vectors/ORIGIN.md), byte
@@ -163,7 +186,8 @@ mod tests {
         let contexts = Contexts::bundled().with("https://www.w3.org/ns/credentials/examples/v2", vocabulary);
         let signed: Value = serde_json::from_str(include_str!("../tests/vectors/eddsa-rdfc-2022/signed.json")).unwrap();
         let pair: Value = serde_json::from_str(include_str!("../tests/vectors/key-pair.json")).unwrap();
-        let key = Identity::new(IssuerKey::parse(pair["privateKeyMultibase"].as_str().unwrap()).unwrap(), None);
+        let key = IssuerKey::parse(pair["privateKeyMultibase"].as_str().unwrap()).unwrap();
+        let key = Identity::new(&Keyring::single(&key), None);
         let mut unsecured = signed.clone();
         let proof = unsecured.as_object_mut().unwrap().remove("proof").unwrap();
         let mut configuration = proof.clone();
@@ -180,10 +204,10 @@ mod tests {
         assert_eq!(hex, include_str!("../tests/vectors/eddsa-rdfc-2022/combined-hash.hex").trim());
         sign(&mut unsecured, &key, proof["created"].as_str().unwrap(), suite, &contexts).unwrap();
         assert_eq!(unsecured, signed, "the same credential, proofValue included");
-        assert_eq!(signer(&signed, &contexts, |method| key.key_of(method)).as_deref(), Some(key.did()));
+        assert_eq!(signer(&signed, &contexts, |method| key_of(&key, method)).unwrap().did(), key.did());
         let bundled = Contexts::bundled();
         assert_eq!(
-            signer(&signed, &bundled, |method| key.key_of(method)),
+            signer(&signed, &bundled, |method| key_of(&key, method)),
             None,
             "a context the service does not sign with"
         );

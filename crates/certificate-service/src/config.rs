@@ -13,7 +13,7 @@ use certificate_credential_service::UpstreamConfig;
 use certificate_domain::RelayPolicy;
 use certificate_http::HttpConfig;
 use certificate_kafka_rust::KafkaRustConfig;
-use certificate_local_issuer::{IssuerKey, LocalIssuerConfig};
+use certificate_local_issuer::{check_publishable, key_from_file, keyring_from_file, Keyring, LocalIssuerConfig};
 use certificate_postgres::PgConfig;
 use certificate_rdkafka::RdKafkaConfig;
 use serde::Deserialize;
@@ -40,6 +40,7 @@ struct Env {
     revoke_on_reissue: Option<bool>,
     credential_issuer: Option<String>,
     issuer_key_file: Option<std::path::PathBuf>,
+    issuer_keys_file: Option<std::path::PathBuf>,
     #[serde(default = "number::<u64, 25>")]
     shutdown_grace_seconds: u64,
     public_base_url: Option<String>,
@@ -177,7 +178,7 @@ impl Config {
         match (&self.database, &self.issuer) {
             (Some(_), Issuer::Local(None, _)) => {
                 bail!(
-                    "with a database, ISSUER_KEY_FILE (the built-in issuer) or RC_IDENTITY_API_BASE_URL and \
+                    "with a database, ISSUER_KEY_FILE or ISSUER_KEYS_FILE (the built-in issuer) or RC_IDENTITY_API_BASE_URL and \
                      RC_CREDENTIALS_API_BASE_URL (Sunbird RC) is required"
                 )
             }
@@ -200,7 +201,7 @@ impl Config {
 #[derive(Debug, Clone)]
 pub enum Issuer {
     Rc(UpstreamConfig),
-    Local(Option<IssuerKey>, LocalIssuerConfig),
+    Local(Option<Keyring>, LocalIssuerConfig),
 }
 
 fn issuer(env: &Env, upstream: Option<UpstreamConfig>, vars: Vec<(String, String)>) -> Result<Issuer> {
@@ -209,9 +210,17 @@ fn issuer(env: &Env, upstream: Option<UpstreamConfig>, vars: Vec<(String, String
         ("rc", Some(upstream)) => Ok(Issuer::Rc(upstream)),
         ("rc", None) => bail!("CREDENTIAL_ISSUER=rc needs RC_IDENTITY_API_BASE_URL and RC_CREDENTIALS_API_BASE_URL"),
         ("local", _) => {
-            let key = env.issuer_key_file.as_deref().map(certificate_local_issuer::key_from_file).transpose();
             let settings = LocalIssuerConfig::from_vars(vars.into_iter()).map_err(|message| anyhow!(message))?;
-            Ok(Issuer::Local(key.map_err(|message| anyhow!(message))?, settings))
+            let keyring = match (&env.issuer_key_file, &env.issuer_keys_file) {
+                (Some(_), Some(_)) => bail!("ISSUER_KEY_FILE and ISSUER_KEYS_FILE are both set: keep one"),
+                (Some(file), None) => Some(Keyring::single(&key_from_file(file).map_err(|message| anyhow!(message))?)),
+                (None, Some(file)) => Some(keyring_from_file(file).map_err(|message| anyhow!(message))?),
+                (None, None) => None,
+            };
+            if let Some(keyring) = &keyring {
+                check_publishable(keyring, &settings).map_err(|message| anyhow!("ISSUER_KEYS_FILE: {message}"))?;
+            }
+            Ok(Issuer::Local(keyring, settings))
         }
         (other, _) => bail!("CREDENTIAL_ISSUER must be local or rc, not '{other}'"),
     }

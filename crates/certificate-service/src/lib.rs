@@ -13,5 +13,5 @@ mod roles;
 mod stores;
 
 pub use app::Application;
-pub use commands::{run, shutdown_signal};
+pub use commands::{run, run_keys, shutdown_signal};
 pub use config::Config;

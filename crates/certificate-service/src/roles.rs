@@ -15,7 +15,7 @@ use certificate_domain::{
     StatusAllocator, TemplateRegistry,
 };
 use certificate_handlebars::HandlebarsRenderer;
-use certificate_local_issuer::{IssuerKey, LocalIssuer, StatusListRevocation, UrnLearnerIdentity};
+use certificate_local_issuer::{IssuerKey, Keyring, LocalIssuer, StatusListRevocation, UrnLearnerIdentity};
 use certificate_metrics::{MeteredIssuer, Metrics};
 
 use crate::config::{Config, Issuer};
@@ -55,7 +55,7 @@ pub(crate) fn metered<T: ?Sized>(role: Arc<T>, metrics: &Arc<Metrics>) -> Arc<Me
 /// names learners by their user id, revokes by recording and publishes the
 /// status lists.
 pub(crate) fn credential_roles(config: &Config, metrics: &Arc<Metrics>, status: StatusSettings<'_>) -> CredentialRoles {
-    let (key, whose, settings) = match &config.issuer {
+    let (keyring, whose, settings) = match &config.issuer {
         Issuer::Rc(upstream) => {
             let rc = Arc::new(HttpCredentialIssuer::new(upstream.clone()));
             let identity: Arc<dyn LearnerIdentity> = metered(rc.clone() as Arc<dyn LearnerIdentity>, metrics);
@@ -73,13 +73,13 @@ pub(crate) fn credential_roles(config: &Config, metrics: &Arc<Metrics>, status: 
                 status_lists: None,
             };
         }
-        Issuer::Local(Some(key), settings) => (key.clone(), "the key of ISSUER_KEY_FILE", settings),
+        Issuer::Local(Some(keyring), settings) => (keyring.clone(), "the keys of its key file", settings),
         Issuer::Local(None, settings) => {
-            (IssuerKey::generate(), "a key made at start, which a restart forgets", settings)
+            (Keyring::single(&IssuerKey::generate()), "a key made at start, which a restart forgets", settings)
         }
     };
     let format = settings.format;
-    let local = Arc::new(LocalIssuer::new(key, status.links.clone()).with_config(settings.clone()));
+    let local = Arc::new(LocalIssuer::with_keyring(keyring, status.links.clone()).with_config(settings.clone()));
     tracing::info!(did = %local.did(), ?format, "issuing W3C credentials with the built-in issuer and {whose}");
     let identity: Arc<dyn LearnerIdentity> = metered(Arc::new(UrnLearnerIdentity) as Arc<dyn LearnerIdentity>, metrics);
     let issuance: Arc<dyn CredentialIssuance> = metered(local.clone() as Arc<dyn CredentialIssuance>, metrics);

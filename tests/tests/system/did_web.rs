@@ -2,9 +2,13 @@
 //! DCC's verifier-core resolves the DID to the document this service serves
 //! and verifies the Open Badge and its revocation with the key it finds
 //! there; the verify route agrees; an earlier credential of the same key
-//! under its did:key still verifies.
+//! under its did:key still verifies. Across rotations made with the binary's
+//! own `keys` commands, every credential keeps verifying with its status,
+//! and a compromised key's credentials from its compromise on do not.
 
-use certificate_system_tests::{contract_body, dcc_verified_trusting, with, Stack, TestApp, TlsFront};
+use std::path::Path;
+
+use certificate_system_tests::{app_command, contract_body, dcc_verified_trusting, with, Stack, TestApp, TlsFront};
 use serde_json::{json, Value};
 
 const ADMIN: &str = "operator-token";
@@ -77,4 +81,86 @@ async fn a_credential_from_before_the_did_web_still_verifies_on_the_verify_route
     assert_eq!(later["issuer"]["id"], "did:web:university.example");
     assert_eq!(status_on_the_verify_route(&after, &earlier).await, "ISSUED");
     assert_eq!(status_on_the_verify_route(&after, &later).await, "ISSUED");
+}
+
+/// Runs `certificate-service keys ARGS --file FILE`; answers what it printed.
+fn keys(file: &Path, args: &[&str]) -> String {
+    let file = file.to_str().unwrap();
+    let output = app_command(&[], &[&["keys"], args, &["--file", file]].concat()).output().expect("the binary runs");
+    let printed = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "keys {args:?}: {printed}{}", String::from_utf8_lossy(&output.stderr));
+    printed
+}
+
+/// The key a credential's proof names: its multikey.
+fn signing_key(credential: &Value) -> String {
+    let method = credential["proof"]["verificationMethod"].as_str().unwrap();
+    method.split_once('#').unwrap().1.to_owned()
+}
+
+async fn revoke(app: &TestApp, credential: &Value) {
+    let (id, authorization) = (credential["id"].as_str().unwrap(), format!("Bearer {ADMIN}"));
+    let path = format!("/certificate/{id}/revoke");
+    let revoked = app.post_json(&path, &json!({"reason": "fraud"}), &[("Authorization", &authorization)]).await;
+    assert_eq!(revoked.status, 200, "{}", revoked.body);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn across_two_rotations_every_credential_verifies_with_its_status_and_a_compromised_keys_later_ones_do_not() {
+    let stack = Stack::new().await;
+    let mut front = TlsFront::start();
+    let did = format!("did:web:localhost%3A{}", front.port);
+    let keyring = std::env::temp_dir().join(format!("keys-{}.json", uuid::Uuid::new_v4()));
+    keys(&keyring, &["init"]);
+    // Each restart listens on a new port: the lists are named under the front's.
+    let public = format!("https://localhost:{}", front.port);
+    let settings = [
+        ("ADMIN_TOKENS", ADMIN),
+        ("ISSUER_DID", &did),
+        ("ISSUER_KEYS_FILE", keyring.to_str().unwrap()),
+        ("PUBLIC_BASE_URL", &public),
+    ];
+    let env: Vec<(String, String)> =
+        stack.local_issuer_env(&settings).into_iter().filter(|(name, _)| name != "ISSUER_KEY_FILE").collect();
+    let serving = |front: &mut TlsFront, app: &TestApp| front.forward_to(&app.url(""));
+
+    let app = TestApp::spawn(env.clone()).await;
+    serving(&mut front, &app);
+    let before_the_theft = issued(&app).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let first = issued(&app).await;
+    let stolen = issued(&app).await;
+    drop(app);
+
+    keys(&keyring, &["rotate"]);
+    let app = TestApp::spawn(env.clone()).await;
+    serving(&mut front, &app);
+    let second = issued(&app).await;
+    assert_ne!(signing_key(&second), signing_key(&first), "the rotated key signs");
+    drop(app);
+
+    keys(&keyring, &["rotate"]);
+    let app = TestApp::spawn(env.clone()).await;
+    serving(&mut front, &app);
+    let third = issued(&app).await;
+    revoke(&app, &first).await;
+    let trusted = Some(front.certificate());
+    for (credential, revoked) in [(&first, true), (&second, false), (&third, false)] {
+        let dcc = dcc_verified_trusting(credential, trusted);
+        assert!(dcc.signature_valid, "{}", dcc.printed);
+        assert_eq!(dcc.not_revoked, Some(!revoked), "{}", dcc.printed);
+        let expected = if revoked { "REVOKED" } else { "ISSUED" };
+        assert_eq!(status_on_the_verify_route(&app, credential).await, expected);
+    }
+    let shown = keys(&keyring, &["show"]);
+    assert_eq!(shown.lines().filter(|line| line.starts_with("retired")).count(), 2, "{shown}");
+    drop(app);
+
+    // The first key, stolen after `before_the_theft` was signed, before `first`.
+    let since = first["proof"]["created"].as_str().unwrap();
+    keys(&keyring, &["compromise", &signing_key(&first), "--since", since]);
+    let app = TestApp::spawn(env).await;
+    assert_eq!(status_on_the_verify_route(&app, &before_the_theft).await, "ISSUED");
+    assert_eq!(status_on_the_verify_route(&app, &stolen).await, "INVALID", "signed by the stolen key from then on");
+    assert_eq!(status_on_the_verify_route(&app, &first).await, "REVOKED", "a revocation says more");
 }

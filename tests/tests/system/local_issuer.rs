@@ -16,9 +16,7 @@ use serde_json::{json, Value};
 const SEED: &str = "z2rUunsq5fxGSjaHbUgj8cQbx4cR8DbPNrdcHwhG1yzJL";
 
 fn key_file(name: &str, contents: &str) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("issuer-key-{name}-{}", uuid::Uuid::new_v4()));
-    std::fs::write(&path, contents).unwrap();
-    path
+    certificate_system_tests::secret_file(&format!("issuer-key-{name}"), contents)
 }
 
 fn local_env(stack: &Stack, key: &Path) -> Vec<(String, String)> {
@@ -107,9 +105,17 @@ async fn verify_tells_tampered_foreign_expired_and_revoked_credentials_apart() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_missing_unreadable_or_malformed_key_file_stops_the_binary_naming_the_variable() {
+async fn a_missing_unreadable_malformed_or_world_readable_key_file_stops_the_binary_naming_the_variable() {
     let stack = Stack::new().await;
-    for key in [PathBuf::from("/nonexistent/issuer.key"), std::env::temp_dir(), key_file("malformed", "not a key")] {
+    let world_readable = key_file("world-readable", SEED);
+    std::fs::set_permissions(&world_readable, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let keys = [
+        PathBuf::from("/nonexistent/issuer.key"),
+        std::env::temp_dir(),
+        key_file("malformed", "not a key"),
+        world_readable,
+    ];
+    for key in keys {
         let output = certificate_system_tests::app_command(&local_env(&stack, &key), &[]).output().expect("run it");
         assert_eq!(output.status.code(), Some(2), "{key:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);

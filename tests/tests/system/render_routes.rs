@@ -14,8 +14,7 @@ use serde_json::{json, Value};
 const SEED: &str = "z2rUunsq5fxGSjaHbUgj8cQbx4cR8DbPNrdcHwhG1yzJL";
 
 fn local_env(stack: &Stack, extra: &[(&str, &str)]) -> Vec<(String, String)> {
-    let key = std::env::temp_dir().join(format!("render-key-{}", uuid::Uuid::new_v4()));
-    std::fs::write(&key, SEED).unwrap();
+    let key = certificate_system_tests::secret_file("render-key", SEED);
     let env =
         with(stack.env(KAFKA_BROKERS), &[("CREDENTIAL_ISSUER", "local"), ("ISSUER_KEY_FILE", key.to_str().unwrap())]);
     with(env, extra)
