@@ -3,7 +3,8 @@
 //! gives a template: the credential's `credentialSubject`, its fields by
 //! their own names, and `qr`, a QR code of the verification URL as an image
 //! data URL (`<img src="{{qr}}">`). This renderer adds, where the subject
-//! does not name them itself: `credentialId`, `issuer`, `verificationUrl`,
+//! does not name them itself: `credentialId`, `issuer` (its DID),
+//! `issuerName` (an Open Badge's issuer `Profile` name), `verificationUrl`,
 //! `issuedDate` and `validUntilDate` (dates in words, UTC).
 //!
 //! Promises: every `{{field}}` is HTML-escaped (a learner named
@@ -91,6 +92,7 @@ fn context(view: &CertificateView<'_>) -> Value {
     add("verificationUrl", Value::String(view.verification_url.to_owned()));
     add("credentialId", Value::String(credential.certificate_id.clone()));
     add("issuer", credential.issuer.clone().map_or(Value::Null, Value::String));
+    add("issuerName", credential.issuer_name.clone().map_or(Value::Null, Value::String));
     add("issuedDate", credential.valid_from.map_or(Value::Null, in_words));
     add("validUntilDate", credential.valid_until.map_or(Value::Null, in_words));
     Value::Object(context)
@@ -162,10 +164,24 @@ mod tests {
     #[test]
     fn the_built_in_certificate_names_the_learner_the_course_and_the_qr_code() {
         let html = render(None, "अनन्या").unwrap();
-        for expected in ["अनन्या Doe", "Rust &amp; Safety", "13 October 2025", "data:image/svg+xml;base64,", "**Id**"]
+        for expected in
+            ["अनन्या Doe", "Rust &amp; Safety", "13 October 2025", "data:image/svg+xml;base64,", "urn:uuid:7c1b"]
         {
             assert!(html.contains(expected), "{expected} in {html}");
         }
+        assert!(!html.contains("**"), "every placeholder filled: {html}");
+    }
+
+    #[test]
+    fn the_built_in_certificate_names_the_issuer_by_its_profile_and_its_did() {
+        let answer = json!({"credential": {
+            "id": "urn:uuid:7c1b", "issuer": {"id": "did:web:university.example", "type": ["Profile"], "name": "Example University"},
+            "validFrom": "2025-10-13T00:00:00Z", "credentialSubject": {"name": "Ann Doe"},
+        }});
+        let credential = IssuedCredential::read(answer.to_string()).unwrap();
+        let view = CertificateView { credential: &credential, verification_url: "http://localhost:3000/v" };
+        let html = HandlebarsRenderer::new().render(None, &view).unwrap();
+        assert!(html.contains("Example University") && html.contains("did:web:university.example"), "{html}");
     }
 
     #[test]

@@ -18,7 +18,11 @@ pub struct IssuedCredential {
     answer: Arc<str>,
     /// The credential's id, which is the certificate id.
     pub certificate_id: String,
+    /// The issuer's id (its DID): `issuer`, or `issuer.id`.
     pub issuer: Option<String>,
+    /// The issuer's name, when the credential gives one (an Open Badge's
+    /// `Profile`: `issuer.name`).
+    pub issuer_name: Option<String>,
     pub subject: Subject,
     /// VC 2.0 `validFrom`, or VC 1.1 `issuanceDate`.
     pub valid_from: Option<DateTime<Utc>>,
@@ -83,6 +87,7 @@ impl IssuedCredential {
         Ok(Self {
             certificate_id,
             issuer: text(&credential["issuer"]).or_else(|| text(&credential["issuer"]["id"])),
+            issuer_name: text(&credential["issuer"]["name"]),
             subject: Subject::read(subject),
             valid_from: date(["validFrom", "issuanceDate"]),
             valid_until: date(["validUntil", "expirationDate"]),
@@ -176,6 +181,7 @@ mod tests {
         assert_eq!(credential.answer(), answer, "never re-serialised");
         assert_eq!(credential.certificate_id, "urn:uuid:1");
         assert_eq!(credential.issuer.as_deref(), Some("did:key:z6Mk"));
+        assert_eq!(credential.issuer_name, None, "an issuer given by its id alone");
         assert_eq!(credential.subject.first_name.as_deref(), Some("Ada"));
         assert_eq!(credential.subject.course_name.as_deref(), Some("Intro"));
         assert_eq!(credential.subject.middle_name, None);
@@ -187,12 +193,13 @@ mod tests {
     }
 
     #[test]
-    fn a_vc_1_1_answer_gives_its_dates_and_an_issuer_object_its_id() {
-        let answer = r#"{"credential": {"id": "did:upai:cert1", "issuer": {"id": "did:upai:issuer"},
+    fn a_vc_1_1_answer_gives_its_dates_and_an_issuer_object_its_id_and_name() {
+        let answer = r#"{"credential": {"id": "did:upai:cert1", "issuer": {"id": "did:upai:issuer", "name": "Example"},
             "issuanceDate": "2025-10-13T00:00:00.000Z", "expirationDate": "2026-10-13T00:00:00.000Z",
             "credentialStatus": [{"type": "A"}, {"type": "B"}]}}"#;
         let credential = IssuedCredential::read(answer).unwrap();
         assert_eq!(credential.issuer.as_deref(), Some("did:upai:issuer"));
+        assert_eq!(credential.issuer_name.as_deref(), Some("Example"));
         assert_eq!(credential.valid_from, parse_iso8601("2025-10-13T00:00:00.000Z"));
         assert_eq!(credential.valid_until, parse_iso8601("2026-10-13T00:00:00.000Z"));
         let kinds: Vec<_> = credential.status.iter().map(|entry| entry.kind.as_deref()).collect();
