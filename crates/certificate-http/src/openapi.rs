@@ -37,6 +37,7 @@ const PRINTABLE_NOT_BLANK: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9
         certificates::read_certificate,
         certificates::verify_certificate,
         published::did_document,
+        published::did_document_of_a_path,
         published::status_list,
         standing::revoke,
         standing::suspend,

@@ -13,7 +13,8 @@ use crate::schemas;
 use crate::validators::{entity_tag, not_modified};
 use crate::{ApiError, AppState};
 
-/// `GET /.well-known/did.json`: the built-in issuer's DID document.
+/// `GET /.well-known/did.json`: the built-in issuer's DID document (a
+/// did:key's, or a did:web's, with or without a path).
 #[utoipa::path(
     get,
     path = "/.well-known/did.json",
@@ -26,8 +27,47 @@ use crate::{ApiError, AppState};
     )
 )]
 pub(crate) async fn did_document(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    state.did_document.as_ref().map(did_document_answer).ok_or(ApiError::NotFound)
+}
+
+/// `GET /{didPath}/did.json`: the document of a did:web with a path.
+#[utoipa::path(
+    get,
+    path = "/{didPath}/did.json",
+    tag = "operations",
+    operation_id = "did_document_of_a_path",
+    params(("didPath" = String, Path, description = "The path of ISSUER_DID=did:web:<host>:<path…>, its colons slashes (did:web:example.org:issuers:1 → issuers/1)")),
+    responses(
+        (status = 200, description = "The built-in issuer's did:web document", body = Object,
+            headers(("Cache-Control" = String, description = "public, max-age=300"))),
+        (status = 404, description = "Not the path of the issuer's did:web", body = schemas::Error),
+    )
+)]
+pub(crate) async fn did_document_of_a_path(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let document = state.did_document.as_ref().ok_or(ApiError::NotFound)?;
-    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, DID_DOCUMENT_CACHING)).json(document))
+    let own_path = document["id"].as_str().and_then(did_web_path);
+    if own_path.as_deref() != Some(request.path()) {
+        return Err(ApiError::NotFound);
+    }
+    Ok(did_document_answer(document))
+}
+
+fn did_document_answer(document: &serde_json::Value) -> HttpResponse {
+    HttpResponse::Ok().insert_header((header::CACHE_CONTROL, DID_DOCUMENT_CACHING)).json(document)
+}
+
+/// Where the did:web method looks for the document of `did` (W3C CCG did:web,
+/// "Read"): `/.well-known/did.json` for a host, `/<path>/did.json` for
+/// `did:web:<host>:<path…>`, the path's colons slashes.
+fn did_web_path(did: &str) -> Option<String> {
+    let segments: Vec<&str> = did.strip_prefix("did:web:")?.split(':').skip(1).collect();
+    Some(match segments.as_slice() {
+        [] => "/.well-known/did.json".to_owned(),
+        path => format!("/{}/did.json", path.join("/")),
+    })
 }
 
 /// How long a resolver may keep the DID document: it changes only with the
@@ -73,4 +113,16 @@ pub(crate) async fn status_list(
         return Ok(response.finish());
     }
     Ok(response.content_type(VC_MEDIA_TYPE).body(answer.body.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_web_path;
+
+    #[test]
+    fn a_did_web_is_read_where_its_method_says() {
+        assert_eq!(did_web_path("did:web:example.org").as_deref(), Some("/.well-known/did.json"));
+        assert_eq!(did_web_path("did:web:localhost%3A8443:issuers:1").as_deref(), Some("/issuers/1/did.json"));
+        assert_eq!(did_web_path("did:key:z6Mk"), None);
+    }
 }

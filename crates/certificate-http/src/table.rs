@@ -48,6 +48,9 @@ fn route_table() -> Vec<RouteSpec> {
         spec("/openapi.json", "GET", Access::Open, || web::get().to(openapi::openapi_json)),
         spec("/status/{listId}", "GET", Access::Open, || web::get().to(published::status_list)),
     ];
+    // Last: it would take any path that ends in /did.json.
+    let did_web_with_a_path =
+        spec("/{didPath:.+}/did.json", "GET", Access::Open, || web::get().to(published::did_document_of_a_path));
     for prefix in ["", LEGACY_PREFIX] {
         let certificate = |name: &str| format!("{prefix}/certificate/{name}");
         table.push(spec(certificate("issue"), "POST", Access::Api, || web::post().to(certificates::issue_certificate)));
@@ -69,6 +72,7 @@ fn route_table() -> Vec<RouteSpec> {
             table.push(RouteSpec { large_bodies: true, ..spec(certificate(name), "POST", Access::Api, handler) });
         }
     }
+    table.push(did_web_with_a_path);
     table
 }
 
@@ -76,8 +80,27 @@ fn route_table() -> Vec<RouteSpec> {
 pub fn served_routes() -> Vec<ServedRoute> {
     route_table()
         .into_iter()
-        .map(|spec| ServedRoute { method: spec.method, path: spec.path, access: spec.access })
+        .map(|spec| ServedRoute { method: spec.method, path: documented(&spec.path), access: spec.access })
         .collect()
+}
+
+/// A route's path as the OpenAPI document writes it: `{name}` for actix's
+/// `{name:pattern}`.
+fn documented(path: &str) -> String {
+    let mut documented = String::with_capacity(path.len());
+    let mut pattern = false;
+    for c in path.chars() {
+        match c {
+            ':' if !pattern && documented.rfind('{') > documented.rfind('}') => pattern = true,
+            '}' => {
+                pattern = false;
+                documented.push(c);
+            }
+            _ if pattern => {}
+            _ => documented.push(c),
+        }
+    }
+    documented
 }
 
 /// Each route's resource, its requirement wrapped around it (the 405 of
@@ -92,5 +115,17 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
         let check = from_fn(move |request: ServiceRequest, next: Next<BoxBody>| auth::authorize(access, request, next));
         let other_method = web::to(move || async move { errors::method_not_allowed(allow) });
         cfg.service(resource.default_service(other_method).wrap(check));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::documented;
+
+    #[test]
+    fn a_pattern_of_a_parameter_is_left_out_of_its_documented_path() {
+        assert_eq!(documented("/{didPath:.+}/did.json"), "/{didPath}/did.json");
+        assert_eq!(documented("/certificate/{userId}/{courseId}"), "/certificate/{userId}/{courseId}");
+        assert_eq!(documented("/health/live"), "/health/live");
     }
 }

@@ -2,8 +2,8 @@
 //! By default a `did:key`: the key is the name, nothing to resolve, and a
 //! new key is a new issuer. With `ISSUER_DID` a `did:web` (W3C CCG's did:web
 //! method): a domain the institution controls, whose DID document this
-//! service serves at `/.well-known/did.json`, so that a verifier resolves
-//! the name to its keys. Either way a proof's verification method is
+//! service serves where the method looks (`/.well-known/did.json`, or
+//! `/<path>/did.json`), so that a verifier resolves the name to its keys. Either way a proof's verification method is
 //! `<did>#<multikey>`, the key's public multikey as its fragment.
 
 use serde_json::{json, Value};
@@ -99,17 +99,15 @@ impl Identity {
 }
 
 /// `value` if it is a `did:web` this service can serve: a host (a port
-/// percent-encoded, `localhost%3A8443`) and no path; the error says why not.
+/// percent-encoded, `localhost%3A8443`) and optionally a path of segments
+/// (`did:web:example.org:issuers:1`, served at `/issuers/1/did.json`); the
+/// error says why not.
 pub(crate) fn checked_did_web(value: &str) -> Result<String, String> {
-    let Some(host) = value.strip_prefix("did:web:") else {
+    let Some(rest) = value.strip_prefix("did:web:") else {
         return Err(format!("ISSUER_DID must be a did:web (did:key is the default when it is unset), not '{value}'"));
     };
-    if host.contains(':') {
-        return Err(format!(
-            "ISSUER_DID '{value}': a did:web with a path is not served yet; use did:web:<host> \
-             (its document is served at /.well-known/did.json)"
-        ));
-    }
+    let mut parts = rest.split(':');
+    let host = parts.next().unwrap_or_default();
     let (name, port) = host.split_once("%3A").map_or((host, None), |(name, port)| (name, Some(port)));
     let name_ok = !name.is_empty()
         && name.split('.').all(|label| {
@@ -118,6 +116,19 @@ pub(crate) fn checked_did_web(value: &str) -> Result<String, String> {
     let port_ok = port.is_none_or(|port| !port.is_empty() && port.parse::<u16>().is_ok());
     if !name_ok || !port_ok {
         return Err(format!("ISSUER_DID '{value}': not a host name, with an optional %3A and port, after did:web:"));
+    }
+    let segment_ok = |segment: &str| {
+        !segment.is_empty()
+            && segment.chars().all(|c| c.is_ascii_alphanumeric() || "-._~%".contains(c))
+            && !segment.contains("%3A")
+            && segment != "."
+            && segment != ".."
+    };
+    if let Some(bad) = parts.find(|segment| !segment_ok(segment)) {
+        return Err(format!(
+            "ISSUER_DID '{value}': the path segment '{bad}' is not one a URL path holds as it is (letters, digits, \
+             - . _ ~ and percent-escapes)"
+        ));
     }
     Ok(value.to_owned())
 }
@@ -190,7 +201,14 @@ mod tests {
 
     #[test]
     fn only_a_did_web_of_a_host_is_taken() {
-        for good in ["did:web:university.example", "did:web:localhost%3A8443", "did:web:a-b.c9.example"] {
+        let good = [
+            "did:web:university.example",
+            "did:web:localhost%3A8443",
+            "did:web:a-b.c9.example",
+            "did:web:university.example:issuers:1",
+            "did:web:localhost%3A8443:issuers:caf%C3%A9",
+        ];
+        for good in good {
             assert_eq!(checked_did_web(good).as_deref(), Ok(good));
         }
         for bad in [
@@ -205,7 +223,9 @@ mod tests {
             let error = checked_did_web(bad).unwrap_err();
             assert!(error.starts_with("ISSUER_DID"), "{bad}: {error}");
         }
-        let with_a_path = checked_did_web("did:web:university.example:issuers:1").unwrap_err();
-        assert!(with_a_path.contains("a did:web with a path is not served yet"), "{with_a_path}");
+        for bad_path in ["did:web:university.example::1", "did:web:university.example:a b", "did:web:u.example:.."] {
+            let error = checked_did_web(bad_path).unwrap_err();
+            assert!(error.contains("path segment"), "{bad_path}: {error}");
+        }
     }
 }

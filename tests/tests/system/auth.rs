@@ -24,7 +24,8 @@ async fn documented_operations(app: &TestApp) -> Vec<(String, String, bool)> {
             .replace("{userId}", &uuid::Uuid::new_v4().to_string())
             .replace("{courseId}", "do_1")
             .replace("{certificateId}", "did:upai:cert-unknown")
-            .replace("{listId}", "1-revocation");
+            .replace("{listId}", "1-revocation")
+            .replace("{didPath}", "issuers/1");
         for (method, operation) in item.as_object().unwrap() {
             let secured = operation["security"].as_array().is_some_and(|schemes| !schemes.is_empty());
             operations.push((method.to_uppercase(), concrete.clone(), secured));
@@ -59,8 +60,15 @@ async fn with_tokens_every_documented_certificate_route_needs_one_and_only_the_o
     }
     open.sort();
     let verify = ["/certificate/did:upai:cert-unknown/verify", "/v1/tracking/certificate/did:upai:cert-unknown/verify"];
-    let operational =
-        ["/.well-known/did.json", "/health/live", "/health/ready", "/metrics", "/openapi.json", "/status/1-revocation"];
+    let operational = [
+        "/.well-known/did.json",
+        "/health/live",
+        "/health/ready",
+        "/issuers/1/did.json",
+        "/metrics",
+        "/openapi.json",
+        "/status/1-revocation",
+    ];
     let mut expected = [&operational[..], &verify[..]].concat();
     expected.sort();
     assert_eq!(open, expected, "the QR code's verify route and the status lists are open too");

@@ -71,6 +71,25 @@ async fn dccs_verifier_resolves_the_did_web_over_https_and_verifies_the_badge_an
     assert_eq!(status_on_the_verify_route(&app, &badge).await, "REVOKED");
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_did_web_with_a_path_is_served_and_resolved_there() {
+    let stack = Stack::new().await;
+    let mut front = TlsFront::start();
+    let did = format!("did:web:localhost%3A{}:issuers:example", front.port);
+    let app = TestApp::spawn(with(stack.local_issuer_env(&[]), &[("ISSUER_DID", &did)])).await;
+    front.forward_to(&app.url(""));
+    let badge = issued(&app).await;
+    assert_eq!(badge["issuer"]["id"], did.as_str());
+    let document = app.get("/issuers/example/did.json").await;
+    assert_eq!((document.status, document.body["id"].as_str()), (200, Some(did.as_str())));
+    assert_eq!(app.get("/issuers/other/did.json").await.status, 404, "only the DID's own path");
+    let trusted = Some(front.certificate());
+    let dcc = dcc_verified_trusting(&badge, trusted);
+    assert!(dcc.signature_valid, "DCC's verifier-core: {}", dcc.printed);
+    let judged = independently_verified_trusting(&badge, trusted);
+    assert!(judged.verified, "Digital Bazaar's did:web resolution: {}", judged.printed);
+}
+
 /// The same key under its did:key, then under a did:web: the verify route
 /// vouches for both credentials (the key is the same).
 #[tokio::test(flavor = "multi_thread")]
