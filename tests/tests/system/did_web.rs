@@ -181,6 +181,15 @@ async fn across_two_rotations_every_credential_verifies_with_its_status_and_a_co
     }
     let shown = keys(&keyring, &["show"]);
     assert_eq!(shown.lines().filter(|line| line.starts_with("retired")).count(), 2, "{shown}");
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(&keyring).unwrap()).unwrap();
+    let secrets =
+        [&file["current"]["secretKeyMultibase"], &file["next"]["secretKeyMultibase"]].map(|s| s.as_str().unwrap());
+    let document = app.get("/.well-known/did.json").await.body.to_string();
+    let logs = app.logs().join("\n");
+    for secret in secrets {
+        assert!(!shown.contains(secret) && !document.contains(secret), "a secret shown or published");
+        assert!(!logs.contains(secret), "a secret logged");
+    }
     drop(app);
 
     // The first key, stolen after `before_the_theft` was signed, before `first`.
