@@ -49,14 +49,17 @@ if ! grep -qs "\"version\": \"$ASYNCAPI_PARSER_VERSION\"" "$NODE_TOOLS/node_modu
     npm install --prefix "$NODE_TOOLS" --no-audit --no-fund --silent "@asyncapi/parser@$ASYNCAPI_PARSER_VERSION"
 fi
 
-# Digital Bazaar's credential libraries: the independent verifier of the
-# built-in issuer's credentials and status lists (tests/verifier, versions
-# pinned by its lock file; installed again when the lock file changed).
-VERIFIER="$(cd "$(dirname "$0")/../.." && pwd)/tests/verifier"
-if ! cmp -s "$VERIFIER/package-lock.json" "$VERIFIER/node_modules/.package-lock.json.installed"; then
-    echo "deps: installing the credential verifier (npm, tests/verifier)"
-    npm ci --prefix "$VERIFIER" --no-audit --no-fund --silent
-    cp "$VERIFIER/package-lock.json" "$VERIFIER/node_modules/.package-lock.json.installed"
-fi
+# The node clients nobody here wrote, each pinned by its lock file and
+# installed again when the lock file changed: tests/verifier, Digital
+# Bazaar's and DCC's credential verifiers; tests/browser, puppeteer-core and
+# axe-core for the verification page in Chromium.
+for tool in verifier browser; do
+    dir="$(cd "$(dirname "$0")/../.." && pwd)/tests/$tool"
+    if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.package-lock.json.installed"; then
+        echo "deps: installing tests/$tool (npm)"
+        npm ci --prefix "$dir" --no-audit --no-fund --silent
+        cp "$dir/package-lock.json" "$dir/node_modules/.package-lock.json.installed"
+    fi
+done
 
 "$(dirname "$0")/postgres.sh"

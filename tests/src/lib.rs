@@ -6,6 +6,7 @@
 //! without disturbing the other tests.
 
 mod app;
+mod browser;
 pub mod invariants;
 mod kafka;
 pub mod pdf;
@@ -15,6 +16,7 @@ mod tls;
 mod verifier;
 
 pub use app::{command as app_command, contract_body, Answer, RawAnswer, TestApp};
+pub use browser::{grave_violations, in_chromium};
 pub use certificate_postgres::testing::TestDatabase;
 pub use kafka::{
     consume, consume_until, create_topic, register_event_schema, schema_registry, topic_exists, ConsumedRecord,

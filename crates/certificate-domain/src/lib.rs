@@ -51,8 +51,8 @@ pub use model::{
     STATUS_LIST_SIZE, STATUS_VIEW_CERTIFICATE,
 };
 pub use use_cases::{
-    ChangeError, ChangeStanding, DesignError, Designed, IssuanceRoles, IssueCertificate, IssueCommand, IssueError,
-    IssueOutcome, LocalRendering, ManageTemplates, PublishStatusLists, ReadCertificate, ReadError, RenderCertificate,
-    RenderError, RenderSources, Rendered, StandingCommand, StatusAllocator, TemplateRegistry, VerifyError,
-    ID_PLACEHOLDER, SUPERSEDED_REASON,
+    escape_html, ChangeError, ChangeStanding, DesignError, Designed, Examined, IssuanceRoles, IssueCertificate,
+    IssueCommand, IssueError, IssueOutcome, LocalRendering, ManageTemplates, PublishStatusLists, ReadCertificate,
+    ReadError, RenderCertificate, RenderError, RenderSources, Rendered, StandingCommand, StatusAllocator,
+    TemplateRegistry, VerifyError, ID_PLACEHOLDER, SUPERSEDED_REASON,
 };

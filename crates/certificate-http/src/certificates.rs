@@ -5,7 +5,7 @@
 use actix_web::error::JsonPayloadError;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use certificate_domain::{check_id, FieldError, RequestFields, ValidationErrors};
 use certificate_domain::{IssuedCredential, Verdict};
 use serde::Serialize;
@@ -13,14 +13,15 @@ use serde_json::value::RawValue;
 
 use crate::envelope::Envelope;
 use crate::schemas;
-use crate::{ApiError, AppState, MAX_BODY_BYTES};
+use crate::{verify_page, ApiError, AppState, MAX_BODY_BYTES};
 
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 /// Marks an answer that repeats an earlier issuance's stored result.
 const REPLAYED_HEADER: HeaderName = HeaderName::from_static("idempotent-replayed");
 
 /// `GET /certificate/{certificateId}/verify`: the credential service's
-/// verdict (status and checks), as it answers, or 404.
+/// verdict (status and checks), as it answers, or 404; a browser (an
+/// `Accept` preferring `text/html`) gets the page of `verify_page`.
 #[utoipa::path(
     get,
     path = "/certificate/{certificateId}/verify",
@@ -29,20 +30,34 @@ const REPLAYED_HEADER: HeaderName = HeaderName::from_static("idempotent-replayed
     params(("certificateId" = String, Path, description = "The credential's id (the issue answer's data.credential.id)",
             min_length = 1, max_length = 255)),
     responses(
-        (status = 200, description = "The credential service's verdict", body = schemas::Verified),
+        (status = 200, description = "The credential service's verdict; a page for people when Accept prefers text/html (Vary: Accept, Accept-Language)",
+            content((schemas::Verified = "application/json"), (String = "text/html"))),
         (status = 400, description = "The id is empty, too long or has a control character", body = schemas::Error),
-        (status = 404, description = "The credential service does not know this id", body = schemas::Error),
+        (status = 404, description = "The credential service does not know this id (for a browser, a page saying so)",
+            content((schemas::Error = "application/json"), (String = "text/html"))),
         (status = 502, description = "The credential service failed or answered something unreadable", body = schemas::Error),
         (status = 504, description = "The credential service did not answer in time", body = schemas::Error),
     )
 )]
 pub(crate) async fn verify_certificate(
+    request: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let certificate_id = check_id("certificateId", &path.into_inner()).map_err(ApiError::Validation)?;
-    let verification = state.read.verify(&certificate_id).await?;
-    Ok(HttpResponse::Ok().json(Envelope::of(StatusCode::OK, "Certificate verified", verdict_body(&verification))))
+) -> HttpResponse {
+    let mut response = match check_id("certificateId", &path.into_inner()) {
+        Ok(certificate_id) if verify_page::wanted(&request) => {
+            verify_page::answer(&request, &state, &certificate_id).await
+        }
+        Ok(certificate_id) => match state.read.verify(&certificate_id).await {
+            Ok(verdict) => {
+                HttpResponse::Ok().json(Envelope::of(StatusCode::OK, "Certificate verified", verdict_body(&verdict)))
+            }
+            Err(error) => ApiError::from(error).error_response(),
+        },
+        Err(errors) => ApiError::Validation(errors).error_response(),
+    };
+    verify_page::vary(&mut response);
+    response
 }
 
 /// The verify answer's `data`: the status and one object of checks, each

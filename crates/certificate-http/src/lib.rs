@@ -31,6 +31,7 @@ mod schemas;
 mod standing;
 mod table;
 mod validators;
+mod verify_page;
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -52,6 +53,7 @@ pub use links::PublicRoutes;
 pub use metrics::{HttpMetrics, Scrape, Scraped};
 pub use rendering::MAX_DESIGN_BODY_BYTES;
 pub use table::{served_routes, ServedRoute};
+pub use verify_page::VerifyPage;
 
 /// The largest request body accepted; a certificate request is far smaller.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -77,6 +79,8 @@ pub struct AppState {
     pub status_lists: Option<Arc<PublishStatusLists>>,
     /// Revoke, suspend, reinstate.
     pub standings: Arc<ChangeStanding>,
+    /// The verify route's page for people.
+    pub verify_page: VerifyPage,
 }
 
 /// `Cache-Control: no-store` (a credential must not sit in a shared cache)
@@ -100,7 +104,8 @@ pub fn configure(state: AppState, tokens: Tokens) -> impl FnOnce(&mut web::Servi
     }
 }
 
-/// `PORT`, `HTTP_WORKERS`, and the bearer tokens: the API's `API_TOKENS`
+/// `PORT`, `HTTP_WORKERS`, the verify page's `VERIFY_PAGE_SHOWS_NAME` and
+/// `VERIFY_PAGE_INDEXABLE`, and the bearer tokens: the API's `API_TOKENS`
 /// (comma-separated) and `API_TOKENS_FILE` (one per line, for a mounted
 /// Secret), the operator routes' `ADMIN_TOKENS` and `ADMIN_TOKENS_FILE`,
 /// as envy reads them. Unset: that set is not configured; set to no token
@@ -115,6 +120,14 @@ struct Env {
     api_tokens_file: Option<std::path::PathBuf>,
     admin_tokens: Option<String>,
     admin_tokens_file: Option<std::path::PathBuf>,
+    #[serde(default = "shown")]
+    verify_page_shows_name: bool,
+    #[serde(default)]
+    verify_page_indexable: bool,
+}
+
+fn shown() -> bool {
+    true
 }
 
 #[derive(Clone)]
@@ -126,6 +139,10 @@ pub struct HttpConfig {
     pub tokens: ApiTokens,
     /// The operator routes' (revoke, suspend, reinstate); `None`: the API's.
     pub admin_tokens: Option<ApiTokens>,
+    /// `VERIFY_PAGE_SHOWS_NAME`, `VERIFY_PAGE_INDEXABLE`: the verify page's
+    /// privacy ([`VerifyPage`]).
+    pub page_shows_name: bool,
+    pub page_indexable: bool,
 }
 
 fn default_port() -> u16 {
@@ -145,7 +162,14 @@ impl HttpConfig {
         let api = TokenSource { name: "API_TOKENS", listed: env.api_tokens, file: env.api_tokens_file };
         let admin = TokenSource { name: "ADMIN_TOKENS", listed: env.admin_tokens, file: env.admin_tokens_file };
         let tokens = api.read()?.unwrap_or_default();
-        Ok(Self { port: env.port, workers: env.http_workers, tokens, admin_tokens: admin.read()? })
+        Ok(Self {
+            port: env.port,
+            workers: env.http_workers,
+            tokens,
+            admin_tokens: admin.read()?,
+            page_shows_name: env.verify_page_shows_name,
+            page_indexable: env.verify_page_indexable,
+        })
     }
 
     /// The tokens of each access level, as the routes check them.

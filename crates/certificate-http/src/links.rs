@@ -35,8 +35,9 @@ impl PublicLinks for PublicRoutes {
     }
 }
 
-/// What may stand unencoded in a path segment (RFC 3986's unreserved).
-const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+/// What may stand unencoded in a path segment or a query value: all but
+/// RFC 3986's unreserved characters are escaped.
+pub(crate) const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 #[cfg(test)]
 mod tests {

@@ -16,7 +16,7 @@ use certificate_domain::{
     hand_off_for, Background, ChangeStanding, IssueCertificate, OutboxRelay, ReadCertificate, Retention,
     RevocationDelivery,
 };
-use certificate_http::{AppState, HttpMetrics, PublicRoutes, Scrape, Scraped};
+use certificate_http::{AppState, HttpMetrics, PublicRoutes, Scrape, Scraped, VerifyPage};
 use certificate_metrics::{MeteredPublisher, Metrics, CONTENT_TYPE};
 use tokio::sync::watch;
 
@@ -71,7 +71,7 @@ impl Application {
             roles.rendering.clone(),
             stores.repo.clone(),
             stores.templates.clone(),
-            RenderSettings { printer: Arc::new(printer), links, cache_bytes: config.render_cache_bytes },
+            RenderSettings { printer: Arc::new(printer), links: links.clone(), cache_bytes: config.render_cache_bytes },
             clock.clone(),
         );
         let identity = roles.issuance.identity.clone();
@@ -124,6 +124,11 @@ impl Application {
             did_document,
             status_lists,
             standings,
+            verify_page: VerifyPage {
+                links: links.clone(),
+                shows_name: config.http.page_shows_name,
+                indexable: config.http.page_indexable,
+            },
         };
         let (server, address) = certificate_http::serve(&config.http, listener, state, config.shutdown_grace)
             .with_context(|| format!("cannot serve on port {}", config.http.port))?;

@@ -23,3 +23,4 @@ mod rendering;
 mod standings;
 mod status_lists;
 mod verify;
+mod verify_page;

@@ -23,6 +23,8 @@ pub struct IssuedCredential {
     /// The issuer's name, when the credential gives one (an Open Badge's
     /// `Profile`: `issuer.name`).
     pub issuer_name: Option<String>,
+    /// The issuer's site (an Open Badge's `Profile`: `issuer.url`).
+    pub issuer_url: Option<String>,
     pub subject: Subject,
     /// VC 2.0 `validFrom`, or VC 1.1 `issuanceDate`.
     pub valid_from: Option<DateTime<Utc>>,
@@ -44,6 +46,9 @@ pub struct Subject {
     pub user_id: Option<String>,
     pub course_id: Option<String>,
     pub course_name: Option<String>,
+    /// An Open Badge's achievement `description` and `criteria.narrative`.
+    pub course_description: Option<String>,
+    pub course_criteria: Option<String>,
     pub first_name: Option<String>,
     pub middle_name: Option<String>,
     pub last_name: Option<String>,
@@ -88,6 +93,7 @@ impl IssuedCredential {
             certificate_id,
             issuer: text(&credential["issuer"]).or_else(|| text(&credential["issuer"]["id"])),
             issuer_name: text(&credential["issuer"]["name"]),
+            issuer_url: text(&credential["issuer"]["url"]),
             subject: Subject::read(subject),
             valid_from: date(["validFrom", "issuanceDate"]),
             valid_until: date(["validUntil", "expirationDate"]),
@@ -117,6 +123,8 @@ impl Subject {
             user_id: named("userId", "sourcedId"),
             course_id: text(&subject["courseId"]).or_else(|| badge.course_id()),
             course_name: text(&subject["courseName"]).or_else(|| text(&subject["achievement"]["name"])),
+            course_description: text(&subject["achievement"]["description"]),
+            course_criteria: text(&subject["achievement"]["criteria"]["narrative"]),
             first_name: named("firstName", "ext:givenName"),
             middle_name: named("middleName", "ext:additionalName"),
             last_name: named("lastName", "ext:familyName"),

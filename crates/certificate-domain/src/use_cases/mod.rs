@@ -13,8 +13,8 @@ mod templates;
 
 pub use issue::{IssuanceRoles, IssueCertificate, IssueCommand, IssueError, IssueOutcome};
 pub use publish_status_lists::PublishStatusLists;
-pub use read::{ReadCertificate, ReadError, VerifyError};
-pub use render::{LocalRendering, RenderCertificate, RenderError, RenderSources, ID_PLACEHOLDER};
+pub use read::{Examined, ReadCertificate, ReadError, VerifyError};
+pub use render::{escape_html, LocalRendering, RenderCertificate, RenderError, RenderSources, ID_PLACEHOLDER};
 pub use render_cache::Rendered;
 pub use standing::{ChangeError, ChangeStanding, StandingCommand, SUPERSEDED_REASON};
 pub use status_allocator::StatusAllocator;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
-use crate::model::{Standing, StandingRecord, Verdict};
+use crate::model::{IssuedCredential, Standing, StandingRecord, Verdict};
 use crate::ports::{
     CertificateRepo, CertificateStandings, CredentialVerification, RecordedCertificate, RepoError, StandingError,
     UpstreamError,
@@ -33,6 +33,16 @@ pub enum VerifyError {
     Standing(#[from] StandingError),
 }
 
+/// A verdict, and what it is about.
+#[derive(Debug, Clone)]
+pub struct Examined {
+    pub verdict: Verdict,
+    /// `None` when the service never recorded the credential (a credential
+    /// service vouched for it).
+    pub credential: Option<IssuedCredential>,
+    pub standing: StandingRecord,
+}
+
 pub struct ReadCertificate {
     repo: Arc<dyn CertificateRepo>,
     verification: Arc<dyn CredentialVerification>,
@@ -53,13 +63,23 @@ impl ReadCertificate {
     /// certificate this service never recorded is still verified if the
     /// credential service knows it.
     pub async fn verify(&self, certificate_id: &str) -> Result<Verdict, VerifyError> {
+        Ok(self.examine(certificate_id).await?.verdict)
+    }
+
+    /// [`ReadCertificate::verify`], with what a person shown the
+    /// certificate reads beside the verdict: the credential as recorded
+    /// here, if it is, and its standing (when it changed).
+    pub async fn examine(&self, certificate_id: &str) -> Result<Examined, VerifyError> {
         let mut recorded = self.repo.find_credential(certificate_id).await?;
+        let mut standing = StandingRecord::ACTIVE;
         if let Some(recorded) = recorded.as_mut() {
-            let standing = self.standings.standing(certificate_id).await?.standing;
-            recorded.revoked |= standing == Standing::Revoked;
-            recorded.suspended = standing == Standing::Suspended;
+            standing = self.standings.standing(certificate_id).await?;
+            recorded.revoked |= standing.standing == Standing::Revoked;
+            recorded.suspended = standing.standing == Standing::Suspended;
         }
-        self.verification.verify(certificate_id, recorded.as_ref()).await?.ok_or(VerifyError::NotFound)
+        let verdict =
+            self.verification.verify(certificate_id, recorded.as_ref()).await?.ok_or(VerifyError::NotFound)?;
+        Ok(Examined { verdict, credential: recorded.map(|recorded| recorded.credential), standing })
     }
 
     /// The learner's certificate and its standing.

@@ -134,7 +134,7 @@ fn with_credential_id(page: &str, credential_id: &str) -> String {
 
 /// `text` as characters of HTML, in element content and in a quoted
 /// attribute alike.
-fn escape_html(text: &str) -> String {
+pub fn escape_html(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -8,7 +8,7 @@ use certificate_domain::{
     ChangeStanding, IssuanceRoles, IssueCertificate, LocalRendering, ManageTemplates, ReadCertificate,
     RenderCertificate, RenderSources, TemplateRegistry,
 };
-use certificate_http::{configure, AppState, HttpMetrics, PublicRoutes, Scraped, Tokens};
+use certificate_http::{configure, AppState, HttpMetrics, PublicRoutes, Scraped, Tokens, VerifyPage};
 use certificate_memory::doubles::{FakeCredentialIssuer, FakePrinter, PlainRenderer, RecordingObserver};
 use certificate_memory::embedded::{InMemoryStore, InMemoryTemplates};
 use prometheus_client::registry::Registry;
@@ -26,6 +26,7 @@ pub fn state() -> AppState {
     );
     let (templates, renderer) = (Arc::new(InMemoryTemplates::new()), Arc::new(PlainRenderer));
     let links = Arc::new(PublicRoutes::new("http://localhost:3000"));
+    let verify_page = VerifyPage { links: links.clone(), shows_name: true, indexable: false };
     let local = LocalRendering { repo: store.clone(), templates: templates.clone(), renderer: renderer.clone(), links };
     let source = RenderSources { upstream: None, local };
     let keeper = TemplateRegistry::Local {
@@ -54,6 +55,7 @@ pub fn state() -> AppState {
         did_document: None,
         status_lists: None,
         standings: Arc::new(standings),
+        verify_page,
     }
 }
 
