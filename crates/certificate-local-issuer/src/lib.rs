@@ -39,6 +39,7 @@ mod proof;
 mod rdf_template;
 mod rdfc;
 mod revocation;
+mod verified_proofs;
 
 use std::io::Write;
 use std::sync::Arc;
@@ -67,6 +68,7 @@ pub use keyring::{Keyring, RetiredKey};
 use open_badge::{open_badge, BadgeParts};
 pub use proof::Cryptosuite;
 pub use revocation::StatusListRevocation;
+use verified_proofs::VerifiedProofs;
 
 /// Whether the DID document of `keyring` under `config`'s DID is one
 /// resolvers accept (its size, with every key it publishes); the error says
@@ -84,6 +86,8 @@ pub struct LocalIssuer {
     /// The only JSON-LD contexts its documents may name.
     contexts: Contexts,
     config: LocalIssuerConfig,
+    /// The proofs of recorded credentials, checked once each.
+    verified: VerifiedProofs,
 }
 
 impl LocalIssuer {
@@ -95,7 +99,8 @@ impl LocalIssuer {
     /// An issuer of Open Badges with the default settings and the keys of `keyring`.
     pub fn with_keyring(keyring: Keyring, links: Arc<dyn PublicLinks>) -> Self {
         let identity = Identity::new(&keyring, None);
-        Self { keyring, identity, links, contexts: Contexts::bundled(), config: LocalIssuerConfig::default() }
+        let (contexts, config) = (Contexts::bundled(), LocalIssuerConfig::default());
+        Self { keyring, identity, links, contexts, config, verified: VerifiedProofs::default() }
     }
 
     pub fn with_config(mut self, config: LocalIssuerConfig) -> Self {
@@ -167,10 +172,11 @@ impl LocalIssuer {
 
     fn verdict(&self, recorded: &RecordedCredential, now: DateTime<Utc>) -> Verdict {
         let typed = &recorded.credential;
-        let answer = typed.answer_json();
         let key_of = |method: &str| self.identity.key_of(method);
-        let signed =
-            proof::signer(&answer["credential"], &self.contexts, |method| key_of(method).map(|key| key.public));
+        let signed = self.verified.of(typed.answer(), || {
+            let credential = &typed.answer_json()["credential"];
+            proof::signer(credential, &self.contexts, |method| key_of(method).map(|key| key.public))
+        });
         // A compromised key vouches for what it signed before it was stolen,
         // by the proof's own date in the credential as recorded here.
         let ours = signed.is_some_and(|signed| {

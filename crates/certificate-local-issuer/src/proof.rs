@@ -88,7 +88,7 @@ pub(crate) fn sign(
 
 /// A proof that holds: the verification method whose key made it, and when
 /// the proof says it was made.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Signed {
     pub method: String,
     pub created: Option<DateTime<Utc>>,
