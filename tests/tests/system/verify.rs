@@ -72,6 +72,10 @@ async fn a_failing_credential_service_gives_502_and_a_stalling_one_504() {
         let answer = app.get(&path).await;
         assert_eq!(answer.status, status, "{behaviour:?}: {}", answer.body);
         assert_eq!(answer.body["message"], message, "{behaviour:?}");
+        let page = app.send_raw("GET", &path, "", vec![], &[("Accept", "text/html")]).await;
+        let html = String::from_utf8_lossy(&page.body);
+        assert_eq!(page.status, status, "the page keeps the status: {behaviour:?}");
+        assert!(html.contains("<h1>Status could not be checked</h1>"), "a browser is told in words: {html}");
     }
 }
 
