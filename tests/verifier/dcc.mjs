@@ -8,22 +8,18 @@
 // line of JSON, and exits 0 when it reports no error and a valid signature.
 import fs from 'node:fs';
 import {verifyCredential} from '@digitalcredentials/verifier-core';
-import {readJson} from './installed.mjs';
+import {onLoopback, readJson} from './installed.mjs';
 
 const schemaFile = process.env.OB_SCHEMA_FILE ??
   new URL('../standards/ob3/ob_v3p0_achievementcredential_schema.json', import.meta.url);
 const realFetch = globalThis.fetch;
-const onLoopback = url => /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\//.test(url);
-// did:web over HTTPS on loopback (tests/verifier/tls-proxy.mjs), its
-// certificate trusted through NODE_EXTRA_CA_CERTS.
-const onLoopbackTls = url => /^https:\/\/localhost(:\d+)?\//.test(url);
+// The service on loopback; a did:web over HTTPS there has its certificate
+// trusted through NODE_EXTRA_CA_CERTS.
 globalThis.fetch = async (input, init) => {
   const url = typeof input === 'string' ? input : input.url;
-  if(onLoopback(url)) {
-    return realFetch(url.replace('//localhost', '//127.0.0.1'), init);
-  }
-  if(onLoopbackTls(url)) {
-    return realFetch(url, init);
+  const local = onLoopback(url);
+  if(local) {
+    return realFetch(local, init);
   }
   if(url.startsWith('https://purl.imsglobal.org/spec/ob/v3p0/schema/')) {
     return new Response(fs.readFileSync(schemaFile), {headers: {'content-type': 'application/json'}});

@@ -22,7 +22,7 @@ import dataIntegrityContext from '@digitalbazaar/data-integrity-context';
 import multikeyContext from '@digitalbazaar/multikey-context';
 import {driver as didKeyDriver} from '@digitalbazaar/did-method-key';
 import {driver as didWebDriver} from '@digitalbazaar/did-method-web';
-import {installedLoader, readJson} from './installed.mjs';
+import {installedLoader, onLoopback, readJson} from './installed.mjs';
 import {checkStatus} from '@digitalbazaar/vc-bitstring-status-list';
 
 const didKey = didKeyDriver();
@@ -35,12 +35,12 @@ resolver.use(didWeb);
 const loader = installedLoader(...dataIntegrityContext.contexts, ...multikeyContext.contexts);
 loader.setDidResolver(resolver);
 const installedDocuments = loader.build();
-const onLoopback = url => /^(http:\/\/(localhost|127\.0\.0\.1)|https:\/\/localhost)(:\d+)?\//.test(url);
 const documentLoader = async url => {
-  if(!onLoopback(url)) {
+  const local = onLoopback(url);
+  if(!local) {
     return installedDocuments(url);
   }
-  const answer = await fetch(url.startsWith('http:') ? url.replace('//localhost', '//127.0.0.1') : url);
+  const answer = await fetch(local);
   if(!answer.ok) {
     throw new Error(`${url} answered HTTP ${answer.status}`);
   }
