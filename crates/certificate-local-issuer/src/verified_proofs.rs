@@ -13,8 +13,9 @@ use sha2::{Digest, Sha256};
 
 use crate::proof::Signed;
 
-/// How many proofs are kept: about 200 bytes each.
-const KEPT: usize = 100_000;
+/// How many proofs are kept: about 200 bytes each, 4 MB at most (the
+/// deployment requests 64 MiB and limits it to 768 MiB).
+const KEPT: usize = 20_000;
 
 #[derive(Default)]
 pub(crate) struct VerifiedProofs {
