@@ -81,12 +81,10 @@ def table(report):
 
 
 def main():
-    STATE.mkdir(parents=True, exist_ok=True)
-    log("building the release binary and the signing example (several minutes on a fresh checkout)")
-    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "certificate-service"], check=True, cwd=ROOT)
+    bench.prepared()
+    log("building the signing example")
     subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "certificate-local-issuer", "--example", "sign"],
                    check=True, cwd=ROOT)
-    subprocess.run([str(ROOT / "deploy/local/postgres.sh")], check=True, stdout=subprocess.DEVNULL)
     log(f"signing: {SIGNATURES} credentials per format with the service's signer")
     signing = ours()
     log("signing: the same Open Badge with Digital Bazaar's cryptosuite in node")

@@ -249,15 +249,11 @@ def table(report):
 
 
 def main():
-    STATE.mkdir(parents=True, exist_ok=True)
-    log("building the release binary (several minutes on a fresh checkout)")
-    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "certificate-service", "-p", "certificate-bench"],
-                   check=True, cwd=ROOT)
+    bench.prepared("-p", "certificate-bench")
     if not (PUPPETEER / "node_modules" / "puppeteer-core").exists():
         log("installing puppeteer-core for the NestJS path (npm, bench/puppeteer)")
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--silent"], check=True, cwd=PUPPETEER,
                        env=dict(os.environ, PUPPETEER_SKIP_DOWNLOAD="1"))
-    subprocess.run([str(ROOT / "deploy/local/postgres.sh")], check=True, stdout=subprocess.DEVNULL)
     bench.reset_database()
     service = start_service()
     try:

@@ -458,12 +458,17 @@ def table(report):
     return "\n".join(lines)
 
 
-def main():
+def prepared(*targets):
+    """The state directory, the release build of certificate-service and `targets` (cargo's own
+    arguments: "-p", "upstream-fake", ...), and Postgres running: what each bench script needs first."""
     STATE.mkdir(parents=True, exist_ok=True)
-    log("building the release binaries")
-    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "certificate-service", "-p", "upstream-fake",
-                    "-p", "certificate-bench"], check=True, cwd=ROOT)
+    log("building the release binaries (several minutes on a fresh checkout)")
+    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "certificate-service", *targets], check=True, cwd=ROOT)
     subprocess.run([str(ROOT / "deploy/local/postgres.sh")], check=True, stdout=subprocess.DEVNULL)
+
+
+def main():
+    prepared("-p", "upstream-fake", "-p", "certificate-bench")
     subprocess.run([str(ROOT / "deploy/local/tansu.sh"), "start"], check=True, env=dict(os.environ, TANSU_PORT=str(BROKER_PORT)))
     fake = subprocess.Popen([str(RELEASE / "upstream-fake"), UPSTREAM, "2"], stdout=subprocess.DEVNULL)
     service = Service(f"bench-{int(time.time())}")

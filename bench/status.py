@@ -14,7 +14,6 @@ Appends the table to BENCHMARKS.md. Nothing here asserts a figure.
 import http.client
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -147,10 +146,7 @@ def table(report):
 
 
 def main():
-    STATE.mkdir(parents=True, exist_ok=True)
-    log("building the release binary (several minutes on a fresh checkout)")
-    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "certificate-service"], check=True, cwd=ROOT)
-    subprocess.run([str(ROOT / "deploy/local/postgres.sh")], check=True, stdout=subprocess.DEVNULL)
+    bench.prepared()
     runs = []
     if BEFORE:
         log(f"issuance with the built-in issuer, before ({BEFORE})")

@@ -10,7 +10,6 @@ BENCHMARKS.md. Nothing here asserts a figure.
 """
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -50,10 +49,7 @@ def table(report):
 
 
 def main():
-    STATE.mkdir(parents=True, exist_ok=True)
-    log("building the release binary (several minutes on a fresh checkout)")
-    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "certificate-service"], check=True, cwd=bench.ROOT)
-    subprocess.run([str(bench.ROOT / "deploy/local/postgres.sh")], check=True, stdout=subprocess.DEVNULL)
+    bench.prepared()
     bench.reset_database()
     service = start_service()
     try:

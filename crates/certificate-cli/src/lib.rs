@@ -47,6 +47,9 @@ fn usage<T>(message: impl Into<String>) -> Result<T, UsageError> {
 pub enum Invocation {
     Help,
     Run(Command),
+    /// A keys command on a keyring file: `--file`'s, else `None`
+    /// (`ISSUER_KEYS_FILE`'s). It needs none of the service's configuration.
+    Keys(KeysCommand, Option<PathBuf>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,9 +57,6 @@ pub enum Command {
     Serve,
     Migrate,
     Outbox(OutboxCommand),
-    /// A keys command on a keyring file: `--file`'s, else `None`
-    /// (`ISSUER_KEYS_FILE`'s).
-    Keys(KeysCommand, Option<PathBuf>),
 }
 
 /// The commands on the built-in issuer's keyring (no database).
@@ -154,7 +154,7 @@ fn keys(words: &[&str]) -> Result<Invocation, UsageError> {
         ["compromise", ..] => return usage("keys compromise needs a key (its z6Mk… multikey) and --since T"),
         _ => return usage(format!("unknown keys command: keys {}", words.join(" "))),
     };
-    Ok(Invocation::Run(Command::Keys(command, file)))
+    Ok(Invocation::Keys(command, file))
 }
 
 fn replay(options: &[&str]) -> Result<OutboxCommand, UsageError> {
@@ -232,7 +232,7 @@ mod tests {
     fn parse_words(words: &str) -> Result<Command, UsageError> {
         match parse(words.split_whitespace().map(str::to_owned))? {
             Invocation::Run(command) => Ok(command),
-            Invocation::Help => panic!("{words}: the usage text, not a command"),
+            other => panic!("{words}: {other:?}, not a command of the service"),
         }
     }
 
@@ -257,7 +257,8 @@ mod tests {
 
     #[test]
     fn keys_commands_parse() {
-        let keys = |command, file: Option<&str>| Command::Keys(command, file.map(PathBuf::from));
+        let parse_words = |words: &str| parse(words.split_whitespace().map(str::to_owned));
+        let keys = |command, file: Option<&str>| Invocation::Keys(command, file.map(PathBuf::from));
         assert_eq!(parse_words("keys init").unwrap(), keys(KeysCommand::Init { from: None }, None));
         assert_eq!(
             parse_words("keys init --from issuer.pem --file keys.json").unwrap(),

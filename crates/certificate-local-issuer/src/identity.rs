@@ -17,8 +17,6 @@ pub(crate) const DID_DOCUMENT_LIMIT: usize = 8 * 1024;
 #[derive(Clone)]
 pub(crate) struct Identity {
     did: String,
-    /// `true`: a did:web, whose document lists every published key.
-    web: bool,
     current: IssuerKey,
     published: Vec<PublishedKey>,
 }
@@ -29,7 +27,7 @@ impl Identity {
     pub(crate) fn new(keyring: &Keyring, did_web: Option<&str>) -> Self {
         let current = keyring.current();
         let did = did_web.map_or_else(|| current.did(), str::to_owned);
-        Self { did, web: did_web.is_some(), current, published: keyring.published().collect() }
+        Self { did, current, published: keyring.published().collect() }
     }
 
     pub(crate) fn did(&self) -> &str {
@@ -62,7 +60,7 @@ impl Identity {
     /// is known before it signs, the retired ones so that what they signed
     /// verifies), the current one for authentication.
     pub(crate) fn document(&self) -> Value {
-        let listed: Vec<&str> = if self.web {
+        let listed: Vec<&str> = if self.did.starts_with("did:web:") {
             self.published.iter().map(|key| key.multikey.as_str()).collect()
         } else {
             vec![self.current.multikey()]

@@ -23,9 +23,6 @@ pub async fn run(command: Command, config: Config) -> Result<()> {
         Command::Serve => return Application::build(config).await?.run_until_stopped(shutdown_signal()).await,
         Command::Migrate => None,
         Command::Outbox(outbox) => Some(outbox),
-        Command::Keys(keys, file) => {
-            return run_keys(&keys, file).map(|said| println!("{said}")).map_err(anyhow::Error::msg)
-        }
     };
     let database = config.database.as_ref().context("this command needs DATABASE_URL or the POSTGRES_* variables")?;
     let Some(outbox) = outbox else {

@@ -14,18 +14,18 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Ok(Invocation::Run(command)) => command,
+        // The keyring's own commands: no configuration but its file.
+        Ok(Invocation::Keys(keys, file)) => {
+            return match certificate_service::run_keys(&keys, file) {
+                Ok(said) => {
+                    println!("{said}");
+                    ExitCode::SUCCESS
+                }
+                Err(error) => refuse(format!("keys: {error}")),
+            };
+        }
         Err(error) => return refuse(format!("{error}\n\n{}", certificate_cli::USAGE)),
     };
-    if let Command::Keys(keys, file) = &command {
-        // The keyring's own commands: no configuration but its file.
-        return match certificate_service::run_keys(keys, file.clone()) {
-            Ok(said) => {
-                println!("{said}");
-                ExitCode::SUCCESS
-            }
-            Err(error) => refuse(format!("keys: {error}")),
-        };
-    }
     let config = Config::from_env().and_then(|config| match command {
         Command::Serve => config.check_servable().map(|()| config),
         _ => Ok(config),

@@ -18,7 +18,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use certificate_domain::ports::PublicLinks;
-use certificate_domain::{Examined, Standing, VerdictStatus, VerifyError};
+use certificate_domain::{Examined, IssuedCredential, Standing, VerdictStatus, VerifyError};
 
 use crate::{ApiError, AppState};
 use html::{CheckResults, Details, Outcome, PageView};
@@ -44,12 +44,7 @@ pub(crate) fn wanted(request: &HttpRequest) -> bool {
 fn prefers_html(accept: Option<&str>) -> bool {
     let mut html: Option<(f32, usize)> = None;
     let mut json: Option<(f32, usize)> = None;
-    for (position, range) in accept.unwrap_or_default().split(',').enumerate() {
-        let mut parts = range.split(';');
-        let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
-        let quality = parts
-            .find_map(|parameter| parameter.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()))
-            .unwrap_or(1.0);
+    for (position, (media, quality)) in ranked(accept).enumerate() {
         let slot = match media.as_str() {
             "text/html" | "application/xhtml+xml" => &mut html,
             "application/json" => &mut json,
@@ -65,6 +60,19 @@ fn prefers_html(accept: Option<&str>) -> bool {
         (Some((html, first)), Some((json, other))) => html > json || (html == json && first < other),
         (None, _) => false,
     }
+}
+
+/// The items of an `Accept`-style header (`text/html;q=0.9, */*`), each
+/// lowercased with its quality (1 when none is given), in the order sent.
+pub(crate) fn ranked(header: Option<&str>) -> impl Iterator<Item = (String, f32)> + '_ {
+    header.unwrap_or_default().split(',').map(|item| {
+        let mut parts = item.split(';');
+        let value = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let quality = parts
+            .find_map(|parameter| parameter.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()))
+            .unwrap_or(1.0);
+        (value, quality)
+    })
 }
 
 /// The page for `certificate_id`, with the status the JSON answer would have.
@@ -134,7 +142,7 @@ fn judged(examined: &Examined) -> (Outcome, CheckResults) {
     (outcome, checks)
 }
 
-fn details(credential: &certificate_domain::IssuedCredential, shows_name: bool) -> Details {
+fn details(credential: &IssuedCredential, shows_name: bool) -> Details {
     let subject = &credential.subject;
     let names = [&subject.first_name, &subject.middle_name, &subject.last_name];
     let learner = names.into_iter().flatten().filter(|name| !name.trim().is_empty()).cloned().collect::<Vec<_>>();

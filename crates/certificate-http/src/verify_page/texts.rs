@@ -14,12 +14,7 @@ impl Language {
     /// (`hi-IN,hi;q=0.9,en;q=0.8`), English when it names none.
     pub(crate) fn chosen(accept_language: Option<&str>) -> Self {
         let mut best: Option<(f32, Self)> = None;
-        for range in accept_language.unwrap_or_default().split(',') {
-            let mut parts = range.split(';');
-            let tag = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
-            let quality = parts
-                .find_map(|parameter| parameter.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()))
-                .unwrap_or(1.0);
+        for (tag, quality) in super::ranked(accept_language) {
             let language = match tag.split('-').next() {
                 Some("hi") => Self::Hindi,
                 Some("en") => Self::English,
