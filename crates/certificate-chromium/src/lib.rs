@@ -15,11 +15,13 @@
 //!   exist and every host name fails to resolve, so a page can only show
 //!   what it carries (`data:` URLs) and the system's fonts;
 //! - Chromium missing: every print fails as unavailable, naming
-//!   `CHROMIUM_PATH`; nothing else of the service depends on it.
+//!   `CHROMIUM_PATH`; nothing else of the service depends on it;
+//! - the browser ends with this process, however it ends (launch.rs).
 //!
 //! The browser and its protocol handler live on a small runtime of their
 //! own, so that the HTTP workers' runtimes never have to drive them.
 
+mod launch;
 mod metrics;
 
 use std::path::PathBuf;
@@ -31,14 +33,17 @@ use tokio::time::Instant;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{cause_from, PdfPrinter, PrintError};
-use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::browser::Browser;
 use chromiumoxide::cdp::browser_protocol::network::{BlockPattern, SetBlockedUrLsParams};
 use chromiumoxide::cdp::browser_protocol::page::PrintToPdfParams;
 use chromiumoxide::cdp::browser_protocol::target::CloseTargetParams;
 use chromiumoxide::cdp::js_protocol::heap_profiler::CollectGarbageParams;
 use chromiumoxide::cdp::js_protocol::runtime::TerminateExecutionParams;
+use chromiumoxide::handler::viewport::Viewport;
+use chromiumoxide::handler::HandlerConfig;
 use chromiumoxide::Page;
 use futures_util::StreamExt;
+use launch::Launched;
 use serde::Deserialize;
 use tokio::sync::{Mutex, Semaphore};
 
@@ -73,13 +78,15 @@ impl ChromiumConfig {
 
 /// Debian's headless shell (package chromium-headless-shell: Chromium's
 /// engine without the browser's own pages, which cost a renderer process of
-/// their own) when it is installed, else Debian's chromium.
+/// their own) when it is installed, else Debian's chromium. The binaries
+/// themselves, not /usr/bin's scripts that start them: a script's child
+/// would not end with this process (launch.rs).
 pub fn default_executable() -> PathBuf {
-    ["/usr/bin/chromium-headless-shell", "/usr/bin/chromium"]
+    ["/usr/lib/chromium/chromium-headless-shell", "/usr/lib/chromium/chromium"]
         .into_iter()
         .map(PathBuf::from)
         .find(|path| path.exists())
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
+        .unwrap_or_else(|| PathBuf::from("/usr/lib/chromium/chromium"))
 }
 
 const MM_PER_INCH: f64 = 25.4;
@@ -89,8 +96,8 @@ const MARGIN_MM: f64 = 10.0;
 /// Flags that leave the page no way out and Chromium nothing to fetch for
 /// itself, keep its processes few (every page in one renderer: on two cores
 /// as fast as one renderer per page, and 100 MiB less; BENCHMARKS.md), and
-/// leave /dev/shm alone (a container keeps it small). chromiumoxide writes
-/// the leading `--` itself.
+/// leave /dev/shm alone (a container keeps it small). launch.rs adds the
+/// leading `--` and the flags of every launch.
 const CHROMIUM_ARGS: [&str; 7] = [
     "disable-dev-shm-usage",
     "renderer-process-limit=1",
@@ -115,6 +122,7 @@ pub struct ChromiumPrinter {
 /// browser's connection does), and its pages between two prints: opening a
 /// page costs more than printing on one that is open (BENCHMARKS.md).
 struct Running {
+    process: Launched,
     browser: Browser,
     handler: tokio::task::JoinHandle<()>,
     idle_pages: std::sync::Mutex<Vec<Page>>,
@@ -182,11 +190,9 @@ impl ChromiumPrinter {
                 return Ok(running.clone());
             }
         }
-        if let Some(mut dead) = slot.take() {
+        if let Some(dead) = slot.take() {
             tracing::warn!("the PDF printer's Chromium died; starting another");
-            if let Some(dead) = Arc::get_mut(&mut dead) {
-                let _ = dead.browser.kill().await;
-            }
+            dead.process.stop().await;
         }
         let running = Arc::new(launch_browser(config, launch).await?);
         *slot = Some(running.clone());
@@ -197,12 +203,14 @@ impl ChromiumPrinter {
     async fn discard(slot: &Mutex<Option<Arc<Running>>>) {
         if let Some(running) = slot.lock().await.take() {
             running.handler.abort();
+            running.process.stop().await;
         }
     }
 }
 
 /// The runtime may be dropped from within another (a test's, actix's), where
-/// blocking on its shutdown is not allowed; Chromium dies with its pipe.
+/// blocking on its shutdown is not allowed; Chromium dies with the runtime's
+/// thread that started it (launch.rs).
 impl Drop for ChromiumPrinter {
     fn drop(&mut self) {
         if let Some(runtime) = self.runtime.take() {
@@ -218,26 +226,23 @@ async fn launch_browser(config: &ChromiumConfig, launch: u64) -> Result<Running,
             config.executable.display()
         ))));
     }
-    let profile = std::env::temp_dir().join(format!("certificate-chromium-{}-{launch}", std::process::id()));
-    let browser_config = BrowserConfig::builder()
-        .chrome_executable(&config.executable)
-        .user_data_dir(profile)
-        .no_sandbox()
-        .launch_timeout(Duration::from_secs(20))
-        .request_timeout(config.timeout)
-        .args(CHROMIUM_ARGS)
-        .build()
-        .map_err(|message| PrintError::Unavailable(cause_from(message)))?;
-    let (browser, mut handler) = Browser::launch(browser_config)
+    let failed = |message: String| PrintError::Unavailable(cause_from(message));
+    let (process, url) = Launched::start(&config.executable, &CHROMIUM_ARGS, launch).await.map_err(failed)?;
+    let handler_config = HandlerConfig {
+        request_timeout: config.timeout,
+        viewport: Some(Viewport::default()),
+        ..HandlerConfig::default()
+    };
+    let (browser, mut handler) = Browser::connect_with_config(url, handler_config)
         .await
-        .map_err(|error| PrintError::Unavailable(cause_from(format!("Chromium did not start: {error}"))))?;
+        .map_err(|error| failed(format!("Chromium did not answer: {error}")))?;
     let handler = tokio::spawn(async move {
         // An event this version of the protocol types does not know is an
         // error of that one message, not of the connection.
         while handler.next().await.is_some() {}
     });
     tracing::info!(executable = %config.executable.display(), "the PDF printer started Chromium");
-    Ok(Running { browser, handler, idle_pages: std::sync::Mutex::default(), prints: AtomicU64::new(0) })
+    Ok(Running { process, browser, handler, idle_pages: std::sync::Mutex::default(), prints: AtomicU64::new(0) })
 }
 
 fn pdf_params() -> PrintToPdfParams {

@@ -196,6 +196,41 @@ async fn a_page_that_never_finishes_is_a_504_within_the_timeout_and_the_next_pdf
     assert_eq!(next.status, 201);
 }
 
+/// The processes whose command line names a profile of the service `pid`.
+fn browsers_of(pid: u32) -> usize {
+    let listed = std::process::Command::new("pgrep").args(["-f", &format!("certificate-chromium-{pid}-")]).output();
+    String::from_utf8_lossy(&listed.expect("pgrep").stdout).lines().count()
+}
+
+/// The printer's Chromium ends with the service even when the service is
+/// killed (it kept running before, hundreds of them behind test runs), and
+/// the profile it left is removed by the next service's first print.
+/// Tried by removing the parent-death signal in
+/// crates/certificate-chromium/src/launch.rs: the browser outlived the service.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_service_leaves_no_chromium_and_its_profile_goes_at_the_next_print() {
+    let stack = Stack::new().await;
+    let mut app = TestApp::process(local_env(&stack, &[])).await;
+    let id = issued(&app, "Ada").await;
+    assert_eq!(app.print(&id).await.status, 201);
+    let pid = app.pid();
+    assert!(browsers_of(pid) > 0, "the service started Chromium");
+    let profile = std::env::temp_dir().join(format!("certificate-chromium-{pid}-0"));
+    assert!(profile.exists(), "{profile:?}");
+
+    app.signal("KILL");
+    app.wait_exit(Duration::from_secs(10)).await;
+    let started = Instant::now();
+    while browsers_of(pid) > 0 && started.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(browsers_of(pid), 0, "Chromium outlived the service it printed for");
+
+    let next = TestApp::spawn(local_env(&stack, &[])).await;
+    assert_eq!(next.print(&issued(&next, "Grace").await).await.status, 201);
+    assert!(!profile.exists(), "the profile of the killed service's browser is removed");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn with_sunbird_rc_the_routes_send_what_the_nestjs_service_sends() {
     let stack = Stack::new().await;
