@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use certificate_domain::ports::{
     cause, Acquired, AdminError, Claim, ClaimRequest, ClaimToken, Delivery, GaugeError, OutboxError, PendingEvent,
-    RepoError, RevocationQueueError, Selection, StandingError, StatusListError,
+    RepoError, RevocationQueueError, Selection, StandingError, StatusListError, WalletStoreError,
 };
 use certificate_domain::CertificateEvent;
 use certificate_domain::{IssuedCredential, StandingRecord};
@@ -22,6 +22,7 @@ mod repo;
 mod revocations;
 mod standings;
 mod status_lists;
+mod wallet;
 
 type LearnerCourse = (Uuid, String);
 
@@ -118,6 +119,7 @@ struct State {
     status_lists: Vec<status_lists::StatusListRow>,
     /// Certificates whose standing changed (an active one that never did has none).
     standings: HashMap<String, StandingRecord>,
+    wallet: wallet::WalletRows,
     unavailable: bool,
 }
 
@@ -196,7 +198,8 @@ unavailable_when_switched_off!(
     AdminError,
     GaugeError,
     StatusListError,
-    StandingError
+    StandingError,
+    WalletStoreError
 );
 
 fn after(now: DateTime<Utc>, duration: Duration) -> DateTime<Utc> {

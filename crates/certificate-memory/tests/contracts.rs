@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use certificate_domain::contract::{
     check_every_credential_role, check_outbox, check_publisher, check_repo, check_revocations, check_standings,
-    check_status_list_store, check_template_store, Destination, Received,
+    check_status_list_store, check_template_store, check_wallet_store, Destination, Received,
 };
 use certificate_domain::ports::{CertificatePublisher, PendingEvent};
 use certificate_domain::{CertificateEvent, IssueRequest, RequestFields};
@@ -152,4 +152,9 @@ async fn the_disabled_publisher_warns_once_per_event_and_sends_nothing() {
         .count();
     assert_eq!(warnings, events.len());
     assert!(log.received(0).is_empty(), "no event reaches the log as published");
+}
+
+#[tokio::test]
+async fn the_in_memory_store_keeps_the_wallet_store_contract() {
+    check_wallet_store(|| async { InMemoryStore::new() }).await;
 }

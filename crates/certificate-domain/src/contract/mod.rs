@@ -6,7 +6,7 @@
 //! the recording double, rdkafka on tansu and kafka-rust (when a Kafka ≤ 3.9
 //! broker is given), each read back from where it sent; the credential
 //! roles on the Sunbird RC adapter, the built-in issuer and the in-memory
-//! fake; `TemplateStore`, `StatusListStore` and `CertificateStandings` on the in-memory store and Postgres. Compiled only with the `contract-tests` feature.
+//! fake; `TemplateStore`, `StatusListStore`, `CertificateStandings` and `WalletStore` on the in-memory store and Postgres. Compiled only with the `contract-tests` feature.
 //!
 //! Each store check gets a fresh, empty store; the outbox checks record their
 //! events through the store's `CertificateRepo`, as the service does.
@@ -19,6 +19,7 @@ mod revocation_queue;
 mod standing;
 mod status_list;
 mod templates;
+mod wallet;
 
 use std::time::Duration;
 
@@ -43,6 +44,7 @@ pub use revocation_queue::check_revocations;
 pub use standing::check_standings;
 pub use status_list::check_status_list_store;
 pub use templates::{check_template_store, template};
+pub use wallet::check_wallet_store;
 
 pub(crate) const LEASE: Duration = Duration::from_secs(30);
 

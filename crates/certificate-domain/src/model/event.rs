@@ -5,13 +5,15 @@
 //! changes of standing go out on the same topic and key: `data.eventType`
 //! `CERTIFICATE_REVOKED`, `CERTIFICATE_SUSPENDED` or `CERTIFICATE_REINSTATED`,
 //! `data.status` what the certificate is now, and the operator's `reason`.
+//! Since 2.1.0 a learner's wallet taking its copy is `CERTIFICATE_CLAIMED`,
+//! with the holder's DID and the protocol (never the offer: it is a secret).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::model::IssueRequest;
-use crate::model::{IssuedCredential, Standing};
+use crate::model::{IssuedCredential, Standing, WalletCopy, WalletProtocol};
 
 pub const EVENT_TYPE: &str = "COURSE_STATUS_UPDATED";
 pub const STATUS_VIEW_CERTIFICATE: &str = "viewCertificate";
@@ -74,6 +76,20 @@ struct StandingData<'a> {
     reason: &'a str,
 }
 
+/// A wallet took its copy of the certificate.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ClaimedData<'a> {
+    user_id: Uuid,
+    course_id: &'a str,
+    certificate_id: &'a str,
+    status: &'static str,
+    event_type: &'static str,
+    holder: &'a str,
+    copy_id: Uuid,
+    protocol: &'static str,
+}
+
 /// `data.status` and `data.eventType` of a change to `standing`.
 fn standing_names(standing: Standing) -> (&'static str, &'static str) {
     match standing {
@@ -88,6 +104,14 @@ fn standing_names(standing: Standing) -> (&'static str, &'static str) {
 #[error("the recorded credential names no userId (a UUID) and courseId in its subject")]
 pub struct NoLearnerOrCourse;
 
+/// The learner (a UUID) and the course the credential's subject names.
+fn learner_and_course(credential: &IssuedCredential) -> Result<(Uuid, &str), NoLearnerOrCourse> {
+    let subject = &credential.subject;
+    let user_id = subject.user_id.as_deref().and_then(|id| Uuid::parse_str(id).ok()).ok_or(NoLearnerOrCourse)?;
+    let course_id = subject.course_id.as_deref().filter(|id| !id.is_empty()).ok_or(NoLearnerOrCourse)?;
+    Ok((user_id, course_id))
+}
+
 impl CertificateEvent {
     /// The event of a change of the certificate of `credential` to
     /// `standing`; keyed by its course, as its issue event was.
@@ -99,8 +123,7 @@ impl CertificateEvent {
         now: DateTime<Utc>,
     ) -> Result<Self, NoLearnerOrCourse> {
         let subject = &credential.subject;
-        let user_id = subject.user_id.as_deref().and_then(|id| Uuid::parse_str(id).ok()).ok_or(NoLearnerOrCourse)?;
-        let course_id = subject.course_id.as_deref().filter(|id| !id.is_empty()).ok_or(NoLearnerOrCourse)?;
+        let (user_id, course_id) = learner_and_course(credential)?;
         let (status, event_type) = standing_names(standing);
         let data = StandingData {
             user_id,
@@ -113,20 +136,47 @@ impl CertificateEvent {
             event_type,
             reason,
         };
+        Ok(Self::on_course(user_id, course_id, data, event_id, now))
+    }
+
+    /// The event of `copy` of the certificate of `credential` taken by a
+    /// wallet; keyed by its course, as its issue event was.
+    pub fn certificate_claimed(
+        credential: &IssuedCredential,
+        copy: &WalletCopy,
+        protocol: WalletProtocol,
+        event_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Self, NoLearnerOrCourse> {
+        let (user_id, course_id) = learner_and_course(credential)?;
+        let data = ClaimedData {
+            user_id,
+            course_id,
+            certificate_id: &credential.certificate_id,
+            status: STATUS_VIEW_CERTIFICATE,
+            event_type: "CERTIFICATE_CLAIMED",
+            holder: &copy.holder,
+            copy_id: copy.id,
+            protocol: protocol.as_str(),
+        };
+        Ok(Self::on_course(user_id, course_id, data, event_id, now))
+    }
+
+    fn on_course(user_id: Uuid, course_id: &str, data: impl Serialize, event_id: Uuid, now: DateTime<Utc>) -> Self {
         let envelope = Envelope {
             event_id,
             event_type: EVENT_TYPE,
             timestamp: now.to_rfc3339_opts(SecondsFormat::Millis, true),
             data,
         };
-        Ok(Self {
+        Self {
             event_id,
             user_id,
             key: course_id.to_owned(),
             payload: serde_json::to_string(&envelope).expect("a plain struct always serialises"),
             created_at: now,
             due_at: now,
-        })
+        }
     }
 
     pub fn certificate_issued(
@@ -135,31 +185,19 @@ impl CertificateEvent {
         event_id: Uuid,
         now: DateTime<Utc>,
     ) -> Self {
-        let envelope = Envelope {
-            event_id,
-            event_type: EVENT_TYPE,
-            timestamp: now.to_rfc3339_opts(SecondsFormat::Millis, true),
-            data: Data {
-                user_id: request.user_id(),
-                course_id: request.course_id(),
-                course_name: request.course_name(),
-                certificate_id,
-                first_name: request.first_name(),
-                last_name: request.last_name(),
-                issuance_date: request.issuance_date(),
-                expiration_date: request.expiration_date(),
-                status: STATUS_VIEW_CERTIFICATE,
-                event_type: DATA_EVENT_TYPE,
-            },
-        };
-        Self {
-            event_id,
+        let data = Data {
             user_id: request.user_id(),
-            key: request.course_id().to_owned(),
-            payload: serde_json::to_string(&envelope).expect("a plain struct always serialises"),
-            created_at: now,
-            due_at: now,
-        }
+            course_id: request.course_id(),
+            course_name: request.course_name(),
+            certificate_id,
+            first_name: request.first_name(),
+            last_name: request.last_name(),
+            issuance_date: request.issuance_date(),
+            expiration_date: request.expiration_date(),
+            status: STATUS_VIEW_CERTIFICATE,
+            event_type: DATA_EVENT_TYPE,
+        };
+        Self::on_course(request.user_id(), request.course_id(), data, event_id, now)
     }
 }
 

@@ -12,6 +12,7 @@ mod request;
 mod standing;
 mod status_list;
 mod verdict;
+mod wallet;
 
 pub use credential::{CredentialError, IssuedCredential, RecordedCredential, StatusEntry, Subject};
 pub use event::{CertificateEvent, NoLearnerOrCourse, EVENT_TYPE, STATUS_VIEW_CERTIFICATE};
@@ -25,3 +26,6 @@ pub use status_list::{
     STATUS_LIST_SIZE,
 };
 pub use verdict::{Checks, Verdict, VerdictStatus};
+pub use wallet::{
+    new_secret, new_transaction_code, SecretDigest, WalletCopy, WalletGrant, WalletOffer, WalletProtocol,
+};

@@ -10,6 +10,7 @@ pub(crate) mod render_cache;
 mod standing;
 mod status_allocator;
 mod templates;
+mod wallet;
 
 pub use issue::{IssuanceRoles, IssueCertificate, IssueCommand, IssueError, IssueOutcome};
 pub use publish_status_lists::PublishStatusLists;
@@ -19,3 +20,7 @@ pub use render_cache::Rendered;
 pub use standing::{ChangeError, ChangeStanding, StandingCommand, SUPERSEDED_REASON};
 pub use status_allocator::StatusAllocator;
 pub use templates::{DesignError, Designed, ManageTemplates, TemplateRegistry};
+pub use wallet::{
+    AccessToken, ClaimError, DeliverToWallet, NewOffer, OfferError, TokenError, WalletRoles, WalletSettings,
+    ACCESS_TOKEN_LIFETIME, NONCE_LIFETIME, TRANSACTION_CODE_DIGITS,
+};
