@@ -3,7 +3,7 @@
 
 use certificate_domain::ports::{
     cause, cause_from, AdminError, Cause, GaugeError, OutboxError, RepoError, RevocationQueueError, StandingError,
-    StatusListError, TemplateStoreError,
+    StatusListError, TemplateStoreError, WalletStoreError,
 };
 use diesel::result::{DatabaseErrorKind, Error};
 
@@ -52,7 +52,8 @@ told_as!(
     GaugeError,
     TemplateStoreError,
     StatusListError,
-    StandingError
+    StandingError,
+    WalletStoreError
 );
 
 /// Messages Postgres sends while it shuts down or starts: the database is

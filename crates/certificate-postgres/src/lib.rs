@@ -36,6 +36,7 @@ mod templates;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 mod transaction;
+mod wallet;
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;

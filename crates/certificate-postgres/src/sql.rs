@@ -331,3 +331,55 @@ SELECT s.relname::text AS name
  WHERE s.schemaname = current_schema() AND s.relname = ANY($1)
    AND s.n_mod_since_analyze >= greatest($2, c.reltuples)
    AND pg_has_role(c.relowner, 'USAGE')"#;
+
+// Wallet delivery (wallet.rs). Digests are the hex of a secret's SHA-256.
+
+pub(crate) const ADD_WALLET_OFFER: &str = r#"
+INSERT INTO wallet_offer (id, secret_digest, certificate_id, transaction_code_digest, expires_at, attempts_left)
+VALUES ($1, $2, $3, nullif($4, ''), $5, $6::smallint)"#;
+pub(crate) const SELECT_WALLET_OFFER: &str = r#"
+SELECT id, certificate_id, coalesce(transaction_code_digest, '') AS transaction_code_digest, expires_at,
+       attempts_left::bigint AS attempts_left, redeemed
+  FROM wallet_offer WHERE secret_digest = $1"#;
+pub(crate) const WRONG_TRANSACTION_CODE: &str = r#"
+UPDATE wallet_offer SET attempts_left = greatest(attempts_left - 1, 0) WHERE id = $1
+RETURNING attempts_left::bigint AS attempts_left"#;
+/// Redeems the offer if it is still open at `$2`, and records its grant.
+pub(crate) const REDEEM_WALLET_OFFER: &str = r#"
+WITH redeemed AS (
+    UPDATE wallet_offer SET redeemed = true
+     WHERE id = $1 AND NOT redeemed AND attempts_left > 0 AND expires_at > $2
+ RETURNING id, certificate_id
+)
+INSERT INTO wallet_grant (token_digest, offer_id, certificate_id, expires_at)
+SELECT $3, id, certificate_id, $4 FROM redeemed
+RETURNING offer_id"#;
+pub(crate) const SELECT_WALLET_GRANT: &str = r#"
+SELECT offer_id, certificate_id, expires_at FROM wallet_grant WHERE token_digest = $1 AND expires_at > $2"#;
+pub(crate) const ADD_WALLET_NONCE: &str = "INSERT INTO wallet_nonce (digest, expires_at) VALUES ($1, $2)";
+pub(crate) const USE_WALLET_NONCE: &str =
+    "DELETE FROM wallet_nonce WHERE digest = $1 RETURNING expires_at > $2 AS fresh";
+/// The copy and its claim event (outbox), unless the offer gave the holder one already.
+pub(crate) const RECORD_WALLET_COPY: &str = r#"
+WITH copy AS (
+    INSERT INTO wallet_copy (id, certificate_id, offer_id, holder, credential, claimed_at)
+    VALUES ($1, $2, $3, $4, $5, $6)
+    ON CONFLICT (offer_id, holder) DO NOTHING
+ RETURNING id
+), event AS (
+    INSERT INTO certificate_outbox (event_id, message_key, user_id, payload, created_at)
+    SELECT $7, $8, $9, $10, $11 FROM copy
+ RETURNING id, user_id, message_key, created_at
+), pending AS (
+    INSERT INTO certificate_outbox_pending (id, user_id, message_key, created_at, next_attempt_at)
+    SELECT id, user_id, message_key, created_at, $12 FROM event
+)
+SELECT count(*) AS inserted FROM copy"#;
+pub(crate) const SELECT_WALLET_COPY: &str = r#"
+SELECT id, certificate_id, offer_id, holder, credential, claimed_at FROM wallet_copy WHERE offer_id = $1 AND holder = $2"#;
+pub(crate) const SELECT_WALLET_HOLDERS: &str = "SELECT holder FROM wallet_copy WHERE certificate_id = $1 ORDER BY seq";
+pub(crate) const REMOVE_EXPIRED_WALLET_ROWS: &str = r#"
+WITH offers AS (DELETE FROM wallet_offer WHERE expires_at < $1 RETURNING 1),
+     grants AS (DELETE FROM wallet_grant WHERE expires_at < $1 RETURNING 1),
+     nonces AS (DELETE FROM wallet_nonce WHERE expires_at < $1 RETURNING 1)
+SELECT (SELECT count(*) FROM offers) + (SELECT count(*) FROM grants) + (SELECT count(*) FROM nonces) AS removed"#;

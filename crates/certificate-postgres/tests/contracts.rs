@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use certificate_domain::contract::{
     check_outbox, check_repo, check_revocations, check_standings, check_status_list_store, check_template_store,
+    check_wallet_store,
 };
 use certificate_domain::ports::{CertificateRepo, Claim, ClaimRequest, RepoError};
 use certificate_postgres::{run_migrations, PgConfig, PgStore};
@@ -113,4 +114,10 @@ async fn postgres_a_refused_row_fails_only_its_own_claim() {
             _ => panic!("{course:?} answered {answer:?}"),
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_keeps_the_wallet_store_contract() {
+    let databases = Databases::default();
+    check_wallet_store(|| databases.fresh_store()).await;
 }

@@ -4,7 +4,7 @@ use std::future::Future;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use chrono::{Duration, Utc};
+use chrono::{Duration, SubsecRound, Utc};
 use uuid::Uuid;
 
 use crate::model::{CertificateEvent, SecretDigest, WalletCopy, WalletGrant, WalletOffer};
@@ -28,7 +28,7 @@ fn offer(certificate_id: &str, secret: &str, transaction_code: Option<&str>) -> 
         certificate_id: certificate_id.to_owned(),
         secret: SecretDigest::of(secret),
         transaction_code: transaction_code.map(SecretDigest::of),
-        expires_at: Utc::now() + Duration::minutes(30),
+        expires_at: (Utc::now() + Duration::minutes(30)).trunc_subsecs(6),
         attempts_left: 3,
         redeemed: false,
     }
@@ -39,7 +39,7 @@ fn grant(offer: &WalletOffer, token: &str) -> WalletGrant {
         token: SecretDigest::of(token),
         offer_id: offer.id,
         certificate_id: offer.certificate_id.clone(),
-        expires_at: Utc::now() + Duration::minutes(5),
+        expires_at: (Utc::now() + Duration::minutes(5)).trunc_subsecs(6),
     }
 }
 
@@ -57,7 +57,7 @@ where
     Fut: Future<Output = S>,
 {
     let store = fresh().await;
-    let now = Utc::now();
+    let now = Utc::now().trunc_subsecs(6);
     let certificate = format!("urn:uuid:{}", Uuid::new_v4());
     let offered = offer(&certificate, "the secret", Some("123456"));
     store.add_offer(&offered).await.unwrap();
