@@ -31,6 +31,7 @@ mod contexts;
 mod course_certificate;
 mod files;
 mod first_degree;
+mod holder_proof;
 mod identity;
 mod key;
 mod keyring;
@@ -46,8 +47,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use certificate_domain::ports::{
-    CredentialIssuance, CredentialRequest, CredentialVerification, LearnerIdentity, PublicLinks, StatusListSigning,
-    UpstreamError,
+    CannotBind, CopySigning, CredentialIssuance, CredentialRequest, CredentialVerification, LearnerIdentity,
+    PublicLinks, StatusListSigning, UpstreamError,
 };
 use certificate_domain::{Checks, IssuedCredential, RecordedCredential, StatusPurpose, Verdict, VerdictStatus};
 use certificate_domain::{StatusListDocument, StatusSlot};
@@ -62,6 +63,7 @@ pub use config::{AchievementTexts, CredentialFormat, IssuerProfile, LocalIssuerC
 use contexts::{Contexts, CREDENTIALS_V2};
 use course_certificate::course_certificate;
 pub use files::{compromise_key, init_keyring, key_from_file, keyring_from_file, rotate_keyring, show_keyring};
+pub use holder_proof::JwtHolderProofs;
 use identity::Identity;
 pub use key::{IssuerKey, KeyError};
 pub use keyring::{Keyring, RetiredKey};
@@ -225,6 +227,33 @@ impl CredentialVerification for LocalIssuer {
         recorded: Option<&RecordedCredential>,
     ) -> Result<Option<Verdict>, UpstreamError> {
         Ok(recorded.map(|recorded| self.verdict(recorded, Utc::now())))
+    }
+}
+
+/// A wallet's copy: the certificate's credential as recorded, its proof
+/// replaced by one of the current key under the suite the certificate was
+/// signed with (an Open Badge stays an Open Badge to its verifiers).
+impl CopySigning for LocalIssuer {
+    fn bind(
+        &self,
+        certificate: &IssuedCredential,
+        holder: &str,
+        copy_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<String, CannotBind> {
+        let mut credential = certificate.answer_json()["credential"].take();
+        let object =
+            credential.as_object_mut().ok_or_else(|| CannotBind("the certificate has no credential".into()))?;
+        let suite = object
+            .remove("proof")
+            .and_then(|proof| proof.get("cryptosuite").and_then(Value::as_str).and_then(Cryptosuite::named))
+            .unwrap_or_else(|| self.suite());
+        object.insert("id".into(), json!(format!("urn:uuid:{copy_id}")));
+        let subject = object.get_mut("credentialSubject").and_then(Value::as_object_mut);
+        subject.ok_or_else(|| CannotBind("the credential has no subject".into()))?.insert("id".into(), json!(holder));
+        proof::sign(&mut credential, &self.identity, &timestamp(now), suite, &self.contexts)
+            .map_err(|error| CannotBind(format!("the copy does not canonicalise: {error}")))?;
+        Ok(credential.to_string())
     }
 }
 

@@ -32,7 +32,7 @@ impl Cryptosuite {
         }
     }
 
-    fn named(name: &str) -> Option<Self> {
+    pub(crate) fn named(name: &str) -> Option<Self> {
         [Self::EddsaJcs2022, Self::EddsaRdfc2022].into_iter().find(|suite| suite.name() == name)
     }
 
