@@ -4,7 +4,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use certificate_domain::ports::{
     PrintError, RepoError, StandingError, StatusListError, TemplateStoreError, Upstream, UpstreamError,
+    WalletStoreError,
 };
+use certificate_domain::use_cases::OfferError;
 use certificate_domain::{
     ChangeError, DesignError, FieldError, IssueError, ReadError, RenderError, ValidationErrors, VerifyError,
 };
@@ -39,6 +41,15 @@ pub enum ApiError {
     StatusList(StatusListError),
     #[error("{0}")]
     Standing(#[from] ChangeError),
+    #[error("{0}")]
+    Offer(#[from] OfferError),
+    /// The wallet store, outside an offer.
+    #[error("{0}")]
+    Wallet(WalletStoreError),
+    #[error(
+        "wallet delivery needs the built-in issuer (CREDENTIAL_ISSUER=local): Sunbird RC signs these certificates"
+    )]
+    NoWalletDelivery,
     #[error("no such route")]
     NotFound,
     /// A known path asked with another method; the one it takes.
@@ -90,6 +101,11 @@ impl ResponseError for ApiError {
                 standing_status(error)
             }
             ApiError::Standing(error) => change_status(error),
+            ApiError::Offer(OfferError::NotFound) => StatusCode::NOT_FOUND,
+            ApiError::Offer(OfferError::Refused(_)) | ApiError::NoWalletDelivery => StatusCode::CONFLICT,
+            ApiError::Offer(OfferError::Repo(error)) => repo_status(error),
+            ApiError::Offer(OfferError::Standing(error)) => standing_status(error),
+            ApiError::Offer(OfferError::Store(error)) | ApiError::Wallet(error) => wallet_status(error),
         }
     }
 
@@ -145,6 +161,14 @@ impl ResponseError for ApiError {
                 }
             }
             ApiError::Standing(ChangeError::NoSuspension) => NO_SUSPENSION.to_owned(),
+            ApiError::Offer(error) if status.is_server_error() => {
+                tracing::error!(status = status.as_u16(), "making a wallet offer failed: {error}");
+                database_message(status).to_owned()
+            }
+            ApiError::Wallet(error) => {
+                tracing::error!(status = status.as_u16(), "reading a wallet offer failed: {error}");
+                database_message(status).to_owned()
+            }
             ApiError::Identity(error) => {
                 tracing::error!(status = status.as_u16(), "generating a DID failed: {error}");
                 upstream_message(error)
@@ -277,6 +301,21 @@ fn change_status(error: &ChangeError) -> StatusCode {
         ChangeError::Unnamed(_) => StatusCode::INTERNAL_SERVER_ERROR,
         ChangeError::Repo(error) => repo_status(error),
         ChangeError::Store(error) => standing_status(error),
+    }
+}
+
+fn wallet_status(error: &WalletStoreError) -> StatusCode {
+    match error {
+        WalletStoreError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        WalletStoreError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// Every store is the database: an outage, or a refusal.
+fn database_message(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::SERVICE_UNAVAILABLE => DATABASE_UNAVAILABLE,
+        _ => DATABASE_REFUSED,
     }
 }
 

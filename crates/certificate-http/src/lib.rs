@@ -13,7 +13,8 @@
 //! [`rendering`] (render, render-PDF, template, schema, generateDid),
 //! [`standing`] (revoke, suspend, reinstate), [`published`] (the DID
 //! document and the status lists), [`health`] (probes and metrics),
-//! [`openapi`]; [`table`] registers them all, each with who may call it.
+//! [`wallet`] (the wallet offer and OpenID4VCI's routes), [`openapi`];
+//! [`table`] registers them all, each with who may call it.
 
 mod answers;
 mod auth;
@@ -32,6 +33,7 @@ mod standing;
 mod table;
 mod validators;
 mod verify_page;
+mod wallet;
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -54,6 +56,7 @@ pub use metrics::{HttpMetrics, Scrape, Scraped};
 pub use rendering::MAX_DESIGN_BODY_BYTES;
 pub use table::{served_routes, ServedRoute};
 pub use verify_page::VerifyPage;
+pub use wallet::WalletDelivery;
 
 /// The largest request body accepted; a certificate request is far smaller.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -81,6 +84,8 @@ pub struct AppState {
     pub standings: Arc<ChangeStanding>,
     /// The verify route's page for people.
     pub verify_page: VerifyPage,
+    /// Offers to learners' wallets and OpenID4VCI, when the issuer is this service.
+    pub wallet: Option<WalletDelivery>,
 }
 
 /// `Cache-Control: no-store` (a credential must not sit in a shared cache)

@@ -15,7 +15,7 @@ use utoipa::OpenApi;
 
 use crate::auth::Tokens;
 use crate::table::{served_routes, ServedRoute};
-use crate::{certificates, health, published, rendering, schemas, standing, LEGACY_PREFIX};
+use crate::{certificates, health, published, rendering, schemas, standing, wallet, LEGACY_PREFIX};
 
 /// A printable text: no control character (U+0000–U+001F, U+007F–U+009F).
 const PRINTABLE: &str = r"^[^\x00-\x1f\x7f-\x9f]*$";
@@ -47,6 +47,13 @@ const PRINTABLE_NOT_BLANK: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9
         rendering::create_template,
         rendering::create_schema,
         rendering::generate_did,
+        wallet::offer::wallet_offer,
+        wallet::openid4vci::credential_issuer_metadata,
+        wallet::openid4vci::authorization_server_metadata,
+        wallet::openid4vci::credential_offer,
+        wallet::openid4vci::token,
+        wallet::openid4vci::nonce,
+        wallet::openid4vci::credential,
         health::live,
         health::ready,
         health::metrics,
@@ -56,6 +63,7 @@ const PRINTABLE_NOT_BLANK: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9
     tags(
         (name = "certificates", description = "Issue, read, verify and render certificates; their templates"),
         (name = "operators", description = "Revoke, suspend and reinstate certificates (ADMIN_TOKENS when set)"),
+        (name = "wallets", description = "A certificate into its learner's wallet: the platform's offer, and OpenID4VCI 1.0's pre-authorized code flow for wallets (open: each step checks the secret the previous one gave)"),
         (name = "operations", description = "Health, metrics and this document; never behind a token")
     )
 )]
@@ -112,6 +120,7 @@ fn add_text_rules(document: &mut Value) {
         ("/certificate/{certificateId}/revoke", "post"),
         ("/certificate/{certificateId}/suspend", "post"),
         ("/certificate/{certificateId}/reinstate", "post"),
+        ("/certificate/{certificateId}/wallet-offer", "post"),
     ];
     for (path, method) in id_paths {
         let parameters = document["paths"][path][method]["parameters"].as_array_mut().expect("path parameters");

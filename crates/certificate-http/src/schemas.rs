@@ -228,3 +228,91 @@ pub(crate) struct GeneratedDid {
     #[schema(value_type = Vec<Object>)]
     data: Vec<serde_json::Value>,
 }
+
+/// What the platform asks of a wallet offer.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WalletOfferRequest {
+    /// Ask the wallet for a 6-digit code too, answered here for the
+    /// platform to send the learner another way (e-mail, SMS).
+    transaction_code: Option<bool>,
+}
+
+/// An offer of one certificate to its learner's wallet: a bearer secret.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WalletOffer {
+    certificate_id: String,
+    /// `openid-credential-offer://?credential_offer_uri=…`: the link a wallet opens.
+    credential_offer: String,
+    credential_offer_uri: String,
+    /// The link as an SVG QR code (a `data:` URL).
+    qr_code: String,
+    /// When the pre-authorized code stops working (WALLET_OFFER_TTL_MINUTES).
+    #[schema(format = DateTime)]
+    expires_at: String,
+    /// Only when asked: the code the wallet's holder must type.
+    transaction_code: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WalletOffered {
+    success: bool,
+    status_code: u16,
+    message: String,
+    data: WalletOffer,
+}
+
+/// OAuth 2.0's error answer (RFC 6749 §5.2), as OpenID4VCI's endpoints give it.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct OauthError {
+    /// `invalid_request`, `invalid_grant`, `unsupported_grant_type`,
+    /// `invalid_token`, `invalid_credential_request`,
+    /// `unknown_credential_configuration`, `invalid_proof`, `invalid_nonce`,
+    /// `credential_request_denied`, `temporarily_unavailable`, `server_error`.
+    error: String,
+    error_description: Option<String>,
+}
+
+/// The token request of the pre-authorized code grant.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TokenRequest {
+    /// `urn:ietf:params:oauth:grant-type:pre-authorized_code`.
+    grant_type: String,
+    #[serde(rename = "pre-authorized_code")]
+    pre_authorized_code: String,
+    /// The transaction code, when the offer asks one.
+    tx_code: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TokenAnswer {
+    access_token: String,
+    /// `Bearer`.
+    token_type: String,
+    expires_in: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct NonceAnswer {
+    c_nonce: String,
+}
+
+/// OpenID4VCI 1.0's credential request (drafts' single `proof` is read too).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CredentialRequest {
+    credential_configuration_id: String,
+    /// `{"jwt": ["<one proof>"]}`: a JWT of type `openid4vci-proof+jwt`
+    /// (EdDSA or ES256, `kid` a did:key or did:jwk, or a `jwk`), `aud` this
+    /// issuer, `iat` within 5 minutes, `nonce` from the nonce endpoint.
+    #[schema(value_type = Object)]
+    proofs: serde_json::Value,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CredentialAnswer {
+    /// `[{"credential": <the bound credential>}]`.
+    #[schema(value_type = Vec<Object>)]
+    credentials: Vec<serde_json::Value>,
+}

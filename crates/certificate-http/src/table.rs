@@ -12,7 +12,7 @@ use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, Route};
 
 use crate::auth::{self, Access};
-use crate::{certificates, errors, health, openapi, published, rendering, standing, LEGACY_PREFIX};
+use crate::{certificates, errors, health, openapi, published, rendering, standing, wallet, LEGACY_PREFIX};
 
 struct RouteSpec {
     path: String,
@@ -36,9 +36,9 @@ pub struct ServedRoute {
     pub access: Access,
 }
 
-/// In registration order: for each prefix, verify and the operator routes
-/// before read, since `/certificate/{userId}/{courseId}` would take `verify`
-/// or `revoke` for a course id.
+/// In registration order: for each prefix, verify, the operator routes and
+/// the wallet offer before read, since `/certificate/{userId}/{courseId}`
+/// would take `verify`, `revoke` or `wallet-offer` for a course id.
 fn route_table() -> Vec<RouteSpec> {
     let mut table = vec![
         spec("/.well-known/did.json", "GET", Access::Open, || web::get().to(published::did_document)),
@@ -47,6 +47,16 @@ fn route_table() -> Vec<RouteSpec> {
         spec("/metrics", "GET", Access::Open, || web::get().to(health::metrics)),
         spec("/openapi.json", "GET", Access::Open, || web::get().to(openapi::openapi_json)),
         spec("/status/{listId}", "GET", Access::Open, || web::get().to(published::status_list)),
+        spec("/.well-known/openid-credential-issuer", "GET", Access::Open, || {
+            web::get().to(wallet::openid4vci::credential_issuer_metadata)
+        }),
+        spec("/.well-known/oauth-authorization-server", "GET", Access::Open, || {
+            web::get().to(wallet::openid4vci::authorization_server_metadata)
+        }),
+        spec("/openid4vci/offers/{offer}", "GET", Access::Open, || web::get().to(wallet::openid4vci::credential_offer)),
+        spec("/openid4vci/token", "POST", Access::Open, || web::post().to(wallet::openid4vci::token)),
+        spec("/openid4vci/nonce", "POST", Access::Open, || web::post().to(wallet::openid4vci::nonce)),
+        spec("/openid4vci/credential", "POST", Access::Open, || web::post().to(wallet::openid4vci::credential)),
     ];
     // Last: it would take any path that ends in /did.json.
     let did_web_with_a_path =
@@ -60,6 +70,7 @@ fn route_table() -> Vec<RouteSpec> {
         table.push(spec(operator("revoke"), "POST", Access::Operator, || web::post().to(standing::revoke)));
         table.push(spec(operator("suspend"), "POST", Access::Operator, || web::post().to(standing::suspend)));
         table.push(spec(operator("reinstate"), "POST", Access::Operator, || web::post().to(standing::reinstate)));
+        table.push(spec(operator("wallet-offer"), "POST", Access::Api, || web::post().to(wallet::offer::wallet_offer)));
         let read = certificate("{userId}/{courseId}");
         table.push(spec(read, "GET", Access::Api, || web::get().to(certificates::read_certificate)));
         table.push(spec(certificate("render"), "POST", Access::Api, || web::post().to(rendering::render_html)));

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::contexts::CREDENTIALS_V2;
 
-const CREDENTIAL_TYPE: &str = "CourseCertificate";
+pub(crate) const CREDENTIAL_TYPE: &str = "CourseCertificate";
 
 /// The unsigned credential, without its status.
 pub(crate) fn course_certificate(

@@ -60,7 +60,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 pub use config::{AchievementTexts, CredentialFormat, IssuerProfile, LocalIssuerConfig, DEFAULT_ISSUER_NAME};
-use contexts::{Contexts, CREDENTIALS_V2};
+use contexts::{Contexts, CREDENTIALS_V2, OPEN_BADGES_V3};
 use course_certificate::course_certificate;
 pub use files::{compromise_key, init_keyring, key_from_file, keyring_from_file, rotate_keyring, show_keyring};
 pub use holder_proof::JwtHolderProofs;
@@ -142,6 +142,24 @@ impl LocalIssuer {
         proof::sign(&mut credential, &self.identity, &timestamp(now), self.suite(), &self.contexts)
             .expect("the issuer's own shapes canonicalise");
         credential
+    }
+
+    /// The OpenID4VCI credential configuration of this issuer's credentials
+    /// (`ldp_vc`), under its id: a wallet's copy of a certificate is one.
+    pub fn wallet_configuration(&self) -> (String, Value) {
+        let (kind, contexts) = match self.config.format {
+            CredentialFormat::OpenBadge => ("OpenBadgeCredential", vec![CREDENTIALS_V2, OPEN_BADGES_V3]),
+            CredentialFormat::CourseCertificate => (course_certificate::CREDENTIAL_TYPE, vec![CREDENTIALS_V2]),
+        };
+        let configuration = json!({
+            "format": "ldp_vc",
+            "credential_definition": { "@context": contexts, "type": ["VerifiableCredential", kind] },
+            "cryptographic_binding_methods_supported": ["did:key", "did:jwk"],
+            "credential_signing_alg_values_supported": [self.suite().name()],
+            "proof_types_supported": { "jwt": { "proof_signing_alg_values_supported": ["EdDSA", "ES256"] } },
+            "credential_metadata": { "display": [{ "name": self.config.profile.name, "locale": "en" }] },
+        });
+        (kind.to_owned(), configuration)
     }
 
     /// The cryptosuite of the format: what its verifiers know.

@@ -12,11 +12,12 @@ use actix_web::dev::Server;
 use anyhow::{Context, Result};
 use certificate_chromium::{ChromiumPrinter, PrinterMetrics};
 use certificate_domain::ports::{PublicLinks, SystemClock, SystemRandomness};
+use certificate_domain::use_cases::{DeliverToWallet, WalletRoles, WalletSettings};
 use certificate_domain::{
     hand_off_for, Background, ChangeStanding, IssueCertificate, OutboxRelay, ReadCertificate, Retention,
     RevocationDelivery,
 };
-use certificate_http::{AppState, HttpMetrics, PublicRoutes, Scrape, Scraped, VerifyPage};
+use certificate_http::{AppState, HttpMetrics, PublicRoutes, Scrape, Scraped, VerifyPage, WalletDelivery};
 use certificate_metrics::{MeteredPublisher, Metrics, CONTENT_TYPE};
 use tokio::sync::watch;
 
@@ -79,6 +80,29 @@ impl Application {
             RevocationDelivery::new(stores.revocations, roles.revocation, clock.clone(), config.relay.clone());
         let (hand_off, handed) = hand_off_for(&config.relay, config.relay_handoff);
         let read = Arc::new(ReadCertificate::new(stores.repo.clone(), roles.verification, stores.standings.clone()));
+        let wallet = roles.wallet.map(|signing| {
+            let roles = WalletRoles {
+                repo: stores.repo.clone(),
+                standings: stores.standings.clone(),
+                store: stores.wallet.clone(),
+                proofs: signing.proofs,
+                signing: signing.signing,
+                clock: clock.clone(),
+                ids: Arc::new(SystemRandomness),
+            };
+            let settings = WalletSettings {
+                credential_issuer: public_base_url.clone(),
+                offer_lifetime: config.wallet_offer_ttl,
+                transaction_code_attempts: config.wallet_tx_code_attempts,
+            };
+            let (configuration_id, configuration) = signing.configuration;
+            WalletDelivery {
+                deliver: Arc::new(DeliverToWallet::new(roles, settings)),
+                configuration_id,
+                configuration,
+                issuer_name: signing.issuer_name,
+            }
+        });
         let remote_issuer = matches!(config.issuer, Issuer::Rc(_));
         let standings = Arc::new(
             ChangeStanding::new(
@@ -129,6 +153,7 @@ impl Application {
                 shows_name: config.http.page_shows_name,
                 indexable: config.http.page_indexable,
             },
+            wallet,
         };
         let (server, address) = certificate_http::serve(&config.http, listener, state, config.shutdown_grace)
             .with_context(|| format!("cannot serve on port {}", config.http.port))?;

@@ -48,6 +48,10 @@ struct Env {
     render_cache_mib: usize,
     #[serde(default = "number::<u64, 300>")]
     status_list_ttl_seconds: u64,
+    #[serde(default = "number::<u64, 30>")]
+    wallet_offer_ttl_minutes: u64,
+    #[serde(default = "number::<u16, 3>")]
+    wallet_tx_code_attempts: u16,
 }
 
 /// A numeric default for serde, written where the field is.
@@ -99,6 +103,10 @@ pub struct Config {
     /// How long a verifier may keep a status list; replicas look for changes
     /// ten times within it.
     pub status_list_ttl: Duration,
+    /// How long a wallet offer's pre-authorized code works.
+    pub wallet_offer_ttl: Duration,
+    /// Wrong transaction codes that kill an offer.
+    pub wallet_tx_code_attempts: u8,
 }
 
 const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -137,6 +145,11 @@ impl Config {
             public_base_url: env.public_base_url.clone().map(|url| url.trim_end_matches('/').to_owned()),
             render_cache_bytes: env.render_cache_mib * 1024 * 1024,
             status_list_ttl: Duration::from_secs(env.status_list_ttl_seconds.max(1)),
+            wallet_offer_ttl: Duration::from_secs(env.wallet_offer_ttl_minutes.max(1) * 60),
+            wallet_tx_code_attempts: match u8::try_from(env.wallet_tx_code_attempts) {
+                Ok(attempts @ 1..) => attempts,
+                _ => bail!("WALLET_TX_CODE_ATTEMPTS must be between 1 and 255"),
+            },
             chromium: ChromiumConfig::from_vars(vars.clone().into_iter())?,
             revoke_on_reissue: env.revoke_on_reissue.unwrap_or(true),
             issuer: issuer(&env, UpstreamConfig::from_vars(vars.clone().into_iter())?, vars.clone())?,

@@ -6,16 +6,18 @@ use std::time::Duration;
 
 use certificate_credential_service::HttpCredentialIssuer;
 use certificate_domain::ports::{
-    CertificateRepo, CertificateStandings, CredentialDesign, CredentialIssuance, CredentialRendering,
-    CredentialRevocation, CredentialVerification, HtmlRenderer, IssuedLookup, LearnerIdentity, PdfPrinter, PublicLinks,
-    StatusListStore, SystemClock, SystemRandomness, TemplateStore,
+    CertificateRepo, CertificateStandings, CopySigning, CredentialDesign, CredentialIssuance, CredentialRendering,
+    CredentialRevocation, CredentialVerification, HolderProofs, HtmlRenderer, IssuedLookup, LearnerIdentity,
+    PdfPrinter, PublicLinks, StatusListStore, SystemClock, SystemRandomness, TemplateStore,
 };
 use certificate_domain::{
     IssuanceRoles, LocalRendering, ManageTemplates, PublishStatusLists, RenderCertificate, RenderSources,
     StatusAllocator, TemplateRegistry,
 };
 use certificate_handlebars::HandlebarsRenderer;
-use certificate_local_issuer::{IssuerKey, Keyring, LocalIssuer, StatusListRevocation, UrnLearnerIdentity};
+use certificate_local_issuer::{
+    IssuerKey, JwtHolderProofs, Keyring, LocalIssuer, StatusListRevocation, UrnLearnerIdentity,
+};
 use certificate_metrics::{MeteredIssuer, Metrics};
 
 use crate::config::{Config, Issuer};
@@ -31,6 +33,17 @@ pub(crate) struct CredentialRoles {
     pub(crate) did_document: Option<serde_json::Value>,
     /// The built-in issuer's status lists; Sunbird RC publishes none.
     pub(crate) status_lists: Option<Arc<PublishStatusLists>>,
+    /// The built-in issuer binds wallets' copies; Sunbird RC cannot.
+    pub(crate) wallet: Option<WalletSigning>,
+}
+
+/// What wallet delivery takes from the built-in issuer.
+pub(crate) struct WalletSigning {
+    pub(crate) signing: Arc<dyn CopySigning>,
+    pub(crate) proofs: Arc<dyn HolderProofs>,
+    /// The OpenID4VCI credential configuration, under its id.
+    pub(crate) configuration: (String, serde_json::Value),
+    pub(crate) issuer_name: String,
 }
 
 /// Status list entries reserved at a time: one round trip to the store per
@@ -71,6 +84,7 @@ pub(crate) fn credential_roles(config: &Config, metrics: &Arc<Metrics>, status: 
                 )),
                 did_document: None,
                 status_lists: None,
+                wallet: None,
             };
         }
         Issuer::Local(Some(keyring), settings) => (keyring.clone(), "the keys of its key file", settings),
@@ -102,6 +116,12 @@ pub(crate) fn credential_roles(config: &Config, metrics: &Arc<Metrics>, status: 
         revocation: metered(Arc::new(revocation) as Arc<dyn CredentialRevocation>, metrics),
         rendering: None,
         did_document: Some(local.did_document()),
+        wallet: Some(WalletSigning {
+            signing: local.clone(),
+            proofs: Arc::new(JwtHolderProofs),
+            configuration: local.wallet_configuration(),
+            issuer_name: settings.profile.name.clone(),
+        }),
         verification: metered(local as Arc<dyn CredentialVerification>, metrics),
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use certificate_domain::ports::{
     CertificateRepo, CertificateStandings, EventOutbox, GaugeSource, OutboxAdmin, ReadinessCheck, RevocationQueue,
-    StatusListStore, StoreUpkeep, TemplateStore,
+    StatusListStore, StoreUpkeep, TemplateStore, WalletStore,
 };
 use certificate_memory::embedded::{InMemoryStore, InMemoryTemplates};
 use certificate_postgres::{run_migrations, PgConfig, PgStore, PoolMetrics};
@@ -23,6 +23,7 @@ pub(crate) struct Stores {
     pub(crate) templates: Arc<dyn TemplateStore>,
     pub(crate) status_lists: Arc<dyn StatusListStore>,
     pub(crate) standings: Arc<dyn CertificateStandings>,
+    pub(crate) wallet: Arc<dyn WalletStore>,
     /// Postgres only: the retention and readiness work on the database, and
     /// its pool has metrics.
     pub(crate) admin: Option<Arc<dyn OutboxAdmin>>,
@@ -34,10 +35,16 @@ pub(crate) struct Stores {
 impl Stores {
     fn of<S>(store: Arc<S>, templates: Arc<dyn TemplateStore>) -> Self
     where
-        S: CertificateRepo + EventOutbox + GaugeSource + RevocationQueue + StatusListStore + CertificateStandings,
+        S: CertificateRepo
+            + EventOutbox
+            + GaugeSource
+            + RevocationQueue
+            + StatusListStore
+            + CertificateStandings
+            + WalletStore,
     {
         let (repo, outbox, gauges, revocations) = (store.clone(), store.clone(), store.clone(), store.clone());
-        let (status_lists, standings) = (store.clone(), store);
+        let (status_lists, standings, wallet) = (store.clone(), store.clone(), store);
         Self {
             repo,
             outbox,
@@ -46,6 +53,7 @@ impl Stores {
             templates,
             status_lists,
             standings,
+            wallet,
             admin: None,
             upkeep: None,
             database: None,

@@ -69,9 +69,18 @@ async fn with_tokens_every_documented_certificate_route_needs_one_and_only_the_o
         "/openapi.json",
         "/status/1-revocation",
     ];
-    let mut expected = [&operational[..], &verify[..]].concat();
+    // A wallet holds no API token: each step checks the secret the step before gave.
+    let wallet = [
+        "/.well-known/oauth-authorization-server",
+        "/.well-known/openid-credential-issuer",
+        "/openid4vci/credential",
+        "/openid4vci/nonce",
+        "/openid4vci/offers/{offer}",
+        "/openid4vci/token",
+    ];
+    let mut expected = [&operational[..], &verify[..], &wallet[..]].concat();
     expected.sort();
-    assert_eq!(open, expected, "the QR code's verify route and the status lists are open too");
+    assert_eq!(open, expected, "the QR code's verify route, the status lists and a wallet's steps are open too");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -56,6 +56,7 @@ pub fn state() -> AppState {
         status_lists: None,
         standings: Arc::new(standings),
         verify_page,
+        wallet: None,
     }
 }
 

@@ -1,0 +1,48 @@
+//! Wallet delivery over HTTP. The platform's route (`POST
+//! /certificate/{certificateId}/wallet-offer`, behind the API's tokens,
+//! answered in the envelope) and OpenID for Verifiable Credential Issuance
+//! 1.0's routes for wallets (open: each step checks the secret the previous
+//! one gave, and answers in OAuth's shapes, never the envelope):
+//! - `GET /.well-known/openid-credential-issuer`, `GET /.well-known/oauth-authorization-server`:
+//!   the issuer's and its authorization server's metadata (this service is both);
+//! - `GET /openid4vci/offers/{offer}`: the credential offer a `credential_offer_uri` names;
+//! - `POST /openid4vci/token`: the pre-authorized code grant (form-encoded);
+//! - `POST /openid4vci/nonce`, `POST /openid4vci/credential`.
+//!
+//! Without the built-in issuer (Sunbird RC signs) there is nothing to bind
+//! to a wallet's key: the offer route answers 409 and the others 404.
+
+mod oauth;
+pub(crate) mod offer;
+pub(crate) mod openid4vci;
+
+use std::sync::Arc;
+
+use certificate_domain::use_cases::DeliverToWallet;
+use serde_json::Value;
+
+/// What the wallet routes need: the use case and the one credential
+/// configuration a copy is issued under.
+#[derive(Clone)]
+pub struct WalletDelivery {
+    pub deliver: Arc<DeliverToWallet>,
+    /// Its key in `credential_configurations_supported`.
+    pub configuration_id: String,
+    /// OpenID4VCI's description of it (format `ldp_vc`).
+    pub configuration: Value,
+    /// The issuer's name, for a wallet to show.
+    pub issuer_name: String,
+}
+
+impl WalletDelivery {
+    fn endpoint(&self, path: &str) -> String {
+        format!("{}{path}", self.deliver.credential_issuer())
+    }
+}
+
+const OFFER_PATH: &str = "/openid4vci/offers/";
+const TOKEN_PATH: &str = "/openid4vci/token";
+const NONCE_PATH: &str = "/openid4vci/nonce";
+const CREDENTIAL_PATH: &str = "/openid4vci/credential";
+/// OpenID4VCI's grant type of a pre-authorized code.
+const PRE_AUTHORIZED_GRANT: &str = "urn:ietf:params:oauth:grant-type:pre-authorized_code";
