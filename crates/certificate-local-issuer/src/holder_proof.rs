@@ -168,7 +168,6 @@ fn did_jwk(jwk: &Value) -> String {
 mod tests {
     use super::*;
     use ed25519_dalek::{Signer, SigningKey};
-    use p256::ecdsa::signature::Signer as _;
 
     fn encoded(value: &Value) -> String {
         Base::Base64Url.encode(value.to_string())

@@ -267,7 +267,7 @@ impl DeliverToWallet {
     /// The DID that signed a proof made for this issuer, recently, over an unused nonce.
     async fn holder(&self, proof: &str, now: DateTime<Utc>) -> Result<String, ClaimError> {
         let proof = self.roles.proofs.holder_proof(proof)?;
-        if !proof.audience.iter().any(|audience| *audience == self.settings.credential_issuer) {
+        if !proof.audience.contains(&self.settings.credential_issuer) {
             return Err(ClaimError::InvalidProof("aud is not this credential issuer"));
         }
         if proof.issued_at < now - PROOF_AGE || proof.issued_at > now + CLOCK_SKEW {
