@@ -52,8 +52,9 @@ fi
 # The node clients nobody here wrote, each pinned by its lock file and
 # installed again when the lock file changed: tests/verifier, Digital
 # Bazaar's and DCC's credential verifiers; tests/browser, puppeteer-core and
-# axe-core for the verification page in Chromium.
-for tool in verifier browser; do
+# axe-core for the verification page in Chromium; tests/wallet, the
+# OpenID4VCI wallet libraries (@openid4vc) a learner's wallet is tested with.
+for tool in verifier browser wallet; do
     dir="$(cd "$(dirname "$0")/../.." && pwd)/tests/$tool"
     if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.package-lock.json.installed"; then
         echo "deps: installing tests/$tool (npm)"

@@ -14,6 +14,7 @@ mod private_postgres;
 mod proxy;
 mod tls;
 mod verifier;
+mod wallet;
 
 pub use app::{command as app_command, contract_body, Answer, RawAnswer, TestApp};
 pub use browser::{grave_violations, in_chromium};
@@ -30,6 +31,7 @@ pub use verifier::{
     dcc_verified, dcc_verified_trusting, dropped_by_json_ld, independently_verified, independently_verified_trusting,
     DccJudged, Judged,
 };
+pub use wallet::{claimed_by_wallet, Claimed, HandWallet};
 
 /// A file of the workspace, by its path from the workspace's root.
 pub fn workspace_file(path: &str) -> std::path::PathBuf {

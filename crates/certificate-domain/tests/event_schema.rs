@@ -5,7 +5,8 @@
 
 use std::path::Path;
 
-use certificate_domain::{parse_iso8601, CertificateEvent, IssueRequest, RequestFields};
+use certificate_domain::model::{WalletCopy, WalletProtocol};
+use certificate_domain::{parse_iso8601, CertificateEvent, IssueRequest, IssuedCredential, RequestFields};
 use chrono::Utc;
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -78,5 +79,34 @@ proptest! {
         let value: Value = serde_json::from_str(&event.payload).unwrap();
         let errors: Vec<String> = validator.iter_errors(&value).map(|e| format!("{e} at {}", e.instance_path())).collect();
         prop_assert!(errors.is_empty(), "{errors:?} in {value}");
+    }
+}
+
+/// A holder's DID as wallets make them: a did:key (base58btc) or a did:jwk (base64url).
+fn holder() -> impl Strategy<Value = String> {
+    prop_oneof!["did:key:z[1-9A-HJ-NP-Za-km-z]{44,60}", "did:jwk:[A-Za-z0-9_-]{40,200}"]
+}
+
+proptest! {
+    #[test]
+    fn every_claim_event_conforms_to_the_schema(course_id in non_blank(), holder in holder(), openid in any::<bool>()) {
+        let validator = jsonschema::validator_for(&schema_file("course-status-updated.schema.json")).unwrap();
+        let answer = json!({"credential": {"id": "urn:uuid:7", "credentialSubject": {
+            "userId": Uuid::new_v4().to_string(), "courseId": course_id}}});
+        let credential = IssuedCredential::read(answer.to_string()).unwrap();
+        let copy = WalletCopy {
+            id: Uuid::new_v4(),
+            certificate_id: "urn:uuid:7".into(),
+            offer_id: Uuid::new_v4(),
+            holder,
+            credential: "{}".into(),
+            claimed_at: Utc::now(),
+        };
+        let protocol = if openid { WalletProtocol::OpenId4Vci } else { WalletProtocol::VcApi };
+        let event = CertificateEvent::certificate_claimed(&credential, &copy, protocol, Uuid::new_v4(), Utc::now()).unwrap();
+        let value: Value = serde_json::from_str(&event.payload).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&value).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        prop_assert!(errors.is_empty(), "{errors:?} in {value}");
+        prop_assert_eq!(&value["data"]["eventType"], "CERTIFICATE_CLAIMED");
     }
 }

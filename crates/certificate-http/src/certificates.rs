@@ -108,6 +108,10 @@ pub(crate) async fn read_certificate(
     };
     let course_id = check_id("courseId", &course_id).map_err(ApiError::Validation)?;
     let (found, standing) = state.read.read(user_id, &course_id).await?;
+    let wallet_holders = match &state.wallet {
+        Some(wallet) => wallet.deliver.holders(&found.certificate_id).await.map_err(ApiError::Wallet)?,
+        None => Vec::new(),
+    };
     let issued_on = found.issued_on.map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
     Ok(HttpResponse::Ok().json(Envelope::of(
         StatusCode::OK,
@@ -121,6 +125,7 @@ pub(crate) async fn read_certificate(
             credential: as_issued(&found.credential),
             standing: standing.standing.as_str(),
             standing_reason: standing.reason.as_deref(),
+            wallet_holders,
         },
     )))
 }
@@ -167,6 +172,8 @@ struct ReadAnswer<'a> {
     /// What became of it after its issue: `active`, `suspended`, `revoked`.
     standing: &'static str,
     standing_reason: Option<&'a str>,
+    /// The holder DIDs of the copies learners' wallets took, oldest first.
+    wallet_holders: Vec<String>,
 }
 
 /// `POST /certificate/issue`: issue, record and announce a certificate.

@@ -50,6 +50,8 @@ pub enum ApiError {
         "wallet delivery needs the built-in issuer (CREDENTIAL_ISSUER=local): Sunbird RC signs these certificates"
     )]
     NoWalletDelivery,
+    #[error("no open offer at this address: it was taken, it expired or it was never made")]
+    NoOpenOffer,
     #[error("no such route")]
     NotFound,
     /// A known path asked with another method; the one it takes.
@@ -83,7 +85,7 @@ impl ResponseError for ApiError {
             ApiError::Validation(_) | ApiError::Body(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::NotFound | ApiError::NoOpenOffer => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Issue(error) => issue_status(error),

@@ -80,6 +80,8 @@ pub(crate) struct CertificateRecord {
     standing: String,
     /// The operator's reason for the standing; none while it is active and never changed.
     standing_reason: Option<String>,
+    /// The holder DIDs (did:key, did:jwk) of the copies learners' wallets took, oldest first.
+    wallet_holders: Vec<String>,
 }
 
 /// `{reason}` of a revocation or a suspension.

@@ -24,3 +24,4 @@ mod standings;
 mod status_lists;
 mod verify;
 mod verify_page;
+mod wallet;

@@ -91,7 +91,7 @@ pub(crate) async fn credential_offer(
     let wallet = delivery(&state)?;
     let secret = path.into_inner();
     let asks = wallet.deliver.asks_transaction_code(&secret).await.map_err(ApiError::Wallet)?;
-    let asks_transaction_code = asks.ok_or(ApiError::NotFound)?;
+    let asks_transaction_code = asks.ok_or(ApiError::NoOpenOffer)?;
     let mut grant = json!({ "pre-authorized_code": secret });
     if asks_transaction_code {
         grant["tx_code"] = json!({
