@@ -215,11 +215,13 @@ pub async fn run_outbox(
         OutboxCommand::Prune { .. } => {
             let pruned = retention.prune().await?;
             format!(
-                "pruned before {}: {} published events, {} released claims, {} idempotency keys; dead events kept",
+                "pruned before {}: {} published events, {} released claims, {} idempotency keys, {} expired wallet \
+                 offers, tokens and nonces; dead events kept",
                 retention.horizon(),
                 pruned.events,
                 pruned.claims,
-                pruned.idempotency_keys
+                pruned.idempotency_keys,
+                pruned.wallet_rows
             )
         }
     })

@@ -85,6 +85,7 @@ impl OutboxAdmin for PgStore {
             events: self.prune_table(PRUNE_EVENTS, horizon).await?,
             claims: self.prune_table(PRUNE_CLAIMS, horizon).await?,
             idempotency_keys: self.prune_table(PRUNE_KEYS, horizon).await?,
+            wallet_rows: 0,
         })
     }
 }

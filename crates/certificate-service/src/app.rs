@@ -127,7 +127,9 @@ impl Application {
             relay: OutboxRelay::new(stores.outbox, publisher, clock.clone(), config.relay.clone())
                 .with_handed_events(handed),
             revocations,
-            retention: stores.admin.map(|admin| Retention::new(admin, clock, config.retention)),
+            retention: stores
+                .admin
+                .map(|admin| Retention::new(admin, clock, config.retention).with_wallet_store(stores.wallet.clone())),
             upkeep: stores.upkeep,
             poll_interval: config.relay_poll_interval,
         };

@@ -1,6 +1,8 @@
 //! Retention: what the outbox no longer needs (published events, claims given
 //! up, idempotency keys) is deleted once older than the retention, so that
-//! the tables stay the size of the retention window, not of the service's life.
+//! the tables stay the size of the retention window, not of the service's
+//! life; so are wallet offers, access tokens and nonces that expired before
+//! it (never the copies wallets took: they stay with their certificate).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,17 +11,24 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
 use crate::jobs::background::every;
-use crate::ports::{AdminError, Clock, OutboxAdmin, Pruned};
+use crate::ports::{AdminError, Clock, OutboxAdmin, Pruned, WalletStore, WalletStoreError};
 
 pub struct Retention {
     admin: Arc<dyn OutboxAdmin>,
+    wallet: Option<Arc<dyn WalletStore>>,
     clock: Arc<dyn Clock>,
     keep: Duration,
 }
 
 impl Retention {
     pub fn new(admin: Arc<dyn OutboxAdmin>, clock: Arc<dyn Clock>, keep: Duration) -> Self {
-        Self { admin, clock, keep }
+        Self { admin, wallet: None, clock, keep }
+    }
+
+    /// Prunes the wallet store's expired offers, tokens and nonces too.
+    pub fn with_wallet_store(mut self, wallet: Arc<dyn WalletStore>) -> Self {
+        self.wallet = Some(wallet);
+        self
     }
 
     /// How long what the outbox no longer needs is kept.
@@ -33,7 +42,12 @@ impl Retention {
     }
 
     pub async fn prune(&self) -> Result<Pruned, AdminError> {
-        self.admin.prune(self.horizon()).await
+        let horizon = self.horizon();
+        let mut pruned = self.admin.prune(horizon).await?;
+        if let Some(wallet) = &self.wallet {
+            pruned.wallet_rows = wallet.remove_expired(horizon).await.map_err(as_admin_error)? as usize;
+        }
+        Ok(pruned)
     }
 
     /// Prunes now and then every `interval`, until `stop` says true.
@@ -43,11 +57,20 @@ impl Retention {
                 events = pruned.events,
                 claims = pruned.claims,
                 idempotency_keys = pruned.idempotency_keys,
+                wallet_rows = pruned.wallet_rows,
                 "pruned what is past the retention"
             ),
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "cannot prune the outbox"),
         })
         .await
+    }
+}
+
+/// The wallet store is the outbox's database: its failure is the prune's.
+fn as_admin_error(error: WalletStoreError) -> AdminError {
+    match error {
+        WalletStoreError::Unavailable(cause) => AdminError::Unavailable(cause),
+        WalletStoreError::Failed(cause) => AdminError::Failed(cause),
     }
 }

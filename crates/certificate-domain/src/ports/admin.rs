@@ -26,6 +26,8 @@ pub struct Pruned {
     pub events: usize,
     pub claims: usize,
     pub idempotency_keys: usize,
+    /// Wallet offers, access tokens and nonces expired before the horizon.
+    pub wallet_rows: usize,
 }
 
 /// A store's own housekeeping, now and then, that keeps its queries fast
