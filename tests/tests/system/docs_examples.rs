@@ -42,7 +42,9 @@ async fn run_examples(page: &str, folder: &std::path::Path) {
     // One script, so that a block sees what the ones before it set (`id`).
     let script = blocks.join(&format!("echo; echo '{SEPARATOR}'\n"));
     let script = script.replace("localhost:3000", &format!("localhost:{}", app.port));
-    let script = script.replace("tests/verifier/", &workspace_file("tests/verifier/").display().to_string());
+    let script = ["tests/verifier/", "tests/wallet/"]
+        .iter()
+        .fold(script, |script, dir| script.replace(dir, &workspace_file(dir).display().to_string()));
     let run = Command::new("bash").args(["-euo", "pipefail", "-c", &script]).current_dir(folder).output().unwrap();
     let printed = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "{page}: {script}\nprinted: {printed}\n{}", String::from_utf8_lossy(&run.stderr));
