@@ -31,7 +31,7 @@ pub use verifier::{
     dcc_verified, dcc_verified_trusting, dropped_by_json_ld, independently_verified, independently_verified_trusting,
     DccJudged, Judged,
 };
-pub use wallet::{claimed_by_wallet, Claimed, HandWallet};
+pub use wallet::{claimed_by_wallet, claimed_over_vc_api, Claimed, HandWallet};
 
 /// A file of the workspace, by its path from the workspace's root.
 pub fn workspace_file(path: &str) -> std::path::PathBuf {

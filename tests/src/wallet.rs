@@ -1,6 +1,8 @@
-//! Wallets under test: the headless wallet nobody here wrote the protocol
-//! of (tests/wallet/claim.mjs, @openid4vc/openid4vci), and a hand-made one
-//! whose proofs a test bends to try each attack the issuer must refuse.
+//! Wallets under test: the headless wallets nobody here wrote the protocol
+//! of (tests/wallet/claim.mjs on @openid4vc/openid4vci;
+//! tests/verifier/vc-api-wallet.mjs on Digital Bazaar's libraries), and a
+//! hand-made one whose proofs a test bends to try each attack the issuer
+//! must refuse.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,10 +18,22 @@ pub struct Claimed {
     pub credential: Value,
 }
 
-/// Runs tests/wallet/claim.mjs on `offer` with `options` (`--tx-code`,
-/// `--key`); node trusts `ca_file` too. `Err`: what the wallet printed.
+/// Runs tests/wallet/claim.mjs (OpenID4VCI) on `offer` with `options`
+/// (`--tx-code`, `--key`); node trusts `ca_file` too. `Err`: what the
+/// wallet printed.
 pub fn claimed_by_wallet(offer: &str, options: &[&str], ca_file: Option<&Path>) -> Result<Claimed, String> {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("wallet/claim.mjs");
+    claimed_by("wallet/claim.mjs", offer, options, ca_file)
+}
+
+/// Runs tests/verifier/vc-api-wallet.mjs (the VC-API exchange, a DID
+/// authentication signed with Digital Bazaar's libraries) on an offer's
+/// `interaction` URL with `options` (`--challenge`, `--domain`).
+pub fn claimed_over_vc_api(interaction: &str, options: &[&str], ca_file: Option<&Path>) -> Result<Claimed, String> {
+    claimed_by("verifier/vc-api-wallet.mjs", interaction, options, ca_file)
+}
+
+fn claimed_by(script: &str, offer: &str, options: &[&str], ca_file: Option<&Path>) -> Result<Claimed, String> {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(script);
     let output = Command::new("node")
         .arg(script)
         .arg(offer)

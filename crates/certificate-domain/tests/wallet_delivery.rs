@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use certificate_domain::ports::{
-    CannotBind, Clock, CopySigning, HolderProof, HolderProofs, ProofRefused, SystemClock, SystemRandomness,
+    CannotBind, Clock, CopySigning, HolderProof, HolderProofs, PresentationProofs, PresentedHolder, ProofRefused,
+    SystemClock, SystemRandomness,
 };
 use certificate_domain::use_cases::{
     ClaimError, DeliverToWallet, TokenError, WalletRoles, WalletSettings, ACCESS_TOKEN_LIFETIME, NONCE_LIFETIME,
@@ -55,6 +56,14 @@ impl HolderProofs for ClaimsAsProofs {
     }
 }
 
+/// A presentation is what it says, too.
+impl PresentationProofs for ClaimsAsProofs {
+    fn presented_holder(&self, presentation: &serde_json::Value) -> Result<PresentedHolder, ProofRefused> {
+        let text = |name: &str| presentation[name].as_str().map(str::to_owned);
+        Ok(PresentedHolder { holder: text("holder").unwrap(), challenge: text("challenge"), domain: text("domain") })
+    }
+}
+
 /// A copy is the holder's name and its id, as text.
 struct NamingSigner;
 
@@ -93,6 +102,7 @@ async fn fixture() -> Fixture {
         standings: store.clone(),
         store: store.clone(),
         proofs: Arc::new(ClaimsAsProofs),
+        presentations: Arc::new(ClaimsAsProofs),
         signing: Arc::new(NamingSigner),
         clock: clock.clone(),
         ids: Arc::new(SystemRandomness),

@@ -1,6 +1,7 @@
 //! Per request: a request id (from `X-Request-Id` or new), a tracing span
 //! carrying it so that every log line of the request names it, the id echoed
-//! in the response, and the HTTP metrics.
+//! in the response, and the HTTP metrics. A wallet offer's secret in a path
+//! is not logged ([`crate::wallet::loggable`]).
 
 use std::time::Instant;
 
@@ -33,7 +34,7 @@ pub(crate) async fn observe(
     let id = request_id(&request);
     let state = request.app_data::<web::Data<AppState>>().cloned();
     let method = request.method().to_string();
-    let span = tracing::info_span!("request", request_id = %id, method = %method, path = %request.path());
+    let span = tracing::info_span!("request", request_id = %id, method = %method, path = %crate::wallet::loggable(request.path()));
     let started = Instant::now();
     let mut response = next.call(request).instrument(span).await?;
     if let Ok(value) = HeaderValue::from_str(&id) {

@@ -54,6 +54,8 @@ const PRINTABLE_NOT_BLANK: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9
         wallet::openid4vci::token,
         wallet::openid4vci::nonce,
         wallet::openid4vci::credential,
+        wallet::vc_api::interaction,
+        wallet::vc_api::exchange,
         health::live,
         health::ready,
         health::metrics,

@@ -255,6 +255,9 @@ pub(crate) struct WalletOffer {
     expires_at: String,
     /// Only when asked: the code the wallet's holder must type.
     transaction_code: Option<String>,
+    /// `…/vc-api/interactions/<offer>?iuv=1`: the same offer for the Learner
+    /// Credential Wallet (VC-API); absent when a transaction code is asked.
+    interaction_url: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -57,6 +57,8 @@ fn route_table() -> Vec<RouteSpec> {
         spec("/openid4vci/token", "POST", Access::Open, || web::post().to(wallet::openid4vci::token)),
         spec("/openid4vci/nonce", "POST", Access::Open, || web::post().to(wallet::openid4vci::nonce)),
         spec("/openid4vci/credential", "POST", Access::Open, || web::post().to(wallet::openid4vci::credential)),
+        spec("/vc-api/interactions/{offer}", "GET", Access::Open, || web::get().to(wallet::vc_api::interaction)),
+        spec("/vc-api/exchanges/{offer}", "POST", Access::Open, || web::post().to(wallet::vc_api::exchange)),
     ];
     // Last: it would take any path that ends in /did.json.
     let did_web_with_a_path =

@@ -36,6 +36,7 @@ mod identity;
 mod key;
 mod keyring;
 mod open_badge;
+mod presentation;
 mod proof;
 mod rdf_template;
 mod rdfc;
@@ -48,7 +49,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use certificate_domain::ports::{
     CannotBind, CopySigning, CredentialIssuance, CredentialRequest, CredentialVerification, LearnerIdentity,
-    PublicLinks, StatusListSigning, UpstreamError,
+    PresentationProofs, PresentedHolder, ProofRefused, PublicLinks, StatusListSigning, UpstreamError,
 };
 use certificate_domain::{Checks, IssuedCredential, RecordedCredential, StatusPurpose, Verdict, VerdictStatus};
 use certificate_domain::{StatusListDocument, StatusSlot};
@@ -272,6 +273,13 @@ impl CopySigning for LocalIssuer {
         proof::sign(&mut credential, &self.identity, &timestamp(now), suite, &self.contexts)
             .map_err(|error| CannotBind(format!("the copy does not canonicalise: {error}")))?;
         Ok(credential.to_string())
+    }
+}
+
+/// A VC-API wallet's DID authentication, over the contexts this issuer bundles.
+impl PresentationProofs for LocalIssuer {
+    fn presented_holder(&self, presentation: &Value) -> Result<PresentedHolder, ProofRefused> {
+        presentation::presented_holder(presentation, &self.contexts)
     }
 }
 

@@ -86,6 +86,7 @@ impl Application {
                 standings: stores.standings.clone(),
                 store: stores.wallet.clone(),
                 proofs: signing.proofs,
+                presentations: signing.presentations,
                 signing: signing.signing,
                 clock: clock.clone(),
                 ids: Arc::new(SystemRandomness),

@@ -8,7 +8,7 @@ use certificate_credential_service::HttpCredentialIssuer;
 use certificate_domain::ports::{
     CertificateRepo, CertificateStandings, CopySigning, CredentialDesign, CredentialIssuance, CredentialRendering,
     CredentialRevocation, CredentialVerification, HolderProofs, HtmlRenderer, IssuedLookup, LearnerIdentity,
-    PdfPrinter, PublicLinks, StatusListStore, SystemClock, SystemRandomness, TemplateStore,
+    PdfPrinter, PresentationProofs, PublicLinks, StatusListStore, SystemClock, SystemRandomness, TemplateStore,
 };
 use certificate_domain::{
     IssuanceRoles, LocalRendering, ManageTemplates, PublishStatusLists, RenderCertificate, RenderSources,
@@ -41,6 +41,7 @@ pub(crate) struct CredentialRoles {
 pub(crate) struct WalletSigning {
     pub(crate) signing: Arc<dyn CopySigning>,
     pub(crate) proofs: Arc<dyn HolderProofs>,
+    pub(crate) presentations: Arc<dyn PresentationProofs>,
     /// The OpenID4VCI credential configuration, under its id.
     pub(crate) configuration: (String, serde_json::Value),
     pub(crate) issuer_name: String,
@@ -119,6 +120,7 @@ pub(crate) fn credential_roles(config: &Config, metrics: &Arc<Metrics>, status: 
         wallet: Some(WalletSigning {
             signing: local.clone(),
             proofs: Arc::new(JwtHolderProofs),
+            presentations: local.clone(),
             configuration: local.wallet_configuration(),
             issuer_name: settings.profile.name.clone(),
         }),

@@ -77,6 +77,8 @@ async fn with_tokens_every_documented_certificate_route_needs_one_and_only_the_o
         "/openid4vci/nonce",
         "/openid4vci/offers/{offer}",
         "/openid4vci/token",
+        "/vc-api/exchanges/{offer}",
+        "/vc-api/interactions/{offer}",
     ];
     let mut expected = [&operational[..], &verify[..], &wallet[..]].concat();
     expected.sort();

@@ -8,8 +8,8 @@
 use std::time::Duration;
 
 use certificate_system_tests::{
-    claimed_by_wallet, consume, contract_body, dcc_verified_trusting, with, HandWallet, Stack, TestApp, TlsFront,
-    KAFKA_BROKERS,
+    claimed_by_wallet, claimed_over_vc_api, consume, contract_body, dcc_verified_trusting, with, HandWallet, Stack,
+    TestApp, TlsFront, KAFKA_BROKERS,
 };
 use serde_json::{json, Value};
 
@@ -79,7 +79,14 @@ async fn a_wallet_nobody_here_wrote_takes_the_certificate_and_dccs_verifier_foll
     let by_jwk = claimed_by_wallet(link, &["--key", "p256", "--tx-code", code], trusted).expect("ES256, by its JWK");
     assert!(by_jwk.holder.starts_with("did:jwk:"), "{}", by_jwk.holder);
 
-    for claimed in [&by_did_key, &by_jwk] {
+    let for_lcw = offered(&app, certificate_id, false).await;
+    let interaction = for_lcw["interactionUrl"].as_str().unwrap();
+    assert!(interaction.ends_with("?iuv=1"), "{interaction}");
+    let by_vc_api = claimed_over_vc_api(interaction, &[], trusted).expect("the VC-API exchange gave the copy");
+    assert_eq!(by_vc_api.credential["credentialSubject"]["id"], by_vc_api.holder.as_str());
+    assert!(with_code.get("interactionUrl").is_none(), "VC-API has no place for a transaction code");
+
+    for claimed in [&by_did_key, &by_jwk, &by_vc_api] {
         let dcc = dcc_verified_trusting(&claimed.credential, trusted);
         assert!(dcc.signature_valid, "DCC's verifier-core: {}", dcc.printed);
         assert_eq!(dcc.not_revoked, Some(true), "{}", dcc.printed);
@@ -96,10 +103,11 @@ async fn a_wallet_nobody_here_wrote_takes_the_certificate_and_dccs_verifier_foll
             &[("Authorization", &format!("Bearer {API}"))],
         )
         .await;
-    assert_eq!(read.body["data"]["walletHolders"], json!([by_did_key.holder, by_jwk.holder]), "{}", read.body);
+    let holders = json!([by_did_key.holder, by_jwk.holder, by_vc_api.holder]);
+    assert_eq!(read.body["data"]["walletHolders"], holders, "{}", read.body);
 
     revoke(&app, certificate_id).await;
-    for claimed in [&by_did_key, &by_jwk] {
+    for claimed in [&by_did_key, &by_jwk, &by_vc_api] {
         let dcc = dcc_verified_trusting(&claimed.credential, trusted);
         assert_eq!(dcc.not_revoked, Some(false), "a copy is revoked with its certificate: {}", dcc.printed);
     }
@@ -108,16 +116,19 @@ async fn a_wallet_nobody_here_wrote_takes_the_certificate_and_dccs_verifier_foll
     let refused = app.post_json(&path, &json!({}), &[("Authorization", &authorization)]).await;
     assert_eq!(refused.status, 409, "a revoked certificate is offered to no wallet: {}", refused.body);
 
-    // Issued, claimed twice, revoked: the broker validated each against schema 2.1.0.
-    let records = consume(KAFKA_BROKERS, &stack.topic, 4, Duration::from_secs(1), Duration::from_secs(30));
+    // Issued, claimed thrice, revoked: the broker validated each against schema 2.1.0.
+    let records = consume(KAFKA_BROKERS, &stack.topic, 5, Duration::from_secs(1), Duration::from_secs(30));
     let kinds: Vec<&str> = records.iter().map(|r| r.value["data"]["eventType"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["CERTIFICATE_ISSUED", "CERTIFICATE_CLAIMED", "CERTIFICATE_CLAIMED", "CERTIFICATE_REVOKED"]);
-    let holders: Vec<&Value> = records[1..3].iter().map(|r| &r.value["data"]["holder"]).collect();
-    assert_eq!(holders, [&json!(by_did_key.holder), &json!(by_jwk.holder)]);
+    let claimed = "CERTIFICATE_CLAIMED";
+    assert_eq!(kinds, ["CERTIFICATE_ISSUED", claimed, claimed, claimed, "CERTIFICATE_REVOKED"]);
+    let claims = || records[1..4].iter().map(|r| &r.value["data"]);
+    assert_eq!(claims().map(|data| data["holder"].clone()).collect::<Vec<_>>(), holders.as_array().unwrap().clone());
+    let protocols: Vec<&str> = claims().map(|data| data["protocol"].as_str().unwrap()).collect();
+    assert_eq!(protocols, ["openid4vci", "openid4vci", "vc-api"]);
     assert!(records.iter().all(|r| r.key.as_deref() == course.as_str()), "on the certificate's key");
 
     // An offer is a bearer secret: in no event and no log line.
-    let secrets = [offer["credentialOfferUri"].as_str().unwrap(), with_code["credentialOfferUri"].as_str().unwrap()];
+    let secrets = [&offer, &with_code, &for_lcw].map(|offer| offer["credentialOfferUri"].as_str().unwrap());
     for secret in secrets.map(|uri| uri.rsplit('/').next().unwrap().to_owned()).iter().chain([&code.to_owned()]) {
         assert!(!app.logs().iter().any(|line| line.contains(secret.as_str())), "{secret} was logged");
         assert!(!records.iter().any(|r| r.value.to_string().contains(secret.as_str())), "{secret} in an event");
@@ -243,4 +254,34 @@ async fn every_attack_on_the_code_the_token_the_nonce_and_the_proof_is_refused_o
     let denied = here.credential(Some(&token), &proof(&here.nonce().await)).await;
     assert_eq!(error_of(&denied), (400, "credential_request_denied"), "{:?}", denied.1);
     assert!(denied.1.to_string().len() < 200 && !denied.1.to_string().contains("Repo"), "no internals: {}", denied.1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_vc_api_exchange_wants_the_challenge_and_domain_it_gave_and_spends_the_offer() {
+    let stack = Stack::new().await;
+    let app = TestApp::spawn(stack.local_issuer_env(&tokens())).await;
+    let (_, badge) = issued(&app).await;
+    let certificate_id = badge["id"].as_str().unwrap();
+    let interaction = |offer: &Value| offer["interactionUrl"].as_str().unwrap().to_owned();
+
+    let offer = interaction(&offered(&app, certificate_id, false).await);
+    let made_up = claimed_over_vc_api(&offer, &["--challenge", "made-up"], None).expect_err("a challenge not given");
+    assert!(made_up.contains("invalid_challenge"), "{made_up}");
+    let elsewhere = claimed_over_vc_api(&offer, &["--domain", "https://elsewhere.example"], None).expect_err("domain");
+    assert!(elsewhere.contains("invalid_presentation") && elsewhere.contains("domain"), "{elsewhere}");
+    let taken = claimed_over_vc_api(&offer, &[], None).expect("the refusals spent nothing");
+    assert!(taken.holder.starts_with("did:key:z6Mk"));
+    let again = claimed_over_vc_api(&offer, &[], None).expect_err("an offer is taken once");
+    assert!(again.contains("404") && again.contains("it was taken"), "{again}");
+
+    let guarded = offered(&app, certificate_id, true).await;
+    let exchange = format!("/vc-api/interactions/{}", secret_of(&guarded));
+    let refused = app.get(&exchange).await;
+    assert_eq!((refused.status, refused.body["error"].as_str()), (409, Some("transaction_code_only")));
+    let unsigned = json!({"verifiablePresentation": {"@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"], "holder": "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"}});
+    let open = offered(&app, certificate_id, false).await;
+    let path = format!("/vc-api/exchanges/{}", secret_of(&open));
+    let answer = app.post_json(&path, &unsigned, &[]).await;
+    assert_eq!((answer.status, answer.body["error"].as_str()), (400, Some("invalid_presentation")), "{}", answer.body);
 }

@@ -78,7 +78,10 @@ pub use status_list_signing::StatusListSigning;
 pub use templates::{StoredSchema, StoredTemplate, TemplateStore, TemplateStoreError, SCHEMA_VERSION, TEMPLATE_KIND};
 pub use upstream::{Refusal, Upstream, UpstreamError};
 pub use verification::CredentialVerification;
-pub use wallet::{CannotBind, CopySigning, HolderProof, HolderProofs, ProofRefused, WalletStore, WalletStoreError};
+pub use wallet::{
+    CannotBind, CopySigning, HolderProof, HolderProofs, PresentationProofs, PresentedHolder, ProofRefused, WalletStore,
+    WalletStoreError,
+};
 
 /// An adapter's own error, kept as the `source` of a port's error. Shared, so
 /// that the port errors stay `Clone` (a failed publish is recorded for every

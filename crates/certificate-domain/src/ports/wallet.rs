@@ -64,6 +64,22 @@ pub trait HolderProofs: Send + Sync + 'static {
     fn holder_proof(&self, jwt: &str) -> Result<HolderProof, ProofRefused>;
 }
 
+/// What a valid DID-authentication presentation says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresentedHolder {
+    /// The presentation's `holder`, whose key signed it.
+    pub holder: String,
+    pub challenge: Option<String>,
+    pub domain: Option<String>,
+}
+
+/// Reads and checks a VC-API DID-authentication presentation: a
+/// `VerifiablePresentation` whose Data Integrity proof (purpose
+/// `authentication`) holds by the key of its `holder`'s DID.
+pub trait PresentationProofs: Send + Sync + 'static {
+    fn presented_holder(&self, presentation: &serde_json::Value) -> Result<PresentedHolder, ProofRefused>;
+}
+
 /// Why a certificate cannot be bound to a holder.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]

@@ -21,6 +21,6 @@ pub use standing::{ChangeError, ChangeStanding, StandingCommand, SUPERSEDED_REAS
 pub use status_allocator::StatusAllocator;
 pub use templates::{DesignError, Designed, ManageTemplates, TemplateRegistry};
 pub use wallet::{
-    AccessToken, ClaimError, DeliverToWallet, NewOffer, OfferError, TokenError, WalletRoles, WalletSettings,
-    ACCESS_TOKEN_LIFETIME, NONCE_LIFETIME, TRANSACTION_CODE_DIGITS,
+    AccessToken, ClaimError, DeliverToWallet, ExchangeError, NewOffer, OfferError, PresentationRequest, TokenError,
+    WalletRoles, WalletSettings, ACCESS_TOKEN_LIFETIME, NONCE_LIFETIME, TRANSACTION_CODE_DIGITS,
 };

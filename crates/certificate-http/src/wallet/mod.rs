@@ -7,7 +7,10 @@
 //!   the issuer's and its authorization server's metadata (this service is both);
 //! - `GET /openid4vci/offers/{offer}`: the credential offer a `credential_offer_uri` names;
 //! - `POST /openid4vci/token`: the pre-authorized code grant (form-encoded);
-//! - `POST /openid4vci/nonce`, `POST /openid4vci/credential`.
+//! - `POST /openid4vci/nonce`, `POST /openid4vci/credential`;
+//!
+//! and the VC-API exchange of DCC's Learner Credential Wallet:
+//! `GET /vc-api/interactions/{offer}` and `POST /vc-api/exchanges/{offer}`.
 //!
 //! Without the built-in issuer (Sunbird RC signs) there is nothing to bind
 //! to a wallet's key: the offer route answers 409 and the others 404.
@@ -15,6 +18,7 @@
 mod oauth;
 pub(crate) mod offer;
 pub(crate) mod openid4vci;
+pub(crate) mod vc_api;
 
 use std::sync::Arc;
 
@@ -34,6 +38,11 @@ pub struct WalletDelivery {
     pub issuer_name: String,
 }
 
+/// The wallet routes' delivery; a 404 where there is none (Sunbird RC).
+fn delivery(state: &crate::AppState) -> Result<&WalletDelivery, crate::ApiError> {
+    state.wallet.as_ref().ok_or(crate::ApiError::NotFound)
+}
+
 impl WalletDelivery {
     fn endpoint(&self, path: &str) -> String {
         format!("{}{path}", self.deliver.credential_issuer())
@@ -44,5 +53,29 @@ const OFFER_PATH: &str = "/openid4vci/offers/";
 const TOKEN_PATH: &str = "/openid4vci/token";
 const NONCE_PATH: &str = "/openid4vci/nonce";
 const CREDENTIAL_PATH: &str = "/openid4vci/credential";
+const INTERACTION_PATH: &str = "/vc-api/interactions/";
+const EXCHANGE_PATH: &str = "/vc-api/exchanges/";
+/// A request's path as it may be logged: an offer's secret in it (the
+/// offer URI, the VC-API interaction and exchange) is replaced by `{offer}`.
+pub(crate) fn loggable(path: &str) -> std::borrow::Cow<'_, str> {
+    match [OFFER_PATH, INTERACTION_PATH, EXCHANGE_PATH].into_iter().find(|prefix| path.starts_with(prefix)) {
+        Some(prefix) => format!("{prefix}{{offer}}").into(),
+        None => path.into(),
+    }
+}
+
 /// OpenID4VCI's grant type of a pre-authorized code.
 const PRE_AUTHORIZED_GRANT: &str = "urn:ietf:params:oauth:grant-type:pre-authorized_code";
+
+#[cfg(test)]
+mod tests {
+    use super::loggable;
+
+    #[test]
+    fn an_offers_secret_never_reaches_a_log_line() {
+        assert_eq!(loggable("/openid4vci/offers/s3cr3t"), "/openid4vci/offers/{offer}");
+        assert_eq!(loggable("/vc-api/interactions/s3cr3t"), "/vc-api/interactions/{offer}");
+        assert_eq!(loggable("/vc-api/exchanges/s3cr3t"), "/vc-api/exchanges/{offer}");
+        assert_eq!(loggable("/certificate/issue"), "/certificate/issue");
+    }
+}

@@ -13,7 +13,7 @@ use qrcode::render::svg;
 use qrcode::QrCode;
 use serde::Serialize;
 
-use super::OFFER_PATH;
+use super::{INTERACTION_PATH, OFFER_PATH};
 use crate::envelope::Envelope;
 use crate::links::PATH_SEGMENT;
 use crate::schemas;
@@ -29,6 +29,10 @@ struct OfferAnswer {
     expires_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     transaction_code: Option<String>,
+    /// The VC-API interaction (the Learner Credential Wallet's), when no
+    /// transaction code is asked: that exchange has no place for one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    interaction_url: Option<String>,
 }
 
 /// `POST /certificate/{certificateId}/wallet-offer` `{transactionCode?}`.
@@ -71,6 +75,10 @@ pub(crate) async fn wallet_offer(
         credential_offer,
         credential_offer_uri: uri,
         expires_at: offer.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        interaction_url: offer
+            .transaction_code
+            .is_none()
+            .then(|| wallet.endpoint(&format!("{INTERACTION_PATH}{}?iuv=1", offer.secret))),
         transaction_code: offer.transaction_code,
     };
     Ok(HttpResponse::Created().json(Envelope::of(StatusCode::CREATED, "Wallet offer", answer)))

@@ -13,17 +13,13 @@ use serde_json::json;
 use serde_json::value::RawValue;
 
 use super::oauth::OauthError;
-use super::{WalletDelivery, CREDENTIAL_PATH, NONCE_PATH, PRE_AUTHORIZED_GRANT, TOKEN_PATH};
+use super::{delivery, WalletDelivery, CREDENTIAL_PATH, NONCE_PATH, PRE_AUTHORIZED_GRANT, TOKEN_PATH};
 use crate::schemas;
 use crate::{ApiError, AppState};
 use certificate_domain::use_cases::TRANSACTION_CODE_DIGITS;
 
 /// The metadata documents change only with a deployment.
 const METADATA_CACHING: &str = "public, max-age=300";
-
-fn delivery(state: &AppState) -> Result<&WalletDelivery, ApiError> {
-    state.wallet.as_ref().ok_or(ApiError::NotFound)
-}
 
 /// `GET /.well-known/openid-credential-issuer`.
 #[utoipa::path(
