@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Deserialize;
 use serde_json::json;
 use serde_json::value::RawValue;
@@ -122,7 +122,7 @@ pub(crate) async fn token(state: web::Data<AppState>, body: web::Bytes) -> Resul
     let wallet = delivery(&state)?;
     Ok(match granted(wallet, &body).await {
         Ok(answer) => answer,
-        Err(error) => actix_web::ResponseError::error_response(&error),
+        Err(error) => error.error_response(),
     })
 }
 
@@ -132,7 +132,7 @@ async fn granted(wallet: &WalletDelivery, body: &[u8]) -> Result<HttpResponse, O
     match form.get("grant_type").map(String::as_str) {
         Some(PRE_AUTHORIZED_GRANT) => {}
         Some(_) => {
-            let status = actix_web::http::StatusCode::BAD_REQUEST;
+            let status = StatusCode::BAD_REQUEST;
             return Err(OauthError::new(status, "unsupported_grant_type", "only the pre-authorized code grant"));
         }
         None => return Err(OauthError::invalid_request("grant_type is required")),
@@ -162,7 +162,7 @@ pub(crate) async fn nonce(state: web::Data<AppState>) -> Result<HttpResponse, Ap
     let wallet = delivery(&state)?;
     Ok(match wallet.deliver.nonce().await {
         Ok(nonce) => HttpResponse::Ok().json(json!({ "c_nonce": nonce })),
-        Err(error) => actix_web::ResponseError::error_response(&OauthError::from(error)),
+        Err(error) => OauthError::from(error).error_response(),
     })
 }
 
@@ -210,7 +210,7 @@ pub(crate) async fn credential(
     let wallet = delivery(&state)?;
     Ok(match issued(wallet, &request, &body).await {
         Ok(answer) => answer,
-        Err(error) => actix_web::ResponseError::error_response(&error),
+        Err(error) => error.error_response(),
     })
 }
 
@@ -222,18 +222,15 @@ async fn issued(wallet: &WalletDelivery, request: &HttpRequest, body: &[u8]) -> 
         .and_then(|value| value.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|token| !token.is_empty());
-    let token = token.ok_or_else(|| {
-        OauthError::new(actix_web::http::StatusCode::UNAUTHORIZED, "invalid_token", "an access token is required")
-    })?;
-    let invalid = |why: &str| {
-        OauthError::new(actix_web::http::StatusCode::BAD_REQUEST, "invalid_credential_request", why.to_owned())
-    };
+    let token = token
+        .ok_or_else(|| OauthError::new(StatusCode::UNAUTHORIZED, "invalid_token", "an access token is required"))?;
+    let invalid = |why: &str| OauthError::new(StatusCode::BAD_REQUEST, "invalid_credential_request", why.to_owned());
     let asked: CredentialRequest =
         serde_json::from_slice(body).map_err(|_| invalid("the body is not a credential request"))?;
     match asked.credential_configuration_id.as_deref() {
         Some(id) if id == wallet.configuration_id => {}
         Some(_) => {
-            let status = actix_web::http::StatusCode::BAD_REQUEST;
+            let status = StatusCode::BAD_REQUEST;
             return Err(OauthError::new(
                 status,
                 "unknown_credential_configuration",
@@ -247,14 +244,12 @@ async fn issued(wallet: &WalletDelivery, request: &HttpRequest, body: &[u8]) -> 
         (None, Some(SingleProof { proof_type, jwt })) if proof_type == "jwt" => jwt,
         _ => None,
     };
-    let proof = proof.ok_or_else(|| invalid("one proof of type jwt is required"))?;
+    let proof = proof.ok_or_else(|| {
+        OauthError::new(StatusCode::BAD_REQUEST, "invalid_proof", "one proof of type jwt is required")
+    })?;
     let copy = wallet.deliver.take_copy(token, &proof).await?;
     let credential = RawValue::from_string(copy.credential).map_err(|_| {
-        OauthError::new(
-            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            "the copy could not be made",
-        )
+        OauthError::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "the copy could not be made")
     })?;
     Ok(HttpResponse::Ok().json(json!({ "credentials": [{ "credential": credential }] })))
 }
