@@ -40,8 +40,8 @@ pub mod ports;
 pub mod use_cases;
 
 pub use jobs::{
-    hand_off, hand_off_for, Background, HandOff, HandedEvents, OutboxRelay, RelayPolicy, RelayReport, Retention,
-    RevocationDelivery,
+    hand_off, hand_off_for, Background, BulkRunner, HandOff, HandedEvents, OutboxRelay, RelayPolicy, RelayReport,
+    Retention, RevocationDelivery, ROWS_PER_SLOT,
 };
 pub use model::{
     bitstring, check_id, check_reason, parse_iso8601, permuted_index, status_slot, CertificateEvent, Checks,

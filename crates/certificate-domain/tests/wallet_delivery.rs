@@ -106,6 +106,7 @@ async fn fixture() -> Fixture {
         signing: Arc::new(NamingSigner),
         clock: clock.clone(),
         ids: Arc::new(SystemRandomness),
+        observer: Arc::new(RecordingObserver::default()),
     };
     let settings = WalletSettings {
         credential_issuer: ISSUER.into(),

@@ -6,7 +6,7 @@ use certificate_domain::ports::{
     PrintError, RepoError, StandingError, StatusListError, TemplateStoreError, Upstream, UpstreamError,
     WalletStoreError,
 };
-use certificate_domain::use_cases::OfferError;
+use certificate_domain::use_cases::{BulkError, OfferError, RowError};
 use certificate_domain::{
     ChangeError, DesignError, FieldError, IssueError, ReadError, RenderError, ValidationErrors, VerifyError,
 };
@@ -21,6 +21,12 @@ pub enum ApiError {
     Body(&'static str),
     #[error("Content-Type must be application/json")]
     UnsupportedMediaType,
+    #[error("Content-Type must be text/csv or application/json")]
+    UnsupportedBulkMediaType,
+    #[error("the body is larger than {0} bytes (BULK_MAX_MIB)")]
+    BulkTooLarge(usize),
+    #[error("{0}")]
+    Bulk(#[from] BulkError),
     #[error("request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
     #[error("{0}")]
@@ -83,8 +89,9 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Validation(_) | ApiError::Body(_) => StatusCode::BAD_REQUEST,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType | ApiError::UnsupportedBulkMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge(_) | ApiError::BulkTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Bulk(error) => bulk_status(error),
             ApiError::NotFound | ApiError::NoOpenOffer => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -171,6 +178,11 @@ impl ResponseError for ApiError {
                 tracing::error!(status = status.as_u16(), "reading a wallet offer failed: {error}");
                 database_message(status).to_owned()
             }
+            ApiError::Bulk(BulkError::Store(error)) => {
+                tracing::error!(status = status.as_u16(), "a bulk job's store failed: {error}");
+                database_message(status).to_owned()
+            }
+            ApiError::Bulk(BulkError::Invalid(rows)) => return rows_refused(rows),
             ApiError::Identity(error) => {
                 tracing::error!(status = status.as_u16(), "generating a DID failed: {error}");
                 upstream_message(error)
@@ -319,6 +331,41 @@ fn database_message(status: StatusCode) -> &'static str {
         StatusCode::SERVICE_UNAVAILABLE => DATABASE_UNAVAILABLE,
         _ => DATABASE_REFUSED,
     }
+}
+
+fn bulk_status(error: &BulkError) -> StatusCode {
+    match error {
+        BulkError::Invalid(_) | BulkError::Empty | BulkError::TooManyRows(_) => StatusCode::BAD_REQUEST,
+        BulkError::NotFound => StatusCode::NOT_FOUND,
+        BulkError::Store(certificate_domain::ports::JobStoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+        BulkError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// A bulk job with bad rows: each row's bad field, in the envelope.
+fn rows_refused(rows: &[RowError]) -> HttpResponse {
+    #[derive(Serialize)]
+    struct RowField<'a> {
+        row: u32,
+        field: &'a str,
+        message: &'a str,
+    }
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Body<'a> {
+        success: bool,
+        status_code: u16,
+        message: String,
+        errors: Vec<RowField<'a>>,
+    }
+    let errors = rows.iter().map(|row| RowField { row: row.row, field: row.error.field, message: row.error.message });
+    let rows_with_errors = rows.iter().map(|row| row.row).collect::<std::collections::BTreeSet<_>>().len();
+    HttpResponse::BadRequest().json(Body {
+        success: false,
+        status_code: 400,
+        message: format!("{rows_with_errors} rows break a rule; nothing was started"),
+        errors: errors.collect(),
+    })
 }
 
 fn store_status(error: &TemplateStoreError) -> StatusCode {

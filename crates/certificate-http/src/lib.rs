@@ -9,7 +9,8 @@
 //! - `GET /metrics`, and a request id (`X-Request-Id`) on every request and its log lines;
 //! - `GET /openapi.json`, the OpenAPI 3.1 description of all of it (see [`openapi`]).
 //!
-//! Handlers live by concern: [`certificates`] (issue, read, verify),
+//! Handlers live by concern: [`certificates`] (issue, read, verify), [`bulk`]
+//! (bulk jobs),
 //! [`rendering`] (render, render-PDF, template, schema, generateDid),
 //! [`standing`] (revoke, suspend, reinstate), [`published`] (the DID
 //! document and the status lists), [`health`] (probes and metrics),
@@ -18,6 +19,7 @@
 
 mod answers;
 mod auth;
+mod bulk;
 mod certificates;
 mod envelope;
 mod errors;
@@ -42,6 +44,7 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use certificate_domain::ports::{LearnerIdentity, ReadinessCheck};
+use certificate_domain::use_cases::BulkIssuance;
 use certificate_domain::{
     ChangeStanding, IssueCertificate, ManageTemplates, PublishStatusLists, ReadCertificate, RenderCertificate,
 };
@@ -86,6 +89,10 @@ pub struct AppState {
     pub verify_page: VerifyPage,
     /// Offers to learners' wallets and OpenID4VCI, when the issuer is this service.
     pub wallet: Option<WalletDelivery>,
+    /// Bulk jobs.
+    pub bulk: Arc<BulkIssuance>,
+    /// The largest bulk body (`BULK_MAX_MIB`).
+    pub bulk_body_bytes: usize,
 }
 
 /// `Cache-Control: no-store` (a credential must not sit in a shared cache)
@@ -110,7 +117,7 @@ pub fn configure(state: AppState, tokens: Tokens) -> impl FnOnce(&mut web::Servi
 }
 
 /// `PORT`, `HTTP_WORKERS`, the verify page's `VERIFY_PAGE_SHOWS_NAME` and
-/// `VERIFY_PAGE_INDEXABLE`, and the bearer tokens: the API's `API_TOKENS`
+/// `VERIFY_PAGE_INDEXABLE`, `BULK_MAX_MIB`, and the bearer tokens: the API's `API_TOKENS`
 /// (comma-separated) and `API_TOKENS_FILE` (one per line, for a mounted
 /// Secret), the operator routes' `ADMIN_TOKENS` and `ADMIN_TOKENS_FILE`,
 /// as envy reads them. Unset: that set is not configured; set to no token
@@ -129,6 +136,12 @@ struct Env {
     verify_page_shows_name: bool,
     #[serde(default)]
     verify_page_indexable: bool,
+    #[serde(default = "default_bulk_mib")]
+    bulk_max_mib: usize,
+}
+
+fn default_bulk_mib() -> usize {
+    32
 }
 
 fn shown() -> bool {
@@ -148,6 +161,8 @@ pub struct HttpConfig {
     /// privacy ([`VerifyPage`]).
     pub page_shows_name: bool,
     pub page_indexable: bool,
+    /// `BULK_MAX_MIB`: the largest bulk issue body, in bytes.
+    pub bulk_body_bytes: usize,
 }
 
 fn default_port() -> u16 {
@@ -174,6 +189,7 @@ impl HttpConfig {
             admin_tokens: admin.read()?,
             page_shows_name: env.verify_page_shows_name,
             page_indexable: env.verify_page_indexable,
+            bulk_body_bytes: env.bulk_max_mib.max(1) * 1024 * 1024,
         })
     }
 

@@ -15,7 +15,7 @@ use utoipa::OpenApi;
 
 use crate::auth::Tokens;
 use crate::table::{served_routes, ServedRoute};
-use crate::{certificates, health, published, rendering, schemas, standing, wallet, LEGACY_PREFIX};
+use crate::{bulk, certificates, health, published, rendering, schemas, standing, wallet, LEGACY_PREFIX};
 
 /// A printable text: no control character (U+0000–U+001F, U+007F–U+009F).
 const PRINTABLE: &str = r"^[^\x00-\x1f\x7f-\x9f]*$";
@@ -34,6 +34,8 @@ const PRINTABLE_NOT_BLANK: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9
     ),
     paths(
         certificates::issue_certificate,
+        bulk::issue_bulk,
+        bulk::report::job_report,
         certificates::read_certificate,
         certificates::verify_certificate,
         published::did_document,
@@ -116,6 +118,9 @@ fn add_text_rules(document: &mut Value) {
     for field in ["firstName", "middleName", "lastName", "issuedOn"] {
         request[field]["pattern"] = json!(PRINTABLE);
     }
+    // A bulk job has at least one row.
+    let bulk = &mut document["paths"]["/certificate/issue/bulk"]["post"]["requestBody"]["content"];
+    bulk["application/json"]["schema"]["minItems"] = json!(1);
     let id_paths = [
         ("/certificate/{userId}/{courseId}", "get"),
         ("/certificate/{certificateId}/verify", "get"),

@@ -321,3 +321,89 @@ pub(crate) struct CredentialAnswer {
     #[schema(value_type = Vec<Object>)]
     credentials: Vec<serde_json::Value>,
 }
+
+/// A bulk job accepted.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BulkJobAccepted {
+    job_id: uuid::Uuid,
+    /// `/certificate/jobs/{jobId}`, as `Location` says too.
+    url: String,
+    rows: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BulkAccepted {
+    success: bool,
+    status_code: u16,
+    message: String,
+    data: BulkJobAccepted,
+}
+
+/// One bad field of one row (the first data row is 1).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RowFieldError {
+    row: Option<u32>,
+    field: String,
+    message: String,
+}
+
+/// A bulk job refused: each bad row's fields, or what is wrong with the body.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BulkInvalid {
+    success: bool,
+    status_code: u16,
+    message: String,
+    errors: Option<Vec<RowFieldError>>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BulkCounts {
+    total: u64,
+    pending: u64,
+    issued: u64,
+    already_issued: u64,
+    failed: u64,
+}
+
+/// What became of one row.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BulkRow {
+    row: u32,
+    user_id: uuid::Uuid,
+    course_id: String,
+    /// `pending`, `issued`, `already_issued` or `failed`.
+    outcome: String,
+    certificate_id: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BulkJobState {
+    job_id: uuid::Uuid,
+    /// `running` while a row is pending, then `done`.
+    state: String,
+    counts: BulkCounts,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(format = DateTime)]
+    finished_at: Option<String>,
+    elapsed_seconds: f64,
+    rows_per_second: f64,
+    /// Absent with `rows=false`.
+    rows: Option<Vec<BulkRow>>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BulkJob {
+    success: bool,
+    status_code: u16,
+    message: String,
+    data: BulkJobState,
+}

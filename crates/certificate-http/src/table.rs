@@ -12,7 +12,7 @@ use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, Route};
 
 use crate::auth::{self, Access};
-use crate::{certificates, errors, health, openapi, published, rendering, standing, wallet, LEGACY_PREFIX};
+use crate::{bulk, certificates, errors, health, openapi, published, rendering, standing, wallet, LEGACY_PREFIX};
 
 struct RouteSpec {
     path: String,
@@ -36,9 +36,10 @@ pub struct ServedRoute {
     pub access: Access,
 }
 
-/// In registration order: for each prefix, verify, the operator routes and
-/// the wallet offer before read, since `/certificate/{userId}/{courseId}`
-/// would take `verify`, `revoke` or `wallet-offer` for a course id.
+/// In registration order: for each prefix, the bulk routes, verify, the
+/// operator routes and the wallet offer before read, since
+/// `/certificate/{userId}/{courseId}` would take `issue/bulk`, `jobs/…`,
+/// `verify`, `revoke` or `wallet-offer` for a learner and a course.
 fn route_table() -> Vec<RouteSpec> {
     let mut table = vec![
         spec("/.well-known/did.json", "GET", Access::Open, || web::get().to(published::did_document)),
@@ -66,6 +67,8 @@ fn route_table() -> Vec<RouteSpec> {
     for prefix in ["", LEGACY_PREFIX] {
         let certificate = |name: &str| format!("{prefix}/certificate/{name}");
         table.push(spec(certificate("issue"), "POST", Access::Api, || web::post().to(certificates::issue_certificate)));
+        table.push(spec(certificate("issue/bulk"), "POST", Access::Api, || web::post().to(bulk::issue_bulk)));
+        table.push(spec(certificate("jobs/{jobId}"), "GET", Access::Api, || web::get().to(bulk::report::job_report)));
         let verify = certificate("{certificateId}/verify");
         table.push(spec(verify, "GET", Access::Open, || web::get().to(certificates::verify_certificate)));
         let operator = |action: &str| certificate(&format!("{{certificateId}}/{action}"));

@@ -1,5 +1,6 @@
 use std::sync::Mutex;
 
+use certificate_domain::model::WalletProtocol;
 use certificate_domain::ports::{IssuanceOutcome, Observer};
 use certificate_domain::Standing;
 
@@ -20,6 +21,10 @@ impl Observer for RecordingObserver {
         self.outcomes.lock().unwrap().push(outcome);
     }
 
-    /// Counts issuances only: no test of a use case observes standings.
+    /// Counts issuances only: no test of a use case observes standings or wallets.
     fn standing_changed(&self, _to: Standing) {}
+
+    fn wallet_offered(&self) {}
+
+    fn wallet_copy_taken(&self, _protocol: WalletProtocol) {}
 }

@@ -8,14 +8,15 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use certificate_domain::ports::{
-    cause, Acquired, AdminError, Claim, ClaimRequest, ClaimToken, Delivery, GaugeError, OutboxError, PendingEvent,
-    RepoError, RevocationQueueError, Selection, StandingError, StatusListError, WalletStoreError,
+    cause, Acquired, AdminError, Claim, ClaimRequest, ClaimToken, Delivery, GaugeError, JobStoreError, OutboxError,
+    PendingEvent, RepoError, RevocationQueueError, Selection, StandingError, StatusListError, WalletStoreError,
 };
 use certificate_domain::CertificateEvent;
 use certificate_domain::{IssuedCredential, StandingRecord};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+mod bulk;
 mod gauges;
 mod outbox;
 mod repo;
@@ -120,6 +121,7 @@ struct State {
     /// Certificates whose standing changed (an active one that never did has none).
     standings: HashMap<String, StandingRecord>,
     wallet: wallet::WalletRows,
+    jobs: bulk::Jobs,
     unavailable: bool,
 }
 
@@ -199,7 +201,8 @@ unavailable_when_switched_off!(
     GaugeError,
     StatusListError,
     StandingError,
-    WalletStoreError
+    WalletStoreError,
+    JobStoreError
 );
 
 fn after(now: DateTime<Utc>, duration: Duration) -> DateTime<Utc> {

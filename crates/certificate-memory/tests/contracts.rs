@@ -9,8 +9,8 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use certificate_domain::contract::{
-    check_every_credential_role, check_outbox, check_publisher, check_repo, check_revocations, check_standings,
-    check_status_list_store, check_template_store, check_wallet_store, Destination, Received,
+    check_every_credential_role, check_job_store, check_outbox, check_publisher, check_repo, check_revocations,
+    check_standings, check_status_list_store, check_template_store, check_wallet_store, Destination, Received,
 };
 use certificate_domain::ports::{CertificatePublisher, PendingEvent};
 use certificate_domain::{CertificateEvent, IssueRequest, RequestFields};
@@ -157,4 +157,9 @@ async fn the_disabled_publisher_warns_once_per_event_and_sends_nothing() {
 #[tokio::test]
 async fn the_in_memory_store_keeps_the_wallet_store_contract() {
     check_wallet_store(|| async { InMemoryStore::new() }).await;
+}
+
+#[tokio::test]
+async fn the_in_memory_store_keeps_the_job_store_contract() {
+    check_job_store(|| async { InMemoryStore::new() }).await;
 }

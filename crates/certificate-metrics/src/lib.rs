@@ -11,6 +11,7 @@
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
+use certificate_domain::model::WalletProtocol;
 use certificate_domain::ports::{GaugeSource, IssuanceOutcome, Observer, OutboxStatus};
 use certificate_domain::Standing;
 use chrono::Utc;
@@ -41,6 +42,11 @@ struct StandingLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ProtocolLabels {
+    protocol: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ReasonLabels {
     reason: &'static str,
 }
@@ -68,6 +74,8 @@ pub struct Metrics {
     gauges: Arc<dyn GaugeSource>,
     issuances: Family<OutcomeLabels, Counter>,
     standing_changes: Family<StandingLabels, Counter>,
+    wallet_offers: Counter,
+    wallet_copies: Family<ProtocolLabels, Counter>,
     upstream_calls: Family<UpstreamOutcomeLabels, Counter>,
     upstream_duration: Histograms<UpstreamLabels>,
     events_published: Counter,
@@ -93,6 +101,8 @@ impl Metrics {
         let metrics = Self {
             issuances: Family::default(),
             standing_changes: Family::default(),
+            wallet_offers: Counter::default(),
+            wallet_copies: Family::default(),
             upstream_calls: Family::default(),
             upstream_duration: Family::new_with_constructor(latency_histogram),
             events_published: Counter::default(),
@@ -113,6 +123,12 @@ impl Metrics {
             "standing_changes",
             "Certificates revoked, suspended or reinstated (to: the standing now)",
             metrics.standing_changes.clone(),
+        );
+        registry.register("wallet_offers", "Wallet offers the platform asked for", metrics.wallet_offers.clone());
+        registry.register(
+            "wallet_copies",
+            "Copies of certificates learners' wallets took (protocol: openid4vci, vc-api)",
+            metrics.wallet_copies.clone(),
         );
         registry.register("upstream_calls", "Upstream calls by service and outcome", metrics.upstream_calls.clone());
         registry.register("upstream_call_duration_seconds", "Upstream call latency", metrics.upstream_duration.clone());
@@ -190,6 +206,14 @@ impl Observer for Metrics {
 
     fn standing_changed(&self, to: Standing) {
         self.standing_changes.get_or_create(&StandingLabels { to: to.as_str() }).inc();
+    }
+
+    fn wallet_offered(&self) {
+        self.wallet_offers.inc();
+    }
+
+    fn wallet_copy_taken(&self, protocol: WalletProtocol) {
+        self.wallet_copies.get_or_create(&ProtocolLabels { protocol: protocol.as_str() }).inc();
     }
 }
 

@@ -2,8 +2,8 @@
 //! or a refused statement, with diesel's error kept as the source.
 
 use certificate_domain::ports::{
-    cause, cause_from, AdminError, Cause, GaugeError, OutboxError, RepoError, RevocationQueueError, StandingError,
-    StatusListError, TemplateStoreError, WalletStoreError,
+    cause, cause_from, AdminError, Cause, GaugeError, JobStoreError, OutboxError, RepoError, RevocationQueueError,
+    StandingError, StatusListError, TemplateStoreError, WalletStoreError,
 };
 use diesel::result::{DatabaseErrorKind, Error};
 
@@ -53,7 +53,8 @@ told_as!(
     TemplateStoreError,
     StatusListError,
     StandingError,
-    WalletStoreError
+    WalletStoreError,
+    JobStoreError
 );
 
 /// Messages Postgres sends while it shuts down or starts: the database is

@@ -18,6 +18,7 @@
 
 mod admin;
 mod batch;
+mod bulk;
 mod config;
 mod db;
 mod error;

@@ -383,3 +383,43 @@ WITH offers AS (DELETE FROM wallet_offer WHERE expires_at < $1 RETURNING 1),
      grants AS (DELETE FROM wallet_grant WHERE expires_at < $1 RETURNING 1),
      nonces AS (DELETE FROM wallet_nonce WHERE expires_at < $1 RETURNING 1)
 SELECT (SELECT count(*) FROM offers) + (SELECT count(*) FROM grants) + (SELECT count(*) FROM nonces) AS removed"#;
+
+// Bulk jobs (bulk.rs).
+
+/// The job and all its rows, pending, in one statement.
+pub(crate) const CREATE_BULK_JOB: &str = r#"
+WITH job AS (INSERT INTO bulk_job (id, created_at) VALUES ($1, $2))
+INSERT INTO bulk_row (job_id, number, user_id, course_id, request, due_at)
+SELECT $1, number, user_id, course_id, request, $2
+  FROM unnest($3::bigint[], $4::uuid[], $5::text[], $6::text[]) AS t(number, user_id, course_id, request)"#;
+pub(crate) const BULK_JOB_SUMMARY: &str = r#"
+SELECT j.created_at,
+       count(r.number) FILTER (WHERE r.state = 'pending') AS pending,
+       count(r.number) FILTER (WHERE r.state = 'issued') AS issued,
+       count(r.number) FILTER (WHERE r.state = 'already_issued') AS already_issued,
+       count(r.number) FILTER (WHERE r.state = 'failed') AS failed,
+       max(r.done_at) AS last_done
+  FROM bulk_job j LEFT JOIN bulk_row r ON r.job_id = j.id
+ WHERE j.id = $1
+ GROUP BY j.created_at"#;
+pub(crate) const BULK_JOB_ROWS: &str = r#"
+SELECT number::bigint AS number, user_id, course_id, state, coalesce(certificate_id, '') AS certificate_id,
+       coalesce(error, '') AS error
+  FROM bulk_row WHERE job_id = $1 ORDER BY number"#;
+/// Pending rows due at `$1` that no lease holds, oldest jobs first, each
+/// leased until `$2`.
+pub(crate) const TAKE_BULK_ROWS: &str = r#"
+UPDATE bulk_row r SET leased_until = $2, attempts = r.attempts + 1
+  FROM (SELECT job_id, number FROM bulk_row
+         WHERE state = 'pending' AND due_at <= $1 AND (leased_until IS NULL OR leased_until < $1)
+         ORDER BY due_at, job_id, number
+         LIMIT $3
+           FOR UPDATE SKIP LOCKED) free
+ WHERE r.job_id = free.job_id AND r.number = free.number
+RETURNING r.job_id, r.number::bigint AS number, r.request, r.attempts::bigint AS attempts"#;
+pub(crate) const FINISH_BULK_ROW: &str = r#"
+UPDATE bulk_row SET state = $3, certificate_id = nullif($4, ''), error = nullif($5, ''), leased_until = NULL,
+                    done_at = $6
+ WHERE job_id = $1 AND number = $2 AND state = 'pending'"#;
+pub(crate) const RETRY_BULK_ROW: &str = r#"
+UPDATE bulk_row SET leased_until = NULL, due_at = $3 WHERE job_id = $1 AND number = $2 AND state = 'pending'"#;

@@ -13,8 +13,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use certificate_domain::contract::{
-    check_outbox, check_repo, check_revocations, check_standings, check_status_list_store, check_template_store,
-    check_wallet_store,
+    check_job_store, check_outbox, check_repo, check_revocations, check_standings, check_status_list_store,
+    check_template_store, check_wallet_store,
 };
 use certificate_domain::ports::{CertificateRepo, Claim, ClaimRequest, RepoError};
 use certificate_postgres::{run_migrations, PgConfig, PgStore};
@@ -120,4 +120,10 @@ async fn postgres_a_refused_row_fails_only_its_own_claim() {
 async fn postgres_keeps_the_wallet_store_contract() {
     let databases = Databases::default();
     check_wallet_store(|| databases.fresh_store()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_keeps_the_job_store_contract() {
+    let databases = Databases::default();
+    check_job_store(|| databases.fresh_store()).await;
 }

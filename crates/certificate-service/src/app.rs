@@ -12,10 +12,10 @@ use actix_web::dev::Server;
 use anyhow::{Context, Result};
 use certificate_chromium::{ChromiumPrinter, PrinterMetrics};
 use certificate_domain::ports::{PublicLinks, SystemClock, SystemRandomness};
-use certificate_domain::use_cases::{DeliverToWallet, WalletRoles, WalletSettings};
+use certificate_domain::use_cases::{BulkIssuance, DeliverToWallet, WalletRoles, WalletSettings};
 use certificate_domain::{
-    hand_off_for, Background, ChangeStanding, IssueCertificate, OutboxRelay, ReadCertificate, Retention,
-    RevocationDelivery,
+    hand_off_for, Background, BulkRunner, ChangeStanding, IssueCertificate, OutboxRelay, ReadCertificate, Retention,
+    RevocationDelivery, ROWS_PER_SLOT,
 };
 use certificate_http::{AppState, HttpMetrics, PublicRoutes, Scrape, Scraped, VerifyPage, WalletDelivery};
 use certificate_metrics::{MeteredPublisher, Metrics, CONTENT_TYPE};
@@ -25,6 +25,9 @@ use crate::config::{Config, Issuer};
 use crate::publishers;
 use crate::roles::{credential_roles, rendering, RenderSettings, StatusSettings};
 use crate::stores::stores;
+
+/// How often a replica looks for bulk rows when it found none.
+const BULK_POLL_INTERVAL: Duration = Duration::from_millis(500);
 
 /// The service built and bound to its port, not yet serving: main runs it
 /// until a signal; tests build it on port 0, read the port and stop it when
@@ -90,6 +93,7 @@ impl Application {
                 signing: signing.signing,
                 clock: clock.clone(),
                 ids: Arc::new(SystemRandomness),
+                observer: metrics.clone(),
             };
             let settings = WalletSettings {
                 credential_issuer: public_base_url.clone(),
@@ -123,6 +127,22 @@ impl Application {
             .with_issue_call_bound(config.issue_call_bound())
             .with_hand_off(hand_off)
             .with_revoke_on_reissue(config.revoke_on_reissue);
+        let issue = Arc::new(issue);
+        let bulk = Arc::new(BulkIssuance::new(
+            stores.jobs.clone(),
+            clock.clone(),
+            Arc::new(SystemRandomness),
+            config.bulk_max_rows,
+        ));
+        let bulk_runner = BulkRunner {
+            store: stores.jobs.clone(),
+            issue: issue.clone(),
+            clock: clock.clone(),
+            concurrency: config.bulk_concurrency,
+            // A round issues ROWS_PER_SLOT rows a slot, each within its claim's lease.
+            lease: config.claim_lease * (ROWS_PER_SLOT as u32 + 1),
+            poll_interval: BULK_POLL_INTERVAL,
+        };
         let publisher = Arc::new(MeteredPublisher::new(publisher, metrics.clone()));
         let background = Background {
             relay: OutboxRelay::new(stores.outbox, publisher, clock.clone(), config.relay.clone())
@@ -133,6 +153,7 @@ impl Application {
                 .map(|admin| Retention::new(admin, clock, config.retention).with_wallet_store(stores.wallet.clone())),
             upkeep: stores.upkeep,
             poll_interval: config.relay_poll_interval,
+            bulk: bulk_runner,
         };
         let dependencies = stores.database.into_iter().chain(broker).collect();
         let scrape: Scrape = Arc::new(move || {
@@ -140,7 +161,7 @@ impl Application {
             Box::pin(async move { Scraped { content_type: CONTENT_TYPE, body: metrics.report().await } })
         });
         let state = AppState {
-            issue: Arc::new(issue),
+            issue,
             read,
             render,
             templates,
@@ -157,6 +178,8 @@ impl Application {
                 indexable: config.http.page_indexable,
             },
             wallet,
+            bulk,
+            bulk_body_bytes: config.http.bulk_body_bytes,
         };
         let (server, address) = certificate_http::serve(&config.http, listener, state, config.shutdown_grace)
             .with_context(|| format!("cannot serve on port {}", config.http.port))?;

@@ -52,6 +52,10 @@ struct Env {
     wallet_offer_ttl_minutes: u64,
     #[serde(default = "number::<u16, 3>")]
     wallet_tx_code_attempts: u16,
+    #[serde(default = "number::<usize, 4>")]
+    bulk_concurrency: usize,
+    #[serde(default = "number::<usize, 50_000>")]
+    bulk_max_rows: usize,
 }
 
 /// A numeric default for serde, written where the field is.
@@ -107,6 +111,9 @@ pub struct Config {
     pub wallet_offer_ttl: Duration,
     /// Wrong transaction codes that kill an offer.
     pub wallet_tx_code_attempts: u8,
+    /// Rows of bulk jobs issued at once by each replica.
+    pub bulk_concurrency: usize,
+    pub bulk_max_rows: usize,
 }
 
 const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -146,6 +153,8 @@ impl Config {
             render_cache_bytes: env.render_cache_mib * 1024 * 1024,
             status_list_ttl: Duration::from_secs(env.status_list_ttl_seconds.max(1)),
             wallet_offer_ttl: Duration::from_secs(env.wallet_offer_ttl_minutes.max(1) * 60),
+            bulk_concurrency: env.bulk_concurrency.max(1),
+            bulk_max_rows: env.bulk_max_rows.max(1),
             wallet_tx_code_attempts: match u8::try_from(env.wallet_tx_code_attempts) {
                 Ok(attempts @ 1..) => attempts,
                 _ => bail!("WALLET_TX_CODE_ATTEMPTS must be between 1 and 255"),

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use certificate_domain::ports::{
-    CertificateRepo, CertificateStandings, EventOutbox, GaugeSource, OutboxAdmin, ReadinessCheck, RevocationQueue,
-    StatusListStore, StoreUpkeep, TemplateStore, WalletStore,
+    CertificateRepo, CertificateStandings, EventOutbox, GaugeSource, JobStore, OutboxAdmin, ReadinessCheck,
+    RevocationQueue, StatusListStore, StoreUpkeep, TemplateStore, WalletStore,
 };
 use certificate_memory::embedded::{InMemoryStore, InMemoryTemplates};
 use certificate_postgres::{run_migrations, PgConfig, PgStore, PoolMetrics};
@@ -24,6 +24,7 @@ pub(crate) struct Stores {
     pub(crate) status_lists: Arc<dyn StatusListStore>,
     pub(crate) standings: Arc<dyn CertificateStandings>,
     pub(crate) wallet: Arc<dyn WalletStore>,
+    pub(crate) jobs: Arc<dyn JobStore>,
     /// Postgres only: the retention and readiness work on the database, and
     /// its pool has metrics.
     pub(crate) admin: Option<Arc<dyn OutboxAdmin>>,
@@ -41,10 +42,11 @@ impl Stores {
             + RevocationQueue
             + StatusListStore
             + CertificateStandings
-            + WalletStore,
+            + WalletStore
+            + JobStore,
     {
         let (repo, outbox, gauges, revocations) = (store.clone(), store.clone(), store.clone(), store.clone());
-        let (status_lists, standings, wallet) = (store.clone(), store.clone(), store);
+        let (status_lists, standings, wallet, jobs) = (store.clone(), store.clone(), store.clone(), store);
         Self {
             repo,
             outbox,
@@ -54,6 +56,7 @@ impl Stores {
             status_lists,
             standings,
             wallet,
+            jobs,
             admin: None,
             upkeep: None,
             database: None,

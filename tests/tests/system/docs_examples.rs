@@ -10,7 +10,8 @@ use std::process::Command;
 use certificate_system_tests::{workspace_file, TestApp};
 
 /// The pages whose examples run on `make run`.
-const PAGES: [&str; 4] = ["README.md", "docs/getting-started.md", "docs/credentials.md", "docs/rendering.md"];
+const PAGES: [&str; 5] =
+    ["README.md", "docs/getting-started.md", "docs/credentials.md", "docs/rendering.md", "docs/bulk.md"];
 const SEPARATOR: &str = "--- the next block ---";
 
 /// The `sh` blocks of `page` that call the service.

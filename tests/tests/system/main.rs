@@ -4,6 +4,7 @@
 //! now, see BENCHMARKS.md).
 
 mod auth;
+mod bulk;
 mod contracts;
 mod did_web;
 mod docs_examples;

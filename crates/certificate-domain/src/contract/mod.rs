@@ -6,11 +6,12 @@
 //! the recording double, rdkafka on tansu and kafka-rust (when a Kafka ≤ 3.9
 //! broker is given), each read back from where it sent; the credential
 //! roles on the Sunbird RC adapter, the built-in issuer and the in-memory
-//! fake; `TemplateStore`, `StatusListStore`, `CertificateStandings` and `WalletStore` on the in-memory store and Postgres. Compiled only with the `contract-tests` feature.
+//! fake; `TemplateStore`, `StatusListStore`, `CertificateStandings`, `WalletStore` and `JobStore` on the in-memory store and Postgres. Compiled only with the `contract-tests` feature.
 //!
 //! Each store check gets a fresh, empty store; the outbox checks record their
 //! events through the store's `CertificateRepo`, as the service does.
 
+mod bulk;
 mod credential;
 mod outbox;
 mod publisher;
@@ -33,6 +34,7 @@ use crate::ports::{
     Acquired, CertificateRepo, Claim, ClaimRequest, ClaimToken, IssuedCertificate, PendingEvent, RepoError,
 };
 
+pub use bulk::check_job_store;
 pub use credential::{
     check_credential_issuance, check_credential_revocation, check_credential_verification, check_every_credential_role,
     check_issued_lookup, check_learner_identity,

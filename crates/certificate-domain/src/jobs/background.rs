@@ -1,13 +1,13 @@
 //! The service's work besides answering requests, as one unit that starts
 //! and stops together: the outbox relay, the revocations, the retention, the
-//! store's upkeep.
+//! store's upkeep, the bulk jobs' rows.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::jobs::{OutboxRelay, Retention, RevocationDelivery};
+use crate::jobs::{BulkRunner, OutboxRelay, Retention, RevocationDelivery};
 use crate::ports::StoreUpkeep;
 
 /// Pollers of the outbox: on a backlog, one batch is at the broker while the
@@ -45,6 +45,7 @@ pub struct Background {
     pub upkeep: Option<Arc<dyn StoreUpkeep>>,
     /// How often the outbox is polled for what the hand-off did not publish.
     pub poll_interval: Duration,
+    pub bulk: BulkRunner,
 }
 
 impl Background {
@@ -70,6 +71,7 @@ impl Background {
                 .await;
             }
         };
-        tokio::join!(relay, self.revocations.run(REVOKE_INTERVAL, stop.clone()), retention, upkeep);
+        let revocations = self.revocations.run(REVOKE_INTERVAL, stop.clone());
+        tokio::join!(relay, revocations, retention, upkeep, self.bulk.run(stop.clone()));
     }
 }

@@ -5,6 +5,7 @@
 //! the ports and the use cases are built on these types, never the
 //! reverse.
 
+mod bulk;
 mod credential;
 mod event;
 mod fields;
@@ -14,6 +15,7 @@ mod status_list;
 mod verdict;
 mod wallet;
 
+pub use bulk::{JobCounts, JobRow, JobSummary, NewRow, RowOutcome, TakenRow};
 pub use credential::{CredentialError, IssuedCredential, RecordedCredential, StatusEntry, Subject};
 pub use event::{CertificateEvent, NoLearnerOrCourse, EVENT_TYPE, STATUS_VIEW_CERTIFICATE};
 pub use fields::{

@@ -27,6 +27,7 @@ macro_rules! store_error {
 }
 
 mod admin;
+mod bulk;
 mod clock;
 mod credential;
 mod credential_revocation;
@@ -52,6 +53,7 @@ mod wallet;
 use std::sync::Arc;
 
 pub use admin::{AdminError, OutboxAdmin, OutboxStatus, Pruned, StoreUpkeep};
+pub use bulk::{JobStore, JobStoreError};
 pub use clock::{Clock, SystemClock};
 pub use credential::{issuance_tag, CredentialRequest};
 pub use credential_revocation::{CredentialRevocation, RevocationError};

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use super::OutboxStatus;
-use crate::model::Standing;
+use crate::model::{Standing, WalletProtocol};
 
 /// How an issue request ended, as the metrics count it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -45,7 +45,8 @@ pub trait GaugeSource: Send + Sync + 'static {
     async fn gauges(&self) -> Result<OutboxStatus, GaugeError>;
 }
 
-/// Counts what the domain does (how issuances ended, which standings changed). What the adapters
+/// Counts what the domain does (how issuances ended, which standings
+/// changed, what wallets were offered and took). What the adapters
 /// do (HTTP requests served, a pool's connections) each adapter counts
 /// itself; certificate-metrics puts them together.
 pub trait Observer: Send + Sync + 'static {
@@ -53,4 +54,9 @@ pub trait Observer: Send + Sync + 'static {
     /// A certificate's standing changed to `to` (a change asked again, to
     /// the standing it has, is none).
     fn standing_changed(&self, to: Standing);
+    /// The platform asked for a wallet offer of a certificate.
+    fn wallet_offered(&self);
+    /// A wallet took a new copy of a certificate (a repeat of the same
+    /// holder under the same offer is none).
+    fn wallet_copy_taken(&self, protocol: WalletProtocol);
 }

@@ -2,6 +2,7 @@
 //! command line) can ask for. Each takes its ports when it is built, and
 //! answers with model types and an error enum of its own.
 
+mod bulk;
 mod issue;
 mod publish_status_lists;
 mod read;
@@ -12,6 +13,7 @@ mod status_allocator;
 mod templates;
 mod wallet;
 
+pub use bulk::{BulkError, BulkIssuance, RowError};
 pub use issue::{IssuanceRoles, IssueCertificate, IssueCommand, IssueError, IssueOutcome};
 pub use publish_status_lists::PublishStatusLists;
 pub use read::{Examined, ReadCertificate, ReadError, VerifyError};

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use actix_web::{test, App};
 use certificate_domain::ports::{SystemClock, SystemRandomness};
+use certificate_domain::use_cases::BulkIssuance;
 use certificate_domain::{
     ChangeStanding, IssuanceRoles, IssueCertificate, LocalRendering, ManageTemplates, ReadCertificate,
     RenderCertificate, RenderSources, TemplateRegistry,
@@ -45,7 +46,7 @@ pub fn state() -> AppState {
     );
     AppState {
         issue: Arc::new(issue),
-        read: Arc::new(ReadCertificate::new(store.clone(), issuer.clone(), store)),
+        read: Arc::new(ReadCertificate::new(store.clone(), issuer.clone(), store.clone())),
         render: Arc::new(RenderCertificate::new(source, Arc::new(FakePrinter::default()), 1 << 20)),
         templates: Arc::new(ManageTemplates::new(keeper)),
         identity: issuer,
@@ -57,6 +58,8 @@ pub fn state() -> AppState {
         standings: Arc::new(standings),
         verify_page,
         wallet: None,
+        bulk: Arc::new(BulkIssuance::new(store, Arc::new(SystemClock), Arc::new(SystemRandomness), 100)),
+        bulk_body_bytes: 1 << 20,
     }
 }
 

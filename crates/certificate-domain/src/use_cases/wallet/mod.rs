@@ -41,7 +41,7 @@ use crate::model::{
     WalletCopy, WalletOffer, WalletProtocol,
 };
 use crate::ports::{
-    CannotBind, CertificateRepo, CertificateStandings, Clock, CopySigning, HolderProofs, PresentationProofs,
+    CannotBind, CertificateRepo, CertificateStandings, Clock, CopySigning, HolderProofs, Observer, PresentationProofs,
     ProofRefused, Randomness, RepoError, StandingError, WalletStore, WalletStoreError,
 };
 
@@ -157,6 +157,7 @@ pub struct WalletRoles {
     pub signing: Arc<dyn CopySigning>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn Randomness>,
+    pub observer: Arc<dyn Observer>,
 }
 
 pub struct DeliverToWallet {
@@ -190,6 +191,7 @@ impl DeliverToWallet {
             redeemed: false,
         };
         self.roles.store.add_offer(&offer).await?;
+        self.roles.observer.wallet_offered();
         tracing::info!(certificate_id, offer_id = %offer.id, "wallet offer made");
         Ok(NewOffer { secret, transaction_code, expires_at })
     }
@@ -242,6 +244,7 @@ impl DeliverToWallet {
         let event = CertificateEvent::certificate_claimed(certificate, &copy, protocol, self.roles.ids.new_id(), now)?;
         let recorded = self.roles.store.record_copy(&copy, &event).await?;
         if recorded.id == copy.id {
+            self.roles.observer.wallet_copy_taken(protocol);
             tracing::info!(certificate_id = %copy.certificate_id, copy_id = %copy.id, event_id = %event.event_id, protocol = protocol.as_str(), "wallet copy taken");
         }
         Ok(recorded)

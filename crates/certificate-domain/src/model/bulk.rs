@@ -1,0 +1,99 @@
+//! Bulk issuance: a job of many issue requests (a cohort), each row issued
+//! through the one issue use case, and what became of each.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// What became of one row of a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowOutcome {
+    /// Not yet issued (or to be tried again).
+    Pending,
+    /// This job issued the certificate.
+    Issued { certificate_id: String },
+    /// The learner had this certificate already: its id, nothing new issued.
+    AlreadyIssued { certificate_id: String },
+    /// It could not be issued; the error, in product words.
+    Failed { error: String },
+}
+
+impl RowOutcome {
+    /// The name the job's answer and its store use.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RowOutcome::Pending => "pending",
+            RowOutcome::Issued { .. } => "issued",
+            RowOutcome::AlreadyIssued { .. } => "already_issued",
+            RowOutcome::Failed { .. } => "failed",
+        }
+    }
+}
+
+/// A row as a job is created with: its number (the first data row is 1),
+/// its learner and course, and the request as JSON (it passed every rule).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRow {
+    pub number: u32,
+    pub user_id: Uuid,
+    pub course_id: String,
+    pub request: String,
+}
+
+/// A row and what became of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobRow {
+    pub number: u32,
+    pub user_id: Uuid,
+    pub course_id: String,
+    pub outcome: RowOutcome,
+}
+
+/// A row taken by a runner, under a lease: its request and how often it was taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TakenRow {
+    pub job_id: Uuid,
+    pub number: u32,
+    pub request: String,
+    pub attempts: u32,
+}
+
+/// How many rows are in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JobCounts {
+    pub pending: u64,
+    pub issued: u64,
+    pub already_issued: u64,
+    pub failed: u64,
+}
+
+impl JobCounts {
+    pub fn total(&self) -> u64 {
+        self.pending + self.issued + self.already_issued + self.failed
+    }
+
+    pub fn done(&self) -> u64 {
+        self.total() - self.pending
+    }
+}
+
+/// A job as its reader sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobSummary {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    /// When its last row was done; `None` while a row is pending.
+    pub finished_at: Option<DateTime<Utc>>,
+    pub counts: JobCounts,
+}
+
+impl JobSummary {
+    /// Rows done per second, from its creation to its end (or `now`).
+    pub fn rate(&self, now: DateTime<Utc>) -> f64 {
+        let seconds = (self.finished_at.unwrap_or(now) - self.created_at).num_milliseconds() as f64 / 1000.0;
+        if seconds > 0.0 {
+            self.counts.done() as f64 / seconds
+        } else {
+            0.0
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! `JobStore`: bulk jobs and their rows. A row is taken under a lease, so
+//! that a runner that dies leaves its rows to another (or to itself after a
+//! restart) once the lease runs out; what is done is never taken again.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::model::{JobRow, JobSummary, NewRow, RowOutcome, TakenRow};
+
+store_error!(
+    /// The job store could not be read or written.
+    JobStoreError,
+    "job store"
+);
+
+#[async_trait]
+pub trait JobStore: Send + Sync + 'static {
+    /// Records the job and all its rows, pending, or nothing.
+    async fn create_job(&self, job_id: Uuid, created_at: DateTime<Utc>, rows: &[NewRow]) -> Result<(), JobStoreError>;
+    async fn summary(&self, job_id: Uuid) -> Result<Option<JobSummary>, JobStoreError>;
+    /// Its rows in order, with what became of each.
+    async fn rows(&self, job_id: Uuid) -> Result<Vec<JobRow>, JobStoreError>;
+    /// Takes up to `limit` pending rows that are due at `now` and that no
+    /// lease holds, each for `lease`, oldest jobs first; counts an attempt
+    /// for each.
+    async fn take_rows(
+        &self,
+        limit: usize,
+        lease: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<TakenRow>, JobStoreError>;
+    /// Records what became of a taken row (not `Pending`), at `now`.
+    async fn finish_row(
+        &self,
+        job_id: Uuid,
+        number: u32,
+        outcome: &RowOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<(), JobStoreError>;
+    /// Gives a taken row back, due again at `due`.
+    async fn retry_row(&self, job_id: Uuid, number: u32, due: DateTime<Utc>) -> Result<(), JobStoreError>;
+}

@@ -1,0 +1,2 @@
+DROP TABLE bulk_row;
+DROP TABLE bulk_job;
