@@ -4,7 +4,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 NEXTEST_ARGS ?=
 
-.PHONY: run test deps build docs up down events bench bench-badges bench-page bench-render bench-status soak image image-test fmt lint
+.PHONY: run test deps build docs up down events bench bench-badges bench-bulk bench-page bench-render bench-status soak image image-test fmt lint
 
 ## run: the service in embedded mode (no Postgres, no Kafka) on port 3000
 run:
@@ -47,13 +47,14 @@ down:
 events:
 	cargo run --quiet -p certificate-system-tests --bin event-consumer -- $${KAFKA_TOPIC:-user-topic} $${KAFKA_BROKERS:-127.0.0.1:9092}
 
-## bench: throughput, latency, memory and relay rate against the real stack, then rendering, then status lists, then Open Badges, then the verification page; appends to BENCHMARKS.md
+## bench: throughput, latency, memory and relay rate against the real stack, then rendering, then status lists, then Open Badges, then the verification page, then bulk jobs; appends to BENCHMARKS.md
 bench: deps
 	python3 bench/run.py
 	python3 bench/render.py
 	python3 bench/status.py
 	python3 bench/open_badges.py
 	python3 bench/verify_page.py
+	python3 bench/bulk.py
 
 ## soak: SOAK_SECONDS (600) of load and random faults (SOAK_SEED) on two release replicas; appends to RELIABILITY.md
 soak: deps
@@ -64,6 +65,10 @@ soak: deps
 ## bench-badges: µs per Open Badge signed (this service beside Digital Bazaar's cryptosuite in node), issuance of Open Badges against CourseCertificates
 bench-badges: deps
 	python3 bench/open_badges.py
+
+## bench-bulk: a 20,000-row bulk job's rate, and single requests' p99 at 16 connections without and while it runs
+bench-bulk: deps
+	python3 bench/bulk.py
 
 ## bench-page: the verification page a browser gets beside the verify route's JSON, at 64 connections
 bench-page: deps

@@ -1,8 +1,11 @@
 //! The command line, a driving adapter like the HTTP one: `serve` (the
 //! default), `migrate`, the outbox commands, which it runs through the
-//! domain's `OutboxAdmin` port and `Retention`, and the keys commands,
-//! which the binary runs on the built-in issuer's keyring. It promises a usage error
-//! naming what is wrong, and output an operator can read.
+//! domain's `OutboxAdmin` port and `Retention`, the keys commands, which
+//! the binary runs on the built-in issuer's keyring, and the jobs commands,
+//! a client of a running service's bulk routes (`jobs.rs`). It promises a
+//! usage error naming what is wrong, and output an operator can read.
+
+mod jobs;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -10,6 +13,7 @@ use std::time::Duration;
 use certificate_domain::ports::{AdminError, OutboxAdmin};
 use certificate_domain::{parse_iso8601, Retention};
 use chrono::{DateTime, Utc};
+pub use jobs::{run_jobs, JobsCommand, Service};
 
 pub const USAGE: &str = "usage: certificate-service [COMMAND]
 
@@ -30,6 +34,10 @@ commands:
   keys compromise KEY --since T           what the retired KEY (its z6Mk… multikey) signed from T on is invalid
   keys show                               every key's public multikey and state, no secret
                                           (the keys commands work on ISSUER_KEYS_FILE, or --file F)
+  jobs submit FILE --url URL [--token T]  submit a cohort (CSV, or JSON if FILE ends in .json) to the service
+                                          at URL, show its progress until it ends, write failed rows to
+                                          FILE.failed.csv (or .json) to submit again once fixed
+  jobs status JOB --url URL [--token T]   a bulk job's state, counts and rate
 
 configuration comes from the environment: see docs/operating.md";
 
@@ -50,6 +58,8 @@ pub enum Invocation {
     /// A keys command on a keyring file: `--file`'s, else `None`
     /// (`ISSUER_KEYS_FILE`'s). It needs none of the service's configuration.
     Keys(KeysCommand, Option<PathBuf>),
+    /// A client of a running service: none of this one's configuration.
+    Jobs(JobsCommand),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +124,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Invocation, Usage
             outbox(OutboxCommand::Prune { older_than: Some(parse_duration(age)?) })
         }
         ["keys", rest @ ..] => keys(rest),
+        ["jobs", rest @ ..] => jobs_command(rest),
         ["help" | "--help" | "-h"] => Ok(Invocation::Help),
         _ => usage(format!("unknown command: {}", args.join(" "))),
     }
@@ -155,6 +166,25 @@ fn keys(words: &[&str]) -> Result<Invocation, UsageError> {
         _ => return usage(format!("unknown keys command: keys {}", words.join(" "))),
     };
     Ok(Invocation::Keys(command, file))
+}
+
+fn jobs_command(words: &[&str]) -> Result<Invocation, UsageError> {
+    let (words, token) = match words {
+        [command @ .., "--token", token] => (command, Some((*token).to_owned())),
+        words => (words, None),
+    };
+    let service = |url: &str| Service { url: url.trim_end_matches('/').to_owned(), token: token.clone() };
+    let command = match words {
+        ["submit", file, "--url", url] => JobsCommand::Submit { file: PathBuf::from(file), service: service(url) },
+        ["status", job_id, "--url", url] => JobsCommand::Status { job_id: (*job_id).to_owned(), service: service(url) },
+        _ => {
+            return usage(format!(
+                "jobs {}: use jobs submit FILE --url URL, or jobs status JOB --url URL",
+                words.join(" ")
+            ))
+        }
+    };
+    Ok(Invocation::Jobs(command))
 }
 
 fn replay(options: &[&str]) -> Result<OutboxCommand, UsageError> {
@@ -255,6 +285,21 @@ mod tests {
             parse_words("outbox prune --older-than 2d").unwrap(),
             Command::Outbox(OutboxCommand::Prune { older_than: Some(Duration::from_secs(2 * 86_400)) })
         );
+    }
+
+    #[test]
+    fn jobs_commands_parse_with_the_service_they_talk_to() {
+        let parse_words = |words: &str| parse(words.split_whitespace().map(str::to_owned));
+        let service = |token: Option<&str>| Service { url: "http://h:3000".into(), token: token.map(str::to_owned) };
+        assert_eq!(
+            parse_words("jobs submit c.csv --url http://h:3000/ --token t").unwrap(),
+            Invocation::Jobs(JobsCommand::Submit { file: PathBuf::from("c.csv"), service: service(Some("t")) })
+        );
+        assert_eq!(
+            parse_words("jobs status j-1 --url http://h:3000").unwrap(),
+            Invocation::Jobs(JobsCommand::Status { job_id: "j-1".into(), service: service(None) })
+        );
+        assert!(parse_words("jobs submit c.csv").unwrap_err().to_string().contains("--url URL"));
     }
 
     #[test]

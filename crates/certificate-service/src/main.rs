@@ -16,13 +16,11 @@ fn main() -> ExitCode {
         Ok(Invocation::Run(command)) => command,
         // The keyring's own commands: no configuration but its file.
         Ok(Invocation::Keys(keys, file)) => {
-            return match certificate_service::run_keys(&keys, file) {
-                Ok(said) => {
-                    println!("{said}");
-                    ExitCode::SUCCESS
-                }
-                Err(error) => refuse(format!("keys: {error}")),
-            };
+            return said(certificate_service::run_keys(&keys, file).map_err(|error| format!("keys: {error}")))
+        }
+        // A client of a running service: no configuration either.
+        Ok(Invocation::Jobs(jobs)) => {
+            return said(certificate_cli::run_jobs(&jobs).map_err(|error| format!("jobs: {error}")))
         }
         Err(error) => return refuse(format!("{error}\n\n{}", certificate_cli::USAGE)),
     };
@@ -42,6 +40,17 @@ fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// What a command said, or its refusal (exit code 2).
+fn said(result: Result<String, String>) -> ExitCode {
+    match result {
+        Ok(said) => {
+            println!("{said}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => refuse(error),
     }
 }
 

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use certificate_system_tests::{consume, with, Stack, TestApp, KAFKA_BROKERS};
+use certificate_system_tests::{app_command, consume, with, Stack, TestApp, KAFKA_BROKERS};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -163,4 +163,45 @@ async fn serial_a_replica_killed_in_the_middle_of_a_job_loses_and_doubles_nothin
     let events: HashSet<&str> = records.iter().map(|r| r.value["eventId"].as_str().unwrap()).collect();
     let learners: HashSet<&str> = records.iter().map(|r| r.value["data"]["userId"].as_str().unwrap()).collect();
     assert_eq!((events.len(), learners.len()), (rows, rows), "one event per certificate");
+}
+
+/// Runs the binary's `jobs` command (a client of `app`) off the test's runtime.
+async fn jobs_command(args: Vec<String>) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        app_command(&[], &args).output().expect("the binary runs")
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_operators_command_submits_a_file_shows_its_progress_and_names_bad_rows() {
+    let stack = Stack::new().await;
+    let app = TestApp::spawn(with(stack.local_issuer_env(&[]), &[("API_TOKENS", "bulk-token")])).await;
+    let file = std::env::temp_dir().join(format!("cohort-{}.csv", Uuid::new_v4()));
+    std::fs::write(&file, cohort(200, "do_cli")).unwrap();
+    let submit = |file: &std::path::Path| {
+        ["jobs", "submit", file.to_str().unwrap(), "--url", &app.url(""), "--token", "bulk-token"]
+            .map(str::to_owned)
+            .to_vec()
+    };
+    let run = jobs_command(submit(&file)).await;
+    let (stdout, stderr) = (String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
+    assert!(run.status.success(), "{stdout}\n{stderr}");
+    assert!(stderr.contains("[##############################] 200/200 rows"), "the bar ran to the end: {stderr}");
+    assert!(stdout.contains(": done; 200 rows: 200 issued, 0 already issued, 0 failed, 0 pending"), "{stdout}");
+    let job_id = stdout.split_whitespace().nth(1).unwrap().trim_end_matches(':');
+    let status = jobs_command(
+        ["jobs", "status", job_id, "--url", &app.url(""), "--token", "bulk-token"].map(str::to_owned).to_vec(),
+    )
+    .await;
+    assert!(String::from_utf8_lossy(&status.stdout).contains("200 issued"), "{status:?}");
+
+    std::fs::write(&file, format!("{HEADER}\nnot-a-uuid,do_cli,Rust,Ada,Lovelace,2026-01-01,2099-01-01\n")).unwrap();
+    let refused = jobs_command(submit(&file)).await;
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{said}");
+    assert!(said.contains("row 1: userId must be a UUID"), "{said}");
+    std::fs::remove_file(&file).unwrap();
 }

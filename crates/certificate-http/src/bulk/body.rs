@@ -73,7 +73,12 @@ const TEXT_COLUMNS: [&str; 9] = [
     "issuedOn",
 ];
 
+/// A spreadsheet's CSV may start with a byte order mark; it is not the
+/// first column's name.
+const BYTE_ORDER_MARK: &[u8] = b"\xef\xbb\xbf";
+
 fn csv_rows(body: &[u8]) -> Result<Vec<RequestFields>, ApiError> {
+    let body = body.strip_prefix(BYTE_ORDER_MARK).unwrap_or(body);
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::None).from_reader(body);
     let headers = reader.headers().map_err(|_| ApiError::Body("must be CSV with a header line"))?.clone();
     reader
@@ -114,6 +119,12 @@ mod tests {
         assert_eq!(row.get("courseName"), Some(&Value::String("Rust \"for\" all".into())));
         assert_eq!(row.get("reissue"), Some(&Value::Bool(true)));
         assert!(row.get("middleName").is_none() && row.get("note").is_none());
+    }
+
+    #[test]
+    fn a_spreadsheets_byte_order_mark_is_no_part_of_the_first_column() {
+        let rows = csv_rows(b"\xef\xbb\xbfuserId,courseId\nu-1,do_1\n").unwrap();
+        assert_eq!(rows[0].get("userId"), Some(&Value::String("u-1".into())));
     }
 
     #[test]
