@@ -315,6 +315,15 @@ impl TestApp {
         self.send("POST", "/certificate/issue", "application/json", body.to_string().into_bytes(), headers).await
     }
 
+    /// Asserts that `/metrics` has each of `lines` (`name{labels} value`) as a line.
+    pub async fn assert_metrics(&self, lines: &[&str]) {
+        let metrics = self.send_raw("GET", "/metrics", "text/plain", Vec::new(), &[]).await;
+        let metrics = String::from_utf8_lossy(&metrics.body);
+        for line in lines {
+            assert!(metrics.lines().any(|reported| reported == *line), "{line} in\n{metrics}");
+        }
+    }
+
     pub async fn get(&self, path: &str) -> Answer {
         self.send("GET", path, "application/json", Vec::new(), &[]).await
     }

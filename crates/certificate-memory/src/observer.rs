@@ -1,6 +1,6 @@
 use std::sync::Mutex;
 
-use certificate_domain::model::WalletProtocol;
+use certificate_domain::model::{RowOutcome, WalletProtocol};
 use certificate_domain::ports::{IssuanceOutcome, Observer};
 use certificate_domain::Standing;
 
@@ -21,10 +21,16 @@ impl Observer for RecordingObserver {
         self.outcomes.lock().unwrap().push(outcome);
     }
 
-    /// Counts issuances only: no test of a use case observes standings or wallets.
+    /// Counts issuances only: no test of a use case observes standings, wallets or jobs.
     fn standing_changed(&self, _to: Standing) {}
 
     fn wallet_offered(&self) {}
 
     fn wallet_copy_taken(&self, _protocol: WalletProtocol) {}
+
+    fn bulk_job_accepted(&self, _rows: usize) {}
+
+    fn bulk_row_ended(&self, _outcome: &RowOutcome) {}
+
+    fn bulk_row_retried(&self) {}
 }

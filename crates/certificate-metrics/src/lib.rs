@@ -11,7 +11,7 @@
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
-use certificate_domain::model::WalletProtocol;
+use certificate_domain::model::{RowOutcome, WalletProtocol};
 use certificate_domain::ports::{GaugeSource, IssuanceOutcome, Observer, OutboxStatus};
 use certificate_domain::Standing;
 use chrono::Utc;
@@ -76,6 +76,10 @@ pub struct Metrics {
     standing_changes: Family<StandingLabels, Counter>,
     wallet_offers: Counter,
     wallet_copies: Family<ProtocolLabels, Counter>,
+    bulk_jobs: Counter,
+    bulk_rows_accepted: Counter,
+    bulk_rows: Family<OutcomeLabels, Counter>,
+    bulk_row_retries: Counter,
     upstream_calls: Family<UpstreamOutcomeLabels, Counter>,
     upstream_duration: Histograms<UpstreamLabels>,
     events_published: Counter,
@@ -103,6 +107,10 @@ impl Metrics {
             standing_changes: Family::default(),
             wallet_offers: Counter::default(),
             wallet_copies: Family::default(),
+            bulk_jobs: Counter::default(),
+            bulk_rows_accepted: Counter::default(),
+            bulk_rows: Family::default(),
+            bulk_row_retries: Counter::default(),
             upstream_calls: Family::default(),
             upstream_duration: Family::new_with_constructor(latency_histogram),
             events_published: Counter::default(),
@@ -129,6 +137,22 @@ impl Metrics {
             "wallet_copies",
             "Copies of certificates learners' wallets took (protocol: openid4vci, vc-api)",
             metrics.wallet_copies.clone(),
+        );
+        registry.register("bulk_jobs", "Bulk jobs accepted", metrics.bulk_jobs.clone());
+        registry.register(
+            "bulk_rows_accepted",
+            "Rows of the bulk jobs accepted (less the rows ended: the rows left to do)",
+            metrics.bulk_rows_accepted.clone(),
+        );
+        registry.register(
+            "bulk_rows",
+            "Bulk rows ended, by outcome (issued, already_issued, failed)",
+            metrics.bulk_rows.clone(),
+        );
+        registry.register(
+            "bulk_row_retries",
+            "Bulk rows given back to be tried again (another request in flight, an outage)",
+            metrics.bulk_row_retries.clone(),
         );
         registry.register("upstream_calls", "Upstream calls by service and outcome", metrics.upstream_calls.clone());
         registry.register("upstream_call_duration_seconds", "Upstream call latency", metrics.upstream_duration.clone());
@@ -215,6 +239,19 @@ impl Observer for Metrics {
     fn wallet_copy_taken(&self, protocol: WalletProtocol) {
         self.wallet_copies.get_or_create(&ProtocolLabels { protocol: protocol.as_str() }).inc();
     }
+
+    fn bulk_job_accepted(&self, rows: usize) {
+        self.bulk_jobs.inc();
+        self.bulk_rows_accepted.inc_by(rows as u64);
+    }
+
+    fn bulk_row_ended(&self, outcome: &RowOutcome) {
+        self.bulk_rows.get_or_create(&OutcomeLabels { outcome: outcome.as_str() }).inc();
+    }
+
+    fn bulk_row_retried(&self) {
+        self.bulk_row_retries.inc();
+    }
 }
 
 #[cfg(test)]
@@ -238,9 +275,16 @@ mod tests {
         let outbox = OutboxStatus { pending: 3, dead: 1, oldest_pending: None, revocations_pending: 2 };
         let metrics = Metrics::new(Arc::new(Fixed(outbox)));
         metrics.issuance_ended(IssuanceOutcome::Issued);
+        metrics.bulk_job_accepted(3);
+        metrics.bulk_row_ended(&RowOutcome::AlreadyIssued { certificate_id: "c".into() });
+        metrics.bulk_row_retried();
         let report = metrics.report().await;
         for name in [
             "certificate_issuances_total{outcome=\"issued\"} 1",
+            "certificate_bulk_jobs_total 1",
+            "certificate_bulk_rows_accepted_total 3",
+            "certificate_bulk_rows_total{outcome=\"already_issued\"} 1",
+            "certificate_bulk_row_retries_total 1",
             "certificate_outbox_pending_events 3",
             "certificate_outbox_dead_events 1",
             "certificate_revocations_pending 2",

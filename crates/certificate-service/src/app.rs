@@ -132,12 +132,14 @@ impl Application {
             stores.jobs.clone(),
             clock.clone(),
             Arc::new(SystemRandomness),
+            metrics.clone(),
             config.bulk_max_rows,
         ));
         let bulk_runner = BulkRunner {
             store: stores.jobs.clone(),
             issue: issue.clone(),
             clock: clock.clone(),
+            observer: metrics.clone(),
             concurrency: config.bulk_concurrency,
             // A round issues ROWS_PER_SLOT rows a slot, each within its claim's lease.
             lease: config.claim_lease * (ROWS_PER_SLOT as u32 + 1),

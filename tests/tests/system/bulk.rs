@@ -1,12 +1,13 @@
 //! Bulk issuance through the running service: a cohort as CSV or JSON, each
 //! row issued once (a re-run issues nothing new), bad rows named before
-//! anything starts, the limits named, and a replica killed in the middle of
-//! a job losing and doubling nothing.
+//! anything starts, the limits named, a replica killed in the middle of
+//! a job losing and doubling nothing, learners' own requests racing their
+//! rows, and the credential service of Sunbird RC mode losing answers.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use certificate_system_tests::{app_command, consume, with, Stack, TestApp, KAFKA_BROKERS};
+use certificate_system_tests::{app_command, consume, with, Behaviour, Stack, TestApp, KAFKA_BROKERS};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -14,13 +15,28 @@ const HEADER: &str = "userId,courseId,courseName,firstName,lastName,issuanceDate
 
 /// `count` learners of one course, as CSV with its header line.
 fn cohort(count: usize, course_id: &str) -> String {
-    let rows = (0..count).map(|n| {
-        format!(
-            "{},{course_id},\"Rust, for all\",Learner,No {n},2026-01-01T00:00:00Z,2099-01-01T00:00:00Z",
-            Uuid::new_v4()
-        )
+    cohort_of(&(0..count).map(|_| Uuid::new_v4()).collect::<Vec<_>>(), course_id)
+}
+
+fn cohort_of(learners: &[Uuid], course_id: &str) -> String {
+    let rows = (0..).zip(learners).map(|(n, learner)| {
+        format!("{learner},{course_id},\"Rust, for all\",Learner,No {n},2026-01-01T00:00:00Z,2099-01-01T00:00:00Z")
     });
     std::iter::once(HEADER.to_owned()).chain(rows).collect::<Vec<_>>().join("\n") + "\n"
+}
+
+/// The single issue request of the `n`th learner of [`cohort_of`].
+fn single_request(learner: Uuid, n: usize, course_id: &str) -> Value {
+    json!({"userId": learner, "courseId": course_id, "courseName": "Rust, for all", "firstName": "Learner",
+           "lastName": format!("No {n}"), "issuanceDate": "2026-01-01T00:00:00Z", "expirationDate": "2099-01-01T00:00:00Z"})
+}
+
+/// Each learner's certificate id, from a job's report.
+async fn certificates_of_rows(app: &TestApp, url: &str) -> HashMap<String, String> {
+    let report = app.get(url).await.body["data"]["rows"].clone();
+    let rows = report.as_array().unwrap().iter();
+    rows.map(|row| (row["userId"].as_str().unwrap().to_owned(), row["certificateId"].as_str().unwrap().to_owned()))
+        .collect()
 }
 
 async fn submitted(app: &TestApp, content_type: &str, body: &str) -> (u16, Value, Option<String>) {
@@ -72,6 +88,13 @@ async fn a_cohort_is_issued_once_each_its_events_go_out_and_the_same_file_again_
     let again = finished(&app, again["data"]["url"].as_str().unwrap(), Duration::from_secs(60)).await;
     assert_eq!(again["counts"]["alreadyIssued"], 60, "{again}");
     assert_eq!(again["counts"]["issued"], 0);
+    app.assert_metrics(&[
+        "certificate_bulk_jobs_total 2",
+        "certificate_bulk_rows_accepted_total 120",
+        "certificate_bulk_rows_total{outcome=\"issued\"} 60",
+        "certificate_bulk_rows_total{outcome=\"already_issued\"} 60",
+    ])
+    .await;
 
     // One event per certificate, on the course's key; the re-run published none.
     let records = consume(KAFKA_BROKERS, &stack.topic, 60, Duration::from_secs(2), Duration::from_secs(30));
@@ -204,4 +227,70 @@ async fn the_operators_command_submits_a_file_shows_its_progress_and_names_bad_r
     assert_eq!(refused.status.code(), Some(2), "{said}");
     assert!(said.contains("row 1: userId must be a UUID"), "{said}");
     std::fs::remove_file(&file).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_learners_own_request_racing_their_row_makes_no_second_credential() {
+    let stack = Stack::new().await;
+    let app = TestApp::spawn(with(stack.local_issuer_env(&[]), &[("BULK_CONCURRENCY", "8")])).await;
+    let learners: Vec<Uuid> = (0..200).map(|_| Uuid::new_v4()).collect();
+    let (status, body, _) = submitted(&app, "text/csv", &cohort_of(&learners, "do_race")).await;
+    assert_eq!(status, 202, "{body}");
+    let url = body["data"]["url"].as_str().unwrap();
+    while app.get(&format!("{url}?rows=false")).await.body["data"]["counts"]["pending"] == 200 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // Once the job runs, every learner's own request at once, the job's last rows first.
+    let requests = learners
+        .iter()
+        .enumerate()
+        .map(|(n, learner)| single_request(*learner, n, "do_race"))
+        .rev()
+        .collect::<Vec<_>>();
+    let singles = futures_util::future::join_all(requests.iter().map(|request| app.issue(request))).await;
+    let done = finished(&app, url, Duration::from_secs(60)).await;
+    assert_eq!((done["counts"]["pending"].as_u64(), done["counts"]["failed"].as_u64()), (Some(0), Some(0)), "{done}");
+    let by_row = certificates_of_rows(&app, url).await;
+    let mut answered = 0;
+    for (request, single) in requests.iter().zip(&singles) {
+        // 409: the row held the learner's claim; the platform's retry gets the row's certificate.
+        assert!(single.status == 200 || single.status == 409, "{}: {}", single.status, single.body);
+        if single.status == 200 {
+            answered += 1;
+            let row = &by_row[request["userId"].as_str().unwrap()];
+            assert_eq!(single.body["data"]["credential"]["id"].as_str(), Some(row.as_str()), "one credential each");
+        }
+    }
+    let counts = &done["counts"];
+    assert!(answered > 0 && counts["issued"].as_u64() > Some(0), "both sides issued some: {done}");
+    assert!(counts["alreadyIssued"].as_u64() > Some(0), "some rows found their learner's certificate: {done}");
+    let certificates =
+        stack.database.count("SELECT count(*) FROM user_course_certificate WHERE \"courseId\" = 'do_race'").await;
+    assert_eq!(certificates, 200);
+    let records = consume(KAFKA_BROKERS, &stack.topic, 200, Duration::from_secs(2), Duration::from_secs(30));
+    assert_eq!(records.len(), 200, "one event per learner, whoever issued it");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn in_sunbird_rc_mode_each_row_is_issued_once_by_the_credential_service_whatever_answers_are_lost() {
+    let stack = Stack::new().await;
+    let app = stack.start_app().await;
+    // Every issue call keeps its credential and loses its answer: each row looks its tag up.
+    stack.upstreams.set_credentials(Behaviour::IssueThenStatus(502));
+    let (_, lost, _) = submitted(&app, "text/csv", &cohort(20, "do_lost")).await;
+    let lost = finished(&app, lost["data"]["url"].as_str().unwrap(), Duration::from_secs(60)).await;
+    assert_eq!(lost["counts"]["issued"], 20, "{lost}");
+    assert_eq!(stack.upstreams.credential_calls(), 20, "no issue call sent twice");
+    // The first calls fail before issuing: their rows are tried again later, and issued once.
+    stack.upstreams.set_credentials(Behaviour::StatusTimes(503, 5));
+    let (_, refused, _) = submitted(&app, "text/csv", &cohort(20, "do_refused")).await;
+    let refused = finished(&app, refused["data"]["url"].as_str().unwrap(), Duration::from_secs(60)).await;
+    assert_eq!((refused["counts"]["issued"].as_u64(), refused["counts"]["failed"].as_u64()), (Some(20), Some(0)));
+
+    let per_learner = stack.upstreams.live_credentials();
+    assert_eq!(per_learner.len(), 40, "{per_learner:?}");
+    assert!(per_learner.values().all(|&count| count == 1), "one credential per learner: {per_learner:?}");
+    assert!(stack.upstreams.credentials_per_tag().values().all(|&count| count == 1));
+    app.assert_metrics(&["certificate_bulk_row_retries_total 5"]).await;
+    assert_eq!(stack.database.count("SELECT count(*) FROM user_course_certificate").await, 40);
 }

@@ -106,15 +106,12 @@ async fn a_wallet_nobody_here_wrote_takes_the_certificate_and_dccs_verifier_foll
     let holders = json!([by_did_key.holder, by_jwk.holder, by_vc_api.holder]);
     assert_eq!(read.body["data"]["walletHolders"], holders, "{}", read.body);
 
-    let metrics = app.send_raw("GET", "/metrics", "", vec![], &[]).await;
-    let metrics = String::from_utf8_lossy(&metrics.body);
-    for counted in [
+    app.assert_metrics(&[
         "certificate_wallet_offers_total 3",
         "certificate_wallet_copies_total{protocol=\"openid4vci\"} 2",
         "certificate_wallet_copies_total{protocol=\"vc-api\"} 1",
-    ] {
-        assert!(metrics.lines().any(|line| line == counted), "{counted} in\n{metrics}");
-    }
+    ])
+    .await;
 
     revoke(&app, certificate_id).await;
     for claimed in [&by_did_key, &by_jwk, &by_vc_api] {

@@ -18,7 +18,7 @@ use futures_util::StreamExt;
 use tokio::sync::watch;
 
 use crate::model::{IssueRequest, RequestFields, RowOutcome, TakenRow};
-use crate::ports::{Clock, JobStore, JobStoreError, RepoError};
+use crate::ports::{Clock, JobStore, JobStoreError, Observer, RepoError};
 use crate::use_cases::{IssueCertificate, IssueCommand, IssueError};
 
 /// Tries of a row before it is failed.
@@ -32,6 +32,8 @@ pub struct BulkRunner {
     pub store: Arc<dyn JobStore>,
     pub issue: Arc<IssueCertificate>,
     pub clock: Arc<dyn Clock>,
+    /// Counts the rows' ends and retries.
+    pub observer: Arc<dyn Observer>,
     /// Rows issued at once (`BULK_CONCURRENCY`).
     pub concurrency: usize,
     /// How long a taken row is held: past a round of its issuances (each
@@ -73,6 +75,7 @@ impl BulkRunner {
             Ok(outcome) => outcome,
             Err(error) if row.attempts < MAX_ATTEMPTS && worth_retrying(&error) => {
                 let due = self.clock.now() + backoff(row.attempts);
+                self.observer.bulk_row_retried();
                 tracing::info!(job_id = %row.job_id, row = row.number, attempts = row.attempts, %error, "bulk row to be tried again");
                 if let Err(error) = self.store.retry_row(row.job_id, row.number, due).await {
                     tracing::warn!(%error, "cannot give a bulk row back; its lease will");
@@ -81,9 +84,12 @@ impl BulkRunner {
             }
             Err(error) => RowOutcome::Failed { error: error.to_string() },
         };
-        if let Err(error) = self.store.finish_row(row.job_id, row.number, &outcome, self.clock.now()).await {
+        match self.store.finish_row(row.job_id, row.number, &outcome, self.clock.now()).await {
+            Ok(()) => self.observer.bulk_row_ended(&outcome),
             // The lease runs out and the row is taken again: the issue use case answers "already issued".
-            tracing::warn!(job_id = %row.job_id, row = row.number, %error, "cannot record a bulk row's outcome");
+            Err(error) => {
+                tracing::warn!(job_id = %row.job_id, row = row.number, %error, "cannot record a bulk row's outcome")
+            }
         }
     }
 

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use super::OutboxStatus;
-use crate::model::{Standing, WalletProtocol};
+use crate::model::{RowOutcome, Standing, WalletProtocol};
 
 /// How an issue request ended, as the metrics count it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,7 +46,7 @@ pub trait GaugeSource: Send + Sync + 'static {
 }
 
 /// Counts what the domain does (how issuances ended, which standings
-/// changed, what wallets were offered and took). What the adapters
+/// changed, what wallets were offered and took, how bulk jobs go). What the adapters
 /// do (HTTP requests served, a pool's connections) each adapter counts
 /// itself; certificate-metrics puts them together.
 pub trait Observer: Send + Sync + 'static {
@@ -59,4 +59,11 @@ pub trait Observer: Send + Sync + 'static {
     /// A wallet took a new copy of a certificate (a repeat of the same
     /// holder under the same offer is none).
     fn wallet_copy_taken(&self, protocol: WalletProtocol);
+    /// A bulk job of `rows` rows was accepted.
+    fn bulk_job_accepted(&self, rows: usize);
+    /// A bulk row ended (`Issued`, `AlreadyIssued` or `Failed`): with the
+    /// rows accepted, what is left to do across replicas.
+    fn bulk_row_ended(&self, outcome: &RowOutcome);
+    /// A bulk row's issuance failed in a way a later try may get past.
+    fn bulk_row_retried(&self);
 }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use crate::model::{FieldError, IssueRequest, JobRow, JobSummary, NewRow, RequestFields};
-use crate::ports::{Clock, JobStore, JobStoreError, Randomness};
+use crate::ports::{Clock, JobStore, JobStoreError, Observer, Randomness};
 
 /// One bad field of one row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,12 +44,19 @@ pub struct BulkIssuance {
     store: Arc<dyn JobStore>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn Randomness>,
+    observer: Arc<dyn Observer>,
     max_rows: usize,
 }
 
 impl BulkIssuance {
-    pub fn new(store: Arc<dyn JobStore>, clock: Arc<dyn Clock>, ids: Arc<dyn Randomness>, max_rows: usize) -> Self {
-        Self { store, clock, ids, max_rows }
+    pub fn new(
+        store: Arc<dyn JobStore>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn Randomness>,
+        observer: Arc<dyn Observer>,
+        max_rows: usize,
+    ) -> Self {
+        Self { store, clock, ids, observer, max_rows }
     }
 
     pub fn max_rows(&self) -> usize {
@@ -83,6 +90,7 @@ impl BulkIssuance {
         let job_id = self.ids.new_id();
         self.store.create_job(job_id, self.clock.now(), &checked).await?;
         tracing::info!(%job_id, rows = checked.len(), "bulk job accepted");
+        self.observer.bulk_job_accepted(checked.len());
         Ok(job_id)
     }
 

@@ -58,7 +58,7 @@ pub fn state() -> AppState {
         standings: Arc::new(standings),
         verify_page,
         wallet: None,
-        bulk: Arc::new(BulkIssuance::new(store, Arc::new(SystemClock), Arc::new(SystemRandomness), 100)),
+        bulk: Arc::new(BulkIssuance::new(store, Arc::new(SystemClock), Arc::new(SystemRandomness), observer, 100)),
         bulk_body_bytes: 1 << 20,
     }
 }
