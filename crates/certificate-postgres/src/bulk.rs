@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use certificate_domain::model::{JobCounts, JobRow, JobSummary, NewRow, RowOutcome, TakenRow};
+use certificate_domain::model::{FinishedRow, JobCounts, JobRow, JobSummary, NewRow, RowOutcome, TakenRow};
 use certificate_domain::ports::{JobStore, JobStoreError};
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
@@ -14,7 +14,7 @@ use diesel::QueryableByName;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
-use crate::sql::{BULK_JOB_ROWS, BULK_JOB_SUMMARY, CREATE_BULK_JOB, FINISH_BULK_ROW, RETRY_BULK_ROW, TAKE_BULK_ROWS};
+use crate::sql::{BULK_JOB_ROWS, BULK_JOB_SUMMARY, CREATE_BULK_JOB, FINISH_BULK_ROWS, RETRY_BULK_ROW, TAKE_BULK_ROWS};
 use crate::statement::Statement;
 use crate::PgStore;
 
@@ -156,27 +156,27 @@ impl JobStore for PgStore {
         Ok(taken)
     }
 
-    async fn finish_row(
-        &self,
-        job_id: Uuid,
-        number: u32,
-        outcome: &RowOutcome,
-        now: DateTime<Utc>,
-    ) -> Result<(), JobStoreError> {
-        let (certificate_id, error) = match outcome {
-            RowOutcome::Issued { certificate_id } | RowOutcome::AlreadyIssued { certificate_id } => {
-                (certificate_id.as_str(), "")
-            }
-            RowOutcome::Failed { error } => ("", error.as_str()),
-            RowOutcome::Pending => ("", ""),
-        };
+    async fn finish_rows(&self, rows: &[FinishedRow], now: DateTime<Utc>) -> Result<(), JobStoreError> {
+        let jobs: Vec<Uuid> = rows.iter().map(|row| row.job_id).collect();
+        let numbers: Vec<i64> = rows.iter().map(|row| i64::from(row.number)).collect();
+        let states: Vec<&str> = rows.iter().map(|row| row.outcome.as_str()).collect();
+        let (certificates, errors): (Vec<&str>, Vec<&str>) = rows
+            .iter()
+            .map(|row| match &row.outcome {
+                RowOutcome::Issued { certificate_id } | RowOutcome::AlreadyIssued { certificate_id } => {
+                    (certificate_id.as_str(), "")
+                }
+                RowOutcome::Failed { error } => ("", error.as_str()),
+                RowOutcome::Pending => ("", ""),
+            })
+            .unzip();
         let run = async |conn: &mut _| {
-            Statement::new(FINISH_BULK_ROW)
-                .uuid(job_id)
-                .bigint(i64::from(number))
-                .text(outcome.as_str())
-                .text(certificate_id)
-                .text(error)
+            Statement::new(FINISH_BULK_ROWS)
+                .uuids(&jobs)
+                .bigints(&numbers)
+                .texts(&states)
+                .texts(&certificates)
+                .texts(&errors)
                 .timestamptz(now)
                 .execute(conn)
                 .await

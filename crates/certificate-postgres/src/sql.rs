@@ -417,9 +417,14 @@ UPDATE bulk_row r SET leased_until = $2, attempts = r.attempts + 1
            FOR UPDATE SKIP LOCKED) free
  WHERE r.job_id = free.job_id AND r.number = free.number
 RETURNING r.job_id, r.number::bigint AS number, r.request, r.attempts::bigint AS attempts"#;
-pub(crate) const FINISH_BULK_ROW: &str = r#"
-UPDATE bulk_row SET state = $3, certificate_id = nullif($4, ''), error = nullif($5, ''), leased_until = NULL,
-                    done_at = $6
- WHERE job_id = $1 AND number = $2 AND state = 'pending'"#;
+/// Rows' outcomes in one statement (arrays of job, number, state,
+/// certificate id and error, '' for none), done at `$6`; a row done before
+/// keeps its outcome.
+pub(crate) const FINISH_BULK_ROWS: &str = r#"
+UPDATE bulk_row r SET state = f.state, certificate_id = nullif(f.certificate_id, ''), error = nullif(f.error, ''),
+                      leased_until = NULL, done_at = $6
+  FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text[])
+       AS f(job_id, number, state, certificate_id, error)
+ WHERE r.job_id = f.job_id AND r.number = f.number AND r.state = 'pending'"#;
 pub(crate) const RETRY_BULK_ROW: &str = r#"
 UPDATE bulk_row SET leased_until = NULL, due_at = $3 WHERE job_id = $1 AND number = $2 AND state = 'pending'"#;

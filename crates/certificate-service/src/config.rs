@@ -52,7 +52,7 @@ struct Env {
     wallet_offer_ttl_minutes: u64,
     #[serde(default = "number::<u16, 3>")]
     wallet_tx_code_attempts: u16,
-    #[serde(default = "number::<usize, 4>")]
+    #[serde(default = "number::<usize, 32>")]
     bulk_concurrency: usize,
     #[serde(default = "number::<usize, 50_000>")]
     bulk_max_rows: usize,

@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{SubsecRound, Utc};
 use uuid::Uuid;
 
-use crate::model::{JobCounts, NewRow, RowOutcome};
+use crate::model::{FinishedRow, JobCounts, NewRow, RowOutcome};
 use crate::ports::JobStore;
 
 fn rows(count: u32) -> Vec<NewRow> {
@@ -54,19 +54,19 @@ where
 
     let later = now + chrono::Duration::seconds(1);
     let issued = RowOutcome::Issued { certificate_id: "urn:uuid:1".into() };
-    store.finish_row(job, 1, &issued, later).await.unwrap();
-    store.finish_row(job, 1, &RowOutcome::Failed { error: "late".into() }, later).await.unwrap();
-    store.finish_row(job, 2, &RowOutcome::AlreadyIssued { certificate_id: "urn:uuid:2".into() }, later).await.unwrap();
+    let finished = |number, outcome| FinishedRow { job_id: job, number, outcome };
+    store.finish_rows(&[finished(1, issued.clone())], later).await.unwrap();
+    let already = RowOutcome::AlreadyIssued { certificate_id: "urn:uuid:2".into() };
+    let late = RowOutcome::Failed { error: "late".into() };
+    store.finish_rows(&[finished(1, late), finished(2, already)], later).await.unwrap();
     let due = now + chrono::Duration::seconds(8);
     store.retry_row(job, 3, due).await.unwrap();
     assert!(store.take_rows(5, LEASE, later).await.unwrap().is_empty(), "not due yet");
     let again = store.take_rows(5, LEASE, due).await.unwrap();
     assert_eq!(again.iter().map(|row| (row.number, row.attempts)).collect::<Vec<_>>(), [(3, 2)]);
     assert_eq!(store.summary(job).await.unwrap().unwrap().finished_at, None, "a row is pending");
-    store
-        .finish_row(job, 3, &RowOutcome::Failed { error: "the credential service answered 500".into() }, due)
-        .await
-        .unwrap();
+    let failed = RowOutcome::Failed { error: "the credential service answered 500".into() };
+    store.finish_rows(&[finished(3, failed)], due).await.unwrap();
 
     let summary = store.summary(job).await.unwrap().unwrap();
     assert_eq!(summary.counts, JobCounts { pending: 0, issued: 1, already_issued: 1, failed: 1 });

@@ -9,23 +9,29 @@
 //!   tried again later, with backoff, up to [`MAX_ATTEMPTS`] times;
 //! - a runner that dies leaves its taken rows to any runner once their lease
 //!   runs out; the issue use case makes a second try of a row that had
-//!   issued answer "already issued", never a second credential.
+//!   issued answer "already issued", never a second credential;
+//! - rows flow: `BULK_CONCURRENCY` are in flight while there are rows, the
+//!   next ones taken before the queue runs dry, and outcomes recorded a
+//!   batch at a time, in one write (a commit a batch, not a row: the job's
+//!   rate is the issue path's).
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::stream::FuturesUnordered;
 use futures_util::StreamExt;
 use tokio::sync::watch;
 
-use crate::model::{IssueRequest, RequestFields, RowOutcome, TakenRow};
-use crate::ports::{Clock, JobStore, JobStoreError, Observer, RepoError};
+use crate::model::{FinishedRow, IssueRequest, RequestFields, RowOutcome, TakenRow};
+use crate::ports::{Clock, JobStore, Observer, RepoError};
 use crate::use_cases::{IssueCertificate, IssueCommand, IssueError};
 
 /// Tries of a row before it is failed.
 pub const MAX_ATTEMPTS: u32 = 5;
 
-/// Rows taken a round per row issued at once: a round's slowest row holds
-/// back a few others only.
+/// Rows taken (queued or in flight) per row issued at once: a taken row
+/// waits for a few issuances at most, well within its lease.
 pub const ROWS_PER_SLOT: usize = 4;
 
 pub struct BulkRunner {
@@ -45,32 +51,60 @@ pub struct BulkRunner {
 }
 
 impl BulkRunner {
-    /// Runs until `stop` says true: takes rows while there are, sleeps
+    /// Runs until `stop` says true, then finishes the rows it took: keeps
+    /// `concurrency` rows in flight while there are, takes more when fewer
+    /// than that are queued, records outcomes a batch at a time, and sleeps
     /// `poll_interval` when there are none.
     pub async fn run(&self, mut stop: watch::Receiver<bool>) {
-        while !*stop.borrow() {
-            match self.round().await {
-                Ok(taken) if taken > 0 => continue,
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "cannot take bulk rows"),
+        let mut queued = VecDeque::new();
+        let mut in_flight = FuturesUnordered::new();
+        let mut finished = Vec::new();
+        // The last take found fewer rows than it asked: none until the flight lands.
+        let mut dry = false;
+        loop {
+            let stopping = *stop.borrow();
+            if !stopping && !dry && queued.len() < self.concurrency {
+                let wanted = self.concurrency * ROWS_PER_SLOT - queued.len() - in_flight.len();
+                match self.store.take_rows(wanted, self.lease, self.clock.now()).await {
+                    Ok(rows) => {
+                        dry = rows.len() < wanted;
+                        queued.extend(rows);
+                    }
+                    Err(error) => {
+                        dry = true;
+                        tracing::warn!(%error, "cannot take bulk rows");
+                    }
+                }
             }
-            tokio::select! {
-                _ = stop.changed() => {}
-                _ = tokio::time::sleep(self.poll_interval) => {}
+            while in_flight.len() < self.concurrency {
+                let Some(row) = queued.pop_front() else { break };
+                in_flight.push(self.issue_row(row));
+            }
+            match in_flight.next().await {
+                Some(done) => finished.extend(done),
+                None => {
+                    self.record(&mut finished).await;
+                    if stopping {
+                        return;
+                    }
+                    if dry {
+                        tokio::select! {
+                            _ = stop.changed() => {}
+                            _ = tokio::time::sleep(self.poll_interval) => {}
+                        }
+                    }
+                    dry = false;
+                    continue;
+                }
+            }
+            if finished.len() >= self.concurrency {
+                self.record(&mut finished).await;
             }
         }
     }
 
-    /// Takes a round of rows and issues them, `concurrency` at a time;
-    /// answers how many it took.
-    pub async fn round(&self) -> Result<usize, JobStoreError> {
-        let rows = self.store.take_rows(self.concurrency * ROWS_PER_SLOT, self.lease, self.clock.now()).await?;
-        let taken = rows.len();
-        futures_util::stream::iter(rows).for_each_concurrent(self.concurrency, |row| self.issue_row(row)).await;
-        Ok(taken)
-    }
-
-    async fn issue_row(&self, row: TakenRow) {
+    /// What became of the row, or `None` when it was given back to be tried again.
+    async fn issue_row(&self, row: TakenRow) -> Option<FinishedRow> {
         let outcome = match self.issued(&row).await {
             Ok(outcome) => outcome,
             Err(error) if row.attempts < MAX_ATTEMPTS && worth_retrying(&error) => {
@@ -80,16 +114,24 @@ impl BulkRunner {
                 if let Err(error) = self.store.retry_row(row.job_id, row.number, due).await {
                     tracing::warn!(%error, "cannot give a bulk row back; its lease will");
                 }
-                return;
+                return None;
             }
             Err(error) => RowOutcome::Failed { error: error.to_string() },
         };
-        match self.store.finish_row(row.job_id, row.number, &outcome, self.clock.now()).await {
-            Ok(()) => self.observer.bulk_row_ended(&outcome),
-            // The lease runs out and the row is taken again: the issue use case answers "already issued".
-            Err(error) => {
-                tracing::warn!(job_id = %row.job_id, row = row.number, %error, "cannot record a bulk row's outcome")
-            }
+        Some(FinishedRow { job_id: row.job_id, number: row.number, outcome })
+    }
+
+    /// Records the finished rows' outcomes and forgets them; keeps them for
+    /// the next batch when the store fails (their leases hold them meanwhile;
+    /// should this runner die, the rows are taken again once the leases run
+    /// out, and the issue use case answers "already issued").
+    async fn record(&self, finished: &mut Vec<FinishedRow>) {
+        if finished.is_empty() {
+            return;
+        }
+        match self.store.finish_rows(finished, self.clock.now()).await {
+            Ok(()) => finished.drain(..).for_each(|row| self.observer.bulk_row_ended(&row.outcome)),
+            Err(error) => tracing::warn!(rows = finished.len(), %error, "cannot record bulk rows' outcomes yet"),
         }
     }
 

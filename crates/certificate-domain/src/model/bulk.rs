@@ -57,6 +57,14 @@ pub struct TakenRow {
     pub attempts: u32,
 }
 
+/// What became of a taken row (never `Pending`), to be recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FinishedRow {
+    pub job_id: Uuid,
+    pub number: u32,
+    pub outcome: RowOutcome,
+}
+
 /// How many rows are in each state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct JobCounts {

@@ -15,7 +15,7 @@ mod status_list;
 mod verdict;
 mod wallet;
 
-pub use bulk::{JobCounts, JobRow, JobSummary, NewRow, RowOutcome, TakenRow};
+pub use bulk::{FinishedRow, JobCounts, JobRow, JobSummary, NewRow, RowOutcome, TakenRow};
 pub use credential::{CredentialError, IssuedCredential, RecordedCredential, StatusEntry, Subject};
 pub use event::{CertificateEvent, NoLearnerOrCourse, EVENT_TYPE, STATUS_VIEW_CERTIFICATE};
 pub use fields::{

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::model::{JobRow, JobSummary, NewRow, RowOutcome, TakenRow};
+use crate::model::{FinishedRow, JobRow, JobSummary, NewRow, TakenRow};
 
 store_error!(
     /// The job store could not be read or written.
@@ -32,14 +32,10 @@ pub trait JobStore: Send + Sync + 'static {
         lease: Duration,
         now: DateTime<Utc>,
     ) -> Result<Vec<TakenRow>, JobStoreError>;
-    /// Records what became of a taken row (not `Pending`), at `now`.
-    async fn finish_row(
-        &self,
-        job_id: Uuid,
-        number: u32,
-        outcome: &RowOutcome,
-        now: DateTime<Utc>,
-    ) -> Result<(), JobStoreError>;
+    /// Records what became of taken rows, at `now`, in one write (a round's
+    /// rows at once: one commit, not one a row); a row done before keeps
+    /// its outcome.
+    async fn finish_rows(&self, rows: &[FinishedRow], now: DateTime<Utc>) -> Result<(), JobStoreError>;
     /// Gives a taken row back, due again at `due`.
     async fn retry_row(&self, job_id: Uuid, number: u32, due: DateTime<Utc>) -> Result<(), JobStoreError>;
 }

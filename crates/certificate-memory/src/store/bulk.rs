@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use certificate_domain::model::{JobCounts, JobRow, JobSummary, NewRow, RowOutcome, TakenRow};
+use certificate_domain::model::{FinishedRow, JobCounts, JobRow, JobSummary, NewRow, RowOutcome, TakenRow};
 use certificate_domain::ports::{JobStore, JobStoreError};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -124,18 +124,15 @@ impl JobStore for InMemoryStore {
         })
     }
 
-    async fn finish_row(
-        &self,
-        job_id: Uuid,
-        number: u32,
-        outcome: &RowOutcome,
-        now: DateTime<Utc>,
-    ) -> Result<(), JobStoreError> {
+    async fn finish_rows(&self, rows: &[FinishedRow], now: DateTime<Utc>) -> Result<(), JobStoreError> {
         self.with_state(|state| {
-            if let Some(row) = state.jobs.row_mut(job_id, number).filter(|row| row.outcome == RowOutcome::Pending) {
-                row.outcome = outcome.clone();
-                row.leased_until = None;
-                row.done_at = Some(now);
+            for finished in rows {
+                let row = state.jobs.row_mut(finished.job_id, finished.number);
+                if let Some(row) = row.filter(|row| row.outcome == RowOutcome::Pending) {
+                    row.outcome = finished.outcome.clone();
+                    row.leased_until = None;
+                    row.done_at = Some(now);
+                }
             }
             Ok(())
         })
