@@ -99,9 +99,8 @@ pub fn command(env: &[(String, String)], args: &[&str]) -> Command {
 /// Port 0, a small server, JSON logs, unless the test sets them.
 fn with_test_defaults(env: &[(String, String)]) -> Vec<(String, String)> {
     let defaults = [("PORT", "0"), ("HTTP_WORKERS", "2"), ("DB_POOL_SIZE", "8"), ("LOG_FORMAT", "json")];
-    let mut all: Vec<(String, String)> = defaults.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    all.extend(env.iter().cloned());
-    all
+    let set: Vec<(&str, &str)> = env.iter().map(|(key, value)| (key.as_str(), value.as_str())).collect();
+    crate::with(defaults.iter().map(|(key, value)| (key.to_string(), value.to_string())).collect(), &set)
 }
 
 /// The log of the applications built in this process, installed once, in

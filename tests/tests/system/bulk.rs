@@ -294,3 +294,20 @@ async fn in_sunbird_rc_mode_each_row_is_issued_once_by_the_credential_service_wh
     app.assert_metrics(&["certificate_bulk_row_retries_total 5"]).await;
     assert_eq!(stack.database.count("SELECT count(*) FROM user_course_certificate").await, 40);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rows_in_flight_never_starve_the_runner_of_database_connections() {
+    let stack = Stack::new().await;
+    // Far more rows in flight than connections: a row waiting for its turn
+    // must not hold one the runner needs to take or record rows.
+    let env = with(stack.local_issuer_env(&[]), &[("DB_POOL_SIZE", "2"), ("BULK_CONCURRENCY", "32")]);
+    let app = TestApp::spawn(env).await;
+    let csv = cohort(300, "do_pool");
+    for run in ["first", "again"] {
+        let (status, body, _) = submitted(&app, "text/csv", &csv).await;
+        assert_eq!(status, 202, "{body}");
+        let done = finished(&app, body["data"]["url"].as_str().unwrap(), Duration::from_secs(30)).await;
+        let counts = &done["counts"];
+        assert_eq!((counts["pending"].as_u64(), counts["failed"].as_u64()), (Some(0), Some(0)), "{run}: {done}");
+    }
+}

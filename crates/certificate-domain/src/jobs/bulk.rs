@@ -19,9 +19,8 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::stream::FuturesUnordered;
-use futures_util::StreamExt;
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 use crate::model::{FinishedRow, IssueRequest, RequestFields, RowOutcome, TakenRow};
 use crate::ports::{Clock, JobStore, Observer, RepoError};
@@ -56,8 +55,16 @@ impl BulkRunner {
     /// than that are queued, records outcomes a batch at a time, and sleeps
     /// `poll_interval` when there are none.
     pub async fn run(&self, mut stop: watch::Receiver<bool>) {
+        let rows = Arc::new(RowIssuance {
+            store: self.store.clone(),
+            issue: self.issue.clone(),
+            clock: self.clock.clone(),
+            observer: self.observer.clone(),
+        });
         let mut queued = VecDeque::new();
-        let mut in_flight = FuturesUnordered::new();
+        // Each row a task of its own, so that rows holding a database
+        // connection go on while this loop waits for one to take or record.
+        let mut in_flight = JoinSet::new();
         let mut finished = Vec::new();
         // The last take found fewer rows than it asked: none until the flight lands.
         let mut dry = false;
@@ -78,10 +85,12 @@ impl BulkRunner {
             }
             while in_flight.len() < self.concurrency {
                 let Some(row) = queued.pop_front() else { break };
-                in_flight.push(self.issue_row(row));
+                in_flight.spawn(rows.clone().issue_row(row));
             }
-            match in_flight.next().await {
-                Some(done) => finished.extend(done),
+            match in_flight.join_next().await {
+                Some(Ok(done)) => finished.extend(done),
+                // Its lease runs out and the row is taken again.
+                Some(Err(error)) => tracing::error!(%error, "a bulk row's task failed"),
                 None => {
                     self.record(&mut finished).await;
                     if stopping {
@@ -103,8 +112,32 @@ impl BulkRunner {
         }
     }
 
+    /// Records the finished rows' outcomes and forgets them; keeps them for
+    /// the next batch when the store fails (their leases hold them meanwhile;
+    /// should this runner die, the rows are taken again once the leases run
+    /// out, and the issue use case answers "already issued").
+    async fn record(&self, finished: &mut Vec<FinishedRow>) {
+        if finished.is_empty() {
+            return;
+        }
+        match self.store.finish_rows(finished, self.clock.now()).await {
+            Ok(()) => finished.drain(..).for_each(|row| self.observer.bulk_row_ended(&row.outcome)),
+            Err(error) => tracing::warn!(rows = finished.len(), %error, "cannot record bulk rows' outcomes yet"),
+        }
+    }
+}
+
+/// What a row's task needs: the runner's ports, shared.
+struct RowIssuance {
+    store: Arc<dyn JobStore>,
+    issue: Arc<IssueCertificate>,
+    clock: Arc<dyn Clock>,
+    observer: Arc<dyn Observer>,
+}
+
+impl RowIssuance {
     /// What became of the row, or `None` when it was given back to be tried again.
-    async fn issue_row(&self, row: TakenRow) -> Option<FinishedRow> {
+    async fn issue_row(self: Arc<Self>, row: TakenRow) -> Option<FinishedRow> {
         let outcome = match self.issued(&row).await {
             Ok(outcome) => outcome,
             Err(error) if row.attempts < MAX_ATTEMPTS && worth_retrying(&error) => {
@@ -119,20 +152,6 @@ impl BulkRunner {
             Err(error) => RowOutcome::Failed { error: error.to_string() },
         };
         Some(FinishedRow { job_id: row.job_id, number: row.number, outcome })
-    }
-
-    /// Records the finished rows' outcomes and forgets them; keeps them for
-    /// the next batch when the store fails (their leases hold them meanwhile;
-    /// should this runner die, the rows are taken again once the leases run
-    /// out, and the issue use case answers "already issued").
-    async fn record(&self, finished: &mut Vec<FinishedRow>) {
-        if finished.is_empty() {
-            return;
-        }
-        match self.store.finish_rows(finished, self.clock.now()).await {
-            Ok(()) => finished.drain(..).for_each(|row| self.observer.bulk_row_ended(&row.outcome)),
-            Err(error) => tracing::warn!(rows = finished.len(), %error, "cannot record bulk rows' outcomes yet"),
-        }
     }
 
     async fn issued(&self, row: &TakenRow) -> Result<RowOutcome, IssueError> {
