@@ -24,9 +24,9 @@ commands:
   outbox retry-dead                       make every dead-lettered event due again
   outbox replay --since T [--until T]     republish the events created in [T, T') with their ids
                                           (T in ISO 8601; --until defaults to now)
-  outbox prune [--older-than D]           delete published events, released claims and idempotency
-                                          keys older than D (7d, 36h, ...; default OUTBOX_RETENTION);
-                                          dead events are kept
+  outbox prune [--older-than D]           delete published events, released claims, idempotency keys,
+                                          expired wallet offers and finished bulk jobs older than D
+                                          (7d, 36h, ...; default OUTBOX_RETENTION); dead events are kept
   keys init [--from KEY_FILE]             write a keyring for the built-in issuer: the current key (KEY_FILE's,
                                           or a new one) and a next key, published before it signs
   keys rotate                             the next key signs from now on; the current one is retired (its
@@ -246,12 +246,13 @@ pub async fn run_outbox(
             let pruned = retention.prune().await?;
             format!(
                 "pruned before {}: {} published events, {} released claims, {} idempotency keys, {} expired wallet \
-                 offers, tokens and nonces; dead events kept",
+                 offers, tokens and nonces, {} finished bulk jobs; dead events kept",
                 retention.horizon(),
                 pruned.events,
                 pruned.claims,
                 pruned.idempotency_keys,
-                pruned.wallet_rows
+                pruned.wallet_rows,
+                pruned.bulk_jobs
             )
         }
     })

@@ -54,6 +54,10 @@ impl JobStore for FailingFirstFinishes {
         self.store.finish_rows(rows, now).await
     }
 
+    async fn remove_finished(&self, before: DateTime<Utc>) -> Result<u64, JobStoreError> {
+        self.store.remove_finished(before).await
+    }
+
     async fn retry_row(&self, job_id: Uuid, number: u32, due: DateTime<Utc>) -> Result<(), JobStoreError> {
         self.store.retry_row(job_id, number, due).await
     }

@@ -86,6 +86,7 @@ impl OutboxAdmin for PgStore {
             claims: self.prune_table(PRUNE_CLAIMS, horizon).await?,
             idempotency_keys: self.prune_table(PRUNE_KEYS, horizon).await?,
             wallet_rows: 0,
+            bulk_jobs: 0,
         })
     }
 }

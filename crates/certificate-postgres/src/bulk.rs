@@ -14,7 +14,10 @@ use diesel::QueryableByName;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
-use crate::sql::{BULK_JOB_ROWS, BULK_JOB_SUMMARY, CREATE_BULK_JOB, FINISH_BULK_ROWS, RETRY_BULK_ROW, TAKE_BULK_ROWS};
+use crate::sql::{
+    BULK_JOB_ROWS, BULK_JOB_SUMMARY, CREATE_BULK_JOB, FINISH_BULK_ROWS, REMOVE_FINISHED_BULK_JOBS, RETRY_BULK_ROW,
+    TAKE_BULK_ROWS,
+};
 use crate::statement::Statement;
 use crate::PgStore;
 
@@ -183,6 +186,12 @@ impl JobStore for PgStore {
         };
         self.db.with_conn(run).await?;
         Ok(())
+    }
+
+    async fn remove_finished(&self, before: DateTime<Utc>) -> Result<u64, JobStoreError> {
+        let run =
+            async |conn: &mut _| Statement::new(REMOVE_FINISHED_BULK_JOBS).timestamptz(before).execute(conn).await;
+        Ok(self.db.with_conn(run).await? as u64)
     }
 
     async fn retry_row(&self, job_id: Uuid, number: u32, due: DateTime<Utc>) -> Result<(), JobStoreError> {

@@ -426,5 +426,15 @@ UPDATE bulk_row r SET state = f.state, certificate_id = nullif(f.certificate_id,
   FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text[])
        AS f(job_id, number, state, certificate_id, error)
  WHERE r.job_id = f.job_id AND r.number = f.number AND r.state = 'pending'"#;
+/// Jobs whose every row was done before `$1`, with their rows (the
+/// statement's count is the jobs').
+pub(crate) const REMOVE_FINISHED_BULK_JOBS: &str = r#"
+WITH gone AS (
+    SELECT j.id FROM bulk_job j
+     WHERE j.created_at < $1
+       AND NOT EXISTS (SELECT 1 FROM bulk_row r
+                        WHERE r.job_id = j.id AND (r.state = 'pending' OR r.done_at >= $1))),
+rows AS (DELETE FROM bulk_row r USING gone WHERE r.job_id = gone.id)
+DELETE FROM bulk_job j USING gone WHERE j.id = gone.id"#;
 pub(crate) const RETRY_BULK_ROW: &str = r#"
 UPDATE bulk_row SET leased_until = NULL, due_at = $3 WHERE job_id = $1 AND number = $2 AND state = 'pending'"#;

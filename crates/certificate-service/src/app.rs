@@ -150,9 +150,11 @@ impl Application {
             relay: OutboxRelay::new(stores.outbox, publisher, clock.clone(), config.relay.clone())
                 .with_handed_events(handed),
             revocations,
-            retention: stores
-                .admin
-                .map(|admin| Retention::new(admin, clock, config.retention).with_wallet_store(stores.wallet.clone())),
+            retention: stores.admin.map(|admin| {
+                Retention::new(admin, clock, config.retention)
+                    .with_wallet_store(stores.wallet.clone())
+                    .with_job_store(stores.jobs.clone())
+            }),
             upkeep: stores.upkeep,
             poll_interval: config.relay_poll_interval,
             bulk: bulk_runner,

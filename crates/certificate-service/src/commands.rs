@@ -30,7 +30,8 @@ pub async fn run(command: Command, config: Config) -> Result<()> {
     };
     let store = Arc::new(store(database)?);
     let retention = Retention::new(store.clone(), Arc::new(SystemClock), outbox.retention(config.retention))
-        .with_wallet_store(store.clone());
+        .with_wallet_store(store.clone())
+        .with_job_store(store.clone());
     println!("{}", certificate_cli::run_outbox(&outbox, store.as_ref(), &retention).await?);
     Ok(())
 }

@@ -124,9 +124,32 @@ async fn prune_removes_only_what_is_published_and_past_the_retention() {
              VALUES (gen_random_uuid(), 'given-up', gen_random_uuid(), 'released', now(), now() - interval '8 days')",
         )
         .await;
+    // Bulk jobs: one finished 8 days ago, one as old with a row still pending, one finished just now.
+    database
+        .execute(
+            "INSERT INTO bulk_job (id, created_at) VALUES \
+        ('00000000-0000-4000-8000-00000000000a', now() - interval '9 days'), \
+        ('00000000-0000-4000-8000-00000000000b', now() - interval '9 days'), \
+        ('00000000-0000-4000-8000-00000000000c', now())",
+        )
+        .await;
+    database.execute("INSERT INTO bulk_row (job_id, number, user_id, course_id, request, state, due_at, done_at) VALUES \
+        ('00000000-0000-4000-8000-00000000000a', 1, gen_random_uuid(), 'do_1', '{}', 'issued', now() - interval '9 days', now() - interval '8 days'), \
+        ('00000000-0000-4000-8000-00000000000b', 1, gen_random_uuid(), 'do_1', '{}', 'issued', now() - interval '9 days', now() - interval '8 days'), \
+        ('00000000-0000-4000-8000-00000000000b', 2, gen_random_uuid(), 'do_1', '{}', 'pending', now() - interval '9 days', NULL), \
+        ('00000000-0000-4000-8000-00000000000c', 1, gen_random_uuid(), 'do_1', '{}', 'issued', now(), now())").await;
 
     let pruned = app.cli(&["outbox", "prune"]);
     assert!(pruned.contains("2 published events, 1 released claims, 1 idempotency keys"), "{pruned}");
+    assert!(pruned.contains("1 finished bulk jobs"), "{pruned}");
+    let old_finished = "SELECT count(*) FROM bulk_job WHERE id = '00000000-0000-4000-8000-00000000000a'";
+    assert_eq!(database.count(old_finished).await, 0);
+    assert_eq!(
+        database.count("SELECT count(*) FROM bulk_job").await,
+        2,
+        "a job with a pending row stays, and a recent one"
+    );
+    assert_eq!(database.count("SELECT count(*) FROM bulk_row").await, 3, "the old job's rows went with it");
     assert_eq!(outbox_rows(&stack, "true").await, 2);
     assert_eq!(outbox_rows(&stack, "dead_at IS NOT NULL").await, 1, "dead events are never pruned");
     assert_eq!(database.count("SELECT count(*) FROM certificate_idempotency_key WHERE key = 'recent'").await, 1);

@@ -26,7 +26,8 @@ const LEASE: Duration = Duration::from_secs(60);
 /// job is recorded with its rows, pending; a row is taken by one runner at
 /// a time until its lease runs out, counting attempts; a row given back is
 /// due again when said; a row is done once; the summary counts each state
-/// and says when the last row was done.
+/// and says when the last row was done; a job is removed once every row
+/// was done before the retention's horizon, never while a row is pending.
 pub async fn check_job_store<S, F, Fut>(fresh: F)
 where
     S: JobStore,
@@ -84,4 +85,12 @@ where
     assert!(store.take_rows(1, LEASE, now + chrono::Duration::seconds(59)).await.unwrap().is_empty());
     let retaken = store.take_rows(1, LEASE, now + chrono::Duration::seconds(61)).await.unwrap();
     assert_eq!(retaken.iter().map(|row| (row.job_id, row.attempts)).collect::<Vec<_>>(), [(abandoned, 2)]);
+
+    // Retention: `job`'s last row was done at `due`; `abandoned` has one pending.
+    assert_eq!(store.remove_finished(due).await.unwrap(), 0, "done at the horizon, not before it");
+    assert_eq!(store.remove_finished(due + chrono::Duration::seconds(1)).await.unwrap(), 1);
+    assert_eq!(store.summary(job).await.unwrap(), None);
+    assert!(store.rows(job).await.unwrap().is_empty(), "its rows went with it");
+    assert_eq!(store.remove_finished(now + chrono::Duration::days(365)).await.unwrap(), 0);
+    assert!(store.summary(abandoned).await.unwrap().is_some(), "a job with a pending row stays");
 }

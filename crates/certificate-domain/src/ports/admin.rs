@@ -28,6 +28,8 @@ pub struct Pruned {
     pub idempotency_keys: usize,
     /// Wallet offers, access tokens and nonces expired before the horizon.
     pub wallet_rows: usize,
+    /// Bulk jobs whose every row was done before the horizon.
+    pub bulk_jobs: usize,
 }
 
 /// A store's own housekeeping, now and then, that keeps its queries fast

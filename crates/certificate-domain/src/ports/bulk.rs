@@ -36,6 +36,10 @@ pub trait JobStore: Send + Sync + 'static {
     /// rows at once: one commit, not one a row); a row done before keeps
     /// its outcome.
     async fn finish_rows(&self, rows: &[FinishedRow], now: DateTime<Utc>) -> Result<(), JobStoreError>;
+    /// Removes the jobs whose every row was done before `before`, with
+    /// their rows (retention); answers how many jobs. A job with a row not
+    /// done stays, however old.
+    async fn remove_finished(&self, before: DateTime<Utc>) -> Result<u64, JobStoreError>;
     /// Gives a taken row back, due again at `due`.
     async fn retry_row(&self, job_id: Uuid, number: u32, due: DateTime<Utc>) -> Result<(), JobStoreError>;
 }

@@ -138,6 +138,15 @@ impl JobStore for InMemoryStore {
         })
     }
 
+    async fn remove_finished(&self, before: DateTime<Utc>) -> Result<u64, JobStoreError> {
+        self.with_state(|state| {
+            let finished_before = |job: &Job| job.rows.iter().all(|row| row.done_at.is_some_and(|done| done < before));
+            let kept = state.jobs.0.len();
+            state.jobs.0.retain(|job| !finished_before(job));
+            Ok((kept - state.jobs.0.len()) as u64)
+        })
+    }
+
     async fn retry_row(&self, job_id: Uuid, number: u32, due: DateTime<Utc>) -> Result<(), JobStoreError> {
         self.with_state(|state| {
             if let Some(row) = state.jobs.row_mut(job_id, number) {
