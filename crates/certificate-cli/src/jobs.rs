@@ -7,6 +7,7 @@
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -28,8 +29,11 @@ const POLL: Duration = Duration::from_millis(500);
 const BAR_WIDTH: usize = 30;
 
 impl Service {
-    fn agent() -> ureq::Agent {
-        ureq::Agent::config_builder().http_status_as_error(false).build().into()
+    /// One agent for the command's every request, so that the progress
+    /// bar's polls reuse its connection.
+    fn agent() -> &'static ureq::Agent {
+        static AGENT: OnceLock<ureq::Agent> = OnceLock::new();
+        AGENT.get_or_init(|| ureq::Agent::config_builder().http_status_as_error(false).build().into())
     }
 
     fn authorized<B>(&self, request: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
