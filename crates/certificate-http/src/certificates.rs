@@ -27,7 +27,7 @@ const REPLAYED_HEADER: HeaderName = HeaderName::from_static("idempotent-replayed
     path = "/certificate/{certificateId}/verify",
     tag = "certificates",
     operation_id = "verify_certificate",
-    params(("certificateId" = String, Path, description = "The credential's id (the issue answer's data.credential.id)",
+    params(("certificateId" = String, Path, description = schemas::CERTIFICATE_ID,
             min_length = 1, max_length = 255)),
     responses(
         (status = 200, description = "The credential service's verdict; a page for people when Accept prefers text/html (Vary: Accept, Accept-Language)",

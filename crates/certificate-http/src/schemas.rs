@@ -12,6 +12,9 @@ pub(crate) const DATABASE_REFUSED_CHANGE: &str = "The database refused the chang
 pub(crate) const NOT_JSON: &str = "The body is not declared as application/json";
 pub(crate) const BODY_TOO_LARGE: &str = "The body is larger than 64 KiB";
 pub(crate) const NO_SUCH_CERTIFICATE: &str = "No certificate is known under this id";
+pub(crate) const CERTIFICATE_ID: &str = "The credential's id (the issue answer's data.credential.id)";
+pub(crate) const NO_WALLET_DELIVERY: &str = "Sunbird RC signs the certificates: no wallet delivery";
+pub(crate) const WALLET_STORE_UNAVAILABLE: &str = "temporarily_unavailable: the database is unavailable";
 
 /// The issue request of docs/contract.md, with every rule the service
 /// enforces. Fields it does not know are ignored.

@@ -53,7 +53,7 @@ fn reason_of(body: web::Json<RequestFields>) -> Result<String, ApiError> {
     path = "/certificate/{certificateId}/revoke",
     tag = "operators",
     operation_id = "revoke_certificate",
-    params(("certificateId" = String, Path, description = "The credential's id (the issue answer's data.credential.id)",
+    params(("certificateId" = String, Path, description = schemas::CERTIFICATE_ID,
             min_length = 1, max_length = 255)),
     request_body(content = schemas::StandingRequest, content_type = "application/json"),
     responses(

@@ -15,7 +15,6 @@
 //! Without the built-in issuer (Sunbird RC signs) there is nothing to bind
 //! to a wallet's key: the offer route answers 409 and the others 404.
 
-mod oauth;
 pub(crate) mod offer;
 pub(crate) mod openid4vci;
 pub(crate) mod vc_api;

@@ -41,7 +41,7 @@ struct OfferAnswer {
     path = "/certificate/{certificateId}/wallet-offer",
     tag = "wallets",
     operation_id = "wallet_offer",
-    params(("certificateId" = String, Path, description = "The credential's id (the issue answer's data.credential.id)",
+    params(("certificateId" = String, Path, description = schemas::CERTIFICATE_ID,
             min_length = 1, max_length = 255)),
     request_body(content = schemas::WalletOfferRequest, content_type = "application/json"),
     responses(

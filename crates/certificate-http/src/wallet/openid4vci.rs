@@ -6,14 +6,14 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Deserialize;
 use serde_json::json;
 use serde_json::value::RawValue;
 
-use super::oauth::OauthError;
 use super::{delivery, WalletDelivery, CREDENTIAL_PATH, NONCE_PATH, PRE_AUTHORIZED_GRANT, TOKEN_PATH};
+use crate::errors::OauthError;
 use crate::schemas;
 use crate::{ApiError, AppState};
 use certificate_domain::use_cases::TRANSACTION_CODE_DIGITS;
@@ -29,7 +29,7 @@ const METADATA_CACHING: &str = "public, max-age=300";
     operation_id = "credential_issuer_metadata",
     responses(
         (status = 200, description = "OpenID4VCI 1.0 credential issuer metadata: one credential configuration (ldp_vc), proofs of possession as jwt (EdDSA, ES256)", body = Object),
-        (status = 404, description = "Sunbird RC signs the certificates: no wallet delivery", body = schemas::Error),
+        (status = 404, description = schemas::NO_WALLET_DELIVERY, body = schemas::Error),
     )
 )]
 pub(crate) async fn credential_issuer_metadata(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -52,7 +52,7 @@ pub(crate) async fn credential_issuer_metadata(state: web::Data<AppState>) -> Re
     operation_id = "authorization_server_metadata",
     responses(
         (status = 200, description = "RFC 8414 metadata of the authorization server (this service): the pre-authorized code grant only, no client authentication", body = Object),
-        (status = 404, description = "Sunbird RC signs the certificates: no wallet delivery", body = schemas::Error),
+        (status = 404, description = schemas::NO_WALLET_DELIVERY, body = schemas::Error),
     )
 )]
 pub(crate) async fn authorization_server_metadata(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -114,8 +114,8 @@ pub(crate) async fn credential_offer(
     responses(
         (status = 200, description = "An access token for the offer's certificate, for 5 minutes", body = schemas::TokenAnswer),
         (status = 400, description = "invalid_grant (unknown, used, expired or killed code; wrong tx_code), invalid_request or unsupported_grant_type", body = schemas::OauthError),
-        (status = 404, description = "Sunbird RC signs the certificates: no wallet delivery", body = schemas::Error),
-        (status = 503, description = "temporarily_unavailable: the database is unavailable", body = schemas::OauthError),
+        (status = 404, description = schemas::NO_WALLET_DELIVERY, body = schemas::Error),
+        (status = 503, description = schemas::WALLET_STORE_UNAVAILABLE, body = schemas::OauthError),
     )
 )]
 pub(crate) async fn token(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
@@ -131,10 +131,7 @@ async fn granted(wallet: &WalletDelivery, body: &[u8]) -> Result<HttpResponse, O
         .map_err(|_| OauthError::invalid_request("the body is not application/x-www-form-urlencoded"))?;
     match form.get("grant_type").map(String::as_str) {
         Some(PRE_AUTHORIZED_GRANT) => {}
-        Some(_) => {
-            let status = StatusCode::BAD_REQUEST;
-            return Err(OauthError::new(status, "unsupported_grant_type", "only the pre-authorized code grant"));
-        }
+        Some(_) => return Err(OauthError::unsupported_grant_type()),
         None => return Err(OauthError::invalid_request("grant_type is required")),
     }
     let code = form.get("pre-authorized_code").ok_or(OauthError::invalid_request("pre-authorized_code is required"))?;
@@ -154,8 +151,8 @@ async fn granted(wallet: &WalletDelivery, body: &[u8]) -> Result<HttpResponse, O
     operation_id = "nonce",
     responses(
         (status = 200, description = "A nonce for one proof, for 5 minutes", body = schemas::NonceAnswer),
-        (status = 404, description = "Sunbird RC signs the certificates: no wallet delivery", body = schemas::Error),
-        (status = 503, description = "temporarily_unavailable: the database is unavailable", body = schemas::OauthError),
+        (status = 404, description = schemas::NO_WALLET_DELIVERY, body = schemas::Error),
+        (status = 503, description = schemas::WALLET_STORE_UNAVAILABLE, body = schemas::OauthError),
     )
 )]
 pub(crate) async fn nonce(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -197,9 +194,9 @@ struct SingleProof {
         (status = 200, description = "The certificate bound to the holder: its own id, the certificate's status entries", body = schemas::CredentialAnswer),
         (status = 400, description = "invalid_credential_request, unknown_credential_configuration, invalid_proof, invalid_nonce or credential_request_denied (the certificate is revoked or suspended)", body = schemas::OauthError),
         (status = 401, description = "invalid_token: no access token, or an unknown or expired one", body = schemas::OauthError),
-        (status = 404, description = "Sunbird RC signs the certificates: no wallet delivery", body = schemas::Error),
+        (status = 404, description = schemas::NO_WALLET_DELIVERY, body = schemas::Error),
         (status = 500, description = "server_error: the copy could not be made", body = schemas::OauthError),
-        (status = 503, description = "temporarily_unavailable: the database is unavailable", body = schemas::OauthError),
+        (status = 503, description = schemas::WALLET_STORE_UNAVAILABLE, body = schemas::OauthError),
     )
 )]
 pub(crate) async fn credential(
@@ -222,21 +219,13 @@ async fn issued(wallet: &WalletDelivery, request: &HttpRequest, body: &[u8]) -> 
         .and_then(|value| value.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|token| !token.is_empty());
-    let token = token
-        .ok_or_else(|| OauthError::new(StatusCode::UNAUTHORIZED, "invalid_token", "an access token is required"))?;
-    let invalid = |why: &str| OauthError::new(StatusCode::BAD_REQUEST, "invalid_credential_request", why.to_owned());
+    let token = token.ok_or_else(OauthError::no_access_token)?;
+    let invalid = OauthError::invalid_credential_request;
     let asked: CredentialRequest =
         serde_json::from_slice(body).map_err(|_| invalid("the body is not a credential request"))?;
     match asked.credential_configuration_id.as_deref() {
         Some(id) if id == wallet.configuration_id => {}
-        Some(_) => {
-            let status = StatusCode::BAD_REQUEST;
-            return Err(OauthError::new(
-                status,
-                "unknown_credential_configuration",
-                "not a configuration of this issuer",
-            ));
-        }
+        Some(_) => return Err(OauthError::unknown_credential_configuration()),
         None => return Err(invalid("credential_configuration_id is required")),
     }
     let proof = match (asked.proofs, asked.proof) {
@@ -244,12 +233,8 @@ async fn issued(wallet: &WalletDelivery, request: &HttpRequest, body: &[u8]) -> 
         (None, Some(SingleProof { proof_type, jwt })) if proof_type == "jwt" => jwt,
         _ => None,
     };
-    let proof = proof.ok_or_else(|| {
-        OauthError::new(StatusCode::BAD_REQUEST, "invalid_proof", "one proof of type jwt is required")
-    })?;
+    let proof = proof.ok_or_else(OauthError::one_jwt_proof)?;
     let copy = wallet.deliver.take_copy(token, &proof).await?;
-    let credential = RawValue::from_string(copy.credential).map_err(|_| {
-        OauthError::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "the copy could not be made")
-    })?;
+    let credential = RawValue::from_string(copy.credential).map_err(|_| OauthError::copy_failed())?;
     Ok(HttpResponse::Ok().json(json!({ "credentials": [{ "credential": credential }] })))
 }

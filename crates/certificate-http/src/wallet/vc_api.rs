@@ -4,35 +4,18 @@
 //! presentation and gets the copy bound to its DID in a presentation.
 //! Refusals are `{"error", "error_description"}`, as the OpenID4VCI routes'.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse, ResponseError};
 use certificate_domain::use_cases::ExchangeError;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
-use super::oauth::OauthError;
 use super::{delivery, WalletDelivery, EXCHANGE_PATH};
+use crate::errors::OauthError;
 use crate::schemas;
 use crate::{ApiError, AppState};
 
 /// The VC 2.0 context of the presentation the copy is answered in.
 const CREDENTIALS_V2: &str = "https://www.w3.org/ns/credentials/v2";
-
-impl From<ExchangeError> for OauthError {
-    fn from(error: ExchangeError) -> Self {
-        let description = error.to_string();
-        match error {
-            // Answered in the envelope, as an unknown path is (`answer`).
-            ExchangeError::NoOpenOffer => Self::new(StatusCode::NOT_FOUND, "not_found", description),
-            ExchangeError::TransactionCodeOnly => Self::new(StatusCode::CONFLICT, "transaction_code_only", description),
-            ExchangeError::InvalidPresentation(_) => {
-                Self::new(StatusCode::BAD_REQUEST, "invalid_presentation", description)
-            }
-            ExchangeError::InvalidChallenge => Self::new(StatusCode::BAD_REQUEST, "invalid_challenge", description),
-            ExchangeError::Copy(error) => error.into(),
-        }
-    }
-}
 
 /// `GET /vc-api/interactions/{offer}`: the protocols this offer is taken by.
 #[utoipa::path(
@@ -45,7 +28,7 @@ impl From<ExchangeError> for OauthError {
         (status = 200, description = "`{\"protocols\": {\"vcapi\": <the exchange>}}` (the interaction URL's `iuv=1` answer)", body = Object),
         (status = 404, description = "No open offer at this address: taken, expired or never made (or Sunbird RC signs the certificates)", body = schemas::Error),
         (status = 409, description = "transaction_code_only: the offer asks a transaction code, which only OpenID4VCI wallets give", body = schemas::OauthError),
-        (status = 503, description = "temporarily_unavailable: the database is unavailable", body = schemas::OauthError),
+        (status = 503, description = schemas::WALLET_STORE_UNAVAILABLE, body = schemas::OauthError),
     )
 )]
 pub(crate) async fn interaction(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -73,7 +56,7 @@ pub(crate) async fn interaction(state: web::Data<AppState>, path: web::Path<Stri
         (status = 404, description = "No open offer at this address: taken, expired or never made (or Sunbird RC signs the certificates)", body = schemas::Error),
         (status = 409, description = "transaction_code_only", body = schemas::OauthError),
         (status = 500, description = "server_error: the copy could not be made", body = schemas::OauthError),
-        (status = 503, description = "temporarily_unavailable: the database is unavailable", body = schemas::OauthError),
+        (status = 503, description = schemas::WALLET_STORE_UNAVAILABLE, body = schemas::OauthError),
     )
 )]
 pub(crate) async fn exchange(

@@ -1,4 +1,5 @@
-//! The one place where failures become HTTP answers.
+//! The one place where failures become HTTP answers: the envelope's (this
+//! file) and, for the wallet routes, OAuth's (`oauth.rs`).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
@@ -11,6 +12,9 @@ use certificate_domain::{
     ChangeError, DesignError, FieldError, IssueError, ReadError, RenderError, ValidationErrors, VerifyError,
 };
 use serde::Serialize;
+
+mod oauth;
+pub(crate) use oauth::OauthError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
