@@ -17,20 +17,29 @@
 //!   template, and [`ManageTemplates`] keeps the templates;
 //! - [`StatusAllocator`] gives each credential of the built-in issuer its
 //!   own entry in a status list, and [`PublishStatusLists`] answers the
-//!   lists, signed.
+//!   lists, signed;
+//! - [`DeliverToWallet`] hands a certificate to the learner's wallet bound to
+//!   the wallet's own key, once per offer, each copy recorded with its event;
+//! - [`BulkIssuance`] takes a cohort as one durable job, and [`BulkRunner`]
+//!   issues each of its rows through [`IssueCertificate`], once.
 //!
 //! Its shape: [`model`] (what a certificate is made of), [`ports`] (the
 //! traits adapters implement, and the types they carry), [`use_cases`] (what
 //! a caller can ask for), [`jobs`] (the background work and its scheduler),
 //! and `contract` (one suite per port, run against every adapter of it).
 //! The arrows point one way: the model imports nothing of the others,
-//! ports import the model, use cases and jobs import both.
+//! ports import the model, use cases both, jobs all three (the bulk runner
+//! issues through the issue use case; the relay reads the issue use case's
+//! hand-off), the contract suites the model and the ports
+//! (`tests/arrows.rs` fails on an arrow the other way).
 //!
 //! It performs no I/O of its own: every effect goes through a port in
 //! [`ports`], the only traits adapters implement. Its one tie to a runtime is
 //! tokio's channels and timers, which the relay and the retention wait on.
 //!
 //! [`CertificatePublisher`]: ports::CertificatePublisher
+//! [`DeliverToWallet`]: use_cases::DeliverToWallet
+//! [`BulkIssuance`]: use_cases::BulkIssuance
 
 #[cfg(feature = "contract-tests")]
 pub mod contract;
@@ -40,8 +49,8 @@ pub mod ports;
 pub mod use_cases;
 
 pub use jobs::{
-    hand_off, hand_off_for, Background, BulkRunner, HandOff, HandedEvents, OutboxRelay, RelayPolicy, RelayReport,
-    Retention, RevocationDelivery, ROWS_PER_SLOT,
+    hand_off_for, Background, BulkRunner, OutboxRelay, RelayPolicy, RelayReport, Retention, RevocationDelivery,
+    ROWS_PER_SLOT,
 };
 pub use model::{
     bitstring, check_id, check_reason, parse_iso8601, permuted_index, status_slot, CertificateEvent, Checks,
@@ -51,8 +60,8 @@ pub use model::{
     STATUS_LIST_SIZE, STATUS_VIEW_CERTIFICATE,
 };
 pub use use_cases::{
-    escape_html, ChangeError, ChangeStanding, DesignError, Designed, Examined, IssuanceRoles, IssueCertificate,
-    IssueCommand, IssueError, IssueOutcome, LocalRendering, ManageTemplates, PublishStatusLists, ReadCertificate,
-    ReadError, RenderCertificate, RenderError, RenderSources, Rendered, StandingCommand, StatusAllocator,
-    TemplateRegistry, VerifyError, ID_PLACEHOLDER, SUPERSEDED_REASON,
+    escape_html, hand_off, ChangeError, ChangeStanding, DesignError, Designed, Examined, HandOff, HandedEvents,
+    IssuanceRoles, IssueCertificate, IssueCommand, IssueError, IssueOutcome, LocalRendering, ManageTemplates,
+    PublishStatusLists, ReadCertificate, ReadError, RenderCertificate, RenderError, RenderSources, Rendered,
+    StandingCommand, StatusAllocator, TemplateRegistry, VerifyError, ID_PLACEHOLDER, SUPERSEDED_REASON,
 };

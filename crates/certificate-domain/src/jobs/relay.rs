@@ -18,11 +18,11 @@ use async_trait::async_trait;
 use futures_util::future::join_all;
 use tokio::sync::{watch, RwLock};
 
-use crate::jobs::HandedEvents;
 use crate::ports::{
     CertificatePublisher, Clock, DeliverBatch, Delivery, EventOutbox, FailedDelivery, OutboxError, PendingEvent,
     PublishError, Randomness, Selection, SystemRandomness,
 };
+use crate::use_cases::{hand_off, HandOff, HandedEvents};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RelayPolicy {
@@ -279,6 +279,15 @@ impl DeliverBatch for OutboxRelay {
             })
             .collect()
     }
+}
+
+/// Handed-off events queued at most, in relay batches: beyond that the relay
+/// is behind and the poller takes the overflow from the outbox.
+const HAND_OFF_BATCHES: usize = 10;
+
+/// The hand-off of a relay with this policy: room for ten of its batches.
+pub fn hand_off_for(policy: &RelayPolicy, window: Duration) -> (HandOff, HandedEvents) {
+    hand_off(HAND_OFF_BATCHES * policy.batch_size, window)
 }
 
 #[cfg(test)]

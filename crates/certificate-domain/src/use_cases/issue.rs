@@ -13,7 +13,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::jobs::HandOff;
+use super::HandOff;
 use crate::model::IssuedCredential;
 use crate::model::{CertificateEvent, FieldError, IssueRequest, RequestFields, StatusSlot, ValidationErrors};
 use crate::ports::{

@@ -3,6 +3,7 @@
 //! answers with model types and an error enum of its own.
 
 mod bulk;
+mod hand_off;
 mod issue;
 mod publish_status_lists;
 mod read;
@@ -14,6 +15,7 @@ mod templates;
 mod wallet;
 
 pub use bulk::{BulkError, BulkIssuance, RowError};
+pub use hand_off::{hand_off, HandOff, HandedEvents};
 pub use issue::{IssuanceRoles, IssueCertificate, IssueCommand, IssueError, IssueOutcome};
 pub use publish_status_lists::PublishStatusLists;
 pub use read::{Examined, ReadCertificate, ReadError, VerifyError};

@@ -3,7 +3,8 @@
 //! poller. It is a shortcut and never the only way out: the event is already
 //! in the outbox, and when the queue is full (the relay is behind, the broker
 //! away) or the process dies, the poller of any replica takes it once its
-//! hand-off window has passed.
+//! hand-off window has passed. It is the issue use case's outlet, so it
+//! lives with the use cases; the relay job reads its other end.
 
 use std::time::Duration;
 
@@ -28,15 +29,6 @@ pub struct HandedEvents {
 pub fn hand_off(capacity: usize, window: Duration) -> (HandOff, HandedEvents) {
     let (sender, receiver) = mpsc::channel(capacity.max(1));
     (HandOff { sender, window }, HandedEvents { receiver: Mutex::new(receiver) })
-}
-
-/// Handed-off events queued at most, in relay batches: beyond that the relay
-/// is behind and the poller takes the overflow from the outbox.
-const HAND_OFF_BATCHES: usize = 10;
-
-/// The hand-off of a relay with this policy: room for ten of its batches.
-pub fn hand_off_for(policy: &crate::RelayPolicy, window: Duration) -> (HandOff, HandedEvents) {
-    hand_off(HAND_OFF_BATCHES * policy.batch_size, window)
 }
 
 impl HandOff {
