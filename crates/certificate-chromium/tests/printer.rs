@@ -32,6 +32,12 @@ fn uuid_like() -> String {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn chromium_keeps_the_printer_contract() {
+    let (printer, _) = printer(1, Duration::from_secs(30));
+    certificate_domain::contract::check_pdf_printer(&printer).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn prints_an_a4_pdf_with_the_pages_text_in_every_script() {
     let (printer, _) = printer(1, Duration::from_secs(30));
     let pdf = printer.print("<meta charset='UTF-8'><h1>Ada Lovelace</h1><p>अनन्या शर्मा</p>").await.unwrap();

@@ -132,6 +132,11 @@ mod tests {
     }
 
     #[test]
+    fn handlebars_keeps_the_renderer_contract() {
+        certificate_domain::contract::check_html_renderer(&HandlebarsRenderer::new());
+    }
+
+    #[test]
     fn a_template_sees_the_subject_and_what_the_renderer_adds() {
         let html = render(Some("{{firstName}} {{lastName}}, {{courseName}}, {{issuedDate}}, {{credentialId}}"), "Ann");
         assert_eq!(html.unwrap(), "Ann Doe, Rust &amp; Safety, 13 October 2025, urn:uuid:7c1b");

@@ -9,18 +9,39 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use certificate_domain::contract::{
-    check_every_credential_role, check_job_store, check_outbox, check_publisher, check_repo, check_revocations,
-    check_standings, check_status_list_store, check_template_store, check_wallet_store, Destination, Received,
+    check_every_credential_role, check_gauges, check_html_renderer, check_job_store, check_outbox, check_pdf_printer,
+    check_public_links, check_publisher, check_repo, check_revocations, check_standings, check_status_list_store,
+    check_template_store, check_wallet_store, Destination, Received,
 };
 use certificate_domain::ports::{CertificatePublisher, PendingEvent};
 use certificate_domain::{CertificateEvent, IssueRequest, RequestFields};
-use certificate_memory::doubles::{FakeCredentialIssuer, RecordingPublisher};
+use certificate_memory::doubles::{ExampleLinks, FakeCredentialIssuer, FakePrinter, PlainRenderer, RecordingPublisher};
 use certificate_memory::embedded::{DisabledPublisher, InMemoryStore, InMemoryTemplates, LoggingPublisher};
 use serde_json::Value;
 
 #[tokio::test]
 async fn the_in_memory_store_keeps_the_outbox_contract() {
     check_outbox(|| async { InMemoryStore::new() }).await;
+}
+
+#[test]
+fn the_plain_renderer_keeps_the_renderer_contract() {
+    check_html_renderer(&PlainRenderer);
+}
+
+#[tokio::test]
+async fn the_fake_printer_keeps_the_printer_contract() {
+    check_pdf_printer(&FakePrinter::default()).await;
+}
+
+#[test]
+fn the_example_links_keep_the_links_contract() {
+    check_public_links(&ExampleLinks("https://links.example"), "https://links.example");
+}
+
+#[tokio::test]
+async fn the_in_memory_store_keeps_the_gauges_contract() {
+    check_gauges(|| async { InMemoryStore::new() }).await;
 }
 
 #[tokio::test]

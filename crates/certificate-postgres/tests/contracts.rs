@@ -13,8 +13,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use certificate_domain::contract::{
-    check_job_store, check_outbox, check_repo, check_revocations, check_standings, check_status_list_store,
-    check_template_store, check_wallet_store,
+    check_gauges, check_job_store, check_outbox, check_repo, check_revocations, check_standings,
+    check_status_list_store, check_template_store, check_wallet_store,
 };
 use certificate_domain::ports::{CertificateRepo, Claim, ClaimRequest, RepoError};
 use certificate_postgres::{run_migrations, PgConfig, PgStore};
@@ -85,6 +85,12 @@ async fn postgres_keeps_the_template_store_contract() {
 async fn postgres_keeps_the_outbox_contract() {
     let databases = Databases::default();
     check_outbox(|| databases.fresh_store()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_keeps_the_gauges_contract() {
+    let databases = Databases::default();
+    check_gauges(|| databases.fresh_store()).await;
 }
 
 /// Group commit: a row Postgres refuses (a NUL in a text) fails its own

@@ -6,15 +6,22 @@
 //! the recording double, rdkafka on tansu and kafka-rust (when a Kafka ≤ 3.9
 //! broker is given), each read back from where it sent; the credential
 //! roles on the Sunbird RC adapter, the built-in issuer and the in-memory
-//! fake; `TemplateStore`, `StatusListStore`, `CertificateStandings`, `WalletStore` and `JobStore` on the in-memory store and Postgres. Compiled only with the `contract-tests` feature.
+//! fake; `TemplateStore`, `StatusListStore`, `CertificateStandings`,
+//! `WalletStore`, `JobStore` and `GaugeSource` on the in-memory store and
+//! Postgres; `HtmlRenderer` on Handlebars and the plain double, `PdfPrinter`
+//! on Chromium and the fake printer, `PublicLinks` on the HTTP adapter's
+//! routes and the example links. Compiled only with the `contract-tests` feature.
 //!
 //! Each store check gets a fresh, empty store; the outbox checks record their
 //! events through the store's `CertificateRepo`, as the service does.
 
 mod bulk;
 mod credential;
+mod gauges;
+mod links;
 mod outbox;
 mod publisher;
+mod rendering;
 mod repo;
 mod revocation_queue;
 mod standing;
@@ -39,8 +46,11 @@ pub use credential::{
     check_credential_issuance, check_credential_revocation, check_credential_verification, check_every_credential_role,
     check_issued_lookup, check_learner_identity,
 };
+pub use gauges::check_gauges;
+pub use links::check_public_links;
 pub use outbox::check_outbox;
 pub use publisher::{check_publisher, check_unreachable_publisher, Destination, Received};
+pub use rendering::{check_html_renderer, check_pdf_printer, UNCLOSED_TEMPLATE};
 pub use repo::check_repo;
 pub use revocation_queue::check_revocations;
 pub use standing::check_standings;
