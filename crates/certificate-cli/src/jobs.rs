@@ -87,7 +87,7 @@ fn submit(file: &Path, service: &Service) -> Result<String, String> {
         return Err(refusal(status, &answer));
     }
     let job_path = answer["data"]["url"].as_str().ok_or("the service answered no job address")?.to_owned();
-    eprintln!("job {} accepted: {} rows", answer["data"]["jobId"].as_str().unwrap_or("?"), answer["data"]["rows"]);
+    eprintln!("job {} accepted: {}", answer["data"]["jobId"].as_str().unwrap_or("?"), rows(&answer["data"]["rows"]));
     let summary = loop {
         let summary = service.summary(&job_path)?;
         progress(&summary);
@@ -133,10 +133,10 @@ fn progress(summary: &Value) {
 fn summary_line(summary: &Value) -> String {
     let counts = &summary["counts"];
     format!(
-        "job {}: {}; {} rows: {} issued, {} already issued, {} failed, {} pending; {} s, {} rows/s",
+        "job {}: {}; {}: {} issued, {} already issued, {} failed, {} pending; {} s, {} rows/s",
         summary["jobId"].as_str().unwrap_or("?"),
         summary["state"].as_str().unwrap_or("?"),
-        counts["total"],
+        rows(&counts["total"]),
         counts["issued"],
         counts["alreadyIssued"],
         counts["failed"],
@@ -144,6 +144,14 @@ fn summary_line(summary: &Value) -> String {
         summary["elapsedSeconds"],
         summary["rowsPerSecond"],
     )
+}
+
+/// "1 row", "2 rows".
+fn rows(count: &Value) -> String {
+    match count.as_u64() {
+        Some(1) => "1 row".to_owned(),
+        _ => format!("{count} rows"),
+    }
 }
 
 /// The failed rows of the report, in the submitted file's form.
@@ -179,6 +187,17 @@ fn write_failed(file: &Path, body: &[u8], json: bool, report: &str) -> Result<Pa
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_row_is_a_row() {
+        let summary = serde_json::json!({"jobId": "j", "state": "done", "counts": {"total": 1, "issued": 1,
+            "alreadyIssued": 0, "failed": 0, "pending": 0}, "elapsedSeconds": 0.1, "rowsPerSecond": 10.0});
+        assert_eq!(
+            summary_line(&summary),
+            "job j: done; 1 row: 1 issued, 0 already issued, 0 failed, 0 pending; 0.1 s, 10.0 rows/s"
+        );
+        assert_eq!(rows(&serde_json::json!(2)), "2 rows");
+    }
 
     const REPORT: &str = "row,userId,courseId,outcome,certificateId,error\n\
                           1,u1,do_1,issued,urn:uuid:1,\n\
