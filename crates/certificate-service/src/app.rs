@@ -11,7 +11,7 @@ use actix_web::dev::Server;
 
 use anyhow::{Context, Result};
 use certificate_chromium::{ChromiumPrinter, PrinterMetrics};
-use certificate_domain::ports::{PublicLinks, SystemClock, SystemRandomness};
+use certificate_domain::ports::{JobStore, PublicLinks, SystemClock, SystemRandomness};
 use certificate_domain::use_cases::{BulkIssuance, DeliverToWallet, WalletRoles, WalletSettings};
 use certificate_domain::{
     hand_off_for, Background, BulkRunner, ChangeStanding, IssueCertificate, OutboxRelay, ReadCertificate, Retention,
@@ -23,8 +23,8 @@ use tokio::sync::watch;
 
 use crate::config::{Config, Issuer};
 use crate::publishers;
-use crate::roles::{credential_roles, rendering, RenderSettings, StatusSettings};
-use crate::stores::stores;
+use crate::roles::{credential_roles, rendering, RenderSettings, StatusSettings, WalletSigning};
+use crate::stores::{stores, Stores};
 
 /// How often a replica looks for bulk rows when it found none.
 const BULK_POLL_INTERVAL: Duration = Duration::from_millis(500);
@@ -44,15 +44,9 @@ impl Application {
     /// and binds the HTTP port.
     pub async fn build(config: Config) -> Result<Self> {
         announce(&config);
-        let stores = stores(&config).await?;
+        let mut stores = stores(&config).await?;
         let (publisher, broker) = publishers::build(&config.publisher, config.embedded()).await?;
-        let mut metrics = Metrics::new(stores.gauges);
-        let http_metrics = Arc::new(HttpMetrics::registered_in(metrics.registry()));
-        if let Some(pool) = stores.pool_metrics {
-            metrics.registry().register_collector(Box::new(pool));
-        }
-        let printer_metrics = Arc::new(PrinterMetrics::registered_in(metrics.registry()));
-        let metrics = Arc::new(metrics);
+        let (metrics, http_metrics, printer_metrics) = registered_metrics(&mut stores);
         let clock = Arc::new(SystemClock);
         let listener = certificate_http::bind(&config.http)
             .with_context(|| format!("cannot serve on port {}", config.http.port))?;
@@ -79,35 +73,11 @@ impl Application {
             clock.clone(),
         );
         let identity = roles.issuance.identity.clone();
+        let wallet = roles.wallet.map(|signing| wallet_delivery(signing, &stores, &config, &public_base_url, &metrics));
         let revocations =
             RevocationDelivery::new(stores.revocations, roles.revocation, clock.clone(), config.relay.clone());
         let (hand_off, handed) = hand_off_for(&config.relay, config.relay_handoff);
         let read = Arc::new(ReadCertificate::new(stores.repo.clone(), roles.verification, stores.standings.clone()));
-        let wallet = roles.wallet.map(|signing| {
-            let roles = WalletRoles {
-                repo: stores.repo.clone(),
-                standings: stores.standings.clone(),
-                store: stores.wallet.clone(),
-                proofs: signing.proofs,
-                presentations: signing.presentations,
-                signing: signing.signing,
-                clock: clock.clone(),
-                ids: Arc::new(SystemRandomness),
-                observer: metrics.clone(),
-            };
-            let settings = WalletSettings {
-                credential_issuer: public_base_url.clone(),
-                offer_lifetime: config.wallet_offer_ttl,
-                transaction_code_attempts: config.wallet_tx_code_attempts,
-            };
-            let (configuration_id, configuration) = signing.configuration;
-            WalletDelivery {
-                deliver: Arc::new(DeliverToWallet::new(roles, settings)),
-                configuration_id,
-                configuration,
-                issuer_name: signing.issuer_name,
-            }
-        });
         let remote_issuer = matches!(config.issuer, Issuer::Rc(_));
         let standings = Arc::new(
             ChangeStanding::new(
@@ -128,23 +98,7 @@ impl Application {
             .with_hand_off(hand_off)
             .with_revoke_on_reissue(config.revoke_on_reissue);
         let issue = Arc::new(issue);
-        let bulk = Arc::new(BulkIssuance::new(
-            stores.jobs.clone(),
-            clock.clone(),
-            Arc::new(SystemRandomness),
-            metrics.clone(),
-            config.bulk_max_rows,
-        ));
-        let bulk_runner = BulkRunner {
-            store: stores.jobs.clone(),
-            issue: issue.clone(),
-            clock: clock.clone(),
-            observer: metrics.clone(),
-            concurrency: config.bulk_concurrency,
-            // A round issues ROWS_PER_SLOT rows a slot, each within its claim's lease.
-            lease: config.claim_lease * (ROWS_PER_SLOT as u32 + 1),
-            poll_interval: BULK_POLL_INTERVAL,
-        };
+        let (bulk, bulk_runner) = bulk_jobs(&stores.jobs, &issue, &config, &metrics);
         let publisher = Arc::new(MeteredPublisher::new(publisher, metrics.clone()));
         let background = Background {
             relay: OutboxRelay::new(stores.outbox, publisher, clock.clone(), config.relay.clone())
@@ -160,10 +114,7 @@ impl Application {
             bulk: bulk_runner,
         };
         let dependencies = stores.database.into_iter().chain(broker).collect();
-        let scrape: Scrape = Arc::new(move || {
-            let metrics = metrics.clone();
-            Box::pin(async move { Scraped { content_type: CONTENT_TYPE, body: metrics.report().await } })
-        });
+        let scrape = scrape(metrics);
         let state = AppState {
             issue,
             read,
@@ -238,4 +189,87 @@ fn announce(config: &Config) {
             "revoke, suspend and reinstate accept the API's tokens: set ADMIN_TOKENS to keep them to operators"
         );
     }
+}
+
+/// The one registry: the domain's metrics, HTTP's, the pool's (Postgres)
+/// and the printer's.
+fn registered_metrics(stores: &mut Stores) -> (Arc<Metrics>, Arc<HttpMetrics>, Arc<PrinterMetrics>) {
+    let mut metrics = Metrics::new(stores.gauges.clone());
+    let http_metrics = Arc::new(HttpMetrics::registered_in(metrics.registry()));
+    if let Some(pool) = stores.pool_metrics.take() {
+        metrics.registry().register_collector(Box::new(pool));
+    }
+    let printer_metrics = Arc::new(PrinterMetrics::registered_in(metrics.registry()));
+    (Arc::new(metrics), http_metrics, printer_metrics)
+}
+
+/// Wallet delivery, with the built-in issuer's signing roles (Sunbird RC
+/// binds no copy to a wallet's key).
+fn wallet_delivery(
+    signing: WalletSigning,
+    stores: &Stores,
+    config: &Config,
+    public_base_url: &str,
+    metrics: &Arc<Metrics>,
+) -> WalletDelivery {
+    let roles = WalletRoles {
+        repo: stores.repo.clone(),
+        standings: stores.standings.clone(),
+        store: stores.wallet.clone(),
+        proofs: signing.proofs,
+        presentations: signing.presentations,
+        signing: signing.signing,
+        clock: Arc::new(SystemClock),
+        ids: Arc::new(SystemRandomness),
+        observer: metrics.clone(),
+    };
+    let settings = WalletSettings {
+        credential_issuer: public_base_url.to_owned(),
+        offer_lifetime: config.wallet_offer_ttl,
+        transaction_code_attempts: config.wallet_tx_code_attempts,
+    };
+    let (configuration_id, configuration) = signing.configuration;
+    WalletDelivery {
+        deliver: Arc::new(DeliverToWallet::new(roles, settings)),
+        configuration_id,
+        configuration,
+        issuer_name: signing.issuer_name,
+    }
+}
+
+/// Bulk jobs: the use case that accepts them and the runner that issues
+/// their rows through `issue`.
+fn bulk_jobs(
+    jobs: &Arc<dyn JobStore>,
+    issue: &Arc<IssueCertificate>,
+    config: &Config,
+    metrics: &Arc<Metrics>,
+) -> (Arc<BulkIssuance>, BulkRunner) {
+    let clock = Arc::new(SystemClock);
+    let accept = BulkIssuance::new(
+        jobs.clone(),
+        clock.clone(),
+        Arc::new(SystemRandomness),
+        metrics.clone(),
+        config.bulk_max_rows,
+    );
+    let runner = BulkRunner {
+        store: jobs.clone(),
+        issue: issue.clone(),
+        clock,
+        observer: metrics.clone(),
+        concurrency: config.bulk_concurrency,
+        // A round issues ROWS_PER_SLOT rows a slot, each within its claim's lease.
+        lease: config.claim_lease * (ROWS_PER_SLOT as u32 + 1),
+        poll_interval: BULK_POLL_INTERVAL,
+    };
+    (Arc::new(accept), runner)
+}
+
+/// What `GET /metrics` answers: every registered metric, read now.
+fn scrape(metrics: Arc<Metrics>) -> Scrape {
+    Arc::new(move || {
+        let metrics = metrics.clone();
+        Box::pin(async move { Scraped { content_type: CONTENT_TYPE, body: metrics.report().await } })
+    })
 }
