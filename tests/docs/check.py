@@ -12,12 +12,15 @@ docs/*.md):
 - every page of docs/ is linked from the README;
 - every `Type::function` the pages name is a function of the workspace, and
   architecture.md's issue flow names files that exist (its `domain/`,
-  `http/` and `postgres/` are those crates' `src/`) and functions that do.
+  `http/` and `postgres/` are those crates' `src/`) and functions that do;
+- api.md's "Every route" table (its first column) names every operation of
+  docs/openapi.json (the `/v1/tracking` copies aside), and no other.
 
 Prints each problem with its file and line, and exits 1 if there is one.
 Run by `make docs` and `make test`.
 """
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -89,6 +92,26 @@ def check_flow(page: Path, defined: set) -> list:
     return problems
 
 
+OPERATION = re.compile(r"`(GET|POST|PUT|PATCH|DELETE) (/[^`\s]*)`")
+LEGACY_PREFIX = "/v1/tracking"
+
+
+def check_routes(page: Path) -> list:
+    """api.md's route table against the OpenAPI document, both ways."""
+    text = page.read_text()
+    start = text.index("## Every route")
+    table = text[start:text.index("\n## ", start + 1)]
+    first_cells = [line.split("|")[1] for line in table.splitlines() if line.startswith("| `")]
+    named = {(method, path) for cell in first_cells for method, path in OPERATION.findall(cell)}
+    document = json.loads((ROOT / "docs" / "openapi.json").read_text())
+    served = {(method.upper(), path) for path, item in document["paths"].items() for method in item
+              if not path.startswith(LEGACY_PREFIX + "/")}
+    problems = [f"docs/api.md: Every route does not name {method} {path}" for method, path in sorted(served - named)]
+    problems += [f"docs/api.md: Every route names {method} {path}, which the service does not serve"
+                 for method, path in sorted(named - served)]
+    return problems
+
+
 def slug(heading: str) -> str:
     """GitHub's anchor of a heading."""
     text = re.sub(r"[`*_]", "", heading.strip().lower())
@@ -145,6 +168,7 @@ def main() -> int:
     targets, defined = make_targets(), functions()
     problems = [problem for page in PAGES for problem in check(page, targets, defined)]
     problems += check_flow(ROOT / "docs" / "architecture.md", defined)
+    problems += check_routes(ROOT / "docs" / "api.md")
     readme = (ROOT / "README.md").read_text()
     for page in sorted((ROOT / "docs").glob("*.md")):
         if f"docs/{page.name}" not in readme:
