@@ -21,9 +21,9 @@ impl PublicLinks for ExampleLinks {
     }
 }
 
-/// An id as one path segment: every character but letters, digits and `:`
-/// escaped (so `urn:uuid:…` reads as it is).
+/// An id as one path segment: every character but letters, digits, `-`,
+/// `.`, `_`, `~` and `:` escaped (so `urn:uuid:…` reads as it is).
 fn escaped(id: &str) -> String {
-    const ESCAPED: &AsciiSet = &NON_ALPHANUMERIC.remove(b':');
+    const ESCAPED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b':');
     utf8_percent_encode(id, ESCAPED).to_string()
 }
