@@ -1,6 +1,7 @@
 //! What an operator sees: metrics that move, request ids in answers and logs,
 //! health, and deploy/ checked offline (Kubernetes schemas, Dockerfile lint,
-//! every metric of the Grafana dashboard present in a live scrape).
+//! every metric of the Grafana dashboard present in a live scrape); every
+//! metric of a live scrape named in docs/operating.md.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -164,14 +165,38 @@ async fn every_metric_the_dashboard_queries_is_in_a_live_scrape() {
     }
     assert!(queried.len() >= 10);
 
-    let stack = Stack::new().await;
-    let app = stack.start_app().await;
-    assert_eq!(app.issue(&contract_body()).await.status, 200);
-    let text = wait_for_metric(&app, "certificate_events_published_total", 1.0).await;
+    let text = scrape_after_an_issuance().await;
     for name in queried {
         assert!(
             text.lines().any(|line| line.starts_with(&format!("{name} ")) || line.starts_with(&format!("{name}{{"))),
             "the dashboard queries {name}, which the service does not expose"
         );
+    }
+}
+
+/// A scrape of the service on Postgres, tansu and the upstream fake once an
+/// issuance's event is published: every family is there by then.
+async fn scrape_after_an_issuance() -> String {
+    let stack = Stack::new().await;
+    let app = stack.start_app().await;
+    assert_eq!(app.issue(&contract_body()).await.status, 200);
+    wait_for_metric(&app, "certificate_events_published_total", 1.0).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_metric_of_a_live_scrape_is_named_in_the_operators_page() {
+    let page = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/operating.md")).unwrap();
+    let text = scrape_after_an_issuance().await;
+    let families: Vec<(&str, &str)> =
+        text.lines().filter_map(|line| line.strip_prefix("# TYPE ")).filter_map(|rest| rest.split_once(' ')).collect();
+    assert!(families.len() >= 20, "a scrape of every family: {families:?}");
+    for (family, kind) in families {
+        // A counter's series is the family's name with `_total`.
+        let series = if kind == "counter" { format!("{family}_total") } else { family.to_owned() };
+        let named = page.match_indices(&series).any(|(at, _)| {
+            let next = page[at + series.len()..].chars().next();
+            !next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        });
+        assert!(named, "docs/operating.md does not name {series}, which the service exposes");
     }
 }
