@@ -1,5 +1,5 @@
-//! `jobs submit FILE --url URL` and `jobs status ID --url URL`: an operator's
-//! client of a running service's bulk routes. Submitting shows a progress
+//! `jobs submit FILE --url URL`, `jobs status ID --url URL` and `jobs cancel
+//! ID --url URL`: an operator's client of a running service's bulk routes. Submitting shows a progress
 //! bar on standard error until the job ends, prints the summary, and writes
 //! the rows that failed to `FILE.failed.csv` (or `.json`), in the file's own
 //! form and columns, so that they can be submitted again once fixed.
@@ -23,6 +23,7 @@ pub struct Service {
 pub enum JobsCommand {
     Submit { file: PathBuf, service: Service },
     Status { job_id: String, service: Service },
+    Cancel { job_id: String, service: Service },
 }
 
 const POLL: Duration = Duration::from_millis(500);
@@ -52,13 +53,25 @@ impl Service {
 
     /// The job's summary (no rows).
     fn summary(&self, job_path: &str) -> Result<Value, String> {
-        let (status, body) = self.get(&format!("{job_path}?rows=false"), "application/json")?;
-        let answer: Value = serde_json::from_str(&body).map_err(|_| format!("{status}: {body}"))?;
-        if status != 200 {
-            return Err(format!("{status}: {}", answer["message"].as_str().unwrap_or(&body)));
-        }
-        Ok(answer["data"].clone())
+        job_data(self.get(&format!("{job_path}?rows=false"), "application/json")?)
     }
+
+    /// Cancels the job; its summary once cancelled.
+    fn cancel(&self, job_path: &str) -> Result<Value, String> {
+        let request = self.authorized(Self::agent().post(format!("{}{job_path}/cancel", self.url)));
+        let mut answer = request.send_empty().map_err(|error| format!("{}: {error}", self.url))?;
+        let body = answer.body_mut().read_to_string().map_err(|error| error.to_string())?;
+        job_data((answer.status().as_u16(), body))
+    }
+}
+
+/// A job route's `data`, or its refusal's status and message.
+fn job_data((status, body): (u16, String)) -> Result<Value, String> {
+    let answer: Value = serde_json::from_str(&body).map_err(|_| format!("{status}: {body}"))?;
+    if status != 200 {
+        return Err(format!("{status}: {}", answer["message"].as_str().unwrap_or(&body)));
+    }
+    Ok(answer["data"].clone())
 }
 
 /// Runs a jobs command; answers what to print on standard output.
@@ -66,6 +79,9 @@ pub fn run_jobs(command: &JobsCommand) -> Result<String, String> {
     match command {
         JobsCommand::Status { job_id, service } => {
             Ok(summary_line(&service.summary(&format!("/certificate/jobs/{job_id}"))?))
+        }
+        JobsCommand::Cancel { job_id, service } => {
+            Ok(summary_line(&service.cancel(&format!("/certificate/jobs/{job_id}"))?))
         }
         JobsCommand::Submit { file, service } => submit(file, service),
     }
@@ -133,13 +149,14 @@ fn progress(summary: &Value) {
 fn summary_line(summary: &Value) -> String {
     let counts = &summary["counts"];
     format!(
-        "job {}: {}; {}: {} issued, {} already issued, {} failed, {} pending; {} s, {} rows/s",
+        "job {}: {}; {}: {} issued, {} already issued, {} failed, {} cancelled, {} pending; {} s, {} rows/s",
         summary["jobId"].as_str().unwrap_or("?"),
         summary["state"].as_str().unwrap_or("?"),
         rows(&counts["total"]),
         counts["issued"],
         counts["alreadyIssued"],
         counts["failed"],
+        counts["cancelled"],
         counts["pending"],
         summary["elapsedSeconds"],
         summary["rowsPerSecond"],
@@ -191,10 +208,10 @@ mod tests {
     #[test]
     fn one_row_is_a_row() {
         let summary = serde_json::json!({"jobId": "j", "state": "done", "counts": {"total": 1, "issued": 1,
-            "alreadyIssued": 0, "failed": 0, "pending": 0}, "elapsedSeconds": 0.1, "rowsPerSecond": 10.0});
+            "alreadyIssued": 0, "failed": 0, "cancelled": 0, "pending": 0}, "elapsedSeconds": 0.1, "rowsPerSecond": 10.0});
         assert_eq!(
             summary_line(&summary),
-            "job j: done; 1 row: 1 issued, 0 already issued, 0 failed, 0 pending; 0.1 s, 10.0 rows/s"
+            "job j: done; 1 row: 1 issued, 0 already issued, 0 failed, 0 cancelled, 0 pending; 0.1 s, 10.0 rows/s"
         );
         assert_eq!(rows(&serde_json::json!(2)), "2 rows");
     }

@@ -38,6 +38,7 @@ commands:
                                           at URL, show its progress until it ends, write failed rows to
                                           FILE.failed.csv (or .json) to submit again once fixed
   jobs status JOB --url URL [--token T]   a bulk job's state, counts and rate
+  jobs cancel JOB --url URL [--token T]   cancel what a bulk job has not started; its state then
 
 configuration comes from the environment: see docs/operating.md";
 
@@ -177,9 +178,10 @@ fn jobs_command(words: &[&str]) -> Result<Invocation, UsageError> {
     let command = match words {
         ["submit", file, "--url", url] => JobsCommand::Submit { file: PathBuf::from(file), service: service(url) },
         ["status", job_id, "--url", url] => JobsCommand::Status { job_id: (*job_id).to_owned(), service: service(url) },
+        ["cancel", job_id, "--url", url] => JobsCommand::Cancel { job_id: (*job_id).to_owned(), service: service(url) },
         _ => {
             return usage(format!(
-                "jobs {}: use jobs submit FILE --url URL, or jobs status JOB --url URL",
+                "jobs {}: use jobs submit FILE --url URL, jobs status JOB --url URL or jobs cancel JOB --url URL",
                 words.join(" ")
             ))
         }
@@ -299,6 +301,10 @@ mod tests {
         assert_eq!(
             parse_words("jobs status j-1 --url http://h:3000").unwrap(),
             Invocation::Jobs(JobsCommand::Status { job_id: "j-1".into(), service: service(None) })
+        );
+        assert_eq!(
+            parse_words("jobs cancel j-1 --url http://h:3000 --token t").unwrap(),
+            Invocation::Jobs(JobsCommand::Cancel { job_id: "j-1".into(), service: service(Some("t")) })
         );
         assert!(parse_words("jobs submit c.csv").unwrap_err().to_string().contains("--url URL"));
     }

@@ -54,6 +54,10 @@ impl JobStore for FailingFirstFinishes {
         self.store.finish_rows(rows, now).await
     }
 
+    async fn cancel_job(&self, job_id: Uuid, now: DateTime<Utc>) -> Result<Option<u64>, JobStoreError> {
+        self.store.cancel_job(job_id, now).await
+    }
+
     async fn remove_finished(&self, before: DateTime<Utc>) -> Result<u64, JobStoreError> {
         self.store.remove_finished(before).await
     }
@@ -75,6 +79,24 @@ fn cohort(count: usize) -> Vec<RequestFields> {
     (0..count).map(row).collect()
 }
 
+/// A runner of `concurrency` rows at once, with leases of an hour.
+fn runner(
+    store: Arc<dyn JobStore>,
+    issue: Arc<IssueCertificate>,
+    observer: Arc<RecordingObserver>,
+    concurrency: usize,
+) -> BulkRunner {
+    BulkRunner {
+        store,
+        issue,
+        clock: Arc::new(SystemClock),
+        observer,
+        concurrency,
+        lease: Duration::from_secs(3600),
+        poll_interval: Duration::from_millis(10),
+    }
+}
+
 /// Submits `rows` and runs a runner (8 at once, leases of an hour) until the job is done.
 async fn run_job(jobs: Arc<dyn JobStore>, store: Arc<InMemoryStore>, rows: Vec<RequestFields>) -> JobSummary {
     let observer = Arc::new(RecordingObserver::default());
@@ -83,15 +105,7 @@ async fn run_job(jobs: Arc<dyn JobStore>, store: Arc<InMemoryStore>, rows: Vec<R
     let bulk =
         BulkIssuance::new(jobs.clone(), Arc::new(SystemClock), Arc::new(SystemRandomness), observer.clone(), 1000);
     let job = bulk.submit(rows).await.unwrap();
-    let runner = BulkRunner {
-        store: jobs,
-        issue,
-        clock: Arc::new(SystemClock),
-        observer,
-        concurrency: 8,
-        lease: Duration::from_secs(3600),
-        poll_interval: Duration::from_millis(10),
-    };
+    let runner = runner(jobs, issue, observer, 8);
     let (stop, stopped) = watch::channel(false);
     let waiting = async {
         loop {
@@ -124,4 +138,46 @@ async fn outcomes_the_store_refused_are_recorded_with_the_next_batch() {
     let summary = run_job(jobs.clone(), store, cohort(40)).await;
     assert_eq!(summary.counts.issued, 40, "no row left to its hour-long lease");
     assert_eq!(jobs.failures.load(Ordering::SeqCst), 0, "both failures happened");
+}
+
+/// A job cancelled while its runner works: the runner takes no row after
+/// it, and the report counts every credential the issuer made, no other.
+#[tokio::test]
+async fn a_cancelled_job_issues_no_row_it_had_not_started() {
+    let store = Arc::new(InMemoryStore::new());
+    let issuer = Arc::new(FakeCredentialIssuer::new());
+    let observer = Arc::new(RecordingObserver::default());
+    let roles = IssuanceRoles::played_by(issuer.clone());
+    let issue = Arc::new(IssueCertificate::new(store.clone(), roles, Arc::new(SystemClock), observer.clone()));
+    let clock = Arc::new(SystemClock);
+    let bulk = BulkIssuance::new(store.clone(), clock.clone(), Arc::new(SystemRandomness), observer.clone(), 5000);
+    let job = bulk.submit(cohort(5000)).await.unwrap();
+    let runner = runner(store.clone(), issue, observer, 4);
+    let (stop, stopped) = watch::channel(false);
+    let cancelling = async {
+        while bulk.summary(job).await.unwrap().counts.done() < 50 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let cancelled = bulk.cancel(job).await.unwrap();
+        assert_eq!(cancelled.counts.pending, 0, "nothing left to take once cancelled");
+        assert!(cancelled.finished_at.is_some(), "the job is done");
+        // The rows in flight finish; then the runner has nothing to do.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let issued = issuer.credentials_issued();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(issuer.credentials_issued(), issued, "no row is issued after the rows in flight");
+        stop.send(true).unwrap();
+        bulk.summary(job).await.unwrap()
+    };
+    let within =
+        tokio::time::timeout(Duration::from_secs(20), async { tokio::join!(runner.run(stopped), cancelling).1 });
+    let summary = within.await.expect("the cancellation ends the job");
+    assert!(summary.counts.cancelled > 0 && summary.counts.cancelled < 4950, "{:?}", summary.counts);
+    assert_eq!(summary.counts.total(), 5000);
+    assert_eq!(
+        summary.counts.issued as usize,
+        issuer.credentials_issued(),
+        "every credential issued is reported issued, and only those: {:?}",
+        summary.counts
+    );
 }

@@ -36,6 +36,7 @@ const PRINTABLE_NOT_BLANK: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9
         certificates::issue_certificate,
         bulk::issue_bulk,
         bulk::report::job_report,
+        bulk::cancel::cancel_job,
         certificates::read_certificate,
         certificates::verify_certificate,
         published::did_document,

@@ -370,6 +370,7 @@ pub(crate) struct BulkCounts {
     issued: u64,
     already_issued: u64,
     failed: u64,
+    cancelled: u64,
 }
 
 /// What became of one row.
@@ -379,7 +380,7 @@ pub(crate) struct BulkRow {
     row: u32,
     user_id: uuid::Uuid,
     course_id: String,
-    /// `pending`, `issued`, `already_issued` or `failed`.
+    /// `pending`, `issued`, `already_issued`, `failed` or `cancelled`.
     outcome: String,
     certificate_id: Option<String>,
     error: Option<String>,

@@ -69,6 +69,8 @@ fn route_table() -> Vec<RouteSpec> {
         table.push(spec(certificate("issue"), "POST", Access::Api, || web::post().to(certificates::issue_certificate)));
         table.push(spec(certificate("issue/bulk"), "POST", Access::Api, || web::post().to(bulk::issue_bulk)));
         table.push(spec(certificate("jobs/{jobId}"), "GET", Access::Api, || web::get().to(bulk::report::job_report)));
+        let cancel = certificate("jobs/{jobId}/cancel");
+        table.push(spec(cancel, "POST", Access::Api, || web::post().to(bulk::cancel::cancel_job)));
         let verify = certificate("{certificateId}/verify");
         table.push(spec(verify, "GET", Access::Open, || web::get().to(certificates::verify_certificate)));
         let operator = |action: &str| certificate(&format!("{{certificateId}}/{action}"));

@@ -15,8 +15,8 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use crate::sql::{
-    BULK_JOB_ROWS, BULK_JOB_SUMMARY, CREATE_BULK_JOB, FINISH_BULK_ROWS, REMOVE_FINISHED_BULK_JOBS, RETRY_BULK_ROW,
-    TAKE_BULK_ROWS,
+    BULK_JOB_ROWS, BULK_JOB_SUMMARY, CANCEL_BULK_JOB, CREATE_BULK_JOB, FINISH_BULK_ROWS, REMOVE_FINISHED_BULK_JOBS,
+    RETRY_BULK_ROW, TAKE_BULK_ROWS,
 };
 use crate::statement::Statement;
 use crate::PgStore;
@@ -33,6 +33,8 @@ struct SummaryRow {
     already_issued: i64,
     #[diesel(sql_type = BigInt)]
     failed: i64,
+    #[diesel(sql_type = BigInt)]
+    cancelled: i64,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     last_done: Option<DateTime<Utc>>,
 }
@@ -51,6 +53,12 @@ struct OutcomeRow {
     certificate_id: String,
     #[diesel(sql_type = Text)]
     error: String,
+}
+
+#[derive(QueryableByName)]
+struct CancelledRows {
+    #[diesel(sql_type = BigInt)]
+    cancelled: i64,
 }
 
 #[derive(QueryableByName)]
@@ -75,6 +83,7 @@ fn outcome(state: &str, certificate_id: String, error: String) -> RowOutcome {
         "issued" => RowOutcome::Issued { certificate_id },
         "already_issued" => RowOutcome::AlreadyIssued { certificate_id },
         "failed" => RowOutcome::Failed { error },
+        "cancelled" => RowOutcome::Cancelled,
         _ => RowOutcome::Pending,
     }
 }
@@ -110,6 +119,7 @@ impl JobStore for PgStore {
                 issued: count(row.issued),
                 already_issued: count(row.already_issued),
                 failed: count(row.failed),
+                cancelled: count(row.cancelled),
             };
             let finished_at = row.last_done.filter(|_| counts.pending == 0);
             JobSummary { id: job_id, created_at: row.created_at, finished_at, counts }
@@ -170,7 +180,7 @@ impl JobStore for PgStore {
                     (certificate_id.as_str(), "")
                 }
                 RowOutcome::Failed { error } => ("", error.as_str()),
-                RowOutcome::Pending => ("", ""),
+                RowOutcome::Pending | RowOutcome::Cancelled => ("", ""),
             })
             .unzip();
         let run = async |conn: &mut _| {
@@ -186,6 +196,12 @@ impl JobStore for PgStore {
         };
         self.db.with_conn(run).await?;
         Ok(())
+    }
+
+    async fn cancel_job(&self, job_id: Uuid, now: DateTime<Utc>) -> Result<Option<u64>, JobStoreError> {
+        let run = async |conn: &mut _| Statement::new(CANCEL_BULK_JOB).uuid(job_id).timestamptz(now).load(conn).await;
+        let rows: Vec<CancelledRows> = self.db.with_conn(run).await?;
+        Ok(rows.into_iter().next().map(|row| count(row.cancelled)))
     }
 
     async fn remove_finished(&self, before: DateTime<Utc>) -> Result<u64, JobStoreError> {

@@ -398,6 +398,7 @@ SELECT j.created_at,
        count(r.number) FILTER (WHERE r.state = 'issued') AS issued,
        count(r.number) FILTER (WHERE r.state = 'already_issued') AS already_issued,
        count(r.number) FILTER (WHERE r.state = 'failed') AS failed,
+       count(r.number) FILTER (WHERE r.state = 'cancelled') AS cancelled,
        max(r.done_at) AS last_done
   FROM bulk_job j LEFT JOIN bulk_row r ON r.job_id = j.id
  WHERE j.id = $1
@@ -419,13 +420,23 @@ UPDATE bulk_row r SET leased_until = $2, attempts = r.attempts + 1
 RETURNING r.job_id, r.number::bigint AS number, r.request, r.attempts::bigint AS attempts"#;
 /// Rows' outcomes in one statement (arrays of job, number, state,
 /// certificate id and error, '' for none), done at `$6`; a row done before
-/// keeps its outcome.
+/// keeps its outcome, but a cancelled one takes a certificate that came of
+/// it (the row was being issued when its job was cancelled).
 pub(crate) const FINISH_BULK_ROWS: &str = r#"
 UPDATE bulk_row r SET state = f.state, certificate_id = nullif(f.certificate_id, ''), error = nullif(f.error, ''),
                       leased_until = NULL, done_at = $6
   FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text[])
        AS f(job_id, number, state, certificate_id, error)
- WHERE r.job_id = f.job_id AND r.number = f.number AND r.state = 'pending'"#;
+ WHERE r.job_id = f.job_id AND r.number = f.number
+   AND (r.state = 'pending' OR (r.state = 'cancelled' AND f.state IN ('issued', 'already_issued')))"#;
+/// The job's pending rows cancelled, done at `$2`; one row (the job's id)
+/// answers whether the job exists, with how many rows it cancelled.
+pub(crate) const CANCEL_BULK_JOB: &str = r#"
+WITH cancelled AS (
+    UPDATE bulk_row SET state = 'cancelled', leased_until = NULL, done_at = $2
+     WHERE job_id = $1 AND state = 'pending'
+    RETURNING 1)
+SELECT (SELECT count(*) FROM cancelled) AS cancelled FROM bulk_job WHERE id = $1"#;
 /// Jobs whose every row was done before `$1`, with their rows (the
 /// statement's count is the jobs').
 pub(crate) const REMOVE_FINISHED_BULK_JOBS: &str = r#"

@@ -2,7 +2,8 @@
 //! row issued once (a re-run issues nothing new), bad rows named before
 //! anything starts, the limits named, a replica killed in the middle of
 //! a job losing and doubling nothing, learners' own requests racing their
-//! rows, and the credential service of Sunbird RC mode losing answers.
+//! rows, the credential service of Sunbird RC mode losing answers, and a
+//! job cancelled while it runs.
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -71,7 +72,7 @@ async fn a_cohort_is_issued_once_each_its_events_go_out_and_the_same_file_again_
     let done = finished(&app, &url, Duration::from_secs(60)).await;
     assert_eq!(
         done["counts"],
-        json!({"total": 60, "pending": 0, "issued": 60, "alreadyIssued": 0, "failed": 0}),
+        json!({"total": 60, "pending": 0, "issued": 60, "alreadyIssued": 0, "failed": 0, "cancelled": 0}),
         "{done}"
     );
     assert!(done["finishedAt"].is_string() && done["rowsPerSecond"].as_f64().unwrap() > 0.0, "{done}");
@@ -213,7 +214,10 @@ async fn the_operators_command_submits_a_file_shows_its_progress_and_names_bad_r
     let (stdout, stderr) = (String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
     assert!(run.status.success(), "{stdout}\n{stderr}");
     assert!(stderr.contains("[##############################] 200/200 rows"), "the bar ran to the end: {stderr}");
-    assert!(stdout.contains(": done; 200 rows: 200 issued, 0 already issued, 0 failed, 0 pending"), "{stdout}");
+    assert!(
+        stdout.contains(": done; 200 rows: 200 issued, 0 already issued, 0 failed, 0 cancelled, 0 pending"),
+        "{stdout}"
+    );
     let job_id = stdout.split_whitespace().nth(1).unwrap().trim_end_matches(':');
     let status = jobs_command(
         ["jobs", "status", job_id, "--url", &app.url(""), "--token", "bulk-token"].map(str::to_owned).to_vec(),
@@ -227,6 +231,50 @@ async fn the_operators_command_submits_a_file_shows_its_progress_and_names_bad_r
     assert_eq!(refused.status.code(), Some(2), "{said}");
     assert!(said.contains("row 1: userId must be a UUID"), "{said}");
     std::fs::remove_file(&file).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancelled_job_issues_no_row_it_had_not_started_and_its_report_says_what_was_issued() {
+    let stack = Stack::new().await;
+    let env = with(stack.local_issuer_env(&[]), &[("API_TOKENS", "bulk-token"), ("BULK_CONCURRENCY", "4")]);
+    let app = TestApp::spawn(env).await;
+    let auth = [("Authorization", "Bearer bulk-token")];
+    let csv = cohort(3000, "do_cancelled");
+    let raw = app.send_raw("POST", "/certificate/issue/bulk", "text/csv", csv.into_bytes(), &auth).await;
+    assert_eq!(raw.status, 202);
+    let job_id = serde_json::from_slice::<Value>(&raw.body).unwrap()["data"]["jobId"].as_str().unwrap().to_owned();
+
+    let cancel = ["jobs", "cancel", &job_id, "--url", &app.url(""), "--token", "bulk-token"].map(str::to_owned);
+    let run = jobs_command(cancel.to_vec()).await;
+    let said = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{said} {}", String::from_utf8_lossy(&run.stderr));
+    assert!(said.contains(": done; 3000 rows:") && said.contains(" 0 pending"), "{said}");
+
+    // The rows the runners held finish; nothing else is issued, now or later.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let url = format!("/certificate/jobs/{job_id}");
+    let done = app.send_raw("GET", &format!("{url}?rows=false"), "", vec![], &auth).await;
+    let counts = serde_json::from_slice::<Value>(&done.body).unwrap()["data"]["counts"].clone();
+    let issued = counts["issued"].as_u64().unwrap();
+    assert!(counts["cancelled"].as_u64().unwrap() > 2000, "cancelled well before the end: {counts}");
+    assert_eq!(counts["total"], 3000);
+    assert_eq!(counts["pending"], 0);
+    let certificates = "SELECT count(*) FROM user_course_certificate WHERE \"courseId\" = 'do_cancelled'";
+    assert_eq!(stack.database.count(certificates).await as u64, issued, "the report counts every certificate made");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(stack.database.count(certificates).await as u64, issued, "and none is made after");
+    let records =
+        consume(KAFKA_BROKERS, &stack.topic, issued as usize, Duration::from_secs(3), Duration::from_secs(30));
+    assert_eq!(records.len() as u64, issued, "an event for each row issued, none for a cancelled row");
+
+    let unknown = format!("/certificate/jobs/{}/cancel", Uuid::new_v4());
+    assert_eq!(app.send_raw("POST", &unknown, "", vec![], &auth).await.status, 404);
+    assert_eq!(app.send_raw("POST", "/certificate/jobs/not-a-job/cancel", "", vec![], &auth).await.status, 400);
+    assert_eq!(
+        app.send_raw("POST", &format!("{url}/cancel"), "", vec![], &[]).await.status,
+        401,
+        "behind the API's tokens"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -15,6 +15,8 @@ pub enum RowOutcome {
     AlreadyIssued { certificate_id: String },
     /// It could not be issued; the error, in product words.
     Failed { error: String },
+    /// The job was cancelled before the row was issued.
+    Cancelled,
 }
 
 impl RowOutcome {
@@ -25,6 +27,7 @@ impl RowOutcome {
             RowOutcome::Issued { .. } => "issued",
             RowOutcome::AlreadyIssued { .. } => "already_issued",
             RowOutcome::Failed { .. } => "failed",
+            RowOutcome::Cancelled => "cancelled",
         }
     }
 }
@@ -72,11 +75,12 @@ pub struct JobCounts {
     pub issued: u64,
     pub already_issued: u64,
     pub failed: u64,
+    pub cancelled: u64,
 }
 
 impl JobCounts {
     pub fn total(&self) -> u64 {
-        self.pending + self.issued + self.already_issued + self.failed
+        self.pending + self.issued + self.already_issued + self.failed + self.cancelled
     }
 
     pub fn done(&self) -> u64 {

@@ -34,8 +34,15 @@ pub trait JobStore: Send + Sync + 'static {
     ) -> Result<Vec<TakenRow>, JobStoreError>;
     /// Records what became of taken rows, at `now`, in one write (a round's
     /// rows at once: one commit, not one a row); a row done before keeps
-    /// its outcome.
+    /// its outcome, except that a cancelled row a runner was issuing when
+    /// the job was cancelled takes what it became if a certificate came of
+    /// it (issued, already issued): the report says what happened.
     async fn finish_rows(&self, rows: &[FinishedRow], now: DateTime<Utc>) -> Result<(), JobStoreError>;
+    /// Cancels the job: each of its pending rows is cancelled, done at
+    /// `now`, and is never taken again (a row a runner holds finishes as
+    /// said above). Answers how many rows it cancelled; `None` for an
+    /// unknown job.
+    async fn cancel_job(&self, job_id: Uuid, now: DateTime<Utc>) -> Result<Option<u64>, JobStoreError>;
     /// Removes the jobs whose every row was done before `before`, with
     /// their rows (retention); answers how many jobs. A job with a row not
     /// done stays, however old.

@@ -9,7 +9,10 @@
 //!   through the one issue use case, with its guarantees: one credential per
 //!   learner and course, its row and event through the outbox; a row done
 //!   before (this job's re-run, or another's) is "already issued";
-//! - the report says each row's outcome and the job's counts, timing and rate.
+//! - the report says each row's outcome and the job's counts, timing and rate;
+//! - a cancelled job issues no row it had not started: its pending rows are
+//!   cancelled at once; a row being issued at that moment finishes, and the
+//!   report says what became of it.
 
 use std::sync::Arc;
 
@@ -96,6 +99,13 @@ impl BulkIssuance {
 
     pub async fn summary(&self, job_id: Uuid) -> Result<JobSummary, BulkError> {
         self.store.summary(job_id).await?.ok_or(BulkError::NotFound)
+    }
+
+    /// Cancels what the job has not started; answers the job as it is then.
+    pub async fn cancel(&self, job_id: Uuid) -> Result<JobSummary, BulkError> {
+        let cancelled = self.store.cancel_job(job_id, self.clock.now()).await?.ok_or(BulkError::NotFound)?;
+        tracing::info!(%job_id, cancelled, "bulk job cancelled");
+        self.summary(job_id).await
     }
 
     /// The job and each row's outcome.

@@ -3,11 +3,14 @@
 //! as a JSON array of issue requests, and answers 202 with the job's id and
 //! address (`Location` too); `GET /certificate/jobs/{jobId}` answers the
 //! job's state, counts, timing, rate and each row's outcome, as JSON in the
-//! envelope or, for `Accept: text/csv`, as CSV. Both behind the API's tokens.
+//! envelope or, for `Accept: text/csv`, as CSV; `POST
+//! /certificate/jobs/{jobId}/cancel` cancels what it has not started. All
+//! behind the API's tokens.
 //! The paths are registered before the read route, which would take
 //! `issue/bulk` and `jobs/{jobId}` for a learner and a course.
 
 mod body;
+pub(crate) mod cancel;
 pub(crate) mod report;
 
 use actix_web::http::header;

@@ -24,6 +24,7 @@ struct Counts {
     issued: u64,
     already_issued: u64,
     failed: u64,
+    cancelled: u64,
 }
 
 #[derive(Serialize)]
@@ -41,7 +42,7 @@ struct RowAnswer<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct JobAnswer<'a> {
+pub(crate) struct JobAnswer<'a> {
     job_id: uuid::Uuid,
     /// `running` while a row is pending, then `done`.
     state: &'static str,
@@ -60,7 +61,7 @@ fn row_answer(row: &JobRow) -> RowAnswer<'_> {
             (Some(certificate_id.as_str()), None)
         }
         RowOutcome::Failed { error } => (None, Some(error.as_str())),
-        RowOutcome::Pending => (None, None),
+        RowOutcome::Pending | RowOutcome::Cancelled => (None, None),
     };
     RowAnswer {
         row: row.number,
@@ -102,9 +103,7 @@ pub(crate) async fn job_report(
     path: web::Path<String>,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
-    let job_id = uuid::Uuid::try_parse(&path.into_inner()).map_err(|_| {
-        ApiError::Validation(ValidationErrors(vec![FieldError { field: "jobId", message: "must be a UUID" }]))
-    })?;
+    let job_id = job_id(&path)?;
     if wants_csv(&request) {
         let (_, rows) = state.bulk.report(job_id).await?;
         return Ok(HttpResponse::Ok().content_type("text/csv; charset=utf-8").body(csv_of(&rows)));
@@ -122,7 +121,14 @@ pub(crate) async fn job_report(
     Ok(HttpResponse::Ok().json(Envelope::of(StatusCode::OK, "Bulk job", answer)))
 }
 
-fn job_answer<'a>(
+/// The path's `jobId`, a UUID.
+pub(crate) fn job_id(path: &str) -> Result<uuid::Uuid, ApiError> {
+    uuid::Uuid::try_parse(path).map_err(|_| {
+        ApiError::Validation(ValidationErrors(vec![FieldError { field: "jobId", message: "must be a UUID" }]))
+    })
+}
+
+pub(crate) fn job_answer<'a>(
     summary: &JobSummary,
     rows: Option<&'a [JobRow]>,
     now: chrono::DateTime<chrono::Utc>,
@@ -139,6 +145,7 @@ fn job_answer<'a>(
             issued: counts.issued,
             already_issued: counts.already_issued,
             failed: counts.failed,
+            cancelled: counts.cancelled,
         },
         created_at: time(summary.created_at),
         finished_at: summary.finished_at.map(time),

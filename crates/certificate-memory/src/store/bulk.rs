@@ -45,9 +45,20 @@ fn counted(rows: &[Row]) -> JobCounts {
             RowOutcome::Issued { .. } => &mut counts.issued,
             RowOutcome::AlreadyIssued { .. } => &mut counts.already_issued,
             RowOutcome::Failed { .. } => &mut counts.failed,
+            RowOutcome::Cancelled => &mut counts.cancelled,
         } += 1;
     }
     counts
+}
+
+/// Whether a row whose outcome is `now` takes `finished`: a pending one
+/// does; a cancelled one only when a certificate came of it.
+fn finishes(now: &RowOutcome, finished: &RowOutcome) -> bool {
+    match now {
+        RowOutcome::Pending => true,
+        RowOutcome::Cancelled => matches!(finished, RowOutcome::Issued { .. } | RowOutcome::AlreadyIssued { .. }),
+        _ => false,
+    }
 }
 
 #[async_trait]
@@ -128,13 +139,28 @@ impl JobStore for InMemoryStore {
         self.with_state(|state| {
             for finished in rows {
                 let row = state.jobs.row_mut(finished.job_id, finished.number);
-                if let Some(row) = row.filter(|row| row.outcome == RowOutcome::Pending) {
+                if let Some(row) = row.filter(|row| finishes(&row.outcome, &finished.outcome)) {
                     row.outcome = finished.outcome.clone();
                     row.leased_until = None;
                     row.done_at = Some(now);
                 }
             }
             Ok(())
+        })
+    }
+
+    async fn cancel_job(&self, job_id: Uuid, now: DateTime<Utc>) -> Result<Option<u64>, JobStoreError> {
+        self.with_state(|state| {
+            let Some(job) = state.jobs.0.iter_mut().find(|job| job.id == job_id) else {
+                return Ok(None);
+            };
+            let mut cancelled = 0;
+            for row in job.rows.iter_mut().filter(|row| row.outcome == RowOutcome::Pending) {
+                row.outcome = RowOutcome::Cancelled;
+                row.done_at = Some(now);
+                cancelled += 1;
+            }
+            Ok(Some(cancelled))
         })
     }
 
