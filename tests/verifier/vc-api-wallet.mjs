@@ -6,8 +6,13 @@
 // answers. JSON-LD contexts come from the installed packages.
 //
 //   node tests/verifier/vc-api-wallet.mjs INTERACTION_URL [--challenge CHALLENGE] [--domain DOMAIN]
+//                                         [--suite Ed25519Signature2020 [--vc 1.1]]
 //
 // --challenge, --domain: present these instead of what was asked (a test's attack).
+// --suite Ed25519Signature2020: authenticate as the Learner Credential Wallet
+// does, with the Digital Credentials Consortium's own libraries
+// (@digitalcredentials/vc, @digitalcredentials/ed25519-signature-2020);
+// --vc 1.1: its presentation under VC 1.1's context, as its earlier releases.
 // Prints {"holder": DID, "credential": {...}}; on a refusal, the exchange's
 // answer on stderr and exit code 1.
 import * as vc from '@digitalbazaar/vc';
@@ -15,6 +20,9 @@ import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {cryptosuite as rdfcCryptosuite} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import dataIntegrityContext from '@digitalbazaar/data-integrity-context';
+import * as dccVc from '@digitalcredentials/vc';
+import {Ed25519Signature2020} from '@digitalcredentials/ed25519-signature-2020';
+import {Ed25519VerificationKey2020} from '@digitalcredentials/ed25519-verification-key-2020';
 import {installedLoader} from './installed.mjs';
 
 const args = process.argv.slice(2);
@@ -41,17 +49,34 @@ const {protocols} = await json(interaction);
 const exchange = protocols.vcapi;
 const {verifiablePresentationRequest: request} = await json(exchange, {});
 
-const key = await Ed25519Multikey.generate();
-const did = `did:key:${key.publicKeyMultibase}`;
-key.controller = did;
-key.id = `${did}#${key.publicKeyMultibase}`;
-const presentation = vc.createPresentation({holder: did});
-const signed = await vc.signPresentation({
-  presentation,
-  suite: new DataIntegrityProof({signer: key.signer(), cryptosuite: rdfcCryptosuite}),
-  challenge: option('--challenge') ?? request.challenge,
-  domain: option('--domain') ?? request.domain,
-  documentLoader,
-});
+const challenge = option('--challenge') ?? request.challenge;
+const domain = option('--domain') ?? request.domain;
+
+// A presentation of a did:key made now, signed as Digital Bazaar's data
+// integrity libraries sign it (eddsa-rdfc-2022).
+async function dataIntegrityAuthentication() {
+  const key = await Ed25519Multikey.generate();
+  const did = `did:key:${key.publicKeyMultibase}`;
+  key.controller = did;
+  key.id = `${did}#${key.publicKeyMultibase}`;
+  const presentation = vc.createPresentation({holder: did});
+  const suite = new DataIntegrityProof({signer: key.signer(), cryptosuite: rdfcCryptosuite});
+  return {did, signed: await vc.signPresentation({presentation, suite, challenge, domain, documentLoader})};
+}
+
+// The same, as the Learner Credential Wallet signs it (Ed25519Signature2020).
+async function lcwAuthentication() {
+  const key = await Ed25519VerificationKey2020.generate();
+  const did = `did:key:${key.fingerprint()}`;
+  key.controller = did;
+  key.id = `${did}#${key.fingerprint()}`;
+  const version = option('--vc') === '1.1' ? 1.0 : 2.0;
+  const presentation = dccVc.createPresentation({holder: did, version});
+  const suite = new Ed25519Signature2020({key});
+  return {did, signed: await dccVc.signPresentation({presentation, suite, challenge, domain, documentLoader})};
+}
+
+const {did, signed} = option('--suite') === 'Ed25519Signature2020'
+  ? await lcwAuthentication() : await dataIntegrityAuthentication();
 const answer = await json(exchange, {verifiablePresentation: signed});
 console.log(JSON.stringify({holder: did, credential: answer.verifiablePresentation.verifiableCredential[0]}));

@@ -12,6 +12,11 @@ use crate::rdf_template::Templates;
 pub const CREDENTIALS_V2: &str = "https://www.w3.org/ns/credentials/v2";
 /// Open Badges 3.0.3.
 pub const OPEN_BADGES_V3: &str = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json";
+/// VC Data Model 1.1 and the Ed25519Signature2020 suite: contexts of the
+/// presentations wallets sign to authenticate (the Learner Credential
+/// Wallet's), never of what this issuer signs.
+const CREDENTIALS_V1: &str = "https://www.w3.org/2018/credentials/v1";
+const ED25519_SIGNATURE_2020: &str = "https://w3id.org/security/suites/ed25519-2020/v1";
 
 /// Context documents by URL.
 #[derive(Clone)]
@@ -22,11 +27,14 @@ pub struct Contexts {
 }
 
 impl Contexts {
-    /// The contexts the service signs with.
+    /// The contexts the service signs with, and those of wallets'
+    /// authentications.
     pub fn bundled() -> Self {
         let documents = HashMap::from([
             (CREDENTIALS_V2.to_owned(), &include_bytes!("../contexts/credentials-v2.jsonld")[..]),
             (OPEN_BADGES_V3.to_owned(), &include_bytes!("../contexts/ob-v3p0-3.0.3.json")[..]),
+            (CREDENTIALS_V1.to_owned(), &include_bytes!("../contexts/credentials-v1.jsonld")[..]),
+            (ED25519_SIGNATURE_2020.to_owned(), &include_bytes!("../contexts/ed25519-signature-2020-v1.jsonld")[..]),
         ]);
         Self { documents: Arc::new(documents), templates: Templates::default() }
     }

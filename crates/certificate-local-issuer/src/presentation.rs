@@ -1,7 +1,8 @@
 //! A wallet's DID authentication in the VC-API exchange: a
 //! `VerifiablePresentation` signed by its holder under a Data Integrity
-//! cryptosuite this issuer knows (`eddsa-rdfc-2022`, `eddsa-jcs-2022`),
-//! over contexts it bundles (VC 2.0).
+//! cryptosuite this issuer knows (`eddsa-rdfc-2022`, `eddsa-jcs-2022`) or
+//! the `Ed25519Signature2020` suite the Learner Credential Wallet signs
+//! with, over contexts it bundles (VC 2.0 or 1.1, the 2020 suite's).
 //!
 //! Promises: the proof's purpose is `authentication`; its verification
 //! method is a `did:key` (Ed25519) of the presentation's `holder`; it holds
@@ -49,4 +50,44 @@ fn did_key(method: &str) -> Option<VerifyingKey> {
     let multikey = did.strip_prefix("did:key:")?;
     (fragment == multikey).then_some(())?;
     public_key_of_multikey(multikey)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOLDER: &str = "did:key:z6MkvDqGT54cXesYGvABpF1UapVNwjCqRcafi4Px6Thv5T3Z";
+
+    fn vector(name: &str) -> Value {
+        let text = match name {
+            "1.1" => include_str!("../tests/vectors/ed25519-signature-2020/presentation-vc-1.1.json"),
+            _ => include_str!("../tests/vectors/ed25519-signature-2020/presentation-vc-2.0.json"),
+        };
+        serde_json::from_str(text).unwrap()
+    }
+
+    /// The Learner Credential Wallet's DID authentication, under VC 1.1's
+    /// context and under 2.0's (tests/vectors/ORIGIN.md).
+    #[test]
+    fn an_ed25519_signature_2020_authentication_names_its_holder() {
+        for version in ["1.1", "2.0"] {
+            let holder = presented_holder(&vector(version), &Contexts::bundled()).unwrap();
+            assert_eq!(holder.holder, HOLDER, "VC {version}");
+            assert_eq!(holder.challenge.as_deref(), Some("challenge-1"));
+            assert_eq!(holder.domain.as_deref(), Some("https://certificates.example"));
+        }
+    }
+
+    #[test]
+    fn a_changed_challenge_or_suite_breaks_it() {
+        let mut changed = vector("2.0");
+        changed["proof"]["challenge"] = "challenge-2".into();
+        assert!(presented_holder(&changed, &Contexts::bundled()).is_err(), "the challenge is signed");
+        let mut renamed = vector("2.0");
+        renamed["proof"]["type"] = "DataIntegrityProof".into();
+        assert!(presented_holder(&renamed, &Contexts::bundled()).is_err(), "no cryptosuite: no suite");
+        let mut both = vector("2.0");
+        both["proof"]["cryptosuite"] = "eddsa-rdfc-2022".into();
+        assert!(presented_holder(&both, &Contexts::bundled()).is_err(), "a 2020 proof names no cryptosuite");
+    }
 }

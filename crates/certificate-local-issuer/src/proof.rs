@@ -4,7 +4,10 @@
 //! JSON-LD involved, and `eddsa-rdfc-2022`, whose are canonicalised as RDF
 //! (RDFC-1.0 over the bundled contexts, [`crate::rdfc`]). Either way the two
 //! canonical forms are hashed with SHA-256, options first, and the hashes
-//! signed with Ed25519.
+//! signed with Ed25519. Proofs of the earlier `Ed25519Signature2020` suite,
+//! which computes what `eddsa-rdfc-2022` does under a proof type of its own,
+//! are verified too (the Learner Credential Wallet authenticates with them);
+//! this issuer never makes one.
 
 use chrono::{DateTime, Utc};
 use ed25519_dalek::VerifyingKey;
@@ -101,6 +104,18 @@ impl Signed {
     }
 }
 
+/// The suite a proof was made by: a Data Integrity proof's `cryptosuite`,
+/// or `Ed25519Signature2020` (RDFC-1.0, SHA-256 and Ed25519 in the same
+/// steps as `eddsa-rdfc-2022`, the proof options carrying the document's
+/// context; its proof names no cryptosuite).
+fn suite_of(options: &Map<String, Value>) -> Option<Cryptosuite> {
+    match options.get("type")?.as_str()? {
+        "DataIntegrityProof" => Cryptosuite::named(options.get("cryptosuite")?.as_str()?),
+        "Ed25519Signature2020" if !options.contains_key("cryptosuite") => Some(Cryptosuite::EddsaRdfc2022),
+        _ => None,
+    }
+}
+
 /// `document`'s proof, if it holds over this very document, by one of the
 /// cryptosuites above, with the key `key_of` finds for its verification method.
 pub(crate) fn signer(
@@ -112,8 +127,7 @@ pub(crate) fn signer(
     let Some(Value::String(proof_value)) = options.remove("proofValue") else {
         return None;
     };
-    let suite = Cryptosuite::named(options.get("cryptosuite")?.as_str()?)
-        .filter(|_| options.get("type") == Some(&json!("DataIntegrityProof")))?;
+    let suite = suite_of(&options)?;
     let method = options.get("verificationMethod")?.as_str()?.to_owned();
     let key = key_of(&method)?;
     let (base, signature) = multibase::decode(proof_value).ok()?;

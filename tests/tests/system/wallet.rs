@@ -292,3 +292,28 @@ async fn the_vc_api_exchange_wants_the_challenge_and_domain_it_gave_and_spends_t
     let answer = app.post_json(&path, &unsigned, &[]).await;
     assert_eq!((answer.status, answer.body["error"].as_str()), (400, Some("invalid_presentation")), "{}", answer.body);
 }
+
+/// The Learner Credential Wallet authenticates with Ed25519Signature2020
+/// (the Digital Credentials Consortium's own libraries, as it signs), its
+/// presentation under VC 2.0's context or, as its earlier releases, 1.1's:
+/// the exchange takes either, binds the copy to the wallet's DID, and DCC's
+/// verifier accepts the copy. A changed challenge is still refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_learner_credential_wallets_own_authentication_takes_the_copy() {
+    let stack = Stack::new().await;
+    let app = TestApp::spawn(stack.local_issuer_env(&tokens())).await;
+    let (_, badge) = issued(&app).await;
+    let certificate_id = badge["id"].as_str().unwrap();
+    for version in ["2.0", "1.1"] {
+        let offer = offered(&app, certificate_id, false).await;
+        let interaction = offer["interactionUrl"].as_str().unwrap();
+        let lcw = ["--suite", "Ed25519Signature2020", "--vc", version];
+        let made_up = claimed_over_vc_api(interaction, &[&lcw[..], &["--challenge", "made-up"]].concat(), None);
+        assert!(made_up.expect_err("a challenge not given").contains("invalid_challenge"), "VC {version}");
+        let claimed = claimed_over_vc_api(interaction, &lcw, None).expect("the LCW's authentication is taken");
+        assert!(claimed.holder.starts_with("did:key:z6Mk"), "VC {version}: {}", claimed.holder);
+        assert_eq!(claimed.credential["credentialSubject"]["id"], claimed.holder.as_str(), "bound to the wallet's DID");
+        let dcc = dcc_verified_trusting(&claimed.credential, None);
+        assert!(dcc.signature_valid && dcc.not_revoked == Some(true), "DCC's verifier-core: {}", dcc.printed);
+    }
+}

@@ -89,7 +89,11 @@ async fn exchanged(wallet: &WalletDelivery, secret: &str, body: &[u8]) -> Result
             "query": [{
                 "type": "DIDAuthentication",
                 "acceptedMethods": [{ "method": "key" }],
-                "acceptedCryptosuites": [{ "cryptosuite": "eddsa-rdfc-2022" }, { "cryptosuite": "eddsa-jcs-2022" }],
+                "acceptedCryptosuites": [
+                    { "cryptosuite": "eddsa-rdfc-2022" },
+                    { "cryptosuite": "eddsa-jcs-2022" },
+                    { "cryptosuite": "Ed25519Signature2020" },
+                ],
             }],
             "challenge": request.challenge,
             "domain": request.domain,
