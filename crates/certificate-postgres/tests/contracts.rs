@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use certificate_domain::contract::{
-    check_gauges, check_job_store, check_outbox, check_repo, check_revocations, check_standings,
+    check_gauges, check_job_store, check_outbox, check_readiness, check_repo, check_revocations, check_standings,
     check_status_list_store, check_template_store, check_wallet_store,
 };
 use certificate_domain::ports::{CertificateRepo, Claim, ClaimRequest, RepoError};
@@ -35,19 +35,24 @@ impl Databases {
     async fn fresh_store_gathering(&self, wait: Duration) -> PgStore {
         let database = TestDatabase::create().await;
         run_migrations(&database.url).await.expect("migrations");
-        let config = PgConfig {
-            url: database.url.clone(),
-            pool_size: 4,
-            timeout: Duration::from_secs(5),
-            record_retry_window: Duration::from_secs(1),
-            // One lane: concurrent calls of a check queue behind each other
-            // and share statements, as under load.
-            batch_lanes: 1,
-            batch_max: 64,
-            batch_wait: wait,
-        };
+        let config = PgConfig { url: database.url.clone(), batch_wait: wait, ..ready_config() };
         self.0.lock().unwrap().push(database);
         PgStore::new(config).expect("a pool")
+    }
+}
+
+/// The stores' settings but the database: four connections, one lane (so
+/// that concurrent calls of a check queue behind each other and share
+/// statements, as under load).
+fn ready_config() -> PgConfig {
+    PgConfig {
+        url: String::new(),
+        pool_size: 4,
+        timeout: Duration::from_secs(5),
+        record_retry_window: Duration::from_secs(1),
+        batch_lanes: 1,
+        batch_max: 64,
+        batch_wait: Duration::ZERO,
     }
 }
 
@@ -132,4 +137,12 @@ async fn postgres_keeps_the_wallet_store_contract() {
 async fn postgres_keeps_the_job_store_contract() {
     let databases = Databases::default();
     check_job_store(|| databases.fresh_store()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_keeps_the_readiness_contract() {
+    let databases = Databases::default();
+    let ready = databases.fresh_store().await;
+    let away = PgConfig { url: "postgres://postgres:postgres@127.0.0.1:1/nowhere".into(), ..ready_config() };
+    check_readiness(&ready, &PgStore::new(away).expect("a pool, connected lazily")).await;
 }

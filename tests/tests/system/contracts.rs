@@ -1,6 +1,6 @@
 //! The Kafka adapters keep the publisher contract, on tansu, read back
 //! through a consumer, and so do the metered decorators that wrap every
-//! production adapter. The Postgres runs of the store contracts are in
+//! production adapter; both keep the readiness contract. The Postgres runs of the store contracts are in
 //! crates/certificate-postgres/tests/contracts.rs, the in-memory and
 //! broker-less ones in crates/certificate-memory/tests/contracts.rs.
 
@@ -10,7 +10,7 @@ use std::time::Duration;
 use certificate_credential_service::{HttpCredentialIssuer, UpstreamConfig};
 use certificate_domain::contract::{
     check_credential_issuance, check_credential_revocation, check_credential_verification, check_every_credential_role,
-    check_publisher, check_unreachable_publisher,
+    check_publisher, check_readiness, check_unreachable_publisher,
 };
 use certificate_domain::ports::{CredentialIssuance, CredentialVerification};
 use certificate_http::PublicRoutes;
@@ -71,6 +71,19 @@ async fn metered_rdkafka_on_tansu_keeps_the_publisher_contract() {
 #[tokio::test(flavor = "multi_thread")]
 async fn rdkafka_without_a_broker_keeps_the_publisher_contract() {
     check_unreachable_publisher(&rdkafka("127.0.0.1:1", "nowhere"), Duration::from_secs(10)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rdkafka_keeps_the_readiness_contract() {
+    let topic = fresh_topic().await;
+    check_readiness(&rdkafka(KAFKA_BROKERS, &topic.topic), &rdkafka("127.0.0.1:1", "nowhere")).await;
+}
+
+/// kafka-rust's check is a connection to a broker, which tansu accepts (its
+/// publishing needs a Kafka <= 3.9: tests/tests/system/kafka_rust.rs).
+#[tokio::test(flavor = "multi_thread")]
+async fn kafka_rust_keeps_the_readiness_contract() {
+    check_readiness(&kafka_rust(KAFKA_BROKERS, "readiness"), &kafka_rust("127.0.0.1:1", "nowhere")).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

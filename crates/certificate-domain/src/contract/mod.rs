@@ -10,7 +10,9 @@
 //! `WalletStore`, `JobStore` and `GaugeSource` on the in-memory store and
 //! Postgres; `HtmlRenderer` on Handlebars and the plain double, `PdfPrinter`
 //! on Chromium and the fake printer, `PublicLinks` on the HTTP adapter's
-//! routes and the example links. Compiled only with the `contract-tests` feature.
+//! routes and the example links; `ReadinessCheck` on Postgres, rdkafka and
+//! kafka-rust, each with its dependency there and away. Compiled only with
+//! the `contract-tests` feature.
 //!
 //! Each store check gets a fresh, empty store; the outbox checks record their
 //! events through the store's `CertificateRepo`, as the service does.
@@ -21,6 +23,7 @@ mod gauges;
 mod links;
 mod outbox;
 mod publisher;
+mod readiness;
 mod rendering;
 mod repo;
 mod revocation_queue;
@@ -50,6 +53,7 @@ pub use gauges::check_gauges;
 pub use links::check_public_links;
 pub use outbox::check_outbox;
 pub use publisher::{check_publisher, check_unreachable_publisher, Destination, Received};
+pub use readiness::check_readiness;
 pub use rendering::{check_html_renderer, check_pdf_printer, UNCLOSED_TEMPLATE};
 pub use repo::check_repo;
 pub use revocation_queue::check_revocations;
