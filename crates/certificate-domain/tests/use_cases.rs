@@ -1,6 +1,6 @@
 //! The use cases besides issuing, in process, on the in-memory store and
 //! doubles of the other ports: changing a standing, reading and verifying,
-//! rendering, and publishing status lists. The system tests drive the same
+//! rendering, keeping templates, and publishing status lists. The system tests drive the same
 //! use cases through HTTP on Postgres; these say what each promises on its
 //! own, and fail fast.
 
@@ -11,13 +11,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use certificate_domain::ports::{
     CertificateStandings, CredentialVerification, PrintError, StatusListSigning, SystemClock, SystemRandomness,
-    UpstreamError,
+    TemplateError, TemplateStore, UpstreamError,
 };
 use certificate_domain::{
-    ChangeError, ChangeStanding, Checks, IssuanceRoles, IssueCertificate, IssueCommand, IssueRequest, LocalRendering,
-    PublishStatusLists, ReadCertificate, ReadError, RecordedCredential, RenderCertificate, RenderError, RenderSources,
-    RequestFields, Standing, StandingCommand, StatusAllocator, StatusListDocument, StatusListId, StatusPurpose,
-    Verdict, VerdictStatus, VerifyError,
+    ChangeError, ChangeStanding, Checks, DesignError, Designed, IssuanceRoles, IssueCertificate, IssueCommand,
+    IssueRequest, LocalRendering, ManageTemplates, PublishStatusLists, ReadCertificate, ReadError, RecordedCredential,
+    RenderCertificate, RenderError, RenderSources, RequestFields, Standing, StandingCommand, StatusAllocator,
+    StatusListDocument, StatusListId, StatusPurpose, TemplateRegistry, Verdict, VerdictStatus, VerifyError,
 };
 use certificate_memory::doubles::{ExampleLinks, FakeCredentialIssuer, FakePrinter, PlainRenderer, RecordingObserver};
 use certificate_memory::embedded::{InMemoryStore, InMemoryTemplates};
@@ -219,4 +219,58 @@ async fn a_list_is_signed_once_per_version_and_anew_after_a_change() {
 
     let unknown = StatusListId { list: slot.list + 1, purpose: StatusPurpose::Revocation };
     assert!(lists.list(unknown).await.unwrap().is_none());
+}
+
+/// The credential-schema service as a test sees it: it answers each call
+/// with what it was sent, and counts the calls.
+#[derive(Default)]
+struct EchoingSchemaService(AtomicUsize);
+
+#[async_trait]
+impl certificate_domain::ports::CredentialDesign for EchoingSchemaService {
+    async fn add_template(&self, schema_id: &str, template: &str) -> Result<Arc<str>, UpstreamError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(json!({"schemaId": schema_id, "template": template}).to_string().into())
+    }
+
+    async fn add_schema(&self, schema: &str) -> Result<Arc<str>, UpstreamError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(schema.into())
+    }
+}
+
+/// With the service's own store, a template is stored only if it
+/// compiles, under a new id, read back as sent; a schema is kept as sent.
+/// With Sunbird RC, the schema service's answers are passed on and nothing
+/// is checked or kept here.
+#[tokio::test]
+async fn templates_are_kept_only_when_they_compile_and_sunbird_rcs_answers_pass_through() {
+    let store = Arc::new(InMemoryTemplates::new());
+    let local = ManageTemplates::new(TemplateRegistry::Local {
+        store: store.clone(),
+        renderer: Arc::new(PlainRenderer),
+        clock: Arc::new(SystemClock),
+        ids: Arc::new(SystemRandomness),
+    });
+    let Designed::Template(stored) = local.add_template("schema-1", "<p>{{firstName}}</p>").await.unwrap() else {
+        panic!("a stored template");
+    };
+    assert_eq!((stored.schema_id.as_str(), &*stored.template), ("schema-1", "<p>{{firstName}}</p>"));
+    assert_eq!(store.template(stored.id).await.unwrap(), Some(stored.clone()), "read back as stored");
+    let refused = local.add_template("schema-1", "<p>{{#broken}}</p>").await;
+    assert!(matches!(refused, Err(DesignError::Template(TemplateError::Invalid(_)))), "{refused:?}");
+    let Designed::Schema(schema) = local.add_schema(r#"{"title": "Course"}"#).await.unwrap() else {
+        panic!("a stored schema");
+    };
+    assert_eq!(&*schema.schema, r#"{"title": "Course"}"#);
+    assert_ne!(schema.id, stored.id, "ids of their own");
+
+    let service = Arc::new(EchoingSchemaService::default());
+    let upstream = ManageTemplates::new(TemplateRegistry::Upstream(service.clone()));
+    let Designed::Answered(answer) = upstream.add_template("schema-2", "<p>{{#broken}}</p>").await.unwrap() else {
+        panic!("the schema service's answer");
+    };
+    assert_eq!(&*answer, r#"{"schemaId":"schema-2","template":"<p>{{#broken}}</p>"}"#, "its answer, as it came");
+    assert!(matches!(upstream.add_schema("{}").await.unwrap(), Designed::Answered(_)));
+    assert_eq!(service.0.load(Ordering::SeqCst), 2, "each call went to it");
 }
