@@ -17,6 +17,16 @@ pub struct TlsFront {
 impl TlsFront {
     /// Listening, not yet forwarding: [`TlsFront::forward_to`] says where.
     pub fn start() -> Self {
+        Self::start_mounting(None)
+    }
+
+    /// The same, standing for a proxy that serves the service under
+    /// `mount` (`/certs`): `/certs/x` reaches it as `/x`, other paths as they are.
+    pub fn start_mounted_at(mount: &str) -> Self {
+        Self::start_mounting(Some(mount))
+    }
+
+    fn start_mounting(mount: Option<&str>) -> Self {
         let dir = std::env::temp_dir().join(format!("tls-front-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let (key, certificate) = (dir.join("key.pem"), dir.join("certificate.pem"));
@@ -35,6 +45,7 @@ impl TlsFront {
             .arg(script)
             .arg(&key)
             .arg(&certificate)
+            .args(mount)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()

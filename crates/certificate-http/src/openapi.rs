@@ -53,6 +53,8 @@ const PRINTABLE_NOT_BLANK: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9
         wallet::offer::wallet_offer,
         wallet::openid4vci::credential_issuer_metadata,
         wallet::openid4vci::authorization_server_metadata,
+        wallet::openid4vci::credential_issuer_metadata_of_a_path,
+        wallet::openid4vci::authorization_server_metadata_of_a_path,
         wallet::openid4vci::credential_offer,
         wallet::openid4vci::token,
         wallet::openid4vci::nonce,

@@ -54,6 +54,12 @@ fn route_table() -> Vec<RouteSpec> {
         spec("/.well-known/oauth-authorization-server", "GET", Access::Open, || {
             web::get().to(wallet::openid4vci::authorization_server_metadata)
         }),
+        spec("/.well-known/openid-credential-issuer/{issuerPath:.+}", "GET", Access::Open, || {
+            web::get().to(wallet::openid4vci::credential_issuer_metadata_of_a_path)
+        }),
+        spec("/.well-known/oauth-authorization-server/{issuerPath:.+}", "GET", Access::Open, || {
+            web::get().to(wallet::openid4vci::authorization_server_metadata_of_a_path)
+        }),
         spec("/openid4vci/offers/{offer}", "GET", Access::Open, || web::get().to(wallet::openid4vci::credential_offer)),
         spec("/openid4vci/token", "POST", Access::Open, || web::post().to(wallet::openid4vci::token)),
         spec("/openid4vci/nonce", "POST", Access::Open, || web::post().to(wallet::openid4vci::nonce)),

@@ -317,3 +317,32 @@ async fn the_learner_credential_wallets_own_authentication_takes_the_copy() {
         assert!(dcc.signature_valid && dcc.not_revoked == Some(true), "DCC's verifier-core: {}", dcc.printed);
     }
 }
+
+/// Served under a path (`PUBLIC_BASE_URL=https://host/certs` behind a proxy
+/// that mounts the service there), the issuer's metadata is where
+/// OpenID4VCI 1.0 and RFC 8414 put it, between the host and the path
+/// (`/.well-known/openid-credential-issuer/certs`): the wallet nobody here
+/// wrote finds it there and takes the certificate; another path is a 404.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wallet_finds_the_metadata_of_an_issuer_served_under_a_path() {
+    let stack = Stack::new().await;
+    let mut front = TlsFront::start_mounted_at("/certs");
+    let public = format!("https://localhost:{}/certs", front.port);
+    let app = TestApp::spawn(with(stack.local_issuer_env(&tokens()), &[("PUBLIC_BASE_URL", &public)])).await;
+    front.forward_to(&app.url(""));
+    let (_, badge) = issued(&app).await;
+    let offer = offered(&app, badge["id"].as_str().unwrap(), false).await;
+    let link = offer["credentialOffer"].as_str().unwrap();
+    let claimed = claimed_by_wallet(link, &[], Some(front.certificate())).expect("the wallet took the certificate");
+    assert_eq!(claimed.credential["credentialSubject"]["id"], claimed.holder.as_str());
+
+    let metadata = app.get("/.well-known/openid-credential-issuer/certs").await;
+    assert_eq!((metadata.status, metadata.body["credential_issuer"].as_str()), (200, Some(public.as_str())));
+    let server = app.get("/.well-known/oauth-authorization-server/certs/").await;
+    assert_eq!(server.body["token_endpoint"], format!("{public}/openid4vci/token"), "{}", server.body);
+    assert_eq!(app.get("/.well-known/openid-credential-issuer/elsewhere").await.status, 404);
+    app.assert_metrics(&[
+        "certificate_http_requests_total{route=\"/.well-known/openid-credential-issuer/{issuerPath:.+}\",method=\"GET\",status=\"200\"} 2",
+    ])
+    .await;
+}

@@ -4,7 +4,9 @@
 //! 1.0's routes for wallets (open: each step checks the secret the previous
 //! one gave, and answers in OAuth's shapes, never the envelope):
 //! - `GET /.well-known/openid-credential-issuer`, `GET /.well-known/oauth-authorization-server`:
-//!   the issuer's and its authorization server's metadata (this service is both);
+//!   the issuer's and its authorization server's metadata (this service is both),
+//!   also under the issuer identifier's path when `PUBLIC_BASE_URL` has one
+//!   (`/.well-known/openid-credential-issuer/certs` for `https://host/certs`);
 //! - `GET /openid4vci/offers/{offer}`: the credential offer a `credential_offer_uri` names;
 //! - `POST /openid4vci/token`: the pre-authorized code grant (form-encoded);
 //! - `POST /openid4vci/nonce`, `POST /openid4vci/credential`;
@@ -45,6 +47,15 @@ fn delivery(state: &crate::AppState) -> Result<&WalletDelivery, crate::ApiError>
 impl WalletDelivery {
     fn endpoint(&self, path: &str) -> String {
         format!("{}{path}", self.deliver.credential_issuer())
+    }
+
+    /// The path of the issuer's identifier, without its slashes
+    /// (`https://host/certs/` → `certs`); `None` at the host's root.
+    fn issuer_path(&self) -> Option<&str> {
+        let issuer = self.deliver.credential_issuer();
+        let after_scheme = issuer.split_once("://").map_or(issuer, |(_, rest)| rest);
+        let path = after_scheme.split_once('/').map_or("", |(_, path)| path).trim_matches('/');
+        (!path.is_empty()).then_some(path)
     }
 }
 

@@ -33,7 +33,31 @@ const METADATA_CACHING: &str = "public, max-age=300";
     )
 )]
 pub(crate) async fn credential_issuer_metadata(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let wallet = delivery(&state)?;
+    Ok(issuer_metadata(delivery(&state)?))
+}
+
+/// `GET /.well-known/openid-credential-issuer/{issuerPath}`: the same, where
+/// OpenID4VCI 1.0 (section 12.2.2) looks for it when the issuer's identifier
+/// (`PUBLIC_BASE_URL`) has a path: inserted between the host and that path.
+#[utoipa::path(
+    get,
+    path = "/.well-known/openid-credential-issuer/{issuerPath}",
+    tag = "wallets",
+    operation_id = "credential_issuer_metadata_of_a_path",
+    params(("issuerPath" = String, Path, description = "The path of the issuer's identifier (PUBLIC_BASE_URL https://host/certs → certs)")),
+    responses(
+        (status = 200, description = "The credential issuer metadata, as at the root", body = Object),
+        (status = 404, description = "Not the path of this issuer, or Sunbird RC signs the certificates", body = schemas::Error),
+    )
+)]
+pub(crate) async fn credential_issuer_metadata_of_a_path(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(issuer_metadata(delivery_at(&state, &path)?))
+}
+
+fn issuer_metadata(wallet: &WalletDelivery) -> HttpResponse {
     let metadata = json!({
         "credential_issuer": wallet.deliver.credential_issuer(),
         "credential_endpoint": wallet.endpoint(CREDENTIAL_PATH),
@@ -41,7 +65,16 @@ pub(crate) async fn credential_issuer_metadata(state: web::Data<AppState>) -> Re
         "display": [{ "name": wallet.issuer_name, "locale": "en" }],
         "credential_configurations_supported": { wallet.configuration_id.as_str(): wallet.configuration },
     });
-    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, METADATA_CACHING)).json(metadata))
+    HttpResponse::Ok().insert_header((header::CACHE_CONTROL, METADATA_CACHING)).json(metadata)
+}
+
+/// The wallet delivery when `path` is its issuer identifier's path.
+fn delivery_at<'a>(state: &'a AppState, path: &str) -> Result<&'a WalletDelivery, ApiError> {
+    let wallet = delivery(state)?;
+    match wallet.issuer_path() {
+        Some(own) if own == path.trim_end_matches('/') => Ok(wallet),
+        _ => Err(ApiError::NotFound),
+    }
 }
 
 /// `GET /.well-known/oauth-authorization-server`.
@@ -56,7 +89,30 @@ pub(crate) async fn credential_issuer_metadata(state: web::Data<AppState>) -> Re
     )
 )]
 pub(crate) async fn authorization_server_metadata(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let wallet = delivery(&state)?;
+    Ok(authorization_metadata(delivery(&state)?))
+}
+
+/// `GET /.well-known/oauth-authorization-server/{issuerPath}`: the same,
+/// where RFC 8414 (section 3.1) looks for it when the issuer has a path.
+#[utoipa::path(
+    get,
+    path = "/.well-known/oauth-authorization-server/{issuerPath}",
+    tag = "wallets",
+    operation_id = "authorization_server_metadata_of_a_path",
+    params(("issuerPath" = String, Path, description = "The path of the issuer's identifier (PUBLIC_BASE_URL https://host/certs → certs)")),
+    responses(
+        (status = 200, description = "The authorization server metadata, as at the root", body = Object),
+        (status = 404, description = "Not the path of this issuer, or Sunbird RC signs the certificates", body = schemas::Error),
+    )
+)]
+pub(crate) async fn authorization_server_metadata_of_a_path(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(authorization_metadata(delivery_at(&state, &path)?))
+}
+
+fn authorization_metadata(wallet: &WalletDelivery) -> HttpResponse {
     let metadata = json!({
         "issuer": wallet.deliver.credential_issuer(),
         "token_endpoint": wallet.endpoint(TOKEN_PATH),
@@ -64,7 +120,7 @@ pub(crate) async fn authorization_server_metadata(state: web::Data<AppState>) ->
         "pre-authorized_grant_anonymous_access_supported": true,
         "token_endpoint_auth_methods_supported": ["none"],
     });
-    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, METADATA_CACHING)).json(metadata))
+    HttpResponse::Ok().insert_header((header::CACHE_CONTROL, METADATA_CACHING)).json(metadata)
 }
 
 /// `GET /openid4vci/offers/{offer}`: what an offer's `credential_offer_uri` opens.
