@@ -14,7 +14,8 @@ docs/*.md):
   architecture.md's issue flow names files that exist (its `domain/`,
   `http/` and `postgres/` are those crates' `src/`) and functions that do;
 - api.md's "Every route" table (its first column) names every operation of
-  docs/openapi.json (the `/v1/tracking` copies aside), and no other.
+  docs/openapi.json (the `/v1/tracking` copies aside), and no other;
+- SECURITY.md names every operation the document leaves open (no token).
 
 Prints each problem with its file and line, and exits 1 if there is one.
 Run by `make docs` and `make test`.
@@ -96,6 +97,21 @@ OPERATION = re.compile(r"`(GET|POST|PUT|PATCH|DELETE) (/[^`\s]*)`")
 LEGACY_PREFIX = "/v1/tracking"
 
 
+def operations() -> dict:
+    """The OpenAPI document's operations, `/v1/tracking` copies aside: (method, path) -> operation."""
+    document = json.loads((ROOT / "docs" / "openapi.json").read_text())
+    return {(method.upper(), path): operation for path, item in document["paths"].items()
+            for method, operation in item.items() if not path.startswith(LEGACY_PREFIX + "/")}
+
+
+def check_open_routes(page: Path) -> list:
+    """Every operation without a security requirement is named in SECURITY.md."""
+    text = page.read_text()
+    return [f"SECURITY.md: does not name `{method} {path}`, which asks no token"
+            for (method, path), operation in sorted(operations().items())
+            if "security" not in operation and f"`{method} {path}`" not in text]
+
+
 def check_routes(page: Path) -> list:
     """api.md's route table against the OpenAPI document, both ways."""
     text = page.read_text()
@@ -103,9 +119,7 @@ def check_routes(page: Path) -> list:
     table = text[start:text.index("\n## ", start + 1)]
     first_cells = [line.split("|")[1] for line in table.splitlines() if line.startswith("| `")]
     named = {(method, path) for cell in first_cells for method, path in OPERATION.findall(cell)}
-    document = json.loads((ROOT / "docs" / "openapi.json").read_text())
-    served = {(method.upper(), path) for path, item in document["paths"].items() for method in item
-              if not path.startswith(LEGACY_PREFIX + "/")}
+    served = set(operations())
     problems = [f"docs/api.md: Every route does not name {method} {path}" for method, path in sorted(served - named)]
     problems += [f"docs/api.md: Every route names {method} {path}, which the service does not serve"
                  for method, path in sorted(named - served)]
@@ -169,6 +183,7 @@ def main() -> int:
     problems = [problem for page in PAGES for problem in check(page, targets, defined)]
     problems += check_flow(ROOT / "docs" / "architecture.md", defined)
     problems += check_routes(ROOT / "docs" / "api.md")
+    problems += check_open_routes(ROOT / "SECURITY.md")
     readme = (ROOT / "README.md").read_text()
     for page in sorted((ROOT / "docs").glob("*.md")):
         if f"docs/{page.name}" not in readme:
