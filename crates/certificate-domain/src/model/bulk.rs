@@ -83,8 +83,15 @@ impl JobCounts {
         self.pending + self.issued + self.already_issued + self.failed + self.cancelled
     }
 
+    /// Rows no longer pending, cancelled ones included.
     pub fn done(&self) -> u64 {
         self.total() - self.pending
+    }
+
+    /// Rows a runner took to the end: issued, already issued or failed
+    /// (a cancelled row was never worked on).
+    pub fn worked(&self) -> u64 {
+        self.issued + self.already_issued + self.failed
     }
 }
 
@@ -99,13 +106,33 @@ pub struct JobSummary {
 }
 
 impl JobSummary {
-    /// Rows done per second, from its creation to its end (or `now`).
+    /// Rows worked per second, from its creation to its end (or `now`);
+    /// cancelled rows do not count.
     pub fn rate(&self, now: DateTime<Utc>) -> f64 {
         let seconds = (self.finished_at.unwrap_or(now) - self.created_at).num_milliseconds() as f64 / 1000.0;
         if seconds > 0.0 {
-            self.counts.done() as f64 / seconds
+            self.counts.worked() as f64 / seconds
         } else {
             0.0
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cancelled_row_is_done_but_not_worked() {
+        let counts = JobCounts { pending: 1, issued: 2, already_issued: 1, failed: 1, cancelled: 5 };
+        assert_eq!((counts.total(), counts.done(), counts.worked()), (10, 9, 4));
+        let created_at = Utc::now();
+        let summary = JobSummary {
+            id: Uuid::nil(),
+            created_at,
+            finished_at: Some(created_at + chrono::Duration::seconds(2)),
+            counts,
+        };
+        assert_eq!(summary.rate(created_at), 2.0, "four rows worked in two seconds");
     }
 }
