@@ -72,7 +72,9 @@ async fn with_tokens_every_documented_certificate_route_needs_one_and_only_the_o
     // A wallet holds no API token: each step checks the secret the step before gave.
     let wallet = [
         "/.well-known/oauth-authorization-server",
+        "/.well-known/oauth-authorization-server/{issuerPath}",
         "/.well-known/openid-credential-issuer",
+        "/.well-known/openid-credential-issuer/{issuerPath}",
         "/openid4vci/credential",
         "/openid4vci/nonce",
         "/openid4vci/offers/{offer}",
