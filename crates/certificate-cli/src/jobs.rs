@@ -46,9 +46,7 @@ impl Service {
 
     fn get(&self, path: &str, accept: &str) -> Result<(u16, String), String> {
         let request = self.authorized(Self::agent().get(format!("{}{path}", self.url))).header("Accept", accept);
-        let mut answer = request.call().map_err(|error| format!("{}: {error}", self.url))?;
-        let body = answer.body_mut().read_to_string().map_err(|error| error.to_string())?;
-        Ok((answer.status().as_u16(), body))
+        self.answered(request.call())
     }
 
     /// The job's summary (no rows).
@@ -59,9 +57,14 @@ impl Service {
     /// Cancels the job; its summary once cancelled.
     fn cancel(&self, job_path: &str) -> Result<Value, String> {
         let request = self.authorized(Self::agent().post(format!("{}{job_path}/cancel", self.url)));
-        let mut answer = request.send_empty().map_err(|error| format!("{}: {error}", self.url))?;
+        job_data(self.answered(request.send_empty())?)
+    }
+
+    /// A sent request's status and body, or why it was not answered.
+    fn answered(&self, sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result<(u16, String), String> {
+        let mut answer = sent.map_err(|error| format!("{}: {error}", self.url))?;
         let body = answer.body_mut().read_to_string().map_err(|error| error.to_string())?;
-        job_data((answer.status().as_u16(), body))
+        Ok((answer.status().as_u16(), body))
     }
 }
 
@@ -92,12 +95,7 @@ fn submit(file: &Path, service: &Service) -> Result<String, String> {
     let json = file.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("json"));
     let content_type = if json { "application/json" } else { "text/csv" };
     let request = service.authorized(Service::agent().post(format!("{}/certificate/issue/bulk", service.url)));
-    let mut answer = request
-        .header("Content-Type", content_type)
-        .send(&body[..])
-        .map_err(|error| format!("{}: {error}", service.url))?;
-    let status = answer.status().as_u16();
-    let text = answer.body_mut().read_to_string().map_err(|error| error.to_string())?;
+    let (status, text) = service.answered(request.header("Content-Type", content_type).send(&body[..]))?;
     let answer: Value = serde_json::from_str(&text).map_err(|_| format!("{status}: {text}"))?;
     if status != 202 {
         return Err(refusal(status, &answer));

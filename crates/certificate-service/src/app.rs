@@ -73,7 +73,8 @@ impl Application {
             clock.clone(),
         );
         let identity = roles.issuance.identity.clone();
-        let wallet = roles.wallet.map(|signing| wallet_delivery(signing, &stores, &config, &public_base_url, &metrics));
+        let wallet =
+            roles.wallet.map(|signing| wallet_delivery(signing, &stores, &config, &public_base_url, &metrics, &clock));
         let revocations =
             RevocationDelivery::new(stores.revocations, roles.revocation, clock.clone(), config.relay.clone());
         let (hand_off, handed) = hand_off_for(&config.relay, config.relay_handoff);
@@ -98,7 +99,7 @@ impl Application {
             .with_hand_off(hand_off)
             .with_revoke_on_reissue(config.revoke_on_reissue);
         let issue = Arc::new(issue);
-        let (bulk, bulk_runner) = bulk_jobs(&stores.jobs, &issue, &config, &metrics);
+        let (bulk, bulk_runner) = bulk_jobs(&stores.jobs, &issue, &config, &metrics, &clock);
         let publisher = Arc::new(MeteredPublisher::new(publisher, metrics.clone()));
         let background = Background {
             relay: OutboxRelay::new(stores.outbox, publisher, clock.clone(), config.relay.clone())
@@ -211,6 +212,7 @@ fn wallet_delivery(
     config: &Config,
     public_base_url: &str,
     metrics: &Arc<Metrics>,
+    clock: &Arc<SystemClock>,
 ) -> WalletDelivery {
     let roles = WalletRoles {
         repo: stores.repo.clone(),
@@ -219,7 +221,7 @@ fn wallet_delivery(
         proofs: signing.proofs,
         presentations: signing.presentations,
         signing: signing.signing,
-        clock: Arc::new(SystemClock),
+        clock: clock.clone(),
         ids: Arc::new(SystemRandomness),
         observer: metrics.clone(),
     };
@@ -244,8 +246,8 @@ fn bulk_jobs(
     issue: &Arc<IssueCertificate>,
     config: &Config,
     metrics: &Arc<Metrics>,
+    clock: &Arc<SystemClock>,
 ) -> (Arc<BulkIssuance>, BulkRunner) {
-    let clock = Arc::new(SystemClock);
     let accept = BulkIssuance::new(
         jobs.clone(),
         clock.clone(),
@@ -256,7 +258,7 @@ fn bulk_jobs(
     let runner = BulkRunner {
         store: jobs.clone(),
         issue: issue.clone(),
-        clock,
+        clock: clock.clone(),
         observer: metrics.clone(),
         concurrency: config.bulk_concurrency,
         // A round issues ROWS_PER_SLOT rows a slot, each within its claim's lease.
